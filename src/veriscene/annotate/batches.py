@@ -21,23 +21,23 @@ way each time: it is the image's or the settings' fault, and is not tried again.
 A run stops when each of its first `FAILING_START` images fails in a model stage (`FailingStart`):
 the model or its settings are at fault, not the images.
 
-Images are read upright (`load_image`): the EXIF orientation a camera records is applied, so
-sizes and boxes are those of the image as viewers display it; 16-bit grey images are scaled to 8
-bits; an animated GIF gives its first frame.
+Images are read as every command decodes them (`load_image`, `scene.image_files`): upright (the
+EXIF orientation a camera records applied), so sizes and boxes are those of the image as viewers
+display it; 16-bit grey images scaled to 8 bits, transparency composited onto white, an
+animation's first frame.
 """
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Any, Callable
 
-import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image
 
 from veriscene.errors import SceneValidationError
 from veriscene.evaluate.adapters.base import ModelConfigError
 from veriscene.io.readers._base import bad
+from veriscene.scene.image_files import ImageFileError, read_rgb
 
 
 class StageFailure(SceneValidationError):
@@ -76,29 +76,17 @@ def server_fault(completion: Any) -> bool:
     return not completion.ok and bool(completion.info.get("gave_up"))
 
 
-def _eight_bit(im: Image.Image) -> Image.Image:
-    """A 16- or 32-bit integer grey image scaled to 8 bits (0-65535 -> 0-255): Pillow's RGB
-    conversion would clip it, leaving a 16-bit photo almost all white."""
-    if im.mode.startswith("I;16") or im.mode == "I":
-        values = np.asarray(im, dtype=np.float64)
-        return Image.fromarray(np.clip(np.round(values / 257.0), 0, 255).astype(np.uint8), "L")
-    return im
-
-
 def load_image(path: Path, sent: dict[str, bytes] | None = None) -> Image.Image | SceneValidationError:
     """The image as RGB, upright (its EXIF orientation applied: the size and pixels a viewer
-    shows), or the reject to report for it. `sent`: images' bytes by path, read where the run
-    started (a Ray node without the images); the reject reads as from the path."""
+    shows), as every command decodes it (`scene.image_files.read_rgb`), or the reject to report
+    for it. `sent`: images' bytes by path, read where the run started (a Ray node without the
+    images); the reject reads as from the path."""
     data = sent.get(str(path)) if sent is not None else None
     try:
-        with Image.open(path if data is None else io.BytesIO(data)) as im:
-            upright = ImageOps.exif_transpose(im)  # a copy; the first frame of an animation
-            return _eight_bit(upright).convert("RGB")
-    except UnidentifiedImageError:  # Pillow names the file, or else the buffer object
-        return bad(f"cannot read the image: cannot identify image file {str(path)!r}"[:300], "image")
-    except Image.DecompressionBombError as exc:  # a huge header: a decompression bomb, or a huge photo
-        return bad(f"cannot read the image: {exc} Scale it down first if it is a real image."[:300], "image")
-    except (OSError, ValueError, SyntaxError) as exc:  # SyntaxError: some of Pillow's plugins' broken files
+        return read_rgb(path, data)
+    except ImageFileError as exc:
+        return bad(f"cannot read the image: {exc.reason} ({path})"[:300], "image")
+    except OSError as exc:  # no such file, a folder, no permission
         return bad(f"cannot read the image: {exc}"[:300], "image")
 
 

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from veriscene.scene.upright import displayed_size, upright
+from veriscene.scene.image_files import read_rgb, shown_size
 
 FITS = ("stretch", "letterbox")
 
@@ -48,9 +48,9 @@ class View:
 
 
 def load_rgb(path: str | Path) -> Image.Image:
-    """An image file as RGB (alpha and palette images converted), upright (`scene.upright`)."""
-    with Image.open(path) as im:
-        return upright(im).convert("RGB")
+    """An image file as RGB, upright, decoded as every command decodes it
+    (`scene.image_files.read_rgb`); `ImageFileError` naming the file when it cannot be."""
+    return read_rgb(path)
 
 
 def fit_view(image: Image.Image, region: tuple[float, float, float, float] | None,
@@ -80,5 +80,6 @@ def fit_view(image: Image.Image, region: tuple[float, float, float, float] | Non
 
 
 def image_size_of(path: str | Path) -> tuple[int, int]:
-    """(width, height) as shown (`scene.upright`), from the file header, without decoding the pixels."""
-    return displayed_size(path)
+    """(width, height) as shown (`scene.upright`), from the file header, without decoding the pixels;
+    `ImageFileError` naming the file when it cannot be opened."""
+    return shown_size(path)

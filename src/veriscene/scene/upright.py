@@ -14,7 +14,7 @@ from pathlib import Path
 from PIL import Image, ImageOps
 
 _ORIENTATION = 0x0112  # the EXIF tag
-_SIDEWAYS = frozenset({5, 6, 7, 8})  # turns by a quarter: width and height swap
+SIDEWAYS = frozenset({5, 6, 7, 8})  # turns by a quarter: width and height swap
 
 
 def orientation(im: Image.Image) -> int:
@@ -31,7 +31,8 @@ def upright(im: Image.Image) -> Image.Image:
 
 
 def displayed_size(path: str | Path) -> tuple[int, int]:
-    """(width, height) of the image as shown, from its header (pixels not decoded)."""
-    with Image.open(path) as im:
-        width, height = im.size
-        return (height, width) if orientation(im) in _SIDEWAYS else (width, height)
+    """(width, height) of the image as shown, from its header (pixels not decoded); a file that
+    cannot be opened raises `image_files.ImageFileError` naming it (`image_files.shown_size`)."""
+    from veriscene.scene.image_files import shown_size
+
+    return shown_size(path)

@@ -13,7 +13,7 @@ from PIL import Image
 
 from veriscene.scene.masks import decode_mask
 from veriscene.scene.model import Scene
-from veriscene.scene.upright import upright
+from veriscene.scene.image_files import ImageFileError, read_rgb
 
 MASK_ALPHA = 110  # of 255: the image stays readable under the overlay
 
@@ -51,16 +51,17 @@ def data_uri(payload: bytes, mime: str) -> str:
 
 
 def thumbnail(path: Path, max_side: int = 640, quality: int = 85) -> bytes | None:
-    """A JPEG of the image with its longer side at most `max_side` (None if it cannot be read)."""
+    """A JPEG of the image with its longer side at most `max_side`, decoded as every command
+    decodes it (`scene.image_files.read_rgb`: upright, as its scene graph's boxes are); None if it
+    cannot be read (`image_files.ImageFileError`, or no such file)."""
     try:
-        with Image.open(path) as opened:
-            im = upright(opened).convert("RGB")  # as its scene graph's boxes are (`scene.upright`)
-            im.thumbnail((max_side, max_side))
-            out = io.BytesIO()
-            im.save(out, format="JPEG", quality=quality)
-            return out.getvalue()
-    except (OSError, ValueError, Image.DecompressionBombError):
+        im = read_rgb(path)
+    except (ImageFileError, OSError):
         return None
+    im.thumbnail((max_side, max_side))
+    out = io.BytesIO()
+    im.save(out, format="JPEG", quality=quality)
+    return out.getvalue()
 
 
 MIME_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",

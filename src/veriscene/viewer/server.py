@@ -6,7 +6,8 @@ Routes (all GET):
     /sample/<position>     one sample (position in the list of readable samples, from 0); the list's
                            query (task, family, ...) makes previous / next stay within that list
     /scene/<image id>      one scene graph and the samples showing it
-    /image/<image id>      the image file (formats a browser cannot show are sent as JPEG)
+    /image/<image id>      the image file; upright RGB (`scene.image_files.payload`) when a browser
+                           might show it otherwise (EXIF-turned, animated, 16-bit, TIFF, ...)
     /masks/<image id>?o=1,2  a PNG overlay of those objects' masks
 
 The server binds to 127.0.0.1 by default: it serves files named by the run, so expose it to a
@@ -21,13 +22,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable, Sequence
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
+from veriscene.scene.image_files import ImageFileError, payload
 from veriscene.viewer.catalog import DEFAULT_LIMIT, Catalog, Filters
 from veriscene.viewer.entries import score_limit
 from veriscene.viewer.filter_names import filter_error
-from veriscene.viewer.images import MIME_TYPES, mask_overlay, thumbnail
+from veriscene.viewer.images import mask_overlay
 from veriscene.viewer.pages import PALETTE, listing_href, listing_page, page, esc, sample_page, scene_page
 
-BROWSER_FORMATS = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp"}
 
 
 class ServerLinks:
@@ -143,15 +144,12 @@ def _handler(catalog: Catalog) -> type[BaseHTTPRequestHandler]:
             if path is None:
                 self._not_found(f"no image file for {image_id}")
                 return
-            suffix = path.suffix.lower()
-            if suffix in BROWSER_FORMATS:
-                self._send(HTTPStatus.OK, path.read_bytes(), MIME_TYPES[suffix])
+            try:  # its own bytes when every browser shows them as the boxes were drawn, else upright RGB
+                data, mime, _ = payload(path)
+            except (ImageFileError, OSError) as exc:
+                self._not_found(str(exc))
                 return
-            converted = thumbnail(path, max_side=4096, quality=92)
-            if converted is None:
-                self._not_found(f"cannot read the image {path}")
-            else:
-                self._send(HTTPStatus.OK, converted, "image/jpeg")
+            self._send(HTTPStatus.OK, data, mime)
 
         def _masks(self, image_id: str, objects: str) -> None:
             scene = catalog.scene(image_id)

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import io
-import mimetypes
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from veriscene.evaluate.prompts import Prompt
+from veriscene.scene.image_files import payload
 
 
 class ModelConfigError(ValueError):
@@ -81,58 +80,20 @@ class Model(ABC):
 
 # --- images ---------------------------------------------------------------------------------
 
-_MIME_BY_SUFFIX = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp",
-                   ".gif": "image/gif", ".bmp": "image/bmp", ".tif": "image/tiff", ".tiff": "image/tiff"}
-_MAGIC = [(b"\x89PNG", "image/png"), (b"\xff\xd8\xff", "image/jpeg"), (b"GIF8", "image/gif"),
-          (b"BM", "image/bmp"), (b"RIFF", "image/webp")]
-
-
-def image_mime(path: Path, head: bytes) -> str:
-    """MIME type from the file's first bytes, else from its suffix."""
-    for magic, mime in _MAGIC:
-        if head.startswith(magic):
-            return mime
-    return _MIME_BY_SUFFIX.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "image/png"
-
 
 @lru_cache(maxsize=256)
 def _read_image(path: str, mtime_ns: int, size: int) -> tuple[str, str]:
     data = Path(path).read_bytes()
     digest = hashlib.sha256(data).hexdigest()
-    mime = image_mime(Path(path), data[:16])
-    turned = _upright_bytes(data, mime)
-    if turned is not None:
-        data, mime = turned
-    return digest, f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
-
-
-def _upright_bytes(data: bytes, mime: str) -> tuple[bytes, str] | None:
-    """A photo whose EXIF orientation says it is stored turned, encoded upright (as its scene
-    graph's boxes are, `scene.upright`; a server may not turn it), or None for any other image."""
-    if mime not in ("image/jpeg", "image/tiff", "image/webp", "image/png"):
-        return None
-    from PIL import Image
-
-    from veriscene.scene.upright import orientation, upright
-
-    try:
-        with Image.open(io.BytesIO(data)) as im:
-            if orientation(im) == 1:
-                return None
-            turned = upright(im).convert("RGB")
-    except (OSError, ValueError, SyntaxError):  # the server gets the file as it is, and says
-        return None
-    out = io.BytesIO()
-    if mime == "image/jpeg":
-        turned.save(out, format="JPEG", quality=95)
-    else:
-        turned.save(out, format="PNG")
-        mime = "image/png"
-    return out.getvalue(), mime
+    # its own bytes when any server decodes them as the boxes were drawn; else upright RGB
+    # (EXIF-turned, animated, 16-bit, transparent, CMYK, TIFF...: `scene.image_files.payload`)
+    sent, mime, _ = payload(path, data)
+    return digest, f"data:{mime};base64,{base64.b64encode(sent).decode('ascii')}"
 
 
 def image_payload(path: Path) -> tuple[str, str]:
-    """(sha256 of the bytes, base64 data URL) of an image file; clear error when it is missing."""
+    """(sha256 of the bytes, base64 data URL) of an image file; clear error when it is missing
+    (FileNotFoundError) or cannot be decoded (`scene.image_files.ImageFileError`, naming it)."""
     try:
         st = path.stat()
     except FileNotFoundError:

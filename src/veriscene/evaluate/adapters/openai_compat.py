@@ -51,6 +51,7 @@ from veriscene.evaluate.adapters.base import (
     Request,
     image_payload,
 )
+from veriscene.scene.image_files import ImageFileError
 
 RETRY_STATUSES = frozenset({408, 409, 425, 429})
 FATAL_STATUSES = {401: "the server refused the API key", 403: "access forbidden",
@@ -217,7 +218,7 @@ class OpenAIChatModel(Model):
 
         try:
             body = self.payload(request)
-        except FileNotFoundError as exc:
+        except (FileNotFoundError, ImageFileError) as exc:  # a missing or undecodable image, named
             return Completion(key=request.key, text="", error=str(exc))
         last = "no attempt made"
         unreached = True  # every attempt of this request failed to connect

@@ -23,6 +23,7 @@ from typing import Any
 
 from veriscene.errors import MissingExtra
 from veriscene.evaluate.adapters.base import Completion, Model, ModelConfigError, OnDone, Request
+from veriscene.scene.image_files import ImageFileError, read_rgb
 
 
 def _hf_messages(request: Request) -> list[dict[str, Any]]:
@@ -117,7 +118,9 @@ class TransformersModel(Model):
             for r, text in order[start:start + self.batch_size]:
                 try:
                     batch.append((r, text, [_rgb(p) for p in r.prompt.images]))
-                except (FileNotFoundError, OSError) as exc:
+                except (ImageFileError, FileNotFoundError) as exc:  # each names the file (`scene.image_files`)
+                    on_done(Completion(key=r.key, text="", error=str(exc)))
+                except OSError as exc:  # a folder, no permission
                     on_done(Completion(key=r.key, text="", error=f"cannot read image: {exc}"))
             if not batch:
                 continue
@@ -137,10 +140,6 @@ class TransformersModel(Model):
 
 
 def _rgb(path: Path) -> Any:
-    """An image as the model sees it: RGB, upright as its scene graph is (`scene.upright`)."""
-    from PIL import Image
-
-    from veriscene.scene.upright import upright
-
-    with Image.open(path) as im:
-        return upright(im).convert("RGB")
+    """An image as the model sees it: RGB, upright as its scene graph is, decoded as every command
+    decodes it (`scene.image_files.read_rgb`)."""
+    return read_rgb(path)

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from veriscene.errors import SceneValidationError
+from veriscene.scene.image_files import ImageFileError, opened
 from veriscene.scene.upright import orientation
 
 # EXIF orientations that turn the picture by a quarter: width and height swap when it is shown
@@ -42,15 +43,13 @@ def read_header(path: Path) -> ImageHeader | None:
     An unreadable image raises SceneValidationError naming the file (field "image")."""
     if not path.is_file():
         return None
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(path) as im:
+    try:  # opened as every command opens an image (`scene.image_files`): the same refusals
+        with opened(path) as im:
             return ImageHeader((int(im.size[0]), int(im.size[1])), orientation(im))
-    except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError) as exc:
-        # DecompressionBombError: Pillow refuses to open an image of more than ~179 megapixels
-        # even to read its header; it is not an OSError
-        raise SceneValidationError(f"cannot read the image header of {path}: {exc}"[:300], field="image") from None
+    except (ImageFileError, OSError) as exc:
+        # a decompression bomb (over ~179 megapixels) is refused even to read its header
+        reason = exc.reason if isinstance(exc, ImageFileError) else str(exc)
+        raise SceneValidationError(f"cannot read the image header of {path}: {reason}"[:300], field="image") from None
 
 
 def upright_array(array: np.ndarray, turn: int) -> np.ndarray:

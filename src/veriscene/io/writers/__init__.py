@@ -215,6 +215,9 @@ def write(
         check_urls=check_urls,
     )
     writer(images.prefetch(samples) if images.embed or check_urls else samples, out, summary, images, **options)
+    reencoded = images.reencoded_warning()
+    if reencoded is not None:
+        summary.warnings.append(reencoded)
     # relative paths written: references that were neither embedded nor named by URL
     relative = summary.images_referenced - summary.images_embedded - summary.images_at_urls
     if fmt in PATH_RELATIVE_TO_READER and root is not None and not images.embed and relative > 0:

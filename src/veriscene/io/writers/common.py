@@ -37,6 +37,7 @@ from typing import Any
 
 from veriscene.engine.fetch import check_urls, image_urls, read_urls
 from veriscene.engine.remote import is_url
+from veriscene.scene.image_files import ImageFileError, payload
 from veriscene.io.writers.files import (
     AtomicTextFile, OutputError, output_dir, output_file, write_json_array, write_json_lines,
 )
@@ -71,6 +72,7 @@ class ImageRef:
 
 _RESOLVED = 8192  # image paths an ImageResolver keeps resolved
 PREFETCH_SAMPLES = 64  # samples whose images at URLs are read at once, when embedding
+_PAYLOADS = 16  # images embedded last whose bytes an ImageResolver keeps (`_embedded`)
 
 
 class ImageResolver:
@@ -99,6 +101,11 @@ class ImageResolver:
         self._url_data: dict[str, bytes | Exception] = {}  # bytes of images at URLs, read ahead (`prefetch`)
         # whether images at URLs exist (`check_urls`), the last ones asked: bounded as `_resolved` is
         self._url_found: OrderedDict[str, bool | Exception] = OrderedDict()
+        # the bytes embedded of the images resolved last, and why re-encoded (`_embedded`): a
+        # scene's samples come one after another, and each is not decoded again
+        self._payloads: OrderedDict[str, tuple[bytes, str | None]] = OrderedDict()
+        self.reencoded: dict[str, int] = {}  # why -> image references embedded re-encoded
+        self.reencoded_example = ""  # the first of them, and why
 
     def _missing(self, what: str) -> None:
         self.summary.images_missing += 1
@@ -140,9 +147,46 @@ class ImageResolver:
         source, written, exists = self._locate(str(raw))
         data = None
         if self.embed and exists:
-            data = source.read_bytes()
+            data = self._embedded(str(source), None)
+            if data is None:  # cannot be decoded: its cell is null, as a missing image's
+                return ImageRef(image_id, source, written, False)
             self.summary.images_embedded += 1
         return ImageRef(image_id, source, written, exists, data)
+
+    def _embedded(self, name: str, data: bytes | None) -> bytes | None:
+        """The bytes to embed of the image `name` (its file's bytes `data` when read already):
+        as they are when every decoder shows them as veriscene does, else its upright RGB
+        re-encoded (`scene.image_files.payload`: EXIF-turned, animated, 16-bit, transparent,
+        CMYK, TIFF...), counted by reason. None when it cannot be decoded or is cut short: counted
+        among the missing, named with the reason."""
+        kept = self._payloads.get(name)
+        if kept is None:
+            try:
+                sent, _, why = payload(name, data)
+            except ImageFileError as exc:
+                if name not in self._missing_seen:
+                    self._missing_seen.add(name)
+                    self._missing(str(exc))
+                return None
+            kept = self._payloads[name] = (sent, why)
+            if len(self._payloads) > _PAYLOADS:
+                self._payloads.popitem(last=False)
+        else:
+            self._payloads.move_to_end(name)
+        sent, why = kept
+        if why is not None:
+            self.reencoded[why] = self.reencoded.get(why, 0) + 1
+            self.reencoded_example = self.reencoded_example or f"{name} ({why})"
+        return sent
+
+    def reencoded_warning(self) -> str | None:
+        """The export's note of the embedded images re-encoded (None: none were)."""
+        if not self.reencoded:
+            return None
+        whys = ", ".join(f"{n} {why}" for why, n in sorted(self.reencoded.items(), key=lambda kv: -kv[1]))
+        return (f"{sum(self.reencoded.values())} embedded image(s) re-encoded as upright RGB, as veriscene "
+                f"decodes them, so that a loader ignoring EXIF or alpha sees the pixels the boxes refer to "
+                f"({whys}; first: {self.reencoded_example})")
 
     def _at_url(self, image_id: str, url: str) -> ImageRef:
         """An image named by URL: written as it is; when embedding, its bytes (read by `prefetch`,
@@ -172,8 +216,11 @@ class ImageResolver:
             return ImageRef(image_id, None, url, False)
         if isinstance(data, Exception):  # the store cannot be read (network, credentials): said, not hidden
             raise data
+        sent = self._embedded(url, data)
+        if sent is None:
+            return ImageRef(image_id, None, url, False)
         self.summary.images_embedded += 1
-        return ImageRef(image_id, None, url, True, data)
+        return ImageRef(image_id, None, url, True, sent)
 
     def prefetch(self, samples: Iterable[Any], batch: int = PREFETCH_SAMPLES) -> Iterator[Any]:
         """`samples` as they are, the bytes of the images they name by URL read ahead, for a

@@ -1,0 +1,199 @@
+"""Image files as veriscene decodes them: one rule for every command that opens an image.
+
+A scene graph's width, height, boxes and masks are in the pixels of the image as it is shown
+(`scene.upright`). Every command that decodes an image (annotate, the viewer, the RL environment,
+eval's local models) and every one that hands an image on (eval's requests to a server, the
+viewer's /image, export --embed-images) follows the same rule, so that a model is shown the
+pixels the boxes were drawn on:
+
+    upright      a camera's EXIF orientation applied (a phone's portrait photo is stored sideways)
+    first frame  of an animation (GIF, WebP, APNG): the frame annotate sized and boxed
+    RGB, 8 bits  16-bit grey scaled (0-65535 -> 0-255; Pillow's own conversion clips it, leaving a
+                 16-bit photo almost all white); transparency composited onto white, as
+                 transformers' `convert_to_rgb` and vLLM do; CMYK and other modes converted
+    refused      a file Pillow cannot identify (whatever its suffix says: the content decides), one
+                 cut short, or one over twice Pillow's decompression-bomb limit
+                 (`Image.MAX_IMAGE_PIXELS`, 89 Mpx: above 179 Mpx): `ImageFileError`, naming the file
+
+A file handed on is sent as its own bytes when any decoder shows it as this rule does (`as_is`:
+one frame of JPEG, PNG, WebP or GIF, 8-bit RGB, grey or palette without transparency, stored
+upright); any other is re-encoded from the decoded pixels (`payload`), so that a server or a
+trainer that ignores EXIF, or keeps a transparent pixel's hidden colour, sees the same picture.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from veriscene.errors import DataError
+from veriscene.scene.upright import SIDEWAYS, orientation, upright
+
+# what Pillow raises on a broken file, besides OSError (its plugins are not uniform)
+_BROKEN = (OSError, ValueError, SyntaxError, EOFError, struct.error, IndexError, KeyError, TypeError,
+           ZeroDivisionError, Image.DecompressionBombError)
+_SIXTEEN_BIT = frozenset({"I;16", "I;16B", "I;16L", "I;16N", "I"})
+_PLAIN_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
+_PLAIN_MODES = frozenset({"RGB", "L", "1", "P"})
+_SNIFFED = {b"\xff\xd8\xff\xe0": "JPEG", b"\xff\xd8\xff\xe1": "JPEG", b"\xff\xd8\xff\xdb": "JPEG",
+            b"\x89PNG": "PNG", b"GIF8": "GIF"}  # first 4 bytes -> format, to say a broken file is cut short
+WHITE = (255, 255, 255, 255)
+
+
+class ImageFileError(DataError):
+    """An image file that cannot be decoded as veriscene's rule asks (module notes). `path`: the
+    file; `reason`: why, without the file."""
+
+    def __init__(self, path: str | Path, reason: str) -> None:
+        self.path, self.reason = str(path), reason
+        super().__init__(f"cannot read the image {path}: {reason}"[:400])
+
+
+def _why_broken(path: str | Path, exc: BaseException, data: bytes | None) -> str:
+    if isinstance(exc, Image.DecompressionBombError):
+        return f"{exc} Scale it down first if it is a real photo."
+    if isinstance(exc, Image.UnidentifiedImageError) or "cannot identify image file" in str(exc):
+        if data is not None and not data:
+            return "the file is empty (0 bytes)"
+        return (f"Pillow cannot identify it as an image (its content decides, not its suffix "
+                f"{Path(path).suffix or '(none)'!r}: not an image, or a format Pillow has no plugin for)")
+    text = str(exc)
+    if "truncated" in text.lower() or isinstance(exc, EOFError):
+        return f"the file is cut short ({text or type(exc).__name__}): a download or copy that did not finish?"
+    return f"{type(exc).__name__}: {text}"
+
+
+@contextmanager
+def opened(path: str | Path, data: bytes | None = None) -> Iterator[Image.Image]:
+    """The image at `path` (or its bytes `data`, named `path`) opened by Pillow; what Pillow raises
+    on it, in the block too (decoding happens there), as `ImageFileError` naming the file. A file
+    that does not exist: FileNotFoundError naming it."""
+    try:
+        with Image.open(io.BytesIO(data) if data is not None else path) as im:
+            yield im
+    except FileNotFoundError:
+        raise FileNotFoundError(f"image file {path} does not exist") from None
+    except ImageFileError:  # raised in the block, naming the file already
+        raise
+    except _BROKEN as exc:
+        if data is None and Path(path).is_file():
+            data = Path(path).read_bytes()  # (a broken file: read again to say why)
+        cut = cut_short(data, _SNIFFED.get(data[:4], "WEBP" if data[8:12] == b"WEBP" else None)) if data else None
+        reason = cut + ": a download or copy that did not finish?" if cut else _why_broken(path, exc, data)
+        raise ImageFileError(path, reason) from None
+
+
+def to_rgb(im: Image.Image) -> Image.Image:
+    """An opened image (its current frame) as 8-bit RGB (module notes): 16-bit grey scaled,
+    transparency composited onto white."""
+    if im.mode in _SIXTEEN_BIT:
+        values = np.asarray(im, dtype=np.float64)
+        return Image.fromarray(np.clip(np.round(values / 257.0), 0, 255).astype(np.uint8), "L").convert("RGB")
+    if "A" in im.getbands() or "transparency" in im.info:
+        over = Image.new("RGBA", im.size, WHITE)
+        return Image.alpha_composite(over, im.convert("RGBA")).convert("RGB")
+    return im.convert("RGB")
+
+
+def read_rgb(path: str | Path, data: bytes | None = None) -> Image.Image:
+    """The image file as veriscene shows it (module notes): RGB, upright, its first frame.
+    `data`: its bytes, when read already. ImageFileError naming the file when it cannot be."""
+    with opened(path, data) as im:
+        return to_rgb(upright(im))
+
+
+def shown_size(path: str | Path) -> tuple[int, int]:
+    """(width, height) of the image as shown (EXIF orientation applied), from its header (pixels
+    not decoded). ImageFileError naming the file when Pillow cannot open it."""
+    with opened(path) as im:
+        width, height = im.size
+        return (height, width) if orientation(im) in SIDEWAYS else (width, height)
+
+
+def as_is(im: Image.Image) -> bool:
+    """Whether any decoder shows the opened file's bytes as `read_rgb` does: one frame of JPEG,
+    PNG, WebP or GIF, of 8-bit RGB, grey or palette without transparency, stored upright."""
+    return (im.format in _PLAIN_FORMATS and im.mode in _PLAIN_MODES and "transparency" not in im.info
+            and not getattr(im, "is_animated", False) and orientation(im) == 1)
+
+
+def why_encoded(im: Image.Image) -> str:
+    """Why an opened file is not sent `as_is` (for counts and notes): the first reason found."""
+    if orientation(im) != 1:
+        return f"EXIF orientation {orientation(im)}"
+    if getattr(im, "is_animated", False):
+        return "animated (first frame)"
+    if im.format not in _PLAIN_FORMATS:
+        return f"{im.format or 'unknown'} format"
+    if im.mode in _SIXTEEN_BIT:
+        return "16-bit grey"
+    if "A" in im.getbands() or "transparency" in im.info:
+        return "transparent"
+    return f"{im.mode} pixels"
+
+
+def cut_short(data: bytes, fmt: str | None) -> str | None:
+    """Why a JPEG, PNG, WebP or GIF file's bytes stop before the image ends (None: they do not),
+    from its structure alone (nothing decoded): a JPEG's entropy-coded data must reach its end
+    marker, a PNG its IEND chunk, a WebP its RIFF length, a GIF its trailer byte."""
+    if fmt == "JPEG":
+        scan = _jpeg_scan_start(data)
+        ended = scan is not None and data.find(b"\xff\xd9", scan) >= 0
+        return None if ended else "the file is cut short (no end of image after its scan data)"
+    if fmt == "PNG":
+        return None if data.rfind(b"IEND") > 8 else "the file is cut short (no IEND chunk)"
+    if fmt == "WEBP" and len(data) >= 8:
+        riff = int.from_bytes(data[4:8], "little") + 8
+        return None if len(data) >= riff else f"the file is cut short ({len(data)} of the {riff} bytes its header says)"
+    if fmt == "GIF":
+        return None if data.rstrip(b"\x00").endswith(b";") else "the file is cut short (no GIF trailer)"
+    return None
+
+
+def _jpeg_scan_start(data: bytes) -> int | None:
+    """The offset of a JPEG's first scan data (after its first SOS segment), its header segments
+    (EXIF, whose thumbnail holds markers of its own) stepped over by their lengths."""
+    at = 2
+    while at + 4 <= len(data):
+        if data[at] != 0xFF:
+            return None
+        marker = data[at + 1]
+        if marker == 0xFF:  # fill byte
+            at += 1
+            continue
+        length = int.from_bytes(data[at + 2:at + 4], "big")
+        if marker == 0xDA:  # start of scan
+            return at + 2 + length
+        at += 2 + length
+    return None
+
+
+def payload(path: str | Path, data: bytes | None = None) -> tuple[bytes, str, str | None]:
+    """(bytes, MIME type, why re-encoded) of the image file to hand on: its own bytes when `as_is`
+    (why: None), else `read_rgb`'s pixels encoded (JPEG at quality 95 for a JPEG, else PNG).
+    ImageFileError naming the file when it cannot be decoded or is cut short."""
+    if data is None:
+        try:
+            data = Path(path).read_bytes()
+        except FileNotFoundError:
+            raise FileNotFoundError(f"image file {path} does not exist") from None
+    with opened(path, data) as im:
+        if as_is(im):
+            cut = cut_short(data, im.format)
+            if cut is not None:
+                raise ImageFileError(path, cut + ": a download or copy that did not finish?")
+            return data, _PLAIN_FORMATS[str(im.format)], None
+        why, fmt = why_encoded(im), im.format
+        rgb = to_rgb(upright(im))
+    out = io.BytesIO()
+    if fmt == "JPEG":
+        rgb.save(out, format="JPEG", quality=95)
+        return out.getvalue(), "image/jpeg", why
+    rgb.save(out, format="PNG")
+    return out.getvalue(), "image/png", why
