@@ -34,7 +34,7 @@ from veriscene.engine.run_lock import RunKind, holding_locks, lock_file
 from veriscene.errors import SceneValidationError
 from veriscene.io.readers import detect, read, resolve_format
 from veriscene.io.readers._base import PART_REJECTS_SCENE, sparse_for
-from veriscene.io.readers._sizes import IMAGE_NOT_FOUND
+from veriscene.io.readers._sizes import IMAGE_NOT_FOUND, TURNED
 from veriscene.deprecated import renamed_keywords
 from veriscene.io.rejects import Reject, RejectReport, renamed
 from veriscene.io.writers.files import check_file
@@ -100,6 +100,12 @@ class ConvertSummary:
             out.append(f"{for_a_part} of the {self.scenes_rejected} scene(s) rejected were rejected for one bad object, "
                        "attribute or relation (a dangling relation, say): --drop-bad-parts (-r drop_bad_parts=true) "
                        "drops just that part and keeps the scene")
+        turned = self.repairs.get(TURNED, 0)
+        if turned:
+            out.append(f"{turned} image(s) carry an EXIF orientation: their boxes are taken as drawn on the photo as "
+                       "shown, turned upright (as browser-based annotation tools draw, and every veriscene command "
+                       "shows it); if the annotation was drawn on the stored pixels instead, remove the tags "
+                       "(exiftool -Orientation= -overwrite_original DIR) and convert again")
         if self.left_out:
             out.append(f"left out of {self.input}: {', '.join(self.left_out)}: veriscene writes such files beside "
                        "scene files, and they hold no scenes (convert one by its own name to read it as scenes)")

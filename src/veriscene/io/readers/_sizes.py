@@ -16,6 +16,12 @@ from veriscene.io.readers._images import read_header
 # The repair count of an image with no file under `image_root` (or none named): its size, the
 # annotation's or `image_size`, is kept unchecked. Most images counted so: the wrong image root.
 IMAGE_NOT_FOUND = "sizes_unchecked_image_not_found"
+# The repair count of an image whose file carries an EXIF orientation other than upright: its
+# annotation is taken as drawn on the photo as shown (turned: `scene.image_files`), as browser-based
+# tools draw. A set annotated on the stored pixels (tools reading with cv2 or Pillow alone, some OCR
+# sets) is then wrong where the turn keeps the size (upside down, mirrored, square): said by this
+# count, so that its tags can be removed (the stored pixels are then shown) before converting.
+TURNED = "images_turned_by_exif_orientation"
 
 
 class ImageSizes:
@@ -50,6 +56,8 @@ class ImageSizes:
                     self.repair("sizes_from_image_header")
                     if header.size != header.stored:  # a photo stored sideways: its upright size
                         self.repair("sizes_of_upright_image")
+                    if header.orientation != 1:
+                        self.repair(TURNED)
                     return header.size
         if self.image_size is not None:
             if self.image_root is not None:  # looked for under the root and not there: said, as below
@@ -87,6 +95,8 @@ class ImageSizes:
             if header is None:
                 continue
             if size == header.size:
+                if header.orientation != 1:
+                    self.repair(TURNED)
                 return
             shown = f"{header.size[0]}x{header.size[1]}"
             if size == header.stored:
