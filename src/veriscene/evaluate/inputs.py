@@ -8,7 +8,8 @@ results are keyed by id; an id repeated with another answer is a different sampl
 
 `evaluate` reads a run as a `SampleIndex` (`index_samples`): one streaming pass checks every line
 and keeps of each valid sample only where it is (its line number), its (family, task) and the
-hashes the repeated-id check needs (28 bytes a sample while reading, 12 after; a parsed sample
+hashes the repeated-id check needs (28 bytes a sample while reading, 20 after: its id's hash kept,
+which tells the replies of an earlier run a selection leaves out; a parsed sample
 takes about 8.5 KiB); the subset is chosen on the index, then only its samples are parsed
 (`SampleIndex.read`), or, `SampleIndex.read_chunks`, a chunk at a time: `evaluate` holds a chunk
 of a few thousand samples parsed, however many it evaluates.
@@ -194,6 +195,7 @@ class SampleIndex:
 
     path: Path
     lines: np.ndarray  # int64 (N,): line number of each valid sample, in file order
+    ids: np.ndarray  # uint64 (N,): `_id_hash` of each valid sample's id (what an earlier run replied to)
     kinds: np.ndarray  # int32 (N,): index in `pairs` of each sample's (family, task)
     pairs: list[tuple[Any, Any]]
     rejected: list[Rejected]
@@ -328,6 +330,7 @@ def index_samples(path: str | os.PathLike[str], keep: bool = False) -> SampleInd
     if kept is not None and dropped:
         kept = [r for r, ok in zip(kept, valid.tolist()) if ok]
     return SampleIndex(path=path, lines=np.frombuffer(lines, dtype=np.int64)[valid].copy(),
+                       ids=np.frombuffer(id_hashes, dtype=np.uint64)[valid].copy(),
                        kinds=np.frombuffer(kinds, dtype=np.int32)[valid].copy(), pairs=list(kind_of),
                        rejected=rejected, conflicts=conflicts, kept=kept)
 

@@ -151,6 +151,20 @@ class PreviousResults:
                         break
         return found
 
+    def replied_hashes(self) -> np.ndarray:
+        """The `_id_hash`es (uint64, unique, ascending) of the ids with a reply (a line not an error)."""
+        return np.unique(self._hashes[~self._errors])
+
+    def replied_id(self, id_hash: int) -> str:
+        """The id of a reply of hash `id_hash` (one of `replied_hashes`), read from its line."""
+        first = int(np.searchsorted(self._hashes, np.uint64(id_hash), side="left"))
+        with open(self.path, "rb") as fh:
+            for k in range(first, len(self._hashes)):
+                if not self._errors[k]:
+                    sid: str = _line_at(fh, int(self._offsets[k]))["id"]
+                    return sid
+        raise KeyError(id_hash)
+
     def replied(self) -> bool:
         """Whether the last record of some id is a reply (not an error): what `read_results` of the
         file tells by `any(r.get("status") != "error" for r in records.values())`."""

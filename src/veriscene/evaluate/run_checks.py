@@ -11,11 +11,13 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import orjson
 
 from veriscene import __version__
 from veriscene.answers.options import check_scoring_options
 from veriscene.engine.options import SEED_RANGE, check_callback, check_flags, check_int, check_path
+from veriscene.evaluate.cache import CACHE_FILE
 from veriscene.evaluate.prompts import check_prompts
 from veriscene.evaluate.results import PreviousResults
 from veriscene.scene.inputs import scene_paths
@@ -117,6 +119,33 @@ def check_run_file(out: Path, identity: dict[str, Any], samples_path: Path) -> P
             return results
     path.write_bytes(orjson.dumps({**current, "veriscene_version": __version__}, option=orjson.OPT_INDENT_2))
     return results
+
+
+def check_left_out(out: Path, previous: PreviousResults, ids: np.ndarray, chosen: np.ndarray,
+                   samples_path: Path) -> None:
+    """Refuse a run into `out` whose selection leaves out samples the earlier run there replied to
+    (a smaller --limit, other --families, another --seed, samples made again with new ids): its
+    results.jsonl, rewritten with this run's samples only, would lose those replies, said nowhere
+    (and asked again at full cost by a later run with --no-cache). `ids`: the `_id_hash` of every
+    sample of the file, `chosen`: of this run's."""
+    replied = previous.replied_hashes()
+    if not len(replied):
+        return
+    left = np.setdiff1d(replied, chosen, assume_unique=False)
+    if not len(left):
+        return
+    gone = ~np.isin(left, ids)  # not in the samples file at all
+    parts = []
+    if (~gone).any():
+        parts.append(f"{int((~gone).sum())} left out by this run's --limit / --families / --seed")
+    if gone.any():
+        parts.append(f"{int(gone.sum())} no longer in {samples_path}")
+    cache = out / CACHE_FILE
+    kept = (f" (with --cache {cache} there, the replies that cache holds are not asked again)"
+            if cache.is_file() else "")
+    raise ValueError(f"{out} holds replies to {len(left)} samples this run would drop from its results.jsonl "
+                     f"({'; '.join(parts)}; e.g. {previous.replied_id(int(left[0]))}): evaluate them too (the "
+                     f"earlier run's selection, or a wider one), or use another --out folder{kept}")
 
 
 def _identity_change(before: Any, now: dict[str, Any]) -> str:

@@ -1,6 +1,7 @@
 """`evaluate`: run a model on a samples file, score every reply by program, write results and reports.
 
-    OUT/run.json          model identity, samples file and selection (a resumed run must match)
+    OUT/run.json          model identity and samples file (a resumed run must match; its selection
+                          must hold every sample OUT holds a reply to: `run_checks.check_left_out`)
     OUT/results.jsonl     one record per sample (see `results`), in sample order once the run ends
     OUT/requests.sqlite   request cache (see `cache`); the default, unless `cache` says otherwise
     OUT/rejects.jsonl     sample lines that could not be evaluated (file, line, reason)
@@ -13,7 +14,7 @@ at most the line it was writing, cache or not; with the cache, that reply comes 
 so no reply received is ever asked again for the same model, parameters, prompt and images
 (requests in flight at the kill are sent again).
 
-Memory does not grow with the run: its samples are checked in one streaming pass that keeps 12
+Memory does not grow with the run: its samples are checked in one streaming pass that keeps 20
 bytes of each (`inputs.SampleIndex`), then the chosen ones are read, asked, scored and written a
 block of `stream.BLOCK` (4,096) at a time, in sample order; the summary is computed from about 30
 bytes of each record (`tally.Tally`), and an earlier run's records are found by id from 17 bytes
@@ -66,6 +67,7 @@ from veriscene.evaluate.results import OrderedResults, PreviousResults, ResultsW
 from veriscene.evaluate.run_checks import (  # noqa: F401  (MATCHERS, FREEFORM_CHOICES: re-exported)
     FREEFORM_CHOICES,
     MATCHERS,
+    check_left_out,
     check_options,
     check_run_file,
 )
@@ -246,10 +248,17 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
     found_before = getattr(adapter, "found", 0)  # (a ReplayModel given may have answered an earlier run)
     out.mkdir(parents=True, exist_ok=True)  # (where nothing is locked: Windows)
     previous = check_run_file(out, identity, sample_set.path)
+    results_path = out / "results.jsonl"
+    if previous is None:
+        previous = PreviousResults(results_path)  # the earlier run's records, found by id as blocks are read
+    try:  # an earlier run's replies this selection would drop from results.jsonl: refused, OUT as it was
+        check_left_out(out, previous, sample_set.ids, sample_set.ids[positions], sample_set.path)
+    except ValueError:
+        adapter.close()
+        raise
     with open(out / "rejects.jsonl", "wb") as fh:
         fh.writelines(orjson.dumps(rej.to_dict(str(sample_set.path))) + b"\n" for rej in sample_set.rejected)
 
-    results_path = out / "results.jsonl"
     score_opts = dict(score_options or {})
     if score_opts.get("rivals") is None:
         # the run's own words (vocabulary.json of the run folder, or beside the samples file) compete
@@ -260,8 +269,6 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
         score_opts["rivals"] = as_rivals(vocabulary) if vocabulary.is_file() else None
     else:
         score_opts["rivals"] = as_rivals(score_opts["rivals"])
-    if previous is None:
-        previous = PreviousResults(results_path)  # the earlier run's records, found by id as blocks are read
 
     cache_db: RequestCache | None = None
     if cache:
@@ -380,7 +387,7 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
         stepped = RepliedRecords(results_path, sample_set, positions, is_stepped)
         process_summary = score_stepped(stepped, samples_path, scenes=scenes, out=out / "process.jsonl")
         del stepped
-    # the index and the choice let go before the summary (20 bytes a sample)
+    # the index and the choice let go before the summary (28 bytes a sample)
     del sample_set, positions
     repeated = None  # scenes left out for an image id given before, when scenes were read
     if freeform_summary is not None or process_summary is not None:
