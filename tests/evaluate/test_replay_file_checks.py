@@ -79,10 +79,29 @@ def test_a_file_of_another_samples_file_is_said_so(demo_run: Path, tmp_path: Pat
                                  "--freeform", "off"])
     assert result.exit_code == 1, result.output
     said = " ".join(result.output.split())
-    assert (f"the replies file answers none of the samples selected: its ids are not those of {demo_run} (replies "
+    assert (f"the replies file answers none of the samples: its ids are not those of {demo_run} (replies "
             "to another samples file, or samples made again since, with new ids?)") in said, said
-    summary = orjson.loads((out / "summary.json").read_bytes())
-    assert summary["counts"]["replies_read"] == 0  # (before: every sample looked for, as if read)
+    counts = orjson.loads((out / "summary.json").read_bytes())["counts"]
+    n = len(samples(demo_run))
+    # (before: every sample looked for counted as read, and nothing said of the file's other ids)
+    assert (counts["replies_read"], counts["replies_in_file"], counts["replies_unmatched"]) == (0, n, n)
+
+
+def test_replies_to_no_sample_are_counted_and_a_file_answering_others_is_not_called_foreign(
+        demo_run: Path, tmp_path: Path) -> None:
+    every = samples(demo_run)
+    extra = _write(tmp_path / "extra.jsonl", [{"id": s["id"], "reply": planned_reply(s)} for s in every]
+                   + [{"id": "no-such-sample", "reply": "yes"}])
+    result = evaluate(demo_run, f"replay:{extra}", tmp_path / "extra", freeform="off")
+    assert result.complete
+    assert (result.counts["replies_in_file"], result.counts["replies_unmatched"]) == (len(every) + 1, 1)
+    assert (f"Replies read from {extra.resolve()} for {len(every)} samples (no request sent; 1 of its {len(every) + 1} "
+            "replies are to no sample of the samples file)") in (tmp_path / "extra" / "report.md").read_text()
+    # a file of one reply, to a sample this selection leaves out: not another samples file's
+    one = _write(tmp_path / "one.jsonl", [{"id": every[-1]["id"], "reply": "yes"}])
+    result = evaluate(demo_run, f"replay:{one}", tmp_path / "one", limit=3, freeform="off")
+    assert (result.counts["replies_read"], result.counts["replies_unmatched"]) == (0, 0)
+    assert "Evaluate the samples it answers (--families, --limit)" in (tmp_path / "one" / "report.md").read_text()
 
 
 def test_replies_read_are_this_runs_with_a_replay_model_given_twice(demo_run: Path, tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ import fnmatch
 import os
 import random
 from array import array
-from collections.abc import Container, Iterator, Sequence
+from collections.abc import Collection, Container, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -212,6 +212,11 @@ class SampleIndex:
     @property
     def image_root(self) -> Path:
         return samples_root(self.path)
+
+    def absent(self, ids: Collection[str]) -> int:
+        """How many of `ids` are the id of no sample here (told by their hashes, as `ids` holds them)."""
+        hashes = np.fromiter((_id_hash(sid) for sid in ids), dtype=np.uint64, count=len(ids))
+        return int((~np.isin(hashes, self.ids)).sum())
 
     def choose(self, *, limit: int | None = None, families: str | Sequence[str] | None = None,
                seed: int | None = None) -> np.ndarray:

@@ -37,9 +37,9 @@ def retry_advice(summary: dict[str, Any]) -> str:
     replay = (summary.get("model") or {}).get("adapter") == "replay"
     if replay and reasons and all(reason.startswith("no reply in ") for reason in reasons):
         counts = summary.get("counts") or {}
-        if not counts.get("replies_read", 1) and not counts.get("resumed") and not counts.get("from_cache"):
-            # not one sample answered: the file's ids are another samples file's (or an older version's)
-            return ("the replies file answers none of the samples selected: its ids are not those of "
+        if counts.get("replies_in_file") is not None and counts.get("replies_unmatched") == counts["replies_in_file"]:
+            # not one reply to a sample of the file: the ids of another samples file (or an older version's)
+            return ("the replies file answers none of the samples: its ids are not those of "
                     f"{summary.get('samples')} (replies to another samples file, or samples made again since, "
                     "with new ids?); they are left out of the accuracy. Replay the replies to these samples, "
                     "in a new --out")
@@ -57,7 +57,11 @@ def replies_text(counts: dict[str, Any]) -> str:
     """Where this run's replies came from: requests sent, or (a replay model) a file read. A
     summary written before `replies_read` existed counts a replay's replies as requests sent."""
     if counts.get("replies_file"):
-        return f"Replies read from {counts['replies_file']} for {counts.get('replies_read', 0)} samples (no request sent)"
+        unmatched = counts.get("replies_unmatched")
+        other = (f"; {unmatched} of its {counts['replies_in_file']} replies are to no sample of the samples file"
+                 if unmatched else "")
+        return (f"Replies read from {counts['replies_file']} for {counts.get('replies_read', 0)} samples (no request "
+                f"sent{other})")
     return f"Requests sent: {counts['requests_sent']}"
 
 

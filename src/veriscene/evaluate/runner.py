@@ -352,6 +352,9 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
     ordered.commit()
     tally, stream_skipped, stream_attempts = stream.tally, stream.skipped, stream.attempts
     samples_path, in_file, rejected_lines = sample_set.path, len(sample_set), len(sample_set.rejected)
+    # a replay file's replies to no sample of the file (another samples file's, or older ids): counted
+    replay_ids = getattr(adapter, "replies", None) if identity.get("adapter") == "replay" else None
+    unmatched = sample_set.absent(replay_ids) if isinstance(replay_ids, dict) else None
     del stream  # its blocks freed before the summary (`finish` above is not called after this)
 
     freeform_summary = None
@@ -410,6 +413,8 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
         "counts": {"selected": selected, "rejected_lines": rejected_lines,
                    "resumed": stream_skipped, "requests_sent": sent, "from_cache": counts["from_cache"],
                    "replies_read": read, "replies_file": identity.get("file") if replay else None,
+                   "replies_in_file": len(replay_ids) if isinstance(replay_ids, dict) else None,
+                   "replies_unmatched": unmatched,
                    "errors": errors, **summary["status_counts"],
                    # HTTP requests made, retries included (a request counted once in requests_sent)
                    "attempts": stream_attempts,
