@@ -74,3 +74,28 @@ def test_an_export_says_how_many_embedded_images_it_re_encoded(tmp_path: Path) -
     (note,) = [w for w in summary.warnings if "re-encoded" in w]
     assert note.startswith("3 embedded image(s) re-encoded as upright RGB")
     assert "2 EXIF orientation 6, 1 transparent" in note and "phone_exif6.jpg (EXIF orientation 6)" in note
+
+
+def test_an_export_by_path_says_which_images_a_loader_would_show_turned_or_fail_on(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from tests.io.conftest import make_sample
+    from tests.scene.image_kinds import quadrants
+    from veriscene.io.writers import write
+
+    make_kind("phone_exif6.jpg", tmp_path)
+    make_kind("upside_down_exif3.jpg", tmp_path)
+    Image.fromarray(quadrants()).save(tmp_path / "plain.jpg")
+    (tmp_path / "page.jpg").write_bytes(b"<html>404</html>")  # a download that saved an error page
+    names = ["phone_exif6.jpg", "phone_exif6.jpg", "upside_down_exif3.jpg", "plain.jpg", "page.jpg"]
+    samples = [make_sample(f"s{k}", [name]) for k, name in enumerate(names)]
+    summary = write(samples, tmp_path / "o.json", "llava", sample_root=tmp_path)
+    assert summary.samples_written == 5 and summary.images_missing == 0
+    turned = [w for w in summary.warnings if "stored turned" in w]
+    assert turned == [w for w in turned if w.startswith(
+        f"2 image(s) written by path are stored turned (first: {tmp_path / 'phone_exif6.jpg'}, EXIF orientation 6)")]
+    assert len(turned) == 1 and "--embed-images" in turned[0]
+    (failing,) = [w for w in summary.warnings if "cannot be opened" in w]
+    assert failing.startswith(f"1 image(s) written by path cannot be opened as images (first: {tmp_path / 'page.jpg'}: ")
+    embedded = write(samples[:4], tmp_path / "o.parquet", "parquet", sample_root=tmp_path, embed_images=True)
+    assert not [w for w in embedded.warnings if "stored turned" in w]  # upright bytes embedded instead

@@ -18,8 +18,15 @@ SIDEWAYS = frozenset({5, 6, 7, 8})  # turns by a quarter: width and height swap
 
 
 def orientation(im: Image.Image) -> int:
-    """The image's EXIF orientation (1, upright, when it has none)."""
+    """The image's EXIF orientation (1, upright, when it has none), from its header: a PNG's eXIf
+    chunk where the PNG specification puts it, before the pixels (Pillow's `getexif` would decode
+    the whole image to look after them too: 4 ms for a 640x480 PNG, on every header read)."""
     try:
+        if im.format == "PNG":
+            exif = Image.Exif()
+            if im.info.get("exif"):
+                exif.load(im.info["exif"])
+            return int(exif.get(_ORIENTATION, 1) or 1)
         return int(im.getexif().get(_ORIENTATION, 1) or 1)
     except (ValueError, TypeError, SyntaxError, OSError):  # a broken EXIF block: shown as stored
         return 1

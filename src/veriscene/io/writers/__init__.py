@@ -218,6 +218,7 @@ def write(
     reencoded = images.reencoded_warning()
     if reencoded is not None:
         summary.warnings.append(reencoded)
+    summary.warnings.extend(images.by_path_warnings())
     # relative paths written: references that were neither embedded nor named by URL
     relative = summary.images_referenced - summary.images_embedded - summary.images_at_urls
     if fmt in PATH_RELATIVE_TO_READER and root is not None and not images.embed and relative > 0:

@@ -37,7 +37,8 @@ from typing import Any
 
 from veriscene.engine.fetch import check_urls, image_urls, read_urls
 from veriscene.engine.remote import is_url
-from veriscene.scene.image_files import ImageFileError, payload
+from veriscene.scene.image_files import ImageFileError, opened, payload
+from veriscene.scene.upright import orientation
 from veriscene.io.writers.files import (
     AtomicTextFile, OutputError, output_dir, output_file, write_json_array, write_json_lines,
 )
@@ -106,6 +107,9 @@ class ImageResolver:
         self._payloads: OrderedDict[str, tuple[bytes, str | None]] = OrderedDict()
         self.reencoded: dict[str, int] = {}  # why -> image references embedded re-encoded
         self.reencoded_example = ""  # the first of them, and why
+        # images written by path (not embedded) that a loader would show otherwise (`_check_header`)
+        self.turned_by_path: dict[str, int] = {}  # file -> its EXIF orientation (not 1)
+        self.unopenable: dict[str, str] = {}  # file -> why Pillow cannot open it
 
     def _missing(self, what: str) -> None:
         self.summary.images_missing += 1
@@ -123,6 +127,8 @@ class ImageResolver:
         if not exists and source not in self._missing_seen:
             self._missing_seen.add(source)
             self._missing(str(source))
+        if exists and not self.embed:
+            self._check_header(source)
         if self.absolute_paths:
             written = source.as_posix()
         else:
@@ -178,6 +184,36 @@ class ImageResolver:
             self.reencoded[why] = self.reencoded.get(why, 0) + 1
             self.reencoded_example = self.reencoded_example or f"{name} ({why})"
         return sent
+
+    def _check_header(self, source: Path) -> None:
+        """An image written by path (not embedded): its header read (0.1-0.4 ms; pixels not
+        decoded), to say which a trainer's loader would show other than veriscene does: one stored
+        turned (EXIF orientation; LLaVA's ``Image.open(path).convert("RGB")`` does not turn it, and
+        the samples' boxes are of the upright photo), or one that cannot be opened at all."""
+        try:
+            with opened(source) as im:
+                turn = orientation(im)
+        except ImageFileError as exc:
+            self.unopenable.setdefault(str(source), exc.reason)
+            return
+        if turn != 1:
+            self.turned_by_path.setdefault(str(source), turn)
+
+    def by_path_warnings(self) -> list[str]:
+        """The export's notes of the images written by path that a loader would show otherwise."""
+        out = []
+        if self.turned_by_path:
+            first, turn = next(iter(self.turned_by_path.items()))
+            out.append(f"{len(self.turned_by_path)} image(s) written by path are stored turned (first: {first}, EXIF "
+                       f"orientation {turn}): the samples' boxes and points are of the photo as shown, upright, but a "
+                       "loader that does not apply EXIF orientation (LLaVA's Image.open(path).convert('RGB')) shows "
+                       "it turned; export with --embed-images (upright bytes), or turn the files upright first "
+                       "(exiftran -ai FILES, or mogrify -auto-orient FILES)")
+        if self.unopenable:
+            first, why = next(iter(self.unopenable.items()))
+            out.append(f"{len(self.unopenable)} image(s) written by path cannot be opened as images "
+                       f"(first: {first}: {why}): a trainer's loader will fail on them")
+        return out
 
     def reencoded_warning(self) -> str | None:
         """The export's note of the embedded images re-encoded (None: none were)."""
