@@ -79,3 +79,11 @@ def test_samples_made_again_with_new_ids_are_said_so(demo_run: Path, other_demo_
     with pytest.raises(ValueError, match=rf"holds replies to {gone} samples this run would drop from its "
                                          rf"results.jsonl \({gone} no longer in {run}; e\.g\. "):
         evaluate(run, f"replay:{replies}", out, freeform="off", cache=False, reports=False)
+
+
+def test_refused_before_the_model_loads(demo_run: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    evaluate(demo_run, _replies(demo_run, tmp_path / "replies.jsonl"), out, freeform="off", limit=5, reports=False)
+    # a model that cannot load (a local folder that does not exist): the selection said first, at once
+    with pytest.raises(ValueError, match="holds replies to 3 samples this run would drop"):
+        evaluate(demo_run, f"hf:{tmp_path / 'no-model'}", out, freeform="off", limit=2, reports=False)

@@ -92,11 +92,12 @@ def check_options(*, freeform: str, n_boot: int, confidence: float, limit: int |
         scene_paths(scenes)  # FileNotFoundError naming a scene file that does not exist
 
 
-def check_run_file(out: Path, identity: dict[str, Any], samples_path: Path) -> PreviousResults | None:
+def check_run_file(out: Path, identity: dict[str, Any], samples_path: Path,
+                   given: PreviousResults | None = None) -> PreviousResults | None:
     """Refuse an `out` holding another model's replies; record this run's model in `out/run.json`.
     A folder whose earlier run got no reply (stopped at its first request: a misspelt model
     name, no server at the URL) holds nothing of that model and is taken over. Returns the index
-    of the earlier run's results when it read them."""
+    of the earlier run's results when it read them (`given`: that index, read already)."""
     path = out / "run.json"
     current = {"model": identity, "samples": str(samples_path.resolve())}
     results: PreviousResults | None = None
@@ -110,7 +111,7 @@ def check_run_file(out: Path, identity: dict[str, Any], samples_path: Path) -> P
             raise ValueError(f"{path} is not a run file of veriscene eval ({problem}): remove it to go on in {out} "
                              "(run.json is written again, and the replies in results.jsonl are kept where they "
                              "answer this model's prompts), or use another --out folder")
-        results = PreviousResults(out / "results.jsonl")
+        results = given if given is not None else PreviousResults(out / "results.jsonl")
         if previous.get("model") != identity and results.replied():
             raise ValueError(f"{out} holds results of another model or other parameters "
                              f"({_identity_change(previous.get('model'), identity)}). "

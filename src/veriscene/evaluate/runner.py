@@ -243,19 +243,16 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
     # made for the lock (RunLockedError while another run writes OUT), removed again if the run
     # is refused: a refused command leaves no empty folder behind
     lock_folder(out, EVAL)
+    results_path = out / "results.jsonl"
+    previous = PreviousResults(results_path)  # the earlier run's records, found by id as blocks are read
+    # an earlier run's replies this selection would drop from results.jsonl: refused, OUT as it was,
+    # before the model loads
+    check_left_out(out, previous, sample_set.ids, sample_set.ids[positions], sample_set.path)
     adapter = load_model(model, base_url=base_url, **dict(model_options or {}))
     identity = adapter.identity()
     found_before = getattr(adapter, "found", 0)  # (a ReplayModel given may have answered an earlier run)
     out.mkdir(parents=True, exist_ok=True)  # (where nothing is locked: Windows)
-    previous = check_run_file(out, identity, sample_set.path)
-    results_path = out / "results.jsonl"
-    if previous is None:
-        previous = PreviousResults(results_path)  # the earlier run's records, found by id as blocks are read
-    try:  # an earlier run's replies this selection would drop from results.jsonl: refused, OUT as it was
-        check_left_out(out, previous, sample_set.ids, sample_set.ids[positions], sample_set.path)
-    except ValueError:
-        adapter.close()
-        raise
+    check_run_file(out, identity, sample_set.path, previous)
     with open(out / "rejects.jsonl", "wb") as fh:
         fh.writelines(orjson.dumps(rej.to_dict(str(sample_set.path))) + b"\n" for rej in sample_set.rejected)
 
