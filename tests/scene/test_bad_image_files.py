@@ -124,3 +124,13 @@ def test_readers_read_sizes_from_a_whole_header_and_name_a_broken_one(bad_file: 
         read_header(bad_file)
     assert raised.value.field == "image"
     _named(str(raised.value), bad_file, bad_file.name)
+
+
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")  # Pillow's own, not naming the file
+def test_an_image_over_the_limit_but_under_twice_it_is_decoded_and_named(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)
+    path = tmp_path / "large.png"
+    Image.new("RGB", (40, 40), (10, 20, 30)).save(path)  # 1,600 pixels: over 1,000, under 2,000
+    with pytest.warns(UserWarning, match=rf"{path}: 40x40 pixels, over Pillow's decompression-bomb limit of 1,000"):
+        assert load_rgb(path).size == (40, 40)

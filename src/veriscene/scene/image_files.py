@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import io
 import struct
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -76,6 +77,7 @@ def opened(path: str | Path, data: bytes | None = None) -> Iterator[Image.Image]
     that does not exist: FileNotFoundError naming it."""
     try:
         with Image.open(io.BytesIO(data) if data is not None else path) as im:
+            _say_if_large(path, im)
             yield im
     except FileNotFoundError:
         raise FileNotFoundError(f"image file {path} does not exist") from None
@@ -87,6 +89,19 @@ def opened(path: str | Path, data: bytes | None = None) -> Iterator[Image.Image]
         cut = cut_short(data, _SNIFFED.get(data[:4], "WEBP" if data[8:12] == b"WEBP" else None)) if data else None
         reason = cut + ": a download or copy that did not finish?" if cut else _why_broken(path, exc, data)
         raise ImageFileError(path, reason) from None
+
+
+class LargeImageWarning(UserWarning):
+    """An image over Pillow's decompression-bomb limit but under twice it: decoded, and named
+    (Pillow's own DecompressionBombWarning does not name the file)."""
+
+
+def _say_if_large(path: str | Path, im: Image.Image) -> None:
+    limit = Image.MAX_IMAGE_PIXELS
+    if limit and im.size[0] * im.size[1] > limit:
+        warnings.warn(f"{path}: {im.size[0]}x{im.size[1]} pixels, over Pillow's decompression-bomb limit of "
+                      f"{limit:,} (Image.MAX_IMAGE_PIXELS): decoded, but twice the limit is refused",
+                      LargeImageWarning, stacklevel=3)
 
 
 def to_rgb(im: Image.Image) -> Image.Image:
