@@ -468,14 +468,28 @@ def _reads_class(reader: GenerousReader, annotated: Sequence[str], s: int, o: in
     return False
 
 
-def _wrong_spellings(vocab: Vocabulary, predicate: str) -> dict[str, str]:
-    """value -> `_wrong_spelling(vocab, predicate, value)`, filled as asked (made once per
-    vocabulary and predicate; do not modify)."""
-    table: dict[str, dict[str, str]] = vocab.view("wrong option spellings", dict)
+def _wrong_spellings(vocab: Vocabulary, predicate: str) -> dict[str, tuple[str, str]]:
+    """value -> `_wrong_entry(vocab, predicate, value)`, filled as asked: one table per question
+    form (`_kind` and `wording` of `predicate`, what the entries depend on), shared by the
+    predicates of that form (made once per vocabulary; do not modify). Kept per predicate, a
+    data set of thousands of predicates (Visual Genome) met new (predicate, value) pairs on
+    every scene, each some 15,000 instructions."""
+    table: dict[str, dict[str, tuple[str, str]]] = vocab.view("wrong option spellings", dict)
     found = table.get(predicate)
     if found is None:
-        found = table[predicate] = {}
+        forms: dict[tuple[str, str], dict[str, tuple[str, str]]] = vocab.view("wrong option spellings by form", dict)
+        found = table[predicate] = forms.setdefault((_kind(predicate), wording(predicate)), {})
     return found
+
+
+def _wrong_entry(vocab: Vocabulary, predicate: str, value: str) -> tuple[str, str]:
+    """(`value`'s class, `vocab.predicate_class`; the spelling kept of that class among the
+    options of the question asking for `predicate` (`distinct_options_like`) where `value`
+    answers that question, else ""): the same for every predicate of one question form."""
+    klass = predicate_class(value)
+    if not _same_question(value, predicate, True):
+        return klass, ""
+    return klass, distinct_options_like(vocab, predicate)[1].get(klass, "")
 
 
 def _wrong_spelling(vocab: Vocabulary, predicate: str, value: str) -> str:
@@ -484,12 +498,9 @@ def _wrong_spelling(vocab: Vocabulary, predicate: str, value: str) -> str:
     its question, else "". `value` passes the test of a pair where that spelling is not among
     those that may hold with the answer (`may_hold`) and its class not among the pair's readings
     (`readable_predicates`: the spellings `wrong_option_test` leaves out are those kept of the
-    classes read, one class each)."""
-    kept = distinct_options_like(vocab, predicate)[1]
-    klass = predicate_class(value)
-    if klass == predicate_class(predicate) or not _same_question(value, predicate, True):
-        return ""
-    return kept.get(klass, "")
+    classes read, one class each). (`_SceneOptions.masks` reads it from `_wrong_spellings`.)"""
+    klass, spelled = _wrong_entry(vocab, predicate, value)
+    return "" if klass == predicate_class(predicate) else spelled
 
 
 class _SceneOptions:
@@ -525,14 +536,15 @@ class _SceneOptions:
             mask = 0
             if len(values) > 1:
                 spellings_of = _wrong_spellings(vocab, predicate)
+                own = predicate_class(predicate)
                 held = _may_hold_of(vocab, (predicate,), between.get((o, s), ()))
                 read: dict[str, bool] = {}  # class -> whether a viewer may read one of it of the pair
                 for y, v in enumerate(values):
-                    spelled = spellings_of.get(v)
-                    if spelled is None:
-                        spelled = spellings_of[v] = _wrong_spelling(vocab, predicate, v)
-                    if spelled and spelled not in held:
-                        klass = predicate_class(v)
+                    entry = spellings_of.get(v)
+                    if entry is None:
+                        entry = spellings_of[v] = _wrong_entry(vocab, predicate, v)
+                    klass, spelled = entry  # (`_wrong_spelling`: none of the answer's own class)
+                    if spelled and klass != own and spelled not in held:
                         seen = read.get(klass)
                         if seen is None:
                             seen = read[klass] = _reads_class(reader, between.get((s, o), ()), s, o, klass)
