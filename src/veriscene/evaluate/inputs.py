@@ -147,10 +147,13 @@ def _check_wanted(wanted: list[str], pairs: Sequence[tuple[Any, Any]]) -> None:
     for w in wanted:
         if not any(fnmatch.fnmatchcase(k, w) for k in known):
             close = difflib.get_close_matches(w, known, n=3)
-            # the families only: with every generator name too the list runs to a screenful
+            # the families only: with every generator name too the list runs to a screenful; the
+            # example a glob over a generator of the file (before, "counting.*", which is no
+            # family's generators: object.count.v1 is of family counting)
+            task = min((str(t) for _, t in pairs), default="object.count.v1")
             hint = (f"; did you mean {', '.join(close)}?" if close else
-                    f"; families here: {', '.join(sorted({f for f, _ in pairs}))} (or a generator "
-                    "name of them, e.g. counting.*)")
+                    f"; families here: {', '.join(sorted({f for f, _ in pairs}))} (or generator names, "
+                    f"globs allowed, e.g. {'.'.join(task.split('.')[:2])}.*)")
             raise KeyError(f"no sample has family or generator {w!r}{hint}")
 
 
