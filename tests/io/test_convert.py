@@ -137,8 +137,9 @@ def _coco(path: Path) -> Path:
 def test_cli_reader_options(cli: typer.Typer, tmp_path: Path) -> None:
     from veriscene.io.readers import reader_options
 
-    assert reader_options("coco") == ("masks", "skip_crowd", "panoptic_root")
-    assert reader_options("vg") == ("image_data", "merge_duplicates", "objects") and reader_options("gqa") == ("objects",)
+    assert reader_options("coco") == ("masks", "skip_crowd", "panoptic_root", "drawn_on")
+    assert reader_options("vg") == ("image_data", "merge_duplicates", "objects", "drawn_on")
+    assert reader_options("gqa") == ("objects", "drawn_on")
     src, runner = _coco(tmp_path / "instances.json"), CliRunner()
     out = tmp_path / "plain.jsonl"
     assert runner.invoke(cli, ["convert", str(src), "--out", str(out)]).exit_code == 0
@@ -155,7 +156,7 @@ def test_cli_reader_options(cli: typer.Typer, tmp_path: Path) -> None:
 
     # a misspelt option is refused even when set to false, naming what the reader takes
     for bad, message in ((["-r", "mask=false"], "'mask' is not an option of the coco reader"),
-                         (["-r", "image_data=x.json"], "it takes: drop_bad_parts, id_prefix, image_root"),
+                         (["-r", "image_data=x.json"], "it takes: drawn_on, drop_bad_parts, id_prefix, image_root"),
                          (["-r", "masks"], "expected KEY=VALUE"),
                          (["-r", "masks=false", "-r", "masks=true"], "'masks' is given twice"),
                          (["-r", "image_size=big"], "expected WIDTHxHEIGHT")):

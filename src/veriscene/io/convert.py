@@ -104,8 +104,9 @@ class ConvertSummary:
         if turned:
             out.append(f"{turned} image(s) carry an EXIF orientation: their boxes are taken as drawn on the photo as "
                        "shown, turned upright (as browser-based annotation tools draw, and every veriscene command "
-                       "shows it); if the annotation was drawn on the stored pixels instead, remove the tags "
-                       "(exiftool -Orientation= -overwrite_original DIR) and convert again")
+                       "shows it); if the annotation was drawn on the stored pixels instead, convert again with "
+                       "-r drawn_on=stored, which maps every box and mask onto the photo shown (or remove the tags: "
+                       "exiftool -Orientation= -overwrite_original DIR)")
         if self.left_out:
             out.append(f"left out of {self.input}: {', '.join(self.left_out)}: veriscene writes such files beside "
                        "scene files, and they hold no scenes (convert one by its own name to read it as scenes)")

@@ -92,7 +92,9 @@ def test_an_annotated_size_that_is_not_the_image_size_rejects_the_scene(
 @pytest.mark.parametrize("fmt, write", READERS)
 def test_the_stored_size_of_a_sideways_photo_rejects_the_scene(tmp_path: Path, fmt: str, write) -> None:
     phone_photo(tmp_path / "images" / "pic.jpg", 6)  # stored 80x40, shown 40x80
-    scenes, report = read_all(write(tmp_path, 80, 40), fmt, image_root=tmp_path / "images")
+    # taken as drawn on the photo shown (drawn_on=shown); by default (auto) mapped from the stored
+    # pixels instead (tests/io/readers/test_drawn_on_stored.py)
+    scenes, report = read_all(write(tmp_path, 80, 40), fmt, image_root=tmp_path / "images", drawn_on="shown")
     assert scenes == []
     (entry,) = report.entries
     assert entry.field == "width" and "stored size" in entry.reason and "EXIF orientation 6" in entry.reason

@@ -29,6 +29,7 @@ from veriscene.io.readers._parts import (
     sparse_kinds,
 )
 from veriscene.io.readers._sizes import IMAGE_NOT_FOUND, ImageSizes, header_size
+from veriscene.io.readers._stored_pixels import SHOWN, STORED, parse_drawn_on, shown_scene
 from veriscene.io.rejects import KEPT_RECORD_LEVELS, RejectReport, writable
 from veriscene.scene.model import Scene
 
@@ -89,6 +90,7 @@ class ReadContext(ImageSizes):
         drop_bad_parts: bool = False,
         sparse: bool | str | Sequence[str] | None = None,
         objects: str | None = None,
+        drawn_on: str = SHOWN,
     ) -> None:
         self.source = str(source)
         self.fmt = fmt
@@ -104,6 +106,14 @@ class ReadContext(ImageSizes):
                 raise ReaderOptionError(f"image_size must be two positive integers (width, height), got {image_size!r}",
                                         option="image_size", value=image_size)
         self.image_size = image_size
+        # the pixels annotation was drawn on (`_stored_pixels`): read from the image files alone
+        self.drawn_on = parse_drawn_on(drawn_on)
+        if self.drawn_on == STORED and self.image_root is None:
+            where = (f"images at a URL ({self.image_root_url}) are not read" if self.image_root_url else
+                     "no image_root is given")
+            raise ReaderOptionError(f"drawn_on=stored maps each annotation by its image's EXIF orientation, which is "
+                                    f"in the image file, and {where}: pass image_root=DIR (--image-root) of the "
+                                    "images on disk", option="drawn_on", value=drawn_on)
         self.drop_bad_parts = drop_bad_parts
         # what the scenes record only in part (``meta["sparse"]``): the format's default unless given
         self.sparse: list[str] = sparse_for(fmt, sparse)
@@ -138,8 +148,11 @@ class ReadContext(ImageSizes):
         self._pending.clear()
         self._left_out.clear()
         self._where = where
+        self.turn = 1
         try:
             scene = build()
+            if self.turn != 1:  # read in the stored pixels of a turned photo (`image_size_of`)
+                scene = shown_scene(scene, self.turn)
             if scene.image_id in self._seen:
                 raise bad(f"duplicate image id {scene.image_id!r} (an earlier record has it)", "image_id")
         except SceneValidationError as exc:
@@ -151,6 +164,7 @@ class ReadContext(ImageSizes):
             return None
         finally:
             self._where = None
+            self.turn = 1
         self._seen.add(scene.image_id)
         for kind, n in self._pending.items():
             self.report.count(kind, n)

@@ -11,7 +11,8 @@ from typing import Any
 
 from veriscene.errors import SceneValidationError
 from veriscene.io.readers._fields import bad
-from veriscene.io.readers._images import read_header
+from veriscene.io.readers._images import ImageHeader, read_header
+from veriscene.io.readers._stored_pixels import AUTO, MAPPED, SHOWN, STORED
 
 # The repair count of an image with no file under `image_root` (or none named): its size, the
 # annotation's or `image_size`, is kept unchecked. Most images counted so: the wrong image root.
@@ -20,7 +21,7 @@ IMAGE_NOT_FOUND = "sizes_unchecked_image_not_found"
 # annotation is taken as drawn on the photo as shown (turned: `scene.image_files`), as browser-based
 # tools draw. A set annotated on the stored pixels (tools reading with cv2 or Pillow alone, some OCR
 # sets) is then wrong where the turn keeps the size (upside down, mirrored, square): said by this
-# count, so that its tags can be removed (the stored pixels are then shown) before converting.
+# count, so that it can be converted again with `drawn_on=stored` (`_stored_pixels`).
 TURNED = "images_turned_by_exif_orientation"
 
 
@@ -30,6 +31,10 @@ class ImageSizes:
     image_root: Path | None  # images on disk, whose headers are read (None: not given, or at a URL)
     image_root_url: str | os.PathLike[str] | None  # images at a URL: not read
     image_size: tuple[int, int] | None  # the `image_size` option, (width, height)
+    drawn_on: str = SHOWN  # the `drawn_on` option: the pixels annotation was drawn on (`_stored_pixels`)
+    # the EXIF orientation the record being read is to be turned by once built in its stored pixels
+    # (1: none; `ReadContext.scene` turns it and sets it back)
+    turn: int = 1
 
     def repair(self, kind: str, n: int = 1) -> None:
         raise NotImplementedError  # ReadContext.repair
@@ -40,7 +45,9 @@ class ImageSizes:
         """Image (width, height): from the annotation, else the image header (the size shown,
         EXIF orientation applied: `_images`), else `image_size`. An annotated size is checked
         against the header when `image_root` is given and the file is there (`_check_size`); a
-        size kept without its file found under `image_root` is counted (`IMAGE_NOT_FOUND`)."""
+        size kept without its file found under `image_root` is counted (`IMAGE_NOT_FOUND`).
+        Annotation drawn on the stored pixels of a turned photo (`drawn_on`) is read in them: the
+        stored size is returned and `turn` set to the orientation the scene is then turned by."""
         if width is not None or height is not None:
             size = _dimension(width, "width"), _dimension(height, "height")
             if self.image_root is not None:  # headers are read only when the user points at the images
@@ -54,6 +61,9 @@ class ImageSizes:
                 header = read_header(path)
                 if header is not None:
                     self.repair("sizes_from_image_header")
+                    if self.drawn_on == STORED and header.orientation != 1:  # auto cannot tell: as shown
+                        self._map(header)
+                        return header.stored
                     if header.size != header.stored:  # a photo stored sideways: its upright size
                         self.repair("sizes_of_upright_image")
                     if header.orientation != 1:
@@ -94,18 +104,36 @@ class ImageSizes:
                 return
             if header is None:
                 continue
+            shown = f"{header.size[0]}x{header.size[1]}"
+            if header.orientation != 1 and self.drawn_on == STORED:
+                if size == header.stored:
+                    self._map(header)
+                    return
+                if size == header.size:  # sideways: the annotation says it was drawn on the photo shown
+                    raise bad(f"annotated size {size[0]}x{size[1]} is the size of {path} as shown (EXIF orientation "
+                              f"{header.orientation}), not its stored size {header.stored[0]}x{header.stored[1]}: "
+                              "drawn on the photo as shown? (drawn_on=stored maps boxes drawn on the stored pixels; "
+                              "drawn_on=auto takes each image by its annotated size)", "width")
             if size == header.size:
                 if header.orientation != 1:
                     self.repair(TURNED)
                 return
-            shown = f"{header.size[0]}x{header.size[1]}"
             if size == header.stored:
+                if self.drawn_on == AUTO:  # a quarter turn, annotated by the size stored: drawn on those pixels
+                    self._map(header)
+                    return
                 raise bad(f"annotated size {size[0]}x{size[1]} is the stored size of {path}, a photo shown "
                           f"turned (EXIF orientation {header.orientation}) as {shown}: its boxes were drawn on "
-                          "the sideways pixels and would not fit the photo shown", "width")
+                          "the sideways pixels and would not fit the photo shown (drawn_on=stored or auto maps "
+                          "them onto it)", "width")
             raise bad(f"annotated size {size[0]}x{size[1]} is not the size of the image file {path} ({shown}): "
                       "a resized copy, or the wrong image root? its boxes would not fit", "width")
         self.repair(IMAGE_NOT_FOUND)
+
+    def _map(self, header: ImageHeader) -> None:
+        """The record is drawn on the stored pixels of `header`'s image: read in them, then turned."""
+        self.turn = header.orientation
+        self.repair(MAPPED)
 
 
 # The widest (and tallest) image a scene takes (`Scene`): a scene file holds 64-bit integers.

@@ -86,6 +86,7 @@ from veriscene.io.readers._coco_masks import (  # noqa: F401
 )
 from veriscene.io.readers._json import Element, JsonStreamError, stream_json, top_level
 from veriscene.io.readers._spool import GroupedSpool, Spool
+from veriscene.io.readers._stored_pixels import AUTO
 from veriscene.scene.compressed import plain_name
 from veriscene.scene.masks import encode_mask
 from veriscene.scene.model import Scene
@@ -244,11 +245,14 @@ def read_coco(
     masks: bool = True,
     skip_crowd: bool = False,
     panoptic_root: str | os.PathLike[str] | None = None,
+    drawn_on: str = AUTO,
     **options: Any,
 ) -> Iterator[Scene]:
-    """Stream scenes from a COCO instances or panoptic JSON file (see the module docstring)."""
+    """Stream scenes from a COCO instances or panoptic JSON file (see the module docstring).
+    `drawn_on`: the pixels the annotation was drawn on, of a photo tagged with an EXIF orientation:
+    "auto" (default), "shown" or "stored" (`_stored_pixels`; read from the images: `image_root`)."""
     path = Path(path)
-    ctx = ReadContext(path, "coco", **options)
+    ctx = ReadContext(path, "coco", drawn_on=drawn_on, **options)
     if top_level(path) != "{":
         if load_json(path, ctx) is not None:
             ctx.file_error(bad(_NOT_COCO, "images"))

@@ -23,6 +23,7 @@ from functools import partial
 from typing import Any
 
 from veriscene.errors import SceneValidationError
+from veriscene.io.readers._stored_pixels import AUTO
 from veriscene.io.readers._base import ReadContext, SceneParts, bad, load_json, object_id, stream_fault
 from veriscene.io.readers._json import JsonStreamError, repeated_keys, stream_json, top_level
 from veriscene.scene.model import Scene
@@ -106,11 +107,14 @@ def _scene(ctx: ReadContext, image_id: str, record: Any) -> Scene:
     return parts.scene(image_id, width, height, image=f"{image_id}.jpg", meta=meta)
 
 
-def read_gqa(path: str | os.PathLike[str], *, objects: str | None = None, **options: Any) -> Iterator[Scene]:
+def read_gqa(path: str | os.PathLike[str], *, objects: str | None = None, drawn_on: str = AUTO,
+             **options: Any) -> Iterator[Scene]:
     """Stream scenes from a GQA scene-graph JSON file (`train_sceneGraphs.json`, ...). `objects`:
     what the object annotation covers, "present" (default), "sparse" or "complete"
-    (`_base.OBJECT_COVERAGES`)."""
-    ctx = ReadContext(path, "gqa", objects=objects, **options)
+    (`_base.OBJECT_COVERAGES`).
+    `drawn_on`: the pixels the annotation was drawn on, of a photo tagged with an EXIF orientation:
+    "auto" (default), "shown" or "stored" (`_stored_pixels`; read from the images: `image_root`)."""
+    ctx = ReadContext(path, "gqa", objects=objects, drawn_on=drawn_on, **options)
     if top_level(path) == "{":  # the usual layout, read one scene graph at a time (0.4 GB for train)
         count = 0
         try:

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from veriscene.errors import ReaderOptionError, SceneValidationError
+from veriscene.io.readers._stored_pixels import AUTO
 from veriscene.io.readers._base import ReadContext, SceneParts, bad
 from veriscene.io.readers.open_images_boxes import coordinates, is_boxes_header, not_utf8, read_boxes
 from veriscene.scene import archives
@@ -143,15 +144,18 @@ def _scene(
 
 def read_open_images(
     path: str | os.PathLike[str], *, class_names: Any = None, labels: str | os.PathLike[str] | None = None,
-    relationships: str | os.PathLike[str] | None = None, **options: Any
+    relationships: str | os.PathLike[str] | None = None, drawn_on: str = AUTO,
+    **options: Any
 ) -> Iterator[Scene]:
     """Stream scenes from an Open Images relationship CSV (rows grouped by ImageID), or from a
     box CSV with optional human-verified `labels` and `relationships` files
-    (`open_images_boxes`)."""
+    (`open_images_boxes`). Boxes are normalised: an image's size and orientation come from its
+    file (`image_root`); `drawn_on` "stored" maps them from its stored pixels, "auto" (default)
+    and "shown" take them as of the photo shown (`_stored_pixels`)."""
     path = Path(path)
     archives.require_file(path)  # on disk, or a file inside a zip archive
     names = _load_names(_table_paths(path.parent, class_names))
-    ctx = ReadContext(path, "open_images", **options)
+    ctx = ReadContext(path, "open_images", drawn_on=drawn_on, **options)
     try:
         with open_text(path, encoding="utf-8-sig", newline="", errors="surrogateescape") as fh:
             header = next(csv.reader(fh), None)

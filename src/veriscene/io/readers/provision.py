@@ -50,6 +50,7 @@ from typing import Any
 import numpy as np
 
 from veriscene.errors import SceneValidationError
+from veriscene.io.readers._stored_pixels import AUTO
 from veriscene.io.readers._base import ReadContext, SceneParts, bad, is_number, load_json, parse_json
 from veriscene.scene import archives
 from veriscene.scene.compressed import READ_ERRORS, data_error, data_files, open_data_file, plain_name, unreadable
@@ -387,20 +388,23 @@ def read_provision(
     allow_pickle: bool = False,
     seg_dir: str | os.PathLike[str] | None = None,
     depth_dir: str | os.PathLike[str] | None = None,
+    drawn_on: str = AUTO,
     **options: Any,
 ) -> Iterator[Scene]:
     """Stream scenes from a ProVision annotation folder (every *.json and *.jsonl in it is a
     stage file, compressed or not) or from one stage file (JSON, or JSON Lines of one image or
     more a line). Masks are looked up in `seg_dir` (default: FOLDER/seg_masks, else the folder)
     and depth maps in `depth_dir` (default: FOLDER/depth_masks, else the folder). A reject names
-    the stage file holding the field at fault."""
+    the stage file holding the field at fault.
+    `drawn_on`: the pixels the annotation was drawn on, of a photo tagged with an EXIF orientation:
+    "auto" (default), "shown" or "stored" (`_stored_pixels`; read from the images: `image_root`)."""
     path = Path(path)
     archives.require(path)  # on disk, or a file inside a zip archive
     folder = path if path.is_dir() else path.parent
     files = sorted({*data_files(folder, ".json"), *data_files(folder, ".jsonl")}) if path.is_dir() else [path]
     if not files:
         raise FileNotFoundError(f"{path}: no ProVision stage file (*.json, *.jsonl, compressed or not) in this folder")
-    ctx = ReadContext(path, "provision", **options)
+    ctx = ReadContext(path, "provision", drawn_on=drawn_on, **options)
     opts = {
         "allow_pickle": allow_pickle,
         "seg_dir": Path(seg_dir) if seg_dir else (folder / "seg_masks" if (folder / "seg_masks").is_dir() else folder),

@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from veriscene.errors import ReaderOptionError, SceneValidationError
+from veriscene.io.readers._stored_pixels import AUTO
 from veriscene.io.readers._base import (
     ReadContext,
     SceneParts,
@@ -523,18 +524,21 @@ def merge_threshold(value: bool | float | str) -> float | None:
 
 def read_visual_genome(
     path: str | os.PathLike[str], *, image_data: str | os.PathLike[str] | None = None,
-    merge_duplicates: bool | float | str = True, objects: str | None = None, **options: Any
+    merge_duplicates: bool | float | str = True, objects: str | None = None, drawn_on: str = AUTO,
+    **options: Any
 ) -> Iterator[Scene]:
     """Stream scenes from a Visual Genome file or directory (see the module docstring).
     `merge_duplicates`: merge objects of one name whose boxes overlap by IoU >= 0.9 (or the
     number given), one object annotated twice; false keeps every object as annotated.
     `objects`: what the object annotation covers, "present" (default), "sparse" or "complete"
-    (`_base.OBJECT_COVERAGES`)."""
+    (`_base.OBJECT_COVERAGES`).
+    `drawn_on`: the pixels the annotation was drawn on, of a photo tagged with an EXIF orientation:
+    "auto" (default), "shown" or "stored" (`_stored_pixels`; read from the images: `image_root`)."""
     merge_iou = merge_threshold(merge_duplicates)
     path = Path(path)
     archives.require(path)  # on disk, or a file inside a zip archive (vg.zip/scene_graphs.json)
     files, found_image_data = _layout(path)
-    ctx = ReadContext(path, "visual_genome", objects=objects, **options)
+    ctx = ReadContext(path, "visual_genome", objects=objects, drawn_on=drawn_on, **options)
     sizes_path = Path(image_data) if image_data is not None else found_image_data
     sizes = _sizes(sizes_path, ctx)
 
