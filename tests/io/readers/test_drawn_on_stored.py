@@ -145,7 +145,7 @@ def test_stored_needs_the_images_and_a_known_value(tmp_path: Path) -> None:
         read_all(path, "coco", drawn_on="stored")
     with pytest.raises(ReaderOptionError, match="drawn_on must be one of auto, shown, stored"):
         read_all(path, "coco", image_root=tmp_path, drawn_on="upright")
-    for fmt in ("coco", "visual_genome", "gqa", "provision", "open_images"):
+    for fmt in ("coco", "visual_genome", "gqa", "provision", "open_images", "clevr"):
         assert "drawn_on" in reader_options(fmt)
 
 
@@ -178,10 +178,10 @@ def test_a_mask_turned_by_its_box_is_the_whole_mask_turned(turn: int) -> None:
         np.testing.assert_array_equal(mapped, upright_array(binary, turn))
 
 
-@pytest.mark.parametrize("fmt", ["coco", "visual_genome", "gqa", "provision"])
+@pytest.mark.parametrize("fmt", ["coco", "visual_genome", "gqa", "provision", "clevr"])
 def test_every_reader_of_annotated_sizes_maps_a_sideways_photo(tmp_path: Path, fmt: str) -> None:
     from .test_annotated_sizes import BOX as SIZED_BOX
-    from .test_annotated_sizes import READERS as SIZED
+    from .test_annotated_sizes import SIZED
     from .test_upright_sizes import phone_photo
 
     write = dict(SIZED)[fmt]

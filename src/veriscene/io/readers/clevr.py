@@ -25,6 +25,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from veriscene.io.readers._stored_pixels import AUTO
 from veriscene.io.readers._base import (
     ReadContext,
     SceneParts,
@@ -154,12 +155,14 @@ def _files(path: Path) -> list[Path]:
 
 
 def read_clevr(
-    path: str | os.PathLike[str], *, approximate_boxes: bool = True, **options: Any
+    path: str | os.PathLike[str], *, approximate_boxes: bool = True, drawn_on: str = AUTO, **options: Any
 ) -> Iterator[Scene]:
-    """Stream scenes from CLEVR scene JSON (one file of scenes, one scene, or a folder of them)."""
+    """Stream scenes from CLEVR scene JSON (one file of scenes, one scene, or a folder of them).
+    `drawn_on`: the pixels the annotation was drawn on, of a photo tagged with an EXIF orientation:
+    "auto" (default), "shown" or "stored" (`_stored_pixels`; read from the images: `image_root`)."""
     path = Path(path)
     files = _files(path)
-    ctx = ReadContext(path, "clevr", **options)
+    ctx = ReadContext(path, "clevr", drawn_on=drawn_on, **options)
     for file in files:
         ctx.source = str(file)
         data = load_json(file, ctx)
