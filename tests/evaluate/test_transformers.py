@@ -104,4 +104,5 @@ def test_a_batch_reads_its_own_images_only(demo_run, tmp_path, monkeypatch) -> N
         assert before <= done + 1  # + the broken one, opened (and failed) in its batch's turn
     results = [orjson.loads(line) for line in (tmp_path / "out" / "results.jsonl").read_bytes().splitlines()]
     failed = [r for r in results if r["error"]]
-    assert [r["id"] for r in failed] == [chosen[3]["id"]] and "cannot read image" in failed[0]["error"]
+    assert [r["id"] for r in failed] == [chosen[3]["id"]] and "cannot read the image" in failed[0]["error"]
+    assert str(broken) in failed[0]["error"]  # the file named (`scene.image_files.ImageFileError`)
