@@ -278,8 +278,11 @@ def run_shard(spec: RunSpec, task: ShardTask, progress: Callable[[int, int], Non
     summary = RunSummary()
     rejects: list[dict[str, Any]] = []
     shared = SharedRows()
-    data = bytearray()  # the shard's JSONL, grown in place (no list of records, no join copy)
-    dumps, line_end, pool_ids = orjson.dumps, orjson.OPT_APPEND_NEWLINE, worker.pool_ids
+    # The shard's JSONL lines, joined once at its end: one copy of the shard (a bytearray grown line
+    # by line was copied as it grew, then once more into bytes: 0.30 s per 2,000 demo scenes, 163,775
+    # lines, against 0.12 s for the join)
+    lines: list[bytes] = []
+    add_line, dumps, line_end, pool_ids = lines.append, orjson.dumps, orjson.OPT_APPEND_NEWLINE, worker.pool_ids
     shared_lines, shared_hashes, image_id = shared.lines.append, shared.hashes.append, itemgetter("id")
     with collector.paused():
         for line_no, line in task.lines:
@@ -310,7 +313,7 @@ def run_shard(spec: RunSpec, task: ShardTask, progress: Callable[[int, int], Non
                                 shared_lines(summary.samples + k)  # `SharedRows.add`, inline
                                 shared_hashes(id_hash(sample.id))
                             # a dataclass: fields in record order, as to_dict; a line of the shard
-                            data += dumps(sample, option=line_end)
+                            add_line(dumps(sample, option=line_end))
                         summary.add_all(made)
                         for name, failure in runner.failures:  # in rejects.jsonl, not counted as rejected scenes
                             rejects.append({"file": source.name, "record": own_line, "field": name,
@@ -324,7 +327,7 @@ def run_shard(spec: RunSpec, task: ShardTask, progress: Callable[[int, int], Non
     summary.generator_stats.update(runner.stats)
     first = task.lines[0][0] if task.lines else 0
     last = task.lines[-1][0] if task.lines else 0
-    output = ShardOutput(task.index, bytes(data), rejects, summary.counts(), first, last, shared=shared,
+    output = ShardOutput(task.index, b"".join(lines), rejects, summary.counts(), first, last, shared=shared,
                          peak_mb=peak_memory_mb(include_children=False), key=spec.key)
     if spec.shards_dir is not None:
         # Written here, so the driver never holds a shard's samples (large buffers passed between
