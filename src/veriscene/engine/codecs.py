@@ -52,8 +52,8 @@ def check_available(fmt: str) -> None:
     _module(fmt)
 
 
-def encode(data: bytes, fmt: str) -> bytes:
-    """A shard's JSONL bytes in the stored form."""
+def encode(data: bytes | bytearray, fmt: str) -> bytes | bytearray:
+    """A shard's JSONL bytes in the stored form (jsonl: `data` itself)."""
     if fmt == "zstd":
         zstandard = _module(fmt)
         return zstandard.ZstdCompressor(level=3, write_checksum=True).compress(data)  # type: ignore[union-attr]
@@ -103,7 +103,7 @@ def _parquet_schema() -> Any:  # a pyarrow.Schema
     return pa.schema([(k, pa.list_(pa.string()) if k == "image_ids" else pa.string()) for k in _PARQUET_COLUMNS])
 
 
-def _to_parquet(data: bytes) -> bytes:
+def _to_parquet(data: bytes | bytearray) -> bytes:
     sink = io.BytesIO()
     _write_parquet(sink, io.BytesIO(data))
     return sink.getvalue()
