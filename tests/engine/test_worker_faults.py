@@ -66,8 +66,10 @@ def test_a_script_starting_workers_without_the_main_guard_is_told_so(tmp_path: P
     said = " ".join(done.stderr.split())
     assert done.returncode == 1, done.stderr
     last = said[said.rindex("WorkerDied"):]
-    # (with forkserver, a worker may have started before another died: "while starting" is then not said)
-    assert last.startswith("WorkerDied: a worker process died (exit code 1)")
+    # (with forkserver, a worker may have started before another died: "while starting" is then not said;
+    # and a worker whose forkserver died first has multiprocessing's exit code 255)
+    codes = ("1",) if start_method == "spawn" else ("1", "255")
+    assert any(last.startswith(f"WorkerDied: a worker process died (exit code {code})") for code in codes), last
     assert f"first run the main script {tmp_path / 'check.py'} again" in last
     assert 'Put the code that starts the workers under `if __name__ == "__main__":` in that script.' in last
     assert "--resume" not in last and "memory" not in last
@@ -157,3 +159,24 @@ def test_an_unguarded_script_is_told_so_even_after_a_worker_started(tmp_path: Pa
     said = _died([_Ended(1)], started=True, method="forkserver", resumable=True)
     assert ("if __name__ == \"__main__\":" in said) is guard
     assert "while starting" not in said
+
+
+@pytest.mark.parametrize(("text", "method", "codes", "guard"), [
+    ("import veriscene\nveriscene.verify('run', workers=2)\n", "forkserver", [255, 255], True),
+    ("import veriscene\nveriscene.verify('run', workers=2)\n", "forkserver", [255, 1], True),
+    ("import veriscene\nif __name__ == '__main__':\n    veriscene.verify('run', workers=2)\n", "forkserver",
+     [255, 255], False),  # a guarded script's forkserver died of something else
+    ("import veriscene\nveriscene.verify('run', workers=2)\n", "spawn", [255, 255], False),  # no forkserver
+])
+def test_workers_whose_forkserver_died_in_an_unguarded_script_are_told_so(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, method: str, codes: list[int],
+        guard: bool) -> None:
+    """multiprocessing gives exit code 255 to a worker whose forkserver died before reporting its
+    status: the server ran the unguarded script and failed in it (a fresh-clone run said "exit code
+    255 ... if memory ran out")."""
+    script = tmp_path / "user.py"
+    script.write_text(text)
+    monkeypatch.setitem(sys.modules, "__main__", _module(__file__=str(script)))
+    said = _died([_Ended(code) for code in codes], started=True, method=method, resumable=False)
+    assert ("if __name__ == \"__main__\":" in said) is guard
+    assert ("memory" in said) is not guard

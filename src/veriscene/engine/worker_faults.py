@@ -146,8 +146,13 @@ def _died(processes: list[Any], *, started: bool = True, method: str = "fork", r
             how = f" (exit code {code})"
     script = rerun_script()
     # exit code 1 the lowest (no worker killed by a signal): another worker may end with another
-    # code as the forkserver goes down (a fresh-clone run once said "exit code 1" without the fix)
-    if codes and codes[0] == 1 and method != "fork" and script is not None and (not started or not _guarded(script)):
+    # code as the forkserver goes down (a fresh-clone run once said "exit code 1" without the fix).
+    # 255 alone: multiprocessing's code for a worker whose forkserver died before reporting its
+    # status (the server ran the unguarded script and failed in it; a fresh-clone run of 0.27.0
+    # said "exit code 255 ... if memory ran out"), said so only of a script without the guard
+    if script is not None and codes and method != "fork" and (
+            (codes[0] == 1 and (not started or not _guarded(script)))
+            or (codes == [255] and method == "forkserver" and not _guarded(script))):
         when = "" if started else " while starting, before its first task"
         return f"a worker process died{how}{when}. {_startup_death(script)}"
     if resumable:
