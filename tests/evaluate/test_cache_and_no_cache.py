@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import orjson
 from typer.testing import CliRunner
 
 from veriscene.cli import app
@@ -25,14 +24,6 @@ def test_score_freeform_refuses_cache_and_no_cache(tmp_path: Path) -> None:
     said = " ".join(result.output.split())
     assert said.startswith(f"error: --cache and --no-cache contradict each other (--cache {cache})"), said
     assert not cache.exists()
-
-
-def test_score_freeform_no_cache_alone_still_scores(tmp_path: Path) -> None:
-    responses, scenes = one_reply(tmp_path)
-    result = runner.invoke(app, ["score-freeform", str(responses), "--scenes", str(scenes), "--matcher", "lexical",
-                                 "--no-cache"])
-    assert result.exit_code == 0, result.output
-    assert orjson.loads(result.stdout)["n"] == 1
 
 
 def test_eval_refuses_cache_and_no_cache(tmp_path: Path) -> None:
