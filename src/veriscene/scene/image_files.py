@@ -7,6 +7,8 @@ viewer's /image, export --embed-images) follows the same rule, so that a model i
 pixels the boxes were drawn on:
 
     upright      a camera's EXIF orientation applied (a phone's portrait photo is stored sideways)
+    sRGB         an embedded ICC profile other than sRGB (Display P3, Adobe RGB, CMYK) converted
+                 to sRGB, as a browser shows it (`colour_profiles`)
     first frame  of an animation (GIF, WebP, APNG): the frame annotate sized and boxed
     RGB, 8 bits  16-bit grey scaled (0-65535 -> 0-255; Pillow's own conversion clips it, leaving a
                  16-bit photo almost all white); transparency composited onto white, as
@@ -17,7 +19,7 @@ pixels the boxes were drawn on:
 
 A file handed on is sent as its own bytes when any decoder shows it as this rule does (`as_is`:
 one frame of JPEG, PNG, WebP or GIF, 8-bit RGB, grey or palette without transparency, stored
-upright); any other is re-encoded from the decoded pixels (`payload`), so that a server or a
+upright, in sRGB); any other is re-encoded from the decoded pixels (`payload`), so that a server or a
 trainer that ignores EXIF, or keeps a transparent pixel's hidden colour, sees the same picture.
 """
 
@@ -34,6 +36,7 @@ import numpy as np
 from PIL import Image
 
 from veriscene.errors import DataError
+from veriscene.scene.colour_profiles import conversion
 from veriscene.scene.upright import SIDEWAYS, orientation, upright
 
 # what Pillow raises on a broken file, besides OSError (its plugins are not uniform)
@@ -105,11 +108,14 @@ def _say_if_large(path: str | Path, im: Image.Image) -> None:
 
 
 def to_rgb(im: Image.Image) -> Image.Image:
-    """An opened image (its current frame) as 8-bit RGB (module notes): 16-bit grey scaled,
-    transparency composited onto white."""
+    """An opened image (its current frame) as 8-bit RGB (module notes): 16-bit grey scaled, an
+    embedded colour profile other than sRGB converted to sRGB, transparency composited onto white."""
+    profile = conversion(im)  # (None for most files: those without a profile, or an sRGB one)
     if im.mode in _SIXTEEN_BIT:
         values = np.asarray(im, dtype=np.float64)
-        return Image.fromarray(np.clip(np.round(values / 257.0), 0, 255).astype(np.uint8), "L").convert("RGB")
+        im = Image.fromarray(np.clip(np.round(values / 257.0), 0, 255).astype(np.uint8), "L")
+    if profile is not None:  # before compositing: a browser composites the colours it shows
+        im = profile.apply(im)
     if "A" in im.getbands() or "transparency" in im.info:
         over = Image.new("RGBA", im.size, WHITE)
         return Image.alpha_composite(over, im.convert("RGBA")).convert("RGB")
@@ -133,9 +139,10 @@ def shown_size(path: str | Path) -> tuple[int, int]:
 
 def as_is(im: Image.Image) -> bool:
     """Whether any decoder shows the opened file's bytes as `read_rgb` does: one frame of JPEG,
-    PNG, WebP or GIF, of 8-bit RGB, grey or palette without transparency, stored upright."""
+    PNG, WebP or GIF, of 8-bit RGB, grey or palette without transparency, stored upright, in sRGB
+    (no colour profile, or one that changes no colour: loaders other than browsers ignore it)."""
     return (im.format in _PLAIN_FORMATS and im.mode in _PLAIN_MODES and "transparency" not in im.info
-            and not getattr(im, "is_animated", False) and orientation(im) == 1)
+            and not getattr(im, "is_animated", False) and orientation(im) == 1 and conversion(im) is None)
 
 
 def why_encoded(im: Image.Image) -> str:
@@ -150,6 +157,10 @@ def why_encoded(im: Image.Image) -> str:
         return "16-bit grey"
     if "A" in im.getbands() or "transparency" in im.info:
         return "transparent"
+    if im.mode in _PLAIN_MODES:
+        profile = conversion(im)
+        if profile is not None:
+            return f"colour profile {profile.name}"
     return f"{im.mode} pixels"
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from veriscene.errors import SceneValidationError
+from veriscene.scene.colour_profiles import profile_name
 from veriscene.scene.image_files import ImageFileError, opened
 from veriscene.scene.upright import orientation
 
@@ -26,10 +27,12 @@ SIDEWAYS = frozenset({5, 6, 7, 8})
 
 @dataclass(frozen=True)
 class ImageHeader:
-    """What an image file's header says: its pixels' size as stored and its EXIF orientation."""
+    """What an image file's header says: its pixels' size as stored, its EXIF orientation, and
+    the colour profile its colours are shown converted from (`scene.colour_profiles`)."""
 
     stored: tuple[int, int]  # (width, height) of the pixels in the file
     orientation: int  # 1 (upright) to 8; 1 when the file has no tag
+    profile: str | None = None  # the embedded ICC profile's name, when not sRGB (None: sRGB, or none)
 
     @property
     def size(self) -> tuple[int, int]:
@@ -45,7 +48,7 @@ def read_header(path: Path) -> ImageHeader | None:
         return None
     try:  # opened as every command opens an image (`scene.image_files`): the same refusals
         with opened(path) as im:
-            return ImageHeader((int(im.size[0]), int(im.size[1])), orientation(im))
+            return ImageHeader((int(im.size[0]), int(im.size[1])), orientation(im), profile_name(im))
     except (ImageFileError, OSError) as exc:
         # a decompression bomb (over ~179 megapixels) is refused even to read its header
         reason = exc.reason if isinstance(exc, ImageFileError) else str(exc)

@@ -23,6 +23,11 @@ IMAGE_NOT_FOUND = "sizes_unchecked_image_not_found"
 # sets) is then wrong where the turn keeps the size (upside down, mirrored, square): said by this
 # count, so that it can be converted again with `drawn_on=stored` (`_stored_pixels`).
 TURNED = "images_turned_by_exif_orientation"
+# The count of images whose file embeds a colour profile other than sRGB (an iPhone's Display P3, a
+# camera's Adobe RGB, a CMYK press profile): every veriscene command shows them converted to sRGB,
+# as browsers do (`scene.colour_profiles`); a trainer given their paths reads them as sRGB, unless
+# handed them re-encoded (export --embed-images). Nothing in the scene changes.
+COLOUR_PROFILE = "images_shown_in_srgb_from_their_colour_profile"
 
 
 class ImageSizes:
@@ -61,6 +66,8 @@ class ImageSizes:
                 header = read_header(path)
                 if header is not None:
                     self.repair("sizes_from_image_header")
+                    if header.profile is not None:
+                        self.repair(COLOUR_PROFILE)
                     if self.drawn_on == STORED and header.orientation != 1:  # auto cannot tell: as shown
                         self._map(header)
                         return header.stored
@@ -104,6 +111,8 @@ class ImageSizes:
                 return
             if header is None:
                 continue
+            if header.profile is not None:
+                self.repair(COLOUR_PROFILE)
             shown = f"{header.size[0]}x{header.size[1]}"
             if header.orientation != 1 and self.drawn_on == STORED:
                 if size == header.stored:

@@ -1,0 +1,144 @@
+"""Images whose files embed an ICC colour profile (`scene.colour_profiles`): every way veriscene
+decodes or hands on an image shows the colours a browser shows, converted to sRGB; a profile that
+changes nothing (a camera's sRGB), a broken one and one of another colour space leave the file as
+it is. Test profiles are built from LittleCMS's own sRGB profile (`ImageCms.createProfile`) with
+its red and green primaries swapped: pure red stored is green shown, so no rounding can hide a
+conversion left out (and none is needed)."""
+
+from __future__ import annotations
+
+import io
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageCms
+
+from tests.scene.image_kinds import DECODERS, HANDED_ON, as_array, naive_rgb, quadrants
+from veriscene.io.readers._images import read_header
+from veriscene.scene.colour_profiles import conversion
+from veriscene.scene.image_files import payload, read_rgb
+
+COLOUR_PROFILE = "images_shown_in_srgb_from_their_colour_profile"
+TOLERANCE = 12.0  # mean absolute difference (0-255): JPEG sources and thumbnails are lossy
+
+
+def srgb_icc() -> bytes:
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+
+def swapped_icc() -> bytes:
+    """An RGB profile whose red primary is sRGB's green and green primary sRGB's red: its tag
+    table's rXYZ and gXYZ entries point at each other's data."""
+    icc = bytearray(srgb_icc())
+    (count,) = struct.unpack(">I", icc[128:132])
+    entry = {bytes(icc[132 + 12 * i:136 + 12 * i]): 132 + 12 * i for i in range(count)}
+    r, g = entry[b"rXYZ"], entry[b"gXYZ"]
+    icc[r + 4:r + 12], icc[g + 4:g + 12] = icc[g + 4:g + 12], icc[r + 4:r + 12]
+    return bytes(icc)
+
+
+def _swapped(pixels: np.ndarray) -> np.ndarray:
+    return pixels[..., [1, 0, 2]]
+
+
+def _close(got: np.ndarray, expected: np.ndarray, where: str) -> None:
+    assert got.shape == expected.shape, where
+    diff = np.abs(got.astype(int) - expected.astype(int)).mean()
+    assert diff < TOLERANCE, f"{where}: other colours (mean difference {diff:.1f})"
+
+
+@pytest.mark.parametrize("name", ["p.jpg", "p.png", "p.webp"])
+def test_every_decoder_and_every_hand_on_shows_the_colours_the_profile_says(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    Image.fromarray(quadrants()).save(path, icc_profile=swapped_icc(), quality=95)
+    with Image.open(path) as im:  # (what Pillow alone, transformers and vLLM read: the numbers stored)
+        _close(np.asarray(im.convert("RGB")), quadrants(), f"{name} read naively")
+    for how, decode in DECODERS.items():
+        _close(as_array(decode(path)), _swapped(quadrants()), f"{name} by {how}")
+    for how, hand_on in HANDED_ON.items():
+        data, mime = hand_on(path)
+        assert data != path.read_bytes(), f"{name} by {how}: sent as its own bytes"
+        _close(naive_rgb(data, mime), _swapped(quadrants()), f"{name} handed on by {how}")
+
+
+def test_pure_colours_are_converted_exactly(tmp_path: Path) -> None:
+    path = tmp_path / "p.png"
+    Image.fromarray(quadrants()).save(path, icc_profile=swapped_icc())
+    shown = np.asarray(read_rgb(path))
+    assert tuple(shown[0, 0]) == (0, 255, 0) and tuple(shown[0, -1]) == (255, 0, 0)  # red, green swapped
+    assert tuple(shown[-1, 0]) == (0, 0, 255) and tuple(shown[-1, -1]) == (255, 255, 0)  # blue, yellow kept
+    data, mime, why = payload(path)
+    assert mime == "image/png" and why == "colour profile sRGB built-in"
+    np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(data))), shown)
+
+
+def test_transparency_is_composited_after_the_colours_are_converted(tmp_path: Path) -> None:
+    rgba = np.dstack([quadrants(), np.full((24, 48), 255, np.uint8)])
+    rgba[:, :24, 3] = 0  # the left half (red over blue) clear
+    path = tmp_path / "t.png"
+    Image.fromarray(rgba, "RGBA").save(path, icc_profile=swapped_icc())
+    shown = np.asarray(read_rgb(path))
+    assert tuple(shown[0, 0]) == (255, 255, 255) and tuple(shown[0, -1]) == (255, 0, 0)
+
+
+def test_a_palette_image_s_colours_are_converted(tmp_path: Path) -> None:
+    path = tmp_path / "p.png"
+    Image.fromarray(quadrants()).quantize(4).save(path, icc_profile=swapped_icc())
+    assert tuple(np.asarray(read_rgb(path))[0, 0]) == (0, 255, 0)
+
+
+@pytest.mark.parametrize("icc", ["srgb", "broken", "lab"])
+def test_a_profile_that_changes_nothing_or_cannot_apply_leaves_the_file_as_it_is(tmp_path: Path, icc: str) -> None:
+    # an sRGB profile (cameras embed one); a broken one and a Lab profile in an RGB file are ignored,
+    # as browsers ignore them
+    embedded = {"srgb": srgb_icc(), "broken": b"not a profile" * 20,
+                "lab": ImageCms.ImageCmsProfile(ImageCms.createProfile("LAB")).tobytes()}[icc]
+    path = tmp_path / "p.jpg"
+    Image.fromarray(quadrants()).save(path, icc_profile=embedded, quality=95)
+    with Image.open(path) as im:
+        assert im.info["icc_profile"] == embedded and conversion(im) is None
+        stored = np.asarray(im.convert("RGB"))
+    np.testing.assert_array_equal(np.asarray(read_rgb(path)), stored)
+    for how, hand_on in HANDED_ON.items():
+        assert hand_on(path)[0] == path.read_bytes(), f"{icc} by {how}: re-encoded"
+    header = read_header(path)
+    assert header is not None and header.profile is None
+
+
+def test_a_file_turned_and_in_another_profile_is_both_turned_and_converted(tmp_path: Path) -> None:
+    from tests.scene.image_kinds import exif
+
+    path = tmp_path / "phone.jpg"
+    Image.fromarray(quadrants()).save(path, icc_profile=swapped_icc(), exif=exif(6), quality=95)
+    _close(np.asarray(read_rgb(path)), np.rot90(_swapped(quadrants()), k=-1), "turned and converted")
+    data, _, why = payload(path)
+    assert why == "EXIF orientation 6"
+    _close(naive_rgb(data, "image/jpeg"), np.rot90(_swapped(quadrants()), k=-1), "handed on")
+
+
+def test_an_export_says_it_re_encoded_for_the_profile(tmp_path: Path) -> None:
+    from tests.io.conftest import make_sample
+    from veriscene.io.writers import write
+
+    Image.fromarray(quadrants()).save(tmp_path / "p3.jpg", icc_profile=swapped_icc(), quality=95)
+    summary = write([make_sample("s0", ["p3.jpg"])], tmp_path / "o.parquet", "parquet", sample_root=tmp_path,
+                    embed_images=True)
+    (note,) = [w for w in summary.warnings if "re-encoded" in w]
+    assert "1 colour profile sRGB built-in" in note
+
+
+def test_readers_count_the_images_shown_converted(tmp_path: Path) -> None:
+    from tests.io.readers.reader_helpers import read_all, write_json
+
+    images = tmp_path / "images"
+    images.mkdir()
+    Image.fromarray(quadrants()).save(images / "1.jpg", icc_profile=swapped_icc(), quality=95)
+    Image.fromarray(quadrants()).save(images / "2.jpg", icc_profile=srgb_icc(), quality=95)
+    Image.fromarray(quadrants()).save(images / "3.jpg", quality=95)
+    path = write_json(tmp_path / "instances.json", {
+        "images": [{"id": k, "file_name": f"{k}.jpg", "width": 48, "height": 24} for k in (1, 2, 3)],
+        "annotations": [], "categories": [{"id": 1, "name": "cup"}]})
+    scenes, report = read_all(path, "coco", image_root=images)
+    assert len(scenes) == 3 and report.repairs[COLOUR_PROFILE] == 1
