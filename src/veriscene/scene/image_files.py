@@ -15,7 +15,8 @@ pixels the boxes were drawn on:
                  transformers' `convert_to_rgb` and vLLM do; CMYK and other modes converted
     refused      a file Pillow cannot identify (whatever its suffix says: the content decides), one
                  cut short, or one over twice Pillow's decompression-bomb limit
-                 (`Image.MAX_IMAGE_PIXELS`, 89 Mpx: above 179 Mpx): `ImageFileError`, naming the file
+                 (`Image.MAX_IMAGE_PIXELS`, 89 Mpx: above 179 Mpx): `ImageFileError`, naming the file.
+                 The limit is the user's to set: `VERISCENE_MAX_IMAGE_PIXELS` (`set_max_image_pixels`)
 
 A file handed on is sent as its own bytes when any decoder shows it as this rule does (`as_is`:
 one frame of JPEG, PNG, WebP or GIF, 8-bit RGB, grey or palette without transparency, stored
@@ -26,6 +27,8 @@ trainer that ignores EXIF, or keeps a transparent pixel's hidden colour, sees th
 from __future__ import annotations
 
 import io
+import os
+import re
 import struct
 import warnings
 from collections.abc import Iterator
@@ -59,9 +62,60 @@ class ImageFileError(DataError):
         super().__init__(f"cannot read the image {path}: {reason}"[:400])
 
 
+# Pillow's decompression-bomb limit (`Image.MAX_IMAGE_PIXELS`: an image over it is decoded with a
+# warning, one over twice it refused), set from this environment variable once, when this module is
+# imported: in every process that opens images, so in every worker (pool processes and a local
+# Ray's inherit the environment). A positive number of pixels (1000000000, 1_000_000_000), or
+# "none": no limit. Gigapixel pathology slides, satellite scenes and stitched panoramas need more
+# than Pillow's 89 Mpx (refused above 179 Mpx).
+MAX_PIXELS_ENV = "VERISCENE_MAX_IMAGE_PIXELS"
+
+
+def parse_max_image_pixels(text: str, source: str = MAX_PIXELS_ENV) -> int | None:
+    """The pixel limit `text` says (module notes): a positive whole number, or None for "none".
+    ValueError naming `source`, the value and what it takes otherwise."""
+    value = text.strip().lower()
+    if value == "none":
+        return None
+    try:
+        pixels = int(value)
+    except ValueError:
+        pixels = 0
+    if pixels <= 0:
+        raise ValueError(f"{source}={text!r}: expected a positive number of pixels (Pillow's decompression-bomb "
+                         f"limit, Image.MAX_IMAGE_PIXELS: an image over it is decoded with a warning, one over twice "
+                         f"it refused; Pillow's default is 89478485, 89 Mpx), such as 1000000000, or 'none' for no "
+                         "limit")
+    return pixels
+
+
+def set_max_image_pixels(pixels: int | None) -> None:
+    """Set the decompression-bomb limit every command opens images under (module notes; None: no
+    limit) for this process, and for the worker processes it starts from now on (through
+    `VERISCENE_MAX_IMAGE_PIXELS`, which they inherit; a Ray cluster's nodes do not: set it where
+    the nodes start). It is Pillow's own `Image.MAX_IMAGE_PIXELS`: the process's other Pillow
+    uses see it too."""
+    if pixels is not None and (isinstance(pixels, bool) or not isinstance(pixels, int) or pixels <= 0):
+        raise ValueError(f"the image pixel limit must be a positive whole number or None (no limit), got {pixels!r}")
+    Image.MAX_IMAGE_PIXELS = pixels
+    os.environ[MAX_PIXELS_ENV] = "none" if pixels is None else str(pixels)
+
+
+def _limit_from_environment() -> None:
+    text = os.environ.get(MAX_PIXELS_ENV)
+    if text is not None and text.strip():
+        Image.MAX_IMAGE_PIXELS = parse_max_image_pixels(text)
+
+
+_limit_from_environment()
+
+
 def _why_broken(path: str | Path, exc: BaseException, data: bytes | None) -> str:
     if isinstance(exc, Image.DecompressionBombError):
-        return f"{exc} Scale it down first if it is a real photo."
+        size = re.search(r"\d+ pixels", str(exc))  # Pillow's message: "Image size (N pixels) exceeds ..."
+        return (f"{size.group(0) if size else 'the image'} is over twice Pillow's decompression bomb limit "
+                f"(Image.MAX_IMAGE_PIXELS: {Image.MAX_IMAGE_PIXELS}). Scale it down first, or if it is a real photo "
+                f"raise the limit: {MAX_PIXELS_ENV}=PIXELS (or =none)")
     if isinstance(exc, Image.UnidentifiedImageError) or "cannot identify image file" in str(exc):
         if data is not None and not data:
             return "the file is empty (0 bytes)"
