@@ -1,0 +1,660 @@
+"""Would enumerating candidates of a whole shard at once, in numpy, reach 15,000 samples/s per
+worker? A measurement, not a product change (src/ is untouched).
+
+    python benchmarks/batched_enumeration.py                      # 1,000 demo scenes
+    python benchmarks/batched_enumeration.py --data vg            # 1,000 Visual Genome-shaped scenes
+    python benchmarks/batched_enumeration.py --whole              # also: all 46 generators in one run
+    python benchmarks/batched_enumeration.py --repeats 3 --engine-rate 5825
+
+1. Today's cost of eight generators, each run alone through `SceneRunner` (as
+   `generator_costs.py` runs them), split inside `SceneRunner._ask` (same samples: the split
+   mirrors its code) into (a) what is deterministic given the scene: `propose` (less its random
+   draws) and grouping the candidates by answer (`CandidatePool`); and (b) the rest: the draws
+   `propose` makes (absent names, subsets of dense scenes: the helpers in `_DRAW_HELPERS`,
+   timed where `propose` calls them), re-seeding and contexts, picking (making the picked
+   candidate, building and running its program) and rendering (question, options, sample id and
+   record). Per scene, median of `--repeats`; the split is timed with `time.perf_counter` (0.05
+   us a call; `process_time` costs 0.6 us, which would weigh on parts of a few us), so on a
+   loaded machine its parts include waits, in the same proportion.
+2. The (a) part of six of them (object.exists, object.count, attribute.count, counting.compare,
+   spatial.relation, size.compare) for the whole file at once: columns of every object
+   (`_batched_columns`), candidates, answer keys and answer groups by array operations over all
+   scenes ("batched": flat arrays and per-scene offsets, what a picker reading arrays would
+   use), then split per scene into Python lists ("+split": what today's `CandidatePool` reads,
+   which would still group them). Checked (asserted): for every scene, the keys and candidates
+   (their objects, names, counts, order) equal what `propose` yields, so the prototype could
+   feed today's per-scene picking with the same samples; where a generator also draws names
+   absent from the scene (object.exists, object.count, attribute.count) the present part, the
+   draws staying per scene; on scenes past `MAX_PAIRED_OBJECTS` the subset is drawn per scene
+   as `propose` draws it (timed apart, not in "batched"). The shard's columns and per-name
+   tables are timed once (shared by every generator). Median of 5 x `--repeats` rounds.
+3. With `--whole`: the same split of a run of all generators together (as `veriscene.generate`
+   runs them, without reading and writing), with picking and rendering split further (`SUBPARTS`),
+   and the projection: the share of a whole `veriscene.generate` run (one worker, this file,
+   timed first, without the split) spent in `SceneRunner.run`, times the (a) share of the
+   split, gives (a)'s time in a run; with it sped up by the six prototypes' measured factor (and
+   with it free), the samples/s a worker would make, from `--engine-rate` (samples/s of
+   `engine_scale.py --sizes 10000 --workers 1`) and from the CPU rate of that generate; and what
+   is left of a scene's time when 15,000 samples/s is asked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import orjson
+
+import _batched_columns as bc  # benchmarks/_batched_columns.py
+from _scenes import base_scenes, tiled, vg_shaped_scenes  # benchmarks/_scenes.py
+from veriscene.engine import collector
+from veriscene.engine.pool import ScenePool
+from veriscene.engine.scan import scan_scenes
+from veriscene.generators import SceneRunner, get_generator, select_generators
+from veriscene.generators import base as gbase
+from veriscene.generators import candidate_pool, common, relation_options, runner as grunner, vocabulary_draws
+from veriscene.generators.base import GenContext
+from veriscene.generators.common import MAX_PAIRED_OBJECTS
+from veriscene.program.context import ExecutionContext
+from veriscene.scene.jsonl import scene_from_dict
+from veriscene.scene.model import Scene
+from veriscene.vocab import related_attributes
+
+PROTOTYPED = ("object.exists.v1", "object.count.v1", "attribute.count.v1", "counting.compare.v1",
+              "spatial.relation.v1", "size.compare.v1")
+MEASURED = PROTOTYPED + ("relation.query.v1", "object.extreme_among.v1")
+# Helpers through which generators draw from the scene's random stream (names absent from the
+# scene, subsets of dense scenes, weighted options): timed where `propose` calls them.
+_DRAW_HELPERS = (common.sample_up_to, common.sorted_subset, common.paired_objects, common.shuffled,
+                 vocabulary_draws.absent_sample, vocabulary_draws.likely_wrong_attributes,
+                 vocabulary_draws.likely_wrong_names, vocabulary_draws.weighted_sample,
+                 vocabulary_draws.likely_set_names, vocabulary_draws.likely_set_attributes,
+                 relation_options.wrong_options)
+PARTS = ("propose", "group", "draws", "setup", "pick", "render")  # (a): propose and group
+# pick: making the picked candidate (`CandidatePool._made`: phrases, distractors), building its
+# program, running it; render: the options (`SceneRunner._choices`), the id hash (`sample_id`)
+SUBPARTS = ("make", "build", "run (picked)", "run (up front, in group)", "options", "sample id")
+
+
+class Timer:
+    """Seconds per (generator, part) of `SceneRunner._ask`, split as the module docstring says."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, dict[str, float]] = defaultdict(lambda: dict.fromkeys(PARTS, 0.0))
+        self.in_propose = False
+        self.depth = 0
+        self.draws = 0.0
+        # inside picking and rendering, all generators together: seconds per sub-part (`SUBPARTS`)
+        self.sub: dict[str, float] = dict.fromkeys(SUBPARTS, 0.0)
+        self.phase = "pick"  # where a program run is counted: "group" (run up front) or "pick"
+
+    def install(self) -> None:
+        """Time the draw helpers wherever a generator module imported them, and `_ask`."""
+        timer = self
+
+        def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
+            def timed(*args: Any, **kwargs: Any) -> Any:
+                if not timer.in_propose or timer.depth:
+                    return fn(*args, **kwargs)
+                timer.depth += 1
+                start = time.perf_counter()
+                try:
+                    return fn(*args, **kwargs)
+                finally:
+                    timer.draws += time.perf_counter() - start
+                    timer.depth -= 1
+            return timed
+
+        wrapped = {id(fn): wrap(fn) for fn in _DRAW_HELPERS}
+        for name, module in list(sys.modules.items()):
+            if name.startswith("veriscene.generators") and module is not None:
+                for attr, value in list(vars(module).items()):
+                    if id(value) in wrapped and callable(value):
+                        setattr(module, attr, wrapped[id(value)])
+        grunner.SceneRunner._ask = lambda runner, *args: _timed_ask(timer, runner, *args)  # type: ignore[method-assign]
+
+        def sub(label: Callable[[], str], fn: Callable[..., Any]) -> Callable[..., Any]:
+            def timed(*args: Any, **kwargs: Any) -> Any:
+                start = time.perf_counter()
+                try:
+                    return fn(*args, **kwargs)
+                finally:
+                    timer.sub[label()] += time.perf_counter() - start
+            return timed
+
+        pool_cls, cand_cls = candidate_pool.CandidatePool, gbase.Candidate
+        pool_cls._made = sub(lambda: "make", pool_cls._made)  # type: ignore[method-assign]
+        candidate_pool.answer_of = sub(
+            lambda: "run (up front, in group)" if timer.phase == "group" else "run (picked)", candidate_pool.answer_of)
+        grunner.SceneRunner._choices = sub(lambda: "options", grunner.SceneRunner._choices)  # type: ignore[method-assign]
+        grunner.sample_id = sub(lambda: "sample id", grunner.sample_id)
+        built = cand_cls.get_program
+
+        def get_program(cand: Any) -> Any:
+            if cand.program is not None:
+                return cand.program
+            start = time.perf_counter()
+            try:
+                return built(cand)
+            finally:
+                timer.sub["build"] += time.perf_counter() - start
+        cand_cls.get_program = get_program  # type: ignore[method-assign, assignment]
+
+
+def _timed_ask(timer: Timer, self: SceneRunner, gen: Any, scene: Scene, index: Any, exec_ctx: Any,
+               scene_seed: int, seed_start: bytes, per_mode: int, anchor_path: str | None) -> list[Any]:
+    """`SceneRunner._ask`, the same steps, with a clock between them."""
+    clock = time.perf_counter
+    cost = timer.seconds[gen.name]
+    t0 = clock()
+    made: list[Any] = []
+    settings = self._settings[gen.name]
+    rng = grunner.reseed_from(settings.rng, seed_start + settings.seed_end)
+    if settings.multi:
+        ctx: GenContext = gbase.GroupContext(scene, index, exec_ctx, rng, self.vocab, self.pool)  # type: ignore[arg-type]
+    else:
+        ctx = GenContext(scene, index, exec_ctx, rng, self.vocab)
+    t1 = clock()
+    cost["setup"] += t1 - t0
+    if gen.in_order:  # proposes as it is picked: all of it counted as picking
+        pool: candidate_pool.CandidatePool = candidate_pool.InOrder(self, gen, ctx, gen.propose(ctx))
+        t2 = t3 = clock()
+    else:
+        timer.in_propose, timer.draws = True, 0.0
+        proposed = list(gen.propose(ctx))
+        timer.in_propose = False
+        t2 = clock()
+        cost["propose"] += t2 - t1 - timer.draws
+        cost["draws"] += timer.draws
+        timer.phase = "group"
+        pool = candidate_pool.CandidatePool(self, gen, ctx, proposed)
+        timer.phase = "pick"
+        t3 = clock()
+        cost["group"] += t3 - t2
+        if (index.exhaustive is not None or index.sparse) and gen.answer_type == "bool" and not (
+                pool.viable(candidate_pool.YES) and pool.viable(candidate_pool.NO)):
+            self.stats[f"one_sided:{gen.name}"] += 1
+            return made
+    render = 0.0
+    for mode in settings.modes:
+        for cand, answer in pool.pick(per_mode):
+            r0 = clock()
+            sample = self._render(gen, settings, ctx, cand, answer, mode, scene_seed, anchor_path)
+            render += clock() - r0
+            if sample is not None:
+                made.append(sample)
+    if not pool.any_valid:
+        self.stats[f"no_candidates:{gen.name}"] += 1
+    cost["pick"] += clock() - t3 - render
+    cost["render"] += render
+    return made
+
+
+def run_split(names: Sequence[str], scenes: Sequence[Scene], vocab: Any, pool: ScenePool,
+              timer: Timer) -> tuple[dict[str, dict[str, float]], float, int, dict[str, float]]:
+    """(seconds per generator and part, seconds of the whole loop, samples, seconds per sub-part)
+    of one run of `names` together over `scenes`."""
+    timer.seconds.clear()
+    timer.sub = dict.fromkeys(SUBPARTS, 0.0)
+    runner = SceneRunner([get_generator(n)() for n in names], vocab, seed=0, pool=pool)
+    start = time.perf_counter()
+    with collector.paused():
+        samples = sum(len(runner.run(scene)) for scene in scenes)
+    loop = time.perf_counter() - start  # (wall time, as the parts: their shares are what is used)
+    return {k: dict(v) for k, v in timer.seconds.items()}, loop, samples, dict(timer.sub)
+
+
+# -- what `propose` yields today, for the check ------------------------------------------------
+
+def current_batches(name: str, scenes: Sequence[Scene], vocab: Any) -> list[tuple[list[Any], list[Any]]]:
+    """Per scene: (keys, argument tuples) of the generator's one batch, its rng seeded as the
+    runner seeds it (run seed 0)."""
+    gen = get_generator(name)()
+    recorded: list[Any] = []
+    original = gbase.Batch.of.__func__  # type: ignore[attr-defined]
+
+    def of(cls: type, keys: Sequence[Any], args: Sequence[Any], make: Any) -> Any:
+        recorded.append(list(args))
+        return original(cls, keys, args, make)
+
+    gbase.Batch.of = classmethod(of)  # type: ignore[method-assign, assignment]
+    try:
+        out = []
+        for scene in scenes:
+            exec_ctx = ExecutionContext(scene, categories=vocab.category_sets)
+            rng = grunner.reseed(grunner.Draws(np.random.PCG64(0)), grunner.derive_seed(0, scene.image_id), name)
+            recorded.clear()
+            batch: Any
+            (batch,) = list(gen.propose(GenContext(scene, exec_ctx.index(0), exec_ctx, rng, vocab)))
+            args = recorded[0] if recorded else list(batch.make.args[0])  # counting.compare: its pairs
+            out.append((list(batch.keys), args))
+        return out
+    finally:
+        gbase.Batch.of = classmethod(original)  # type: ignore[method-assign, assignment]
+
+
+# -- the six generators' (a) part over the whole shard -------------------------------------------
+
+class Shard:
+    """The columns and per-name tables of a shard's scenes."""
+
+    def __init__(self, scenes: Sequence[Scene]) -> None:
+        self.scenes = scenes
+        self.cols = bc.build_columns(scenes)
+        self.tables = bc.name_tables(self.cols)
+        self.related = _related_pairs(self.cols.attrs)
+        self.n_scenes = len(scenes)
+        self.draw_seconds = 0.0  # spent drawing the subsets of dense scenes (per scene: part (b))
+
+    def per_scene(self, scene_of: np.ndarray) -> np.ndarray:
+        """(S + 1,) offsets of rows sorted by scene."""
+        return np.searchsorted(scene_of, np.arange(self.n_scenes + 1))
+
+
+Result = tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]  # (offsets, keys, columns of the candidates)
+
+
+def grouped(first: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Positions of the candidates ordered by scene, then key, then position: each scene's
+    answer groups as runs (what `CandidatePool` builds with a dict per scene)."""
+    scene = np.repeat(np.arange(len(first) - 1), np.diff(first))
+    return np.lexsort((keys, scene))
+
+
+def object_exists(shard: Shard) -> Result:
+    cols = shard.cols
+    s, n, _ = bc.scene_names(cols)
+    keys = np.ones(len(n), dtype=bool)
+    first = shard.per_scene(s)
+    grouped(first, keys)
+    return first, keys, {"name": n}
+
+
+def object_count(shard: Shard) -> Result:
+    cols = shard.cols
+    nn, na = len(cols.names), len(cols.attrs) + 1
+    s, n, members = bc.scene_names(cols)
+    ok = bc.countable(cols, shard.tables, s, n)
+    sn = s * nn + n
+    ann = np.unique((cols.scene[cols.ann_row] * nn + cols.name[cols.ann_row]) * na + cols.ann_attr + 1)
+    held, held_count = np.unique((cols.scene[cols.hav_row] * nn + cols.name[cols.hav_row]) * na
+                                 + cols.hav_attr + 1, return_counts=True)
+    attr_ok = ok[np.searchsorted(sn, ann // na)]
+    key = np.concatenate([(sn * na)[ok], ann[attr_ok]])
+    count = np.concatenate([members[ok], held_count[np.searchsorted(held, ann[attr_ok])]])
+    order = np.argsort(key, kind="stable")
+    key, count = key[order], count[order]
+    first = shard.per_scene(key // na // nn)
+    grouped(first, count)
+    return first, count, {"name": key // na % nn, "attr": key % na - 1}
+
+
+def attribute_count(shard: Shard) -> Result:
+    cols = shard.cols
+    na = len(cols.attrs)
+    held = np.unique(cols.scene[cols.ann_row] * na + cols.ann_attr)
+    src, dst = shard.related
+    attr = held % na
+    lo = np.searchsorted(src, attr, "left")
+    reps = np.searchsorted(src, attr, "right") - lo
+    row = np.repeat(np.arange(len(held)), reps)
+    other = held[row] // na * na + dst[bc._ranges(lo, reps)]
+    at = np.minimum(np.searchsorted(held, other), len(held) - 1)
+    clash = np.zeros(len(held), dtype=bool)
+    np.logical_or.at(clash, row, held[at] == other)
+    present = held[~clash]
+    having, having_count = np.unique(cols.scene[cols.hav_row] * na + cols.hav_attr, return_counts=True)
+    count = having_count[np.searchsorted(having, present)]
+    first = shard.per_scene(present // na)
+    grouped(first, count)
+    return first, count, {"attr": present % na}
+
+
+def _related_pairs(attrs: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(a, w) id pairs, sorted by a, of every word w != a of the shard's words that may
+    describe the value of a (`vocab.related_attributes`): a table per vocabulary."""
+    at = {w: i for i, w in enumerate(attrs)}
+    src, dst = [], []
+    for i, a in enumerate(attrs):
+        for w in sorted(related_attributes(a)):
+            if w != a and w in at:
+                src.append(i)
+                dst.append(at[w])
+    return np.array(src, dtype=np.int64), np.array(dst, dtype=np.int64)
+
+
+def counting_compare(shard: Shard) -> Result:
+    cols = shard.cols
+    s, n, members = bc.scene_names(cols)
+    ok = bc.countable(cols, shard.tables, s, n)
+    s, n, members = s[ok], n[ok], members[ok]
+    keep = _drawn_rows(shard, "counting.compare.v1", s, n)  # (ids sort as their names: the same draws)
+    s, n, members = s[keep], n[keep], members[keep]
+    i, j = bc.group_pairs(shard.per_scene(s))
+    truths = np.stack([members[i] > members[j], members[i] < members[j], members[i] == members[j]], axis=1).ravel()
+    first = shard.per_scene(np.repeat(s[i], 3))
+    grouped(first, truths)
+    return first, truths, {"a": n[i], "b": n[j], "count_a": members[i], "count_b": members[j]}
+
+
+def _drawn_rows(shard: Shard, name: str, scene: np.ndarray, items: np.ndarray) -> np.ndarray:
+    """Rows (sorted by scene) kept: every row, but on a scene with more than
+    `MAX_PAIRED_OBJECTS` items, those its generator draws from its stream (`common.sorted_subset`,
+    the first draw of its `propose`), drawn here per scene (timed apart: `shard.draw_seconds`)."""
+    first = shard.per_scene(scene)
+    dense = np.nonzero(np.diff(first) > MAX_PAIRED_OBJECTS)[0].tolist()
+    keep = np.ones(len(scene), dtype=bool)
+    start = time.perf_counter()
+    for s in dense:
+        lo, hi = int(first[s]), int(first[s + 1])
+        rng = grunner.reseed(grunner.Draws(np.random.PCG64(0)), grunner.derive_seed(0, shard.scenes[s].image_id), name)
+        own = items[lo:hi].tolist()
+        wanted = set(common.sorted_subset(rng, own, MAX_PAIRED_OBJECTS))
+        keep[lo:hi] = [item in wanted for item in own]
+    shard.draw_seconds += time.perf_counter() - start
+    return keep
+
+
+def _pairable(shard: Shard, name: str, usable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, offsets per scene) of the objects a pairwise generator pairs."""
+    rows = np.nonzero(usable)[0]
+    keep = _drawn_rows(shard, name, shard.cols.scene[rows], shard.cols.local[rows])
+    rows = rows[keep]
+    return rows, shard.per_scene(shard.cols.scene[rows])
+
+
+_AXES = ("horizontal", "vertical")
+_ANSWERS = ("left", "right", "above", "below")
+
+
+def spatial_relation(shard: Shard, margin: float = 0.02) -> Result:
+    cols = shard.cols
+    rows, first = _pairable(shard, "spatial.relation.v1", bc.referable(cols, shard.tables))
+    i, j = bc.group_pairs(first)
+    a, o = rows[i], rows[j]
+    box, scene = cols.boxes, cols.scene[a]
+    answers, present = [], []
+    for axis, (lo, hi, side) in enumerate(((0, 2, cols.width), (1, 3, cols.height))):
+        gap = margin * side[scene]
+        before = box[a, hi] + gap <= box[o, lo]
+        after = ~before & (box[o, hi] + gap <= box[a, lo])
+        answers.append(np.where(before, 2 * axis, 2 * axis + 1))
+        present.append(before | after)
+    mask = np.stack(present, axis=1).ravel()
+    code = np.stack(answers, axis=1).ravel()[mask]
+    pair = np.repeat(np.arange(len(a)), 2)[mask]
+    first = shard.per_scene(scene[pair])
+    grouped(first, code)
+    return first, code, {"a": cols.local[a][pair], "o": cols.local[o][pair], "answer": code}
+
+
+def size_compare(shard: Shard, ratio: float = 1.5) -> Result:
+    cols = shard.cols
+    usable = bc.referable(cols, shard.tables, frozenset(["size"])) & shard.tables.sized[cols.name]
+    rows, first = _pairable(shard, "size.compare.v1", usable)
+    i, j = bc.group_pairs(first)
+    a, o = rows[i], rows[j]
+    area_a, area_o = cols.areas[a], cols.areas[o]
+    lower = np.minimum(area_a, area_o)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        clear = (lower > 0) & (np.maximum(area_a, area_o) / lower >= ratio)
+    clear &= np.sign(area_a - area_o) == np.sign(cols.box_area[a] - cols.box_area[o])
+    a, o = a[clear], o[clear]
+    truths = np.stack([cols.areas[a] > cols.areas[o], cols.areas[a] < cols.areas[o]], axis=1).ravel()
+    first = shard.per_scene(np.repeat(cols.scene[a], 2))
+    grouped(first, truths)
+    return first, truths, {"a": np.repeat(cols.local[a], 2), "o": np.repeat(cols.local[o], 2)}
+
+
+BATCHED: dict[str, Callable[[Shard], Result]] = {
+    "object.exists.v1": object_exists, "object.count.v1": object_count, "attribute.count.v1": attribute_count,
+    "counting.compare.v1": counting_compare, "spatial.relation.v1": spatial_relation,
+    "size.compare.v1": size_compare,
+}
+
+
+# -- per scene, as today's picking reads it; and the check ---------------------------------------
+
+def to_python(name: str, shard: Shard, result: Result) -> list[tuple[list[Any], list[tuple[Any, ...]]]]:
+    """Per scene: (keys, candidates) as Python lists, the candidates in the form `same_as_today`
+    compares (object indices where today's hold referring expressions)."""
+    first, keys, cand = result
+    names, attrs = shard.cols.names, shard.cols.attrs
+    offsets = first.tolist()
+    key_list = keys.tolist()
+    rows: list[tuple[Any, ...]]
+    if name == "object.exists.v1":
+        rows = [(names[n], True) for n in cand["name"].tolist()]
+    elif name == "object.count.v1":
+        rows = [(names[n], (attrs[a],) if a >= 0 else (), c)
+                for n, a, c in zip(cand["name"].tolist(), cand["attr"].tolist(), key_list)]
+    elif name == "attribute.count.v1":
+        rows = [(attrs[a], c) for a, c in zip(cand["attr"].tolist(), key_list)]
+    elif name == "counting.compare.v1":
+        # three candidates (more, fewer, as many) per pair: the pairs alone, as today's batch holds them
+        pairs = [((names[a], ca), (names[b], cb)) for a, b, ca, cb in
+                 zip(cand["a"].tolist(), cand["b"].tolist(), cand["count_a"].tolist(), cand["count_b"].tolist())]
+        pair_first = [f // 3 for f in offsets]
+        return [(key_list[lo:hi], pairs[plo:phi]) for lo, hi, plo, phi in
+                zip(offsets[:-1], offsets[1:], pair_first[:-1], pair_first[1:])]
+    elif name == "spatial.relation.v1":
+        rows = [(a, o, _AXES[k // 2], _ANSWERS[k]) for a, o, k in
+                zip(cand["a"].tolist(), cand["o"].tolist(), key_list)]
+        key_list = [_ANSWERS[k] for k in key_list]
+    else:  # size.compare
+        rows = [(a, o, ("largest", "smallest")[r % 2], t) for r, (a, o, t) in
+                enumerate(zip(cand["a"].tolist(), cand["o"].tolist(), key_list))]
+    return [(key_list[lo:hi], rows[lo:hi]) for lo, hi in zip(offsets[:-1], offsets[1:])]
+
+
+def today_in_form(name: str, keys: list[Any], args: list[Any]) -> tuple[list[Any], list[Any], list[Any]]:
+    """(keys, candidates) of today's batch in `to_python`'s form, and the rest: the candidates
+    of names drawn as absent (object.exists, attribute.count: after the present ones; object.count:
+    counts of 0, sorted in among them), which the batched part leaves to the per-scene draws."""
+    if name == "object.exists.v1":
+        k = sum(1 for _, expected in args if expected)
+        return keys[:k], [tuple(a) for a in args[:k]], args[k:]
+    if name == "object.count.v1":
+        kept = [a for a in args if a[2] > 0]
+        return [a[2] for a in kept], kept, [a for a in args if a[2] == 0]
+    if name == "attribute.count.v1":
+        k = len(args) - 1 if args and args[-1][1] == 0 else len(args)
+        return keys[:k], [(a, c) for a, c, _ in args[:k]], args[k:]
+    if name == "counting.compare.v1":
+        return keys, [tuple(p) for p in args], []
+    return keys, [(a.index, o.index, axis, answer) for a, o, axis, answer in args], []
+
+
+def check(name: str, shard: Shard, batched: list[tuple[list[Any], list[Any]]],
+          today: list[tuple[list[Any], list[Any]]]) -> int:
+    """Assert that every scene's batched keys and candidates equal today's (present part);
+    returns the candidates compared."""
+    compared = 0
+    for s, ((keys, rows), (t_keys, t_args)) in enumerate(zip(batched, today)):
+        want_keys, want_rows, rest = today_in_form(name, t_keys, t_args)
+        where = f"{name}, scene {s} ({shard.scenes[s].image_id})"
+        assert rows == want_rows, f"{where}: candidates differ\n batched {rows[:6]}\n today   {want_rows[:6]}"
+        assert keys == want_keys, f"{where}: answer keys differ\n batched {keys[:6]}\n today   {want_keys[:6]}"
+        if name != "object.count.v1":  # (its zeros: one absent name and the hard zeros, any number)
+            assert len(rest) <= (4 if name == "object.exists.v1" else 1), f"{where}: {len(rest)} drawn"
+        compared += len(rows)
+    return compared
+
+
+# -- timing and the projection -----------------------------------------------------------------
+
+def time_batched(scenes: Sequence[Scene], repeats: int) -> tuple[float, float, dict[str, tuple[float, float, float]]]:
+    """Median seconds of (the shard's columns and name tables, reading the referring-expression
+    table twice is in each pairwise generator), and per generator (enumeration as arrays, with
+    the split into per-scene Python lists, the draws of dense scenes inside it)."""
+    cols_t, tables_t = [], []
+    per: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        shard = Shard.__new__(Shard)
+        shard.scenes, shard.n_scenes, shard.draw_seconds = scenes, len(scenes), 0.0
+        shard.cols = bc.build_columns(scenes)
+        t1 = time.perf_counter()
+        shard.tables = bc.name_tables(shard.cols)
+        shard.related = _related_pairs(shard.cols.attrs)
+        t2 = time.perf_counter()
+        cols_t.append(t1 - t0)
+        tables_t.append(t2 - t1)
+        for name, fn in BATCHED.items():
+            shard.draw_seconds = 0.0
+            a = time.perf_counter()
+            result = fn(shard)
+            b = time.perf_counter()
+            to_python(name, shard, result)
+            c = time.perf_counter()
+            per[name].append((b - a - shard.draw_seconds, c - b, shard.draw_seconds))
+    return (statistics.median(cols_t), statistics.median(tables_t),
+            {name: tuple(statistics.median(r[k] for r in runs) for k in range(3)) for name, runs in per.items()})  # type: ignore[misc]
+
+
+def medians(runs: list[dict[str, dict[str, float]]]) -> dict[str, dict[str, float]]:
+    return {g: {p: statistics.median(r[g][p] for r in runs) for p in PARTS} for g in runs[0]}
+
+
+def engine_share(path: Path) -> tuple[float, float, int]:
+    """(seconds of a whole `veriscene.generate` of `path`, one worker, seconds of it inside
+    `SceneRunner.run`, samples)."""
+    from veriscene import generate
+
+    spent = [0.0]
+    original = grunner.SceneRunner.run
+
+    def run(self: SceneRunner, *args: Any, **kwargs: Any) -> Any:
+        start = time.process_time()
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            spent[0] += time.process_time() - start
+
+    grunner.SceneRunner.run = run  # type: ignore[method-assign]
+    try:
+        with tempfile.TemporaryDirectory() as out:
+            start = time.process_time()
+            summary = generate(str(path), out, workers=1, overwrite=True)
+            total = time.process_time() - start
+    finally:
+        grunner.SceneRunner.run = original  # type: ignore[method-assign]
+    return total, spent[0], summary.samples
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", choices=["demo", "vg"], default="demo")
+    parser.add_argument("--scenes", type=int, default=1000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--whole", action="store_true", help="also split a run of all generators and project")
+    parser.add_argument("--engine-rate", type=float,
+                        help="samples/s of a whole run per worker today (engine_scale.py --sizes 10000 --workers 1; "
+                             "default for demo scenes: 5,825, release 0.27.0 at load 1.2)")
+    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "veriscene-bench")
+    args = parser.parse_args()
+    if args.data == "vg":
+        path = vg_shaped_scenes(args.cache, args.scenes)
+    else:
+        path = tiled(args.cache, base_scenes(args.cache, args.scenes), args.scenes)
+    scan = scan_scenes(path)
+    pool = ScenePool(scan.pool)
+    with open(path, "rb") as fh:
+        scenes = [scene_from_dict(orjson.loads(line)) for line in fh if line.strip()][:args.scenes]
+    n = len(scenes)
+    assert all(bc.plain(s) for s in scenes), "the prototype handles scenes without crowd/exhaustive/sparse meta"
+    print(f"{n} {args.data} scenes, median of {args.repeats}")
+
+    # 1. the check: per scene, the batched candidates are today's
+    shard = Shard(scenes)
+    for name, fn in BATCHED.items():
+        compared = check(name, shard, to_python(name, shard, fn(shard)), current_batches(name, scenes, scan.vocab))
+        print(f"check {name}: {n} scenes, {compared:,} candidates the same (keys and order)")
+
+    if args.whole:  # before the timer is installed: a run as users make it
+        total, in_run, engine_samples = engine_share(path)
+    # 2. today's split of each generator run alone, and the batched (a)
+    timer = Timer()
+    timer.install()
+    runs = defaultdict(list)
+    for _ in range(args.repeats):
+        for name in MEASURED:
+            runs[name].append(run_split([name], scenes, scan.vocab, pool, timer)[0])
+    alone = {name: medians(r)[name] for name, r in runs.items()}
+    cols_s, tables_s, batched = time_batched(scenes, 5 * args.repeats)  # (cheap: more rounds against the noise)
+    us = 1e6 / n
+    print(f"\nshared by all generators, batched: columns {cols_s * us:.1f} us/scene, name tables {tables_s * us:.1f}")
+    print(f"{'generator (alone), us per scene':34s} {'(a) now':>8} {'batched':>8} {'speedup':>7} {'+split':>7} "
+          f"{'(b) draws':>9} {'setup':>6} {'pick':>6} {'render':>6} {'(b) sum':>7}")
+    speedups = []
+    for name in MEASURED:
+        c = alone[name]
+        now = (c["propose"] + c["group"]) * us
+        b_sum = (c["draws"] + c["setup"] + c["pick"] + c["render"]) * us
+        tail = f"{c['draws'] * us:9.1f} {c['setup'] * us:6.1f} {c['pick'] * us:6.1f} {c['render'] * us:6.1f} {b_sum:7.1f}"
+        if name in batched:
+            arrays, to_py, _ = batched[name]
+            speedups.append((now, arrays * us))
+            print(f"{name:34s} {now:8.1f} {arrays * us:8.2f} {now / (arrays * us):6.0f}x {to_py * us:7.1f} {tail}")
+        else:
+            print(f"{name:34s} {now:8.1f} {'-':>8} {'-':>7} {'-':>7} {tail}")
+    total_now, total_batched = sum(a for a, _ in speedups), sum(b for _, b in speedups) + (cols_s + tables_s) * us
+    speedup = total_now / total_batched
+    print(f"six prototyped, (a) together: {total_now:.1f} us/scene now, {total_batched:.1f} batched with the "
+          f"columns and tables charged to them alone: {speedup:.1f}x")
+    if not args.whole:
+        return
+
+    # 3. a run of all generators, split; the projection
+    whole_runs = [run_split([c.name for c in select_generators("*")], scenes, scan.vocab, pool, timer)
+                  for _ in range(args.repeats)]
+    parts = medians([w[0] for w in whole_runs])
+    loop = statistics.median(w[1] for w in whole_runs)
+    samples = whole_runs[0][2]
+    sums = {p: sum(parts[g][p] for g in parts) for p in PARTS}
+    a_part = sums["propose"] + sums["group"]
+    outside = loop - sum(sums.values())
+    print(f"\nall {len(parts)} generators together: {loop * us / 1000:.2f} ms per scene in the runner, "
+          f"{samples / n:.1f} samples per scene; per scene (ms): "
+          + ", ".join(f"{p} {sums[p] * us / 1000:.2f}" for p in PARTS) + f", the runner's per-scene rest {outside * us / 1000:.2f}")
+    print(f"(a) = propose + group: {a_part * us / 1000:.2f} ms per scene, {a_part / loop:.0%} of the runner's loop")
+    for label, key in (("(a)", lambda g: parts[g]["propose"] + parts[g]["group"]),
+                       ("pick + render", lambda g: parts[g]["pick"] + parts[g]["render"])):
+        top = sorted(parts, key=key, reverse=True)[:8]
+        print(f"largest {label}, us per scene: " + ", ".join(f"{g[:-3]} {key(g) * us:.0f}" for g in top))
+    subs = {k: statistics.median(w[3][k] for w in whole_runs) for k in SUBPARTS}
+    print("inside pick and render, ms per scene: " + ", ".join(f"{k} {v * us / 1000:.2f}" for k, v in subs.items()))
+    share = in_run / total
+    cpu_rate = engine_samples / total
+    print(f"veriscene.generate of the same file (1 worker): {total:.1f} s, {share:.0%} in SceneRunner.run, "
+          f"{cpu_rate:,.0f} samples/s of CPU time")
+    rates = [(cpu_rate, "this generate")]
+    engine_rate = args.engine_rate or (5825.0 if args.data == "demo" else None)
+    if engine_rate:
+        rates.insert(0, (engine_rate, "--engine-rate"))
+    for rate, source in rates:
+        per_scene = samples / n / rate  # seconds of a whole run per scene at that rate
+        scale = per_scene * share / loop  # the loop's parts as seconds of such a run
+        a_engine = a_part * scale
+        for label, factor in ((f"(a) {speedup:.1f}x faster", speedup), ("(a) free", float("inf"))):
+            left = per_scene - a_engine * (1 - 1 / factor)
+            print(f"projection from {rate:,.0f} samples/s ({source}), {label}: {per_scene * 1e3:.2f} -> "
+                  f"{left * 1e3:.2f} ms per scene, {samples / n / left:,.0f} samples/s per worker")
+        target = samples / n / 15000
+        left = per_scene - a_engine * (1 - 1 / speedup)
+        rest = {p: sums[p] * scale * 1e3 for p in ("draws", "setup", "pick", "render")}
+        rest["runner per scene"] = outside * scale * 1e3
+        rest["outside the runner"] = per_scene * (1 - share) * 1e3
+        print(f"  15,000 samples/s needs {target * 1e3:.2f} ms per scene: after batching (a), "
+              f"{(left - target) * 1e3:.2f} ms more ({1 - target / left:.0%} of what is left) must go; what is "
+              "left (ms per scene): " + ", ".join(f"{k} {v:.2f}" for k, v in rest.items()))
+
+if __name__ == "__main__":
+    main()
