@@ -22,7 +22,12 @@ file, so those are read only with ``allow_pickle=True`` (``--allow-pickle``), an
 Depth maps are (H, W) arrays in 0-255 with larger = closer; each object's depth is the median
 over its mask (else its box), converted to the internal convention ``1 - v / 255`` (smaller =
 closer, in [0, 1]). The dense map is not converted: its path is kept in
-``meta["source_depth_map"]`` with its encoding.
+``meta["source_depth_map"]`` with its encoding. A depth model that read a phone's sideways photo
+without its EXIF orientation (Pillow alone) made a map of the stored pixels: one of the stored
+shape, beside annotation of the photo shown, is turned as the photo is (`_upright_depth`, counted
+`depth_maps_turned_by_exif_orientation`) before objects' depths are read from it, and a map of
+stored pixels says so in ``meta["source_depth_map"]["exif_orientation"]`` (turn the file as
+`ImageOps.exif_transpose` turns the photo to lay it on the scene).
 
 Attributes and relations are read as recorded in part (``meta["sparse"]``, as for Visual Genome;
 ``-r sparse=false`` reads them as complete). ProVision's stages are models' outputs: an attribute
@@ -50,6 +55,7 @@ from typing import Any
 import numpy as np
 
 from veriscene.errors import SceneValidationError
+from veriscene.io.readers._images import SIDEWAYS, ImageHeader, read_header, upright_array
 from veriscene.io.readers._stored_pixels import AUTO
 from veriscene.io.readers._base import ReadContext, SceneParts, bad, is_number, load_json, parse_json
 from veriscene.scene import archives
@@ -126,6 +132,43 @@ def _orient(array: np.ndarray, height: int, width: int, ctx: ReadContext, field:
     raise bad(f"array of shape {array.shape} does not match the {width}x{height} image", field)
 
 
+DEPTH_TURNED = "depth_maps_turned_by_exif_orientation"
+
+
+def _upright_depth(ctx: ReadContext, depth: np.ndarray, candidates: list[str], height: int,
+                   width: int) -> tuple[np.ndarray, int]:
+    """(the depth map in the scene's pixels, the EXIF orientation of the photo whose stored pixels
+    the file holds, 1 for none). A scene read in its photo's stored pixels (`ctx.turn`, drawn_on)
+    takes the map as it is: turned with the scene. A scene of the photo shown, beside a map of the
+    stored shape of a photo turned a quarter (read from its file under `image_root`), takes it
+    turned as the photo is (`upright_array`): a depth model reading the file with Pillow alone saw
+    the stored pixels. Transposed, as `_orient` reads ProVision's [w, h] layout, it would set each
+    object's depth from the wrong part of the map."""
+    if ctx.turn != 1:
+        return depth, ctx.turn
+    if ctx.image_root is None or depth.ndim != 2 or depth.shape == (height, width) or depth.shape != (width, height):
+        return depth, 1
+    header = _header(ctx.image_root, candidates)
+    if header is None or header.orientation not in SIDEWAYS:
+        return depth, 1
+    ctx.repair(DEPTH_TURNED)
+    return upright_array(depth, header.orientation), header.orientation
+
+
+def _header(root: Path, candidates: list[str]) -> ImageHeader | None:
+    """The header of the first of `candidates` (relative to `root`, or absolute) that is a file
+    (None: none is, or it cannot be read: `image_size_of` has said so)."""
+    for candidate in candidates:
+        path = Path(candidate)
+        try:
+            header = read_header(path if path.is_absolute() else root / path)
+        except SceneValidationError:
+            return None
+        if header is not None:
+            return header
+    return None
+
+
 def _object_depth(depth: np.ndarray, box: list[float], mask: np.ndarray | None) -> float:
     """Median of the 0-255 depth map over the object's mask (else its box), made internal."""
     if mask is not None and mask.any():
@@ -190,8 +233,11 @@ def _scene(ctx: ReadContext, image_id: str, merged: _Merged, opts: dict[str, Any
         if masks.ndim != 3 or masks.shape[0] != n:
             raise bad(f"segmentation holds {masks.shape[0] if masks.ndim == 3 else masks.shape} masks for {n} objects", "seg_mask_id")
         masks = masks.astype(bool, copy=False)
+    depth_turn = ctx.turn  # the EXIF orientation of the photo whose stored pixels the depth map holds (1: none)
     if isinstance(ann.get("depth_mask_id"), str):
-        depth = _orient(_load_array(opts["depth_dir"], ann["depth_mask_id"], False, "depth_mask_id"), height, width, ctx, "depth_mask_id")
+        depth = _load_array(opts["depth_dir"], ann["depth_mask_id"], False, "depth_mask_id")
+        depth, depth_turn = _upright_depth(ctx, depth, candidates, height, width)
+        depth = _orient(depth, height, width, ctx, "depth_mask_id")
         if depth.ndim != 2:
             raise bad(f"depth map must be 2-D (H, W), got shape {depth.shape}", "depth_mask_id")
         if depth.dtype.kind not in "uif":
@@ -239,6 +285,8 @@ def _scene(ctx: ReadContext, image_id: str, merged: _Merged, opts: dict[str, Any
             "path": str(opts["depth_dir"] / ann["depth_mask_id"]),
             "encoding": "uint8 0-255, larger = closer (internal depth = 1 - v / 255)",
         }
+        if depth_turn != 1:  # the file holds the stored pixels of a photo shown turned
+            meta["source_depth_map"]["exif_orientation"] = depth_turn
     return parts.scene(image_id, width, height, image=data_path, meta=meta)
 
 
