@@ -106,6 +106,33 @@ def test_a_mask_off_the_grid_or_not_binary_is_rejected_and_the_others_read(tmp_p
     assert all(not {"spleen", "stomach", "combined"} & set(s.meta["exhaustive"]) for s in scenes)
 
 
+@pytest.mark.parametrize(("dtype", "values", "fault"), [
+    (np.uint8, (0, 1), None), (np.int16, (0, 1), None), (np.uint16, (0, 1), None), (np.float32, (0, 1), None),
+    (np.int16, (0, -1), "up to 0"), (np.int16, (1, 2), "up to 2"), (np.uint16, (0, 300), "up to 300"),
+    (np.float32, (0, 0.5), "up to 0.5"), (np.float32, (1, np.nan), "up to nan"),
+])
+def test_a_mask_is_binary_by_its_values_whatever_its_type(tmp_path: Path, dtype: type, values: tuple[float, float],
+                                                          fault: str | None) -> None:
+    # a spleen behind the liver in slice 2: the first value in its 4x4 voxels, the second in the 2x2 within
+    case = subject(tmp_path / "s0001")
+    spleen: np.ndarray = np.zeros(SHAPE, dtype)
+    spleen[0:4, 6:10, 2] = values[0]
+    spleen[1:3, 7:9, 2] = values[1]
+    save(case / "segmentations" / "spleen.nii.gz", spleen)
+    scenes, report = read_all(case, "label_map", min_pixels=1)
+    faults = {Path(str(e.file)).name: e.reason for e in report.entries}
+    if fault is not None:
+        assert list(faults) == ["spleen.nii.gz"] and f"values other than 0 and 1, {fault})" in faults["spleen.nii.gz"]
+        assert all("spleen" not in s.names for s in scenes)
+        return
+    assert faults == {}
+    s = scenes[1]
+    spleen_box = s.boxes[s.names.index("spleen")].tolist()
+    pixels = 16 if values[0] else 4
+    assert decode_mask(s.masks[s.names.index("spleen")]).sum() == pixels
+    assert spleen_box == ([0.0, 6.0, 4.0, 10.0] if values[0] else [1.0, 7.0, 3.0, 9.0])  # as the liver's: i, j
+
+
 def test_structure_files_needs_a_folder(tmp_path: Path) -> None:
     case = subject(tmp_path / "s0001")
     with pytest.raises(ValueError, match="structure_files reads a folder"):

@@ -30,6 +30,7 @@ slice says it is absent). An empty mask is counted (``empty_masks``).
 
 from __future__ import annotations
 
+import gzip
 import os
 import zlib
 from collections.abc import Iterator
@@ -95,17 +96,41 @@ class _Mask:
     voxels: np.ndarray  # bool, its box
 
 
-def _binary(path: Path, data: np.ndarray) -> np.ndarray:
+def _span(data: np.ndarray, axis: int) -> tuple[int, int]:
+    """(first, last + 1) index along `axis` of `data`'s non-zero voxels (`data` holds some)."""
+    held = np.flatnonzero(data.any(axis=tuple(b for b in range(data.ndim) if b != axis)))
+    return int(held[0]), int(held[-1]) + 1
+
+
+def _binary_box(data: np.ndarray) -> tuple[tuple[int, ...], np.ndarray] | None:
+    """A mask's voxels (canonical, 3 axes, as nibabel reads them) as (its box's first voxel, its
+    voxels there, bool, C order); None for an empty mask. A mask is checked binary by its extremes,
+    its box found axis by axis on what the previous axes left (the slowest axis in memory first),
+    and only its box compared with 0: indexing each whole volume by its own `data != 0` (a copy
+    in C order of a Fortran-order array) took 6.6 s of a 13 s profiled read of a case of 117 masks
+    of 256x256x120 voxels."""
     if data.ndim == 4 and data.shape[3] == 1:
         data = data[..., 0]
     if data.ndim != 3:
         raise bad(f"expected a 3D mask, got an array of shape {data.shape}", "pixels")
-    inside = data != 0
-    if data.dtype.kind not in "biuf" or np.any(data[inside] != 1):
-        high = data.max() if data.dtype.kind in "biuf" else data.dtype
-        raise bad(f"not a binary mask (it holds values other than 0 and 1, up to {high}): a label map of "
+    kind = data.dtype.kind
+    if kind in "iu":  # binary, and empty or not, by its extremes
+        high, low = int(data.max(initial=0)), int(data.min(initial=0)) if kind == "i" else 0
+        binary, held = high <= 1 and low >= 0, high > 0
+    else:  # (NaN is neither 0 nor 1)
+        binary = kind == "b" or (kind == "f" and not np.any((data != 0) & (data != 1)))
+        held = binary and bool(data.any())
+    if not binary:
+        top = data.max() if kind in "biuf" else data.dtype
+        raise bad(f"not a binary mask (it holds values other than 0 and 1, up to {top}): a label map of "
                   "several structures is read as one, without structure_files", "pixels")
-    return inside
+    if not held:
+        return None
+    box: list[slice] = [slice(None)] * 3
+    for axis in sorted(range(3), key=lambda a: -abs(data.strides[a])):
+        first, end = _span(data[tuple(box)], axis)
+        box[axis] = slice(first, end)
+    return tuple(b.start for b in box), np.ascontiguousarray(data[tuple(box)] != 0)
 
 
 class _Header(NamedTuple):
@@ -173,6 +198,25 @@ def _case_grid(ctx: ReadContext, case: Case, nibabel: Any) -> list[_Header]:
     return sorted(grids[0], key=lambda h: h.number)
 
 
+def _in_memory(header: _Header) -> Any:
+    """The mask's image, a gzipped file's voxels decompressed in one call (`gzip.decompress`: zlib's
+    C loop) and parsed by nibabel from memory as it parses the file. nibabel's own reading streams
+    the file through Python's gzip reader chunk by chunk: 117 masks of 256x256x120 voxels read and
+    their maxima taken in 1.38 s of CPU time, 0.62 s this way, of which decompressing 0.58 (7 runs,
+    least, load 4.6). A file this cannot read whole (cut short, fewer voxels than its header
+    says) is read by nibabel instead, to fail, or not, as it always did."""
+    if _suffix(header.path) != ".nii.gz":
+        return header.img  # (an uncompressed file is mapped, not read)
+    try:
+        data = gzip.decompress(header.path.read_bytes())
+        img = header.img.__class__.from_bytes(data)
+        proxy = img.dataobj
+        whole = int(proxy.offset) + int(np.prod(proxy.shape, dtype=np.int64)) * np.dtype(proxy.dtype).itemsize
+    except Exception:  # (nibabel's reading below says what is wrong, as before)
+        return header.img
+    return img if len(data) >= whole else header.img
+
+
 def _load_masks(ctx: ReadContext, case: Case) -> tuple[list[_Mask], tuple[int, ...] | None, Grid | None, list[str]]:
     """The case's non-empty masks, cropped to their boxes, with the canonical shape and `Grid` of
     the masks read and the names of the masks read (empty ones too: annotated, absent); a mask
@@ -186,34 +230,42 @@ def _load_masks(ctx: ReadContext, case: Case) -> tuple[list[_Mask], tuple[int, .
     for header in _case_grid(ctx, case, nibabel):
         path = header.path
         try:
-            canonical = nibabel.as_closest_canonical(header.img)
-            inside = _binary(path, np.asanyarray(canonical.dataobj))
+            canonical = nibabel.as_closest_canonical(_in_memory(header))
+            data = np.asanyarray(canonical.dataobj)
+            held = _binary_box(data)
         except SceneValidationError as exc:
             ctx.file_error(exc, str(path))
             continue
         except (OSError, ValueError, EOFError, zlib.error, nibabel.filebasedimages.ImageFileError) as exc:
             ctx.file_error(bad(f"cannot read the mask: {exc}"[:300]), str(path))
             continue
-        shape = inside.shape
+        shape = data.shape[:3]
         voxels = nifti_grid(header.img, canonical)
         read.append(_stem(path))
-        spans = [np.flatnonzero(inside.any(axis=tuple(b for b in range(3) if b != a))) for a in range(3)]
-        if not spans[0].size:
+        if held is None:
             ctx.report.count("empty_masks")
             continue
-        box = tuple(slice(int(s[0]), int(s[-1]) + 1) for s in spans)
-        masks.append(_Mask(header.number, _stem(path), tuple(b.start for b in box), np.ascontiguousarray(inside[box])))
+        masks.append(_Mask(header.number, _stem(path), *held))
     return masks, shape, voxels, read
 
 
-def _cut(mask: _Mask, shape: tuple[int, ...], axis: int, k: int) -> np.ndarray:
-    """Slice k along `axis` of one mask, on the whole slice, as a radiologist reads it (`plane`)."""
+def _slice_stack(here: list[_Mask], pieces: dict[int, VolumePieces], shape: tuple[int, ...], axis: int,
+                 k: int) -> np.ndarray:
+    """Slice k along `axis` of the masks `here` (each holding voxels there) as a radiologist reads
+    it (`plane`: rows down from anterior / superior, columns from the patient's right): (rows,
+    columns, masks), 1 in a mask, or for one split into pieces, its piece's number. Each mask's
+    part is copied from its box into its place; Fortran order, so a mask's (rows, columns) is
+    column-major and contiguous, as pycocotools encodes it (no copy per structure)."""
     across, down = (a for a in range(3) if a != axis)
-    full = np.zeros((shape[across], shape[down]), dtype=bool)
-    local = mask.voxels[(slice(None),) * axis + (k - mask.start[axis],)]
-    (a0, d0), (a1, d1) = (mask.start[across], mask.start[down]), local.shape
-    full[a0:a0 + a1, d0:d0 + d1] = local
-    return plane(np.expand_dims(full, axis), axis, 0, True)
+    rows, cols = shape[down], shape[across]
+    boxes = [(pieces[m.number].start, pieces[m.number].numbers) if m.number in pieces else (m.start, m.voxels)
+             for m in here]
+    out = np.zeros((rows, cols, len(here)), dtype=np.result_type(*(voxels.dtype for _, voxels in boxes)), order="F")
+    for c, (start, voxels) in enumerate(boxes):
+        local = voxels[(slice(None),) * axis + (k - start[axis],)]  # (across, down)
+        (a0, d0), (a1, d1) = (start[across], start[down]), local.shape
+        out[rows - d0 - d1:rows - d0, cols - a0 - a1:cols - a0, c] = local.T[::-1, ::-1]  # `plane`'s turn
+    return out
 
 
 def structure_file_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int, step: int,
@@ -260,8 +312,7 @@ def structure_file_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int
             meta["image_volume"] = str(case.image)
         meta.update(modality)
         # (rows, columns, structures): 1 in a mask, or for one split into pieces, its piece's number
-        cut = np.stack([pieces[m.number].cut(shape, axis, k, True) if m.number in pieces else _cut(m, shape, axis, k)
-                        for m in here], axis=-1)
+        cut = _slice_stack(here, pieces, shape, axis, k)
         picture = plane(volume, axis, k, True) if volume is not None and slice_images is not None else None
         if opts.square:
             cut, picture = squared_slice(meta, cut, picture)
