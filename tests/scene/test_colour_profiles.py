@@ -71,7 +71,10 @@ def test_pure_colours_are_converted_exactly(tmp_path: Path) -> None:
     assert tuple(shown[-1, 0]) == (0, 0, 255) and tuple(shown[-1, -1]) == (255, 255, 0)  # blue, yellow kept
     data, mime, why = payload(path)
     assert mime == "image/png" and why == "colour profile sRGB built-in"
-    np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(data))), shown)
+    with Image.open(io.BytesIO(data)) as sent:  # sRGB, saying no other profile (a browser would convert again)
+        assert "icc_profile" not in sent.info
+        np.testing.assert_array_equal(np.asarray(sent), shown)
+    assert "icc_profile" not in read_rgb(path).info
 
 
 def test_transparency_is_composited_after_the_colours_are_converted(tmp_path: Path) -> None:

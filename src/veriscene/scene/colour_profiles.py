@@ -58,6 +58,9 @@ class Conversion:
         alpha = im.getchannel("A") if "A" in im.getbands() else None
         out = ImageCms.applyTransform(im if im.mode == self.mode else im.convert(self.mode), self.transform)
         assert out is not None  # (applyTransform returns None only in place)
+        # sRGB now: the profile is no longer the pixels' (Pillow would write it into a PNG saved of
+        # them, and a browser would convert them twice)
+        out.info = {key: value for key, value in out.info.items() if key != "icc_profile"}
         if alpha is not None:
             out.putalpha(alpha)
         return out
