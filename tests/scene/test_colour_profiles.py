@@ -39,6 +39,21 @@ def swapped_icc() -> bytes:
     return bytes(icc)
 
 
+def linear_grey_icc() -> bytes:
+    """A grey profile of linear light (a `curv` of no points: the identity), from sRGB's: its
+    colour space GRAY, its red curve's entry renamed kTRC and pointed at that curve."""
+    icc = bytearray(srgb_icc())
+    (count,) = struct.unpack(">I", icc[128:132])
+    curve_at = len(icc)
+    icc += b"curv" + bytes(4) + struct.pack(">I", 0)
+    for i in range(count):
+        at = 132 + 12 * i
+        if icc[at:at + 4] == b"rTRC":
+            icc[at:at + 12] = b"kTRC" + struct.pack(">II", curve_at, 12)
+    icc[16:20], icc[0:4] = b"GRAY", struct.pack(">I", len(icc))
+    return bytes(icc)
+
+
 def _swapped(pixels: np.ndarray) -> np.ndarray:
     return pixels[..., [1, 0, 2]]
 
@@ -90,6 +105,20 @@ def test_a_palette_image_s_colours_are_converted(tmp_path: Path) -> None:
     path = tmp_path / "p.png"
     Image.fromarray(quadrants()).quantize(4).save(path, icc_profile=swapped_icc())
     assert tuple(np.asarray(read_rgb(path))[0, 0]) == (0, 255, 0)
+
+
+@pytest.mark.parametrize("mode", ["L", "LA"])
+def test_a_grey_image_s_profile_is_applied_too(tmp_path: Path, mode: str) -> None:
+    # linear-light greys shown in sRGB: 128 is 188 (sRGB's curve, worked out here)
+    levels = np.arange(0, 256, 16, dtype=np.uint8)
+    grey = np.tile(levels, (4, 1))
+    pixels = grey if mode == "L" else np.dstack([grey, np.full_like(grey, 255)])
+    Image.fromarray(pixels, mode).save(tmp_path / "g.png", icc_profile=linear_grey_icc())
+    light = levels / 255.0
+    srgb = np.where(light <= 0.0031308, 12.92 * light, 1.055 * light ** (1 / 2.4) - 0.055)
+    shown = np.asarray(read_rgb(tmp_path / "g.png")).astype(int)
+    assert np.abs(shown[0, :, 0] - np.round(srgb * 255)).max() <= 1 and (shown[..., 0] == shown[..., 2]).all()
+    assert payload(tmp_path / "g.png")[2] == ("colour profile sRGB built-in" if mode == "L" else "transparent")
 
 
 @pytest.mark.parametrize("icc", ["srgb", "broken", "lab"])
