@@ -671,6 +671,14 @@ def main() -> None:
         left = per_scene - a_engine - first_use * scale  # the most a batched design could take
         print(f"projection from {rate:,.0f} samples/s ({source}), (a) and the first-use part free: "
               f"{left * 1e3:.2f} ms per scene, {samples / n / left:,.0f} samples/s per worker")
+        # with every cost paid per scene and generator free, today's per-sample work alone:
+        # picking as in a second mode (warm), rendering, and the run outside the runner
+        per_sample = {"warm picking": second * scale, "rendering": sums["render"] / samples * scale,
+                      "outside the runner": per_scene * (1 - share) * n / samples}
+        floor = sum(per_sample.values()) * samples / n
+        print("  per-sample work alone (every cost per scene and generator free): "
+              + ", ".join(f"{k} {v * 1e6:.1f}" for k, v in per_sample.items())
+              + f" us per sample: {floor * 1e3:.2f} ms per scene, {samples / n / floor:,.0f} samples/s per worker")
         target = samples / n / 15000
         left = per_scene - a_engine * (1 - 1 / speedup)
         rest = {p: sums[p] * scale * 1e3 for p in ("draws", "setup", "pick", "render")}
