@@ -673,7 +673,8 @@ def main() -> None:
               f"{left * 1e3:.2f} ms per scene, {samples / n / left:,.0f} samples/s per worker")
         # with every cost paid per scene and generator free, today's per-sample work alone:
         # picking as in a second mode (warm), rendering, and the run outside the runner
-        per_sample = {"warm picking": second * scale, "rendering": sums["render"] / samples * scale,
+        # (`scale` turns seconds of the whole loop into seconds per scene of a run)
+        per_sample = {"warm picking": second * n * scale, "rendering": sums["render"] * scale * n / samples,
                       "outside the runner": per_scene * (1 - share) * n / samples}
         floor = sum(per_sample.values()) * samples / n
         print("  per-sample work alone (every cost per scene and generator free): "
