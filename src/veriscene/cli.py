@@ -46,7 +46,13 @@ def main(
     """veriscene command line."""
     import warnings
 
+    from veriscene.scene.image_files import check_max_image_pixels
+
     warnings.showwarning = _show_warning
+    try:  # a bad VERISCENE_MAX_IMAGE_PIXELS: said before any work, as a bad option is
+        check_max_image_pixels()
+    except ValueError as exc:
+        _fail(str(exc))
 
 
 _fail = fail

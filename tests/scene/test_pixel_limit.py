@@ -90,3 +90,21 @@ def test_the_setter_sets_pillow_s_limit_and_the_workers_started_after_it(tmp_pat
     assert Image.MAX_IMAGE_PIXELS is None and os.environ[MAX_PIXELS_ENV] == "none"
     with pytest.raises(ValueError, match="positive whole number or None"):
         set_max_image_pixels(0)
+
+
+def test_a_bad_limit_is_said_in_one_line_by_every_command_before_any_work(tmp_path: Path) -> None:
+    """Importing veriscene with a bad value raises nothing (a traceback before the command could
+    speak); the command line says it as a usage error, exit 2, and Python raises it at the first
+    image opened."""
+    env = {**os.environ, MAX_PIXELS_ENV: "lots"}
+    done = subprocess.run([sys.executable, "-m", "veriscene", "generators"], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.startswith("error: VERISCENE_MAX_IMAGE_PIXELS='lots': expected a positive number")
+    code = ("import veriscene, sys\nfrom veriscene.scene.image_files import shown_size\n"
+            "try:\n    shown_size(sys.argv[1])\nexcept ValueError as exc:\n    print('raised:', exc)\n")
+    done = subprocess.run([sys.executable, "-c", code, str(large_png(tmp_path / "slide.png"))], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "raised: VERISCENE_MAX_IMAGE_PIXELS='lots'" in done.stdout

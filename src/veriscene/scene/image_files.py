@@ -97,14 +97,32 @@ def set_max_image_pixels(pixels: int | None) -> None:
     uses see it too."""
     if pixels is not None and (isinstance(pixels, bool) or not isinstance(pixels, int) or pixels <= 0):
         raise ValueError(f"the image pixel limit must be a positive whole number or None (no limit), got {pixels!r}")
+    global _bad_limit
     Image.MAX_IMAGE_PIXELS = pixels
     os.environ[MAX_PIXELS_ENV] = "none" if pixels is None else str(pixels)
+    _bad_limit = None
+
+
+_bad_limit: ValueError | None = None  # a VERISCENE_MAX_IMAGE_PIXELS found bad on import, raised on use
 
 
 def _limit_from_environment() -> None:
+    """Pillow's limit from the environment, on import. A bad value raises nothing here (an import
+    error would be a traceback before any command could say it): `check_max_image_pixels` raises
+    it, which the command line does before any work and `opened` before any image."""
+    global _bad_limit
     text = os.environ.get(MAX_PIXELS_ENV)
     if text is not None and text.strip():
-        Image.MAX_IMAGE_PIXELS = parse_max_image_pixels(text)
+        try:
+            Image.MAX_IMAGE_PIXELS = parse_max_image_pixels(text)
+        except ValueError as exc:
+            _bad_limit = exc
+
+
+def check_max_image_pixels() -> None:
+    """Raise the ValueError of a bad `VERISCENE_MAX_IMAGE_PIXELS` found on import, if any."""
+    if _bad_limit is not None:
+        raise ValueError(str(_bad_limit))
 
 
 _limit_from_environment()
@@ -132,6 +150,7 @@ def opened(path: str | Path, data: bytes | None = None) -> Iterator[Image.Image]
     """The image at `path` (or its bytes `data`, named `path`) opened by Pillow; what Pillow raises
     on it, in the block too (decoding happens there), as `ImageFileError` naming the file. A file
     that does not exist: FileNotFoundError naming it."""
+    check_max_image_pixels()
     try:
         with Image.open(io.BytesIO(data) if data is not None else path) as im:
             _say_if_large(path, im)
