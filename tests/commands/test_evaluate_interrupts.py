@@ -42,8 +42,11 @@ def test_stopped_while_waiting_on_the_server_is_said_and_the_same_command_goes_o
     out = tmp_path / "eval"
     env = {**os.environ, "COLUMNS": "300"}
     with FakeServer(answer) as server:
+        # (free-form descriptions scored by the lexical matcher: the default, minilm when installed,
+        # imports sentence-transformers and torch in the run that completes, 5-10 s of a test about
+        # stopping; minilm scoring is tested in tests/evaluate)
         command = [sys.executable, "-m", "veriscene", "eval", str(run), "--model", "openai:m", "--base-url",
-                   server.url, "--out", str(out), "--concurrency", "1"]
+                   server.url, "--out", str(out), "--concurrency", "1", "--freeform", "lexical"]
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
                                    preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         assert asked.wait(60), process.communicate(timeout=60)
