@@ -174,3 +174,37 @@ def test_readers_count_the_images_shown_converted(tmp_path: Path) -> None:
         "annotations": [], "categories": [{"id": 1, "name": "cup"}]})
     scenes, report = read_all(path, "coco", image_root=images)
     assert len(scenes) == 3 and report.repairs[COLOUR_PROFILE] == 1
+
+
+@pytest.mark.parametrize("fmt, out", [("llava", "o.json"), ("parquet", "o.parquet")])
+def test_an_export_by_path_says_which_images_a_loader_would_show_in_other_colours(tmp_path: Path, fmt: str,
+                                                                                  out: str) -> None:
+    # a trainer given the path reads the numbers as sRGB: red stored is green shown here
+    from tests.io.conftest import make_sample
+    from veriscene.io.writers import write
+
+    Image.fromarray(quadrants()).save(tmp_path / "p3.jpg", icc_profile=swapped_icc(), quality=95)
+    Image.fromarray(quadrants()).save(tmp_path / "p3.png", icc_profile=swapped_icc())
+    Image.fromarray(quadrants()).save(tmp_path / "camera.jpg", icc_profile=srgb_icc(), quality=95)
+    Image.fromarray(quadrants()).save(tmp_path / "plain.jpg", quality=95)
+    names = ["p3.jpg", "p3.jpg", "camera.jpg", "p3.png", "plain.jpg"]
+    samples = [make_sample(f"s{k}", [name]) for k, name in enumerate(names)]
+    summary = write(samples, tmp_path / out, fmt, sample_root=tmp_path)
+    assert summary.samples_written == 5
+    (note,) = [w for w in summary.warnings if "colour profile" in w]
+    assert note.startswith(f"2 image(s) written by path carry a colour profile other than sRGB (first: "
+                           f"{tmp_path / 'p3.jpg'}, 'sRGB built-in'): ")
+    assert "--embed-images" in note
+    # an sRGB profile (a camera's) or none: nothing to say
+    plain = write(samples[2:3] + samples[4:], tmp_path / ("plain_" + out), fmt, sample_root=tmp_path)
+    assert not [w for w in plain.warnings if "colour profile" in w]
+
+
+def test_an_export_embedding_images_does_not_warn_of_their_profiles_by_path(tmp_path: Path) -> None:
+    from tests.io.conftest import make_sample
+    from veriscene.io.writers import write
+
+    Image.fromarray(quadrants()).save(tmp_path / "p3.jpg", icc_profile=swapped_icc(), quality=95)
+    summary = write([make_sample("s0", ["p3.jpg"])], tmp_path / "o.parquet", "parquet", sample_root=tmp_path,
+                    embed_images=True)
+    assert not [w for w in summary.warnings if "written by path" in w]

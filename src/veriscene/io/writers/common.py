@@ -37,6 +37,7 @@ from typing import Any
 
 from veriscene.engine.fetch import check_urls, image_urls, read_urls
 from veriscene.engine.remote import is_url
+from veriscene.scene.colour_profiles import profile_name
 from veriscene.scene.image_files import ImageFileError, opened, payload
 from veriscene.scene.upright import orientation
 from veriscene.io.writers.files import (
@@ -109,6 +110,7 @@ class ImageResolver:
         self.reencoded_example = ""  # the first of them, and why
         # images written by path (not embedded) that a loader would show otherwise (`_check_header`)
         self.turned_by_path: dict[str, int] = {}  # file -> its EXIF orientation (not 1)
+        self.profiled_by_path: dict[str, str] = {}  # file -> its colour profile's name (not sRGB)
         self.unopenable: dict[str, str] = {}  # file -> why Pillow cannot open it
 
     def _missing(self, what: str) -> None:
@@ -189,15 +191,21 @@ class ImageResolver:
         """An image written by path (not embedded): its header read (0.1-0.4 ms; pixels not
         decoded), to say which a trainer's loader would show other than veriscene does: one stored
         turned (EXIF orientation; LLaVA's ``Image.open(path).convert("RGB")`` does not turn it, and
-        the samples' boxes are of the upright photo), or one that cannot be opened at all."""
+        the samples' boxes are of the upright photo), one whose colour profile changes its colours
+        (that loader reads the numbers as sRGB; the samples' colours are those shown converted: a
+        file without a profile costs a dictionary look-up, `colour_profiles`), or one that cannot be
+        opened at all."""
         try:
             with opened(source) as im:
                 turn = orientation(im)
+                profile = profile_name(im)  # (None: no profile, or one that changes no colour)
         except ImageFileError as exc:
             self.unopenable.setdefault(str(source), exc.reason)
             return
         if turn != 1:
             self.turned_by_path.setdefault(str(source), turn)
+        if profile is not None:
+            self.profiled_by_path.setdefault(str(source), profile)
 
     def by_path_warnings(self) -> list[str]:
         """The export's notes of the images written by path that a loader would show otherwise."""
@@ -209,6 +217,14 @@ class ImageResolver:
                        "loader that does not apply EXIF orientation (LLaVA's Image.open(path).convert('RGB')) shows "
                        "it turned; export with --embed-images (upright bytes), or turn the files upright first "
                        "(exiftran -ai FILES, or mogrify -auto-orient FILES)")
+        if self.profiled_by_path:
+            first, name = next(iter(self.profiled_by_path.items()))
+            out.append(f"{len(self.profiled_by_path)} image(s) written by path carry a colour profile other than sRGB "
+                       f"(first: {first}, {name!r}): veriscene shows them converted to sRGB, as a browser (and the "
+                       "annotation tool in it) does, but a loader that reads the numbers as sRGB (LLaVA's "
+                       "Image.open(path).convert('RGB'), transformers, datasets, vLLM) shows other colours than the "
+                       "samples name; export with --embed-images (sRGB bytes), or convert the files to sRGB first "
+                       "(magick mogrify -profile sRGB.icc FILES)")
         if self.unopenable:
             first, why = next(iter(self.unopenable.items()))
             out.append(f"{len(self.unopenable)} image(s) written by path cannot be opened as images "
@@ -221,8 +237,8 @@ class ImageResolver:
             return None
         whys = ", ".join(f"{n} {why}" for why, n in sorted(self.reencoded.items(), key=lambda kv: -kv[1]))
         return (f"{sum(self.reencoded.values())} embedded image(s) re-encoded as upright RGB, as veriscene "
-                f"decodes them, so that a loader ignoring EXIF or alpha sees the pixels the boxes refer to "
-                f"({whys}; first: {self.reencoded_example})")
+                f"decodes them, so that a loader ignoring EXIF, alpha or colour profiles sees the pixels the boxes "
+                f"and colours refer to ({whys}; first: {self.reencoded_example})")
 
     def _at_url(self, image_id: str, url: str) -> ImageRef:
         """An image named by URL: written as it is; when embedding, its bytes (read by `prefetch`,
