@@ -621,3 +621,14 @@ def test_stats_worst_case() -> None:
     out = _run("stats_worst_case.py", "--tasks", "1")
     assert re.match(r"60,000 samples, 60,000 entries kept: resident \d+ MiB before reading", out), out
     assert re.search(r"the tallies held \d+ MiB \(\d+ bytes an entry\); [\d.]+ s CPU", out), out
+
+
+def test_batched_enumeration(cache: str) -> None:
+    """The prototype's candidates still equal what the generators propose (it asserts so itself:
+    a generator or runner change that it no longer mirrors fails here), and its table prints."""
+    out = _run("batched_enumeration.py", "--scenes", "20", "--repeats", "1", "--cache", cache)
+    checked = re.findall(r"^check (\S+): 20 scenes, (\d+) candidates the same", out, re.MULTILINE)
+    assert [name for name, _ in checked] == ["object.exists.v1", "object.count.v1", "attribute.count.v1",
+                                             "counting.compare.v1", "spatial.relation.v1", "size.compare.v1"]
+    assert all(int(n) > 0 for _, n in checked)
+    assert len(_rows(out, "relation.query.v1")) == 1 and "six prototyped, (a) together" in out
