@@ -33,6 +33,7 @@ import shutil
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -61,16 +62,15 @@ def structure_names(count: int) -> list[str]:
     return names[:count]
 
 
-def make_case(size: int, slices: int, count: int, rng: np.random.Generator) -> list[np.ndarray]:
-    """`count` non-overlapping uint8 masks (size, size, slices): a third empty, a tenth large, the
-    rest small; each later mask leaves out the voxels an earlier one holds."""
+def make_case(size: int, slices: int, count: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
+    """`count` non-overlapping uint8 masks (size, size, slices), one at a time: a third empty, a
+    tenth large, the rest small; each later mask leaves out the voxels an earlier one holds."""
     taken = np.zeros((size, size, slices), bool)
-    masks = []
-    for k in range(count):
+    for _ in range(count):
         mask = np.zeros((size, size, slices), np.uint8)
-        masks.append(mask)
         if rng.random() < 0.35:
-            continue  # outside the field of view: an empty mask, as TotalSegmentator writes it
+            yield mask  # outside the field of view: an empty mask, as TotalSegmentator writes it
+            continue
         large = rng.random() < 0.12
         radii = (rng.uniform(0.06, 0.16, 2) * size).tolist() + [rng.uniform(0.1, 0.3) * slices] if large else \
             (rng.uniform(0.01, 0.05, 2) * size).tolist() + [rng.uniform(0.01, 0.06) * slices + 1]
@@ -84,7 +84,7 @@ def make_case(size: int, slices: int, count: int, rng: np.random.Generator) -> l
         inside &= ~taken[box]
         mask[box] = inside
         taken[box] |= inside
-    return masks
+        yield mask
 
 
 def make_cases(root: Path, cases: int, size: int, slices: int, count: int, seed: int) -> Path:
@@ -98,18 +98,18 @@ def make_cases(root: Path, cases: int, size: int, slices: int, count: int, seed:
     (tmp / "labels").mkdir(parents=True)
     rng = np.random.default_rng(seed)
     names = structure_names(count)
-    order = sorted(range(count), key=lambda k: names[k])  # the reader numbers the files in name order
+    # each structure's label value: its mask file's number (the reader numbers the files in name order)
+    value = {k: v for v, k in enumerate(sorted(range(count), key=lambda k: names[k]), 1)}
     affine = np.diag([*SPACING, 1.0])
     for c in range(cases):
-        masks = make_case(size, slices, count, rng)
         labels = np.zeros((size, size, slices), np.uint8)
-        for value, k in enumerate(order, 1):
-            labels[masks[k] != 0] = value
+        for k, mask in enumerate(make_case(size, slices, count, rng)):
+            labels[mask != 0] = value[k]
             path = tmp / "folders" / f"s{c:04d}" / "segmentations" / f"{names[k]}.nii.gz"
             path.parent.mkdir(parents=True, exist_ok=True)
-            nib.save(nib.Nifti1Image(masks[k], affine), path)
+            nib.save(nib.Nifti1Image(mask, affine), path)
         nib.save(nib.Nifti1Image(labels, affine), tmp / "labels" / f"s{c:04d}.nii.gz")
-    table = {"0": "background", **{str(value): names[k] for value, k in enumerate(order, 1)}}
+    table = {"0": "background", **{str(v): names[k] for k, v in sorted(value.items(), key=lambda kv: kv[1])}}
     (tmp / "labels" / "labels.json").write_text(json.dumps({"labels": table}))
     tmp.rename(folder)
     return folder
