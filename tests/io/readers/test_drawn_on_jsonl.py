@@ -7,6 +7,7 @@ opened. Photos as in test_drawn_on_stored: white shapes on black JPEGs tagged by
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -91,3 +92,44 @@ def test_stored_needs_the_images(tmp_path: Path) -> None:
         read_all(_scenes(tmp_path, (W, H)), "veriscene_jsonl", drawn_on="stored")
     with pytest.raises(ReaderOptionError, match="drawn_on must be one of"):
         read_all(_scenes(tmp_path, (W, H)), "veriscene_jsonl", image_root=tmp_path, drawn_on="upright")
+
+
+def _depth_scene(tmp_path: Path, size: tuple[int, int] = (W, H), **given: Any) -> Path:
+    """One scene of the L's box drawn on the stored pixels, its objects' depths given and its dense
+    depth map (a file of the stored pixels, never opened) named by `given`."""
+    scene = Scene(image_id="phone", width=size[0], height=size[1], boxes=np.array([BOX], np.float32), names=("cup",),
+                  attributes=((),), image="phone.jpg", depth=np.array([0.25], np.float32), **given)
+    path = tmp_path / "scenes.jsonl"
+    write_scenes([scene], path)
+    return path
+
+
+@pytest.mark.parametrize("turn", [3, 6])
+def test_a_depth_map_of_the_stored_pixels_is_said_to_be_when_its_scene_is_mapped(tmp_path: Path, turn: int) -> None:
+    # the map file is a path no command opens: not turned, but its turn recorded as ProVision's is
+    _photo(tmp_path / "images" / "phone.jpg", _l_shape(), turn)
+    path = _depth_scene(tmp_path, depth_map="depth/phone.png")
+    scenes, report = read_all(path, "veriscene_jsonl", image_root=tmp_path / "images", drawn_on="stored")
+    (scene,) = scenes
+    assert report.repairs[MAPPED] == 1 and scene.depth_map == "depth/phone.png"
+    assert scene.meta["source_depth_map"] == {"path": "depth/phone.png", "exif_orientation": turn}
+    assert scene.depth is not None and scene.depth.tolist() == [0.25]  # per object: right wherever its box moves
+
+
+def test_a_source_depth_map_the_scene_gives_gains_the_turn(tmp_path: Path) -> None:
+    _photo(tmp_path / "images" / "phone.jpg", _l_shape(), 8)
+    given = {"path": "/maps/phone_depth.npy", "encoding": "uint8 0-255, larger = closer"}
+    scenes, _ = read_all(_depth_scene(tmp_path, meta={"source_depth_map": given}), "veriscene_jsonl",
+                         image_root=tmp_path / "images", drawn_on="stored")
+    assert scenes[0].meta["source_depth_map"] == {**given, "exif_orientation": 8}
+
+
+@pytest.mark.parametrize("turn, size", [(None, (W, H)), (6, (H, W))])
+def test_a_depth_map_of_a_scene_not_mapped_is_left_as_written(tmp_path: Path, turn: int | None,
+                                                              size: tuple[int, int]) -> None:
+    # an untagged photo; a sideways one whose scene has the size shown: the map is of the pixels shown
+    _photo(tmp_path / "images" / "phone.jpg", _l_shape(), turn)
+    path = _depth_scene(tmp_path, size, depth_map="depth/phone.png")
+    scenes, report = read_all(path, "veriscene_jsonl", image_root=tmp_path / "images", drawn_on="auto")
+    assert report.repairs[MAPPED] == 0 and "source_depth_map" not in scenes[0].meta
+    assert scenes[0].depth_map == "depth/phone.png"

@@ -10,6 +10,12 @@ against its image file under `image_root` and maps the boxes and masks of scene 
 turned photo's stored pixels (a pipeline of the user's own that read images with cv2 or Pillow
 alone) onto the photo shown, as the other readers do. Without it no image is opened: the core
 format is written in the pixels shown.
+
+A scene's dense depth map (``depth_map``) is a path: no reader or command opens the file (its
+objects' depths are given per object, and stay right when the boxes move). A map of the stored
+pixels of a scene so mapped is not turned, then, but said to be, as ProVision's reader says it:
+``meta["source_depth_map"]`` (``{"path": depth_map}``, or the dict the scene has) gains
+``"exif_orientation"``, the turn that lays the file on the scene (`ImageOps.exif_transpose`'s).
 """
 
 from __future__ import annotations
@@ -94,6 +100,23 @@ def _against_image(ctx: ReadContext, scene: Scene) -> Scene:
     """`scene` with its size checked against its image file under `image_root`, as the other
     readers check an annotated size (`ImageSizes.image_size_of`: rejected when it is neither the
     size shown nor, as `drawn_on` allows, the size stored); `ReadContext.scene` maps it onto the
-    photo shown when it was drawn on the stored pixels."""
+    photo shown when it was drawn on the stored pixels, and its depth map file said to hold
+    the stored pixels (`_depth_map_of_stored_pixels`)."""
     ctx.image_size_of(scene.width, scene.height, [scene.image] if scene.image else [])
-    return scene
+    return scene if ctx.turn == 1 else _depth_map_of_stored_pixels(scene, ctx.turn)
+
+
+def _depth_map_of_stored_pixels(scene: Scene, turn: int) -> Scene:
+    """`scene` (drawn on the stored pixels of a photo of EXIF orientation `turn`) with its depth
+    map file said to hold those pixels (module notes); as it is when it names no map, or its
+    ``meta["source_depth_map"]`` gives an orientation already."""
+    given = scene.meta.get("source_depth_map")
+    if isinstance(given, dict):
+        if "exif_orientation" in given:
+            return scene
+        source = {**given, "exif_orientation": turn}
+    elif given is None and scene.depth_map is not None:  # (a value of the user's own is left alone)
+        source = {"path": scene.depth_map, "exif_orientation": turn}
+    else:
+        return scene
+    return replace(scene, meta={**scene.meta, "source_depth_map": source})
