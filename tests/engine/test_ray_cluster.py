@@ -4,6 +4,7 @@ as the cluster has CPUs. The runs are CLI processes, as a user starts them: each
 client, and this process's Ray state does not leak into them."""
 
 import importlib
+import json
 import os
 import socket
 import subprocess
@@ -75,6 +76,47 @@ def test_the_workers_write_or_send_back_as_asked(ray_cluster, scenes_file, refer
         assert (out / "samples.jsonl").read_bytes() == reference
         assert said in done.stdout
         assert not list(out.glob(".visible-*"))  # the file that every node was asked to see is gone
+
+
+# a task on a node of the cluster: the pixel limit its worker opens images under
+_LIMIT_SEEN = """
+import os, sys
+from veriscene.engine.ray_cluster import ray_session
+
+def limit():
+    from PIL import Image
+    import veriscene.scene.image_files  # (sets Pillow's limit from the environment, as a run's workers do)
+    return os.environ.get("VERISCENE_MAX_IMAGE_PIXELS"), Image.MAX_IMAGE_PIXELS
+
+with ray_session(1, sys.argv[1]) as ray:
+    print(ray.get(ray.remote(limit).remote()))
+"""
+
+
+def test_a_cluster_s_workers_open_images_under_the_pixel_limit_set_here(ray_cluster) -> None:
+    # the head's workers start from its own environment (`ray start`'s, without the variable): the
+    # job's runtime_env passes it, as a local Ray's workers inherit it
+    done = subprocess.run([sys.executable, "-c", _LIMIT_SEEN, ray_cluster.address],
+                          env=clean_env(RAY_AUTH_TOKEN=ray_cluster.token, VERISCENE_MAX_IMAGE_PIXELS="123456789"),
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip().splitlines()[-1] == "('123456789', 123456789)"
+
+
+def test_the_job_s_runtime_env_passes_the_pixel_limit_unless_the_job_sets_it(monkeypatch) -> None:
+    monkeypatch.delenv("RAY_JOB_CONFIG_JSON_ENV_VAR", raising=False)
+    monkeypatch.delenv("VERISCENE_MAX_IMAGE_PIXELS", raising=False)
+    assert ray_cluster.worker_env() is None  # nothing set: no runtime_env asked for
+    monkeypatch.setenv("VERISCENE_MAX_IMAGE_PIXELS", "none")
+    assert ray_cluster.worker_env() == {"env_vars": {"VERISCENE_MAX_IMAGE_PIXELS": "none"}}
+    # `ray job submit --runtime-env-json`: the job's other variables and fields are Ray's to merge;
+    # one it sets itself is not set again (Ray would refuse the two)
+    job = {"runtime_env": {"env_vars": {"HF_HOME": "/data/hf"}, "pip": ["veriscene"]}, "metadata": {}}
+    monkeypatch.setenv("RAY_JOB_CONFIG_JSON_ENV_VAR", json.dumps(job))
+    assert ray_cluster.worker_env() == {"env_vars": {"VERISCENE_MAX_IMAGE_PIXELS": "none"}}
+    job["runtime_env"]["env_vars"]["VERISCENE_MAX_IMAGE_PIXELS"] = "2000000000"
+    monkeypatch.setenv("RAY_JOB_CONFIG_JSON_ENV_VAR", json.dumps(job))
+    assert ray_cluster.worker_env() is None
 
 
 @pytest.mark.usefixtures("local_ray")

@@ -3,13 +3,17 @@ timeout, and checking that the cluster's nodes can run this veriscene.
 
 `ray_session` is the one way in: it connects to the cluster `cluster_address` names (after
 `check_nodes`: the same veriscene on every node that runs tasks), or starts a local Ray of the
-run's own. `on_each_node` runs a function once on each such node (`nodes_without`: which of them
+run's own. A cluster's nodes start their workers from their own environment (that of `ray start`
+there), not the driver's: the settings a worker must share with the driver
+(`VERISCENE_MAX_IMAGE_PIXELS`, the pixel limit images are opened under) go in the job's
+runtime_env (`worker_env`); a local Ray's workers inherit them. `on_each_node` runs a function once on each such node (`nodes_without`: which of them
 lack a path). The Ray backends themselves (`run_ray`, `ordered_map(backend="ray")`) are in
 `engine.backends`.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import socket
@@ -89,12 +93,37 @@ def _token_auth() -> None:
     maybe_enable_token_auth_if_token_available(warn_if_disabled=False)
 
 
+# What `ray job submit` hands its driver: the job's config as JSON, its runtime_env among it (Ray's
+# `ray._private.runtime_env.constants.RAY_JOB_CONFIG_JSON_ENV_VAR`, named here: a private module)
+_JOB_CONFIG = "RAY_JOB_CONFIG_JSON_ENV_VAR"
+
+
+def worker_env() -> dict[str, Any] | None:
+    """The runtime_env a job on a cluster joined asks for: ``{"env_vars": {...}}`` of the variables
+    set here that every worker must see as this process does (`VERISCENE_MAX_IMAGE_PIXELS`), or
+    None when none is set. One the job's own runtime_env sets already (``ray job submit
+    --runtime-env-json``; Ray refuses a driver's runtime_env that sets it again) is left to it;
+    the job's other fields and variables are merged with these by Ray."""
+    from veriscene.scene.image_files import MAX_PIXELS_ENV
+
+    given: dict[str, Any] = {}
+    try:
+        job = json.loads(os.environ.get(_JOB_CONFIG) or "{}")
+        given = (job.get("runtime_env") or {}).get("env_vars") or {}
+    except (ValueError, AttributeError):  # not Ray's JSON: Ray itself says so in ray.init
+        pass
+    passed = {name: os.environ[name] for name in (MAX_PIXELS_ENV,)
+              if os.environ.get(name, "").strip() and name not in given}
+    return {"env_vars": passed} if passed else None
+
+
 @contextmanager
 def ray_session(workers: int, address: str | None) -> Iterator[Any]:
     """The `ray` module, connected: to the cluster at `address` or ``RAY_ADDRESS``
     (`cluster_address`; its nodes checked to run this veriscene, `check_nodes`), or to a local Ray
-    of `workers` CPUs started here (and shut down on leaving). An already connected Ray is used as
-    it is."""
+    of `workers` CPUs started here (and shut down on leaving). On a cluster the job's runtime_env
+    passes the settings workers share with this process (`worker_env`). An already connected Ray
+    is used as it is (its workers see what it was started with)."""
     try:
         import ray
     except ImportError as exc:  # pragma: no cover - exercised only without the extra
@@ -112,7 +141,8 @@ def ray_session(workers: int, address: str | None) -> Iterator[Any]:
         probe_address(cluster)  # before Ray's retries, which take minutes to fail
         _token_auth()
         try:
-            ray.init(address=cluster, ignore_reinit_error=True, log_to_driver=False)
+            # (the workers of a cluster's nodes do not inherit this process's environment)
+            ray.init(address=cluster, ignore_reinit_error=True, log_to_driver=False, runtime_env=worker_env())
         except ConnectionError as exc:
             raise RuntimeError(
                 f"cannot connect to the Ray cluster at {cluster!r} ({exc}): is it up (ray status --address "

@@ -65,7 +65,8 @@ class ImageFileError(DataError):
 # Pillow's decompression-bomb limit (`Image.MAX_IMAGE_PIXELS`: an image over it is decoded with a
 # warning, one over twice it refused), set from this environment variable once, when this module is
 # imported: in every process that opens images, so in every worker (pool processes and a local
-# Ray's inherit the environment). A positive number of pixels (1000000000, 1_000_000_000), or
+# Ray's inherit the environment; a Ray cluster's nodes, joined by a run, are passed it in the job's
+# runtime_env: `engine.ray_cluster.worker_env`). A positive number of pixels (1000000000, 1_000_000_000), or
 # "none": no limit. Gigapixel pathology slides, satellite scenes and stitched panoramas need more
 # than Pillow's 89 Mpx (refused above 179 Mpx).
 MAX_PIXELS_ENV = "VERISCENE_MAX_IMAGE_PIXELS"
@@ -92,8 +93,9 @@ def parse_max_image_pixels(text: str, source: str = MAX_PIXELS_ENV) -> int | Non
 def set_max_image_pixels(pixels: int | None) -> None:
     """Set the decompression-bomb limit every command opens images under (module notes; None: no
     limit) for this process, and for the worker processes it starts from now on (through
-    `VERISCENE_MAX_IMAGE_PIXELS`, which they inherit; a Ray cluster's nodes do not: set it where
-    the nodes start). It is Pillow's own `Image.MAX_IMAGE_PIXELS`: the process's other Pillow
+    `VERISCENE_MAX_IMAGE_PIXELS`, which they inherit, and which a run passes to the nodes of a Ray
+    cluster it joins; not to a Ray already connected, whose workers keep the environment it was
+    started with). It is Pillow's own `Image.MAX_IMAGE_PIXELS`: the process's other Pillow
     uses see it too."""
     if pixels is not None and (isinstance(pixels, bool) or not isinstance(pixels, int) or pixels <= 0):
         raise ValueError(f"the image pixel limit must be a positive whole number or None (no limit), got {pixels!r}")
