@@ -13,7 +13,7 @@ Makes (and caches in `--cache`) `--cases` synthetic cases, each stored twice:
 - `labels/<case>.nii.gz` beside `labels/labels.json`: the same structures as one label map, each
   its mask file's number (the files sorted by name), so both give the same object ids.
 The masks do not overlap (a label map cannot hold overlapping ones); voxels 1.5 x 1.5 x 3 mm
-(TotalSegmentator's 1.5 mm model resamples to 1.5 mm), axial slices read (axis 2, square pixels).
+(TotalSegmentator's 1.5 mm model resamples to 1.5 mm); axial slices read (`--axis` 2: square pixels).
 
 Then, after one untimed read of each (imports, the page cache), `--repeats` times each, alternated:
 `veriscene.io.convert.convert` of the folder and of the label map (no slice images). Prints the
@@ -136,6 +136,8 @@ def main() -> None:
     parser.add_argument("--structures", type=int, default=117)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--axis", type=int, default=2, help="the reader's axis: 2 axial, 1 coronal, 0 sagittal "
+                        "(1.5 x 3 mm pixels, resampled to square ones)")
     parser.add_argument("--profile", choices=("folder", "label_map"), help="profile one read of this input instead")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "veriscene-bench")
     args = parser.parse_args()
@@ -153,23 +155,24 @@ def main() -> None:
         if args.profile:
             profiler = cProfile.Profile()
             profiler.enable()
-            convert(inputs[args.profile], Path(work) / "profile.jsonl", "label_map")
+            convert(inputs[args.profile], Path(work) / "profile.jsonl", "label_map", axis=args.axis)
             profiler.disable()
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
             pstats.Stats(profiler).sort_stats("tottime").print_stats(20)
             return
         for key, path in inputs.items():  # imports and the page cache, untimed
-            convert(path, Path(work) / f"warm-up-{key}.jsonl", "label_map")
+            convert(path, Path(work) / f"warm-up-{key}.jsonl", "label_map", axis=args.axis)
         for r in range(args.repeats):
             for key, path in inputs.items():
                 out = Path(work) / f"{key}-{r}.jsonl"
                 t, c = time.perf_counter(), time.process_time()
-                convert(path, out, "label_map")
+                convert(path, out, "label_map", axis=args.axis)
                 seconds[key].append((time.perf_counter() - t) / args.cases)
                 cpu[key].append((time.process_time() - c) / args.cases)
                 counts[key] = _counts(out)
     load = os.getloadavg()[0]
-    print(f"{args.cases} case(s) of {args.structures} structures, {args.size}x{args.size}x{args.slices} voxels; "
+    print(f"{args.cases} case(s) of {args.structures} structures, {args.size}x{args.size}x{args.slices} voxels, "
+          f"axis {args.axis}; "
           f"median of {args.repeats} runs, load {load:.2f} (1 min) at the end")
     print(f"{'input':<12} {'s/case':>8} {'cpu s':>7} {'scenes':>7} {'objects':>8} {'relations':>10}  runs (s/case)")
     for key, values in seconds.items():
