@@ -3,7 +3,8 @@ decodes or hands on an image shows the colours a browser shows, converted to sRG
 changes nothing (a camera's sRGB), a broken one and one of another colour space leave the file as
 it is. Test profiles are built from LittleCMS's own sRGB profile (`ImageCms.createProfile`) with
 its red and green primaries swapped: pure red stored is green shown, so no rounding can hide a
-conversion left out (and none is needed)."""
+conversion left out (and none is needed). The CMYK profile, which LittleCMS cannot build, is
+written out byte by byte (`tests.scene.cmyk_profile`), its red and green swapped likewise."""
 
 from __future__ import annotations
 
@@ -137,6 +138,29 @@ def test_a_profile_that_changes_nothing_or_cannot_apply_leaves_the_file_as_it_is
         assert hand_on(path)[0] == path.read_bytes(), f"{icc} by {how}: re-encoded"
     header = read_header(path)
     assert header is not None and header.profile is None
+
+
+@pytest.mark.parametrize("name", ["c.jpg", "c.tif"])
+def test_a_cmyk_file_s_profile_is_applied(tmp_path: Path, name: str) -> None:
+    # a print file: CMYK numbers (Pillow's naive CMYK of the quadrants) in a press profile
+    from tests.scene.cmyk_profile import cmyk_icc
+
+    path = tmp_path / name
+    Image.fromarray(quadrants()).convert("CMYK").save(path, icc_profile=cmyk_icc(), quality=95)
+    with Image.open(path) as im:  # what Pillow alone reads: the numbers turned into RGB as they are
+        found = conversion(im)
+        assert im.mode == "CMYK" and found is not None and found.name == "CMYK test"
+        _close(np.asarray(im.convert("RGB")), quadrants(), f"{name} read naively")
+    for how, decode in DECODERS.items():
+        _close(as_array(decode(path)), _swapped(quadrants()), f"{name} by {how}")
+    for how, hand_on in HANDED_ON.items():
+        data, mime = hand_on(path)
+        _close(naive_rgb(data, mime), _swapped(quadrants()), f"{name} handed on by {how}")
+    if name.endswith(".tif"):  # lossless: the corners of the ink cube come out as the profile says
+        shown = np.asarray(read_rgb(path)).astype(int)  # (within 12 levels: the profile's table is 8-bit Lab)
+        for (row, col), colour in {(0, 0): (0, 255, 0), (0, -1): (255, 0, 0), (-1, 0): (0, 0, 255),
+                                   (-1, -1): (255, 255, 0)}.items():
+            assert np.abs(shown[row, col] - colour).max() <= 12, (row, col, shown[row, col])
 
 
 def test_a_file_turned_and_in_another_profile_is_both_turned_and_converted(tmp_path: Path) -> None:
