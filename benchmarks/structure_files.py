@@ -87,10 +87,10 @@ def make_case(size: int, slices: int, count: int, rng: np.random.Generator) -> I
         yield mask
 
 
-def make_cases(root: Path, cases: int, size: int, slices: int, count: int, seed: int) -> Path:
+def make_cases(root: Path, cases: int, size: int, slices: int, count: int, seed: int, tilt: float = 0.0) -> Path:
     import nibabel as nib
 
-    folder = root / f"structure-files-{cases}-{size}-{slices}-{count}-{seed}"
+    folder = root / (f"structure-files-{cases}-{size}-{slices}-{count}-{seed}" + (f"-tilt{tilt:g}" if tilt else ""))
     if (folder / "labels" / "labels.json").is_file():
         return folder
     tmp = folder.with_name(folder.name + ".tmp")
@@ -101,6 +101,7 @@ def make_cases(root: Path, cases: int, size: int, slices: int, count: int, seed:
     # each structure's label value: its mask file's number (the reader numbers the files in name order)
     value = {k: v for v, k in enumerate(sorted(range(count), key=lambda k: names[k]), 1)}
     affine = np.diag([*SPACING, 1.0])
+    affine[1, 2] = SPACING[2] * np.tan(np.radians(tilt))  # a gantry tilt: each slice a step further back
     for c in range(cases):
         labels = np.zeros((size, size, slices), np.uint8)
         for k, mask in enumerate(make_case(size, slices, count, rng)):
@@ -138,13 +139,15 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--axis", type=int, default=2, help="the reader's axis: 2 axial, 1 coronal, 0 sagittal "
                         "(1.5 x 3 mm pixels, resampled to square ones)")
+    parser.add_argument("--tilt", type=float, default=0.0, help="degrees of gantry tilt the affines keep (a tilted "
+                        "CT converted uncorrected): coronal and sagittal slices are corrected, mask by mask")
     parser.add_argument("--profile", choices=("folder", "label_map"), help="profile one read of this input instead")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "veriscene-bench")
     args = parser.parse_args()
 
     from veriscene.io.convert import convert
 
-    data = make_cases(args.cache, args.cases, args.size, args.slices, args.structures, args.seed)
+    data = make_cases(args.cache, args.cases, args.size, args.slices, args.structures, args.seed, args.tilt)
     inputs = {"folder": data / "folders", "label_map": data / "labels"}
     if args.cases == 1:  # the case folder itself, as a user converts one subject
         inputs["folder"] = data / "folders" / "s0000"
@@ -172,7 +175,7 @@ def main() -> None:
                 counts[key] = _counts(out)
     load = os.getloadavg()[0]
     print(f"{args.cases} case(s) of {args.structures} structures, {args.size}x{args.size}x{args.slices} voxels, "
-          f"axis {args.axis}; "
+          f"axis {args.axis}, tilt {args.tilt:g} degrees; "
           f"median of {args.repeats} runs, load {load:.2f} (1 min) at the end")
     print(f"{'input':<12} {'s/case':>8} {'cpu s':>7} {'scenes':>7} {'objects':>8} {'relations':>10}  runs (s/case)")
     for key, values in seconds.items():
