@@ -13,6 +13,7 @@ it runs obliquely."""
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import warnings
 from collections import Counter
@@ -51,6 +52,7 @@ LESION_WORDS = ("lesion", "tumour", "tumor", "cancer", "metastasis", "nodule", "
 PART_WORDS = frozenset({"enhancing", "core", "necrotic", "necrosis", "whole", "edema", "oedema"})
 
 
+@functools.lru_cache(maxsize=4096)  # asked per structure and slice: the same few names
 def is_lesion(name: str) -> bool:
     """Whether a (normalised) structure name names lesions (`LESION_WORDS`), not a part of one."""
     words = name.replace("-", " ").split()

@@ -23,6 +23,7 @@ rib", "vertebrae_L1" -> "first lumbar vertebra").
 from __future__ import annotations
 
 import csv
+import functools
 import os
 import re
 from collections.abc import Iterator
@@ -299,6 +300,7 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
+@functools.lru_cache(maxsize=4096)  # asked per structure and slice: the same few names
 def structure_name(raw: str) -> str:
     """'kidney_left' -> 'left kidney', 'adrenal_gland_right' -> 'right adrenal gland': underscores
     become spaces and a trailing side word moves to the front. A number after the side is the
