@@ -9,8 +9,8 @@ EXPECTED_CORE = {
     "relation.query.v1", "scene_graph.caption.v1", "spatial.extreme.v1",
 }
 SINGLE_IMAGE = EXPECTED_CORE | {
-    "attribute.count.v1", "attribute.region.v1", "depth.anchor.v1", "depth.points.v1",
-    "grounding.refexp.v1", "object.absent.v1", "object.extreme_among.v1", "object.frequency.v1",
+    "attribute.count.v1", "attribute.region.v1", "depth.anchor.v1", "depth.map_points.v1",
+    "depth.points.v1", "grounding.refexp.v1", "object.absent.v1", "object.extreme_among.v1", "object.frequency.v1",
     "region.describe.v1", "relation.region.v1", "relation.subject.v1", "scene_graph.multihop.v1",
     "segmentation.different_object.v1", "segmentation.point_object.v1", "segmentation.same_object.v1",
     "size.compare.v1", "spatial.relation.v1",
@@ -20,7 +20,7 @@ SINGLE_IMAGE = EXPECTED_CORE | {
 def test_snapshot_of_registered_names() -> None:
     select_generators()
     assert SINGLE_IMAGE <= set(GENERATORS)
-    assert len(SINGLE_IMAGE) == 28
+    assert len(SINGLE_IMAGE) == 29
 
 
 def test_duplicate_name_rejected() -> None:

@@ -161,6 +161,7 @@ def capabilities(scene: Scene) -> dict[str, bool]:
         "relations_in_full": "relations" not in sparse,
         "depth": scene.depth is not None,
         "masks": scene.masks is not None,
+        "depth_map": scene.depth_map is not None,  # a dense map's path (read by the generator that asks)
         "objects": len(scene) > 0,
     }
 
@@ -171,7 +172,8 @@ class Generator(ABC):
     family: ClassVar[str] = ""
     version: ClassVar[int] = 0
     # Declared by each generator:
-    # "relations", "attributes", "depth", "masks", "objects", "attributes_in_full", "relations_in_full"
+    # "relations", "attributes", "depth", "masks", "depth_map", "objects", "attributes_in_full",
+    # "relations_in_full"
     requires: ClassVar[tuple[str, ...]] = ()
     modes: ClassVar[tuple[str, ...]] = ("qa", "mc")
     answer_type: ClassVar[str] = ""

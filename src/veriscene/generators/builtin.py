@@ -5,6 +5,7 @@ from veriscene.generators.single_image import (  # noqa: F401
     attributes,
     captions,
     depth,
+    depth_map_points,
     depth_points,
     geometry,
     grounding,

@@ -8,7 +8,7 @@ once per scene index, which decodes only the masks (with the masks sharing their
 holds a pixel looked up; scenes are never written to.
 
 Depth at a point is the depth of the object whose visible mask holds the point (per-object
-depth, smaller = closer). Dense depth maps (`Scene.depth_map`) are not read yet.
+depth, smaller = closer). Dense depth maps (`Scene.depth_map`) are read by `ops_depth_map`.
 """
 
 from __future__ import annotations

@@ -1,0 +1,136 @@
+"""Point-level relative depth from a dense depth map, as BLINK's "relative depth" task asks it:
+two points marked anywhere in the image (background, floor and wall included), which one is
+closer to the camera?
+
+- depth.map_points.v1 (depth_map): Which point is closer to the camera: [x, y] or [x, y]?
+  Answer: the point. The scene's map (`Scene.depth_map`, `veriscene.scene.depth_maps`) decides;
+  per-object depth (depth.points.v1) is not read.
+
+Points are drawn among the map's steady pixels (`steady_pixels`): depth in the whole 5x5
+neighbourhood (`edge_radius` 2) and no step between neighbouring pixels in it of more than
+`edge_tolerance` (5 %), so a point is off any depth edge (a box before a wall jumps far more) while
+a floor receding smoothly is kept; the pixel of the shown (rounded) coordinates must be steady too. Two points
+are compared only when their depths differ by `min_relative_gap` of the nearer one or more (10 %:
+above the typical error of monocular depth models, AbsRel 0.05-0.1 on NYU Depth v2, and of
+structured-light sensors at a few metres, so the order asked is the scene's and not the map's
+noise; the test is the same on inverse depth: |a - b| / min(a, b) is unchanged by 1 / v), and lie
+`min_distance` of the shorter image side apart or more (two marks that touch are not asked about).
+Each pair is asked in both orders, closer and farther, so either point is the answer equally often.
+
+A scene without a map is skipped (its requirement); a map named but unreadable (missing, of
+another size, an 8-bit PNG) fails the generator on that scene: counted as ``failed:`` and written
+to rejects.jsonl with the file and the scene, the run goes on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+import numpy as np
+
+from veriscene.generators.base import Batch, Candidate, GenContext, Generator, GeneratorConfig
+from veriscene.generators.registry import register
+from veriscene.generators.regions import coord_meta, point_text, shown_point
+from veriscene.program.builder import ProgramBuilder
+from veriscene.program.ops_depth_map import depth_map_of
+from veriscene.scene.depth_maps import steady_pixels
+from veriscene.scene.model import Scene
+
+
+@dataclass(frozen=True)
+class DepthMapPointsConfig(GeneratorConfig):
+    min_relative_gap: float = 0.10  # |a - b| / min(a, b): depths of the two points differ by 10 % or more
+    edge_radius: int = 2  # a point's neighbourhood: (2r + 1)^2 pixels, 5x5, all with depth ...
+    edge_tolerance: float = 0.05  # ... and no step of more than 5 % between neighbouring pixels (no edge)
+    candidate_points: int = 24  # points drawn per scene among the steady pixels (pairs: up to 276)
+    min_distance: float = 0.1  # the two points lie this share of the shorter image side apart or more
+
+
+# (shown text, the point in pixels as shown, its depth)
+_Point = tuple[str, list[float], float]
+
+
+def _steady(ctx: GenContext, radius: int, tolerance: float) -> np.ndarray:
+    """Flat indices (row * W + col) of the map's steady pixels (`steady_pixels`), once per scene."""
+
+    def compute() -> np.ndarray:
+        return np.flatnonzero(steady_pixels(depth_map_of(ctx.exec_ctx, 0), radius, tolerance))
+
+    return ctx.index.memo(("steady depth pixels", radius, tolerance), compute)
+
+
+def draw_points(ctx: GenContext, config: DepthMapPointsConfig) -> list[_Point]:
+    """Up to `candidate_points` points at the centres of steady pixels, drawn with the scene's
+    rng, kept when the pixel of their shown coordinates (rounded in `box_format`) is steady too."""
+    depth = depth_map_of(ctx.exec_ctx, 0)  # DepthMapError for a bad file: the runner counts it
+    steady = _steady(ctx, config.edge_radius, config.edge_tolerance)
+    if len(steady) == 0:
+        return []
+    width = ctx.scene.width
+    picked = ctx.rng.choice(len(steady), size=min(config.candidate_points, len(steady)), replace=False)
+    steady_set = None
+    points: list[_Point] = []
+    for flat in steady[np.sort(np.asarray(picked))].tolist():
+        row, col = divmod(int(flat), width)
+        text, shown = shown_point(ctx.scene, (col + 0.5, row + 0.5), config.box_format)
+        c, r = int(shown[0]), int(shown[1])
+        if (c, r) != (col, row):  # rounded onto a neighbour: steady too?
+            if steady_set is None:
+                steady_set = set(steady.tolist())
+            if not (0 <= c < width and 0 <= r < ctx.scene.height) or r * width + c not in steady_set:
+                continue
+        points.append((text, shown, float(depth[r, c])))
+    return points
+
+
+@register("depth.map_points.v1", family="depth")
+class DepthMapPoints(Generator):
+    """Which of two points anywhere in the image is closer to (farther from) the camera, by the
+    scene's dense depth map."""
+
+    answer_type = "point"
+    requires = ("depth_map",)
+    Config = DepthMapPointsConfig
+    description = "Which of two points anywhere in the image is closer to the camera, by a dense depth map."
+    templates = {
+        "closer": ("Which point is closer to the camera: {p1} or {p2}?",
+                   "Two points are marked in the image, {p1} and {p2}. Which one is nearer to the viewer?",
+                   "Of the points {p1} and {p2}, which shows something closer to the camera?"),
+        "farther": ("Which point is farther from the camera: {p1} or {p2}?",
+                    "Two points are marked in the image, {p1} and {p2}. Which one is further away from the viewer?"),
+    }
+
+    def propose(self, ctx: GenContext) -> Iterable[Batch]:
+        config: DepthMapPointsConfig = self.config  # type: ignore[assignment]
+        points = draw_points(ctx, config)
+        if len(points) < 2:
+            return
+        xy = np.asarray([p[1] for p in points], dtype=np.float64)  # (K, 2) pixels
+        depth = np.asarray([p[2] for p in points], dtype=np.float64)  # (K,) > 0
+        gap = np.abs(depth[:, None] - depth[None, :]) / np.minimum(depth[:, None], depth[None, :])
+        far = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1)) >= \
+            config.min_distance * min(ctx.scene.width, ctx.scene.height)
+        ok = np.triu((gap >= config.min_relative_gap) & far, k=1)
+        keys: list[list[Any]] = []
+        asked: list[tuple[GenContext, _Point, _Point, str, bool]] = []
+        for i, j in zip(*(side.tolist() for side in np.nonzero(ok))):
+            for which in ("closer", "farther"):
+                for i_first in (True, False):
+                    keys.append([i, j, which])
+                    asked.append((ctx, points[i], points[j], which, i_first))
+        yield Batch.of(keys, asked, self._make)
+
+    def _make(self, ctx: GenContext, a: _Point, b: _Point, which: str, a_first: bool) -> Candidate:
+        """The question on points a and b, a's listed first or second."""
+        a_wins = a[2] < b[2] if which == "closer" else a[2] > b[2]
+        answer, other = (a[1], b[1]) if a_wins else (b[1], a[1])
+        first, second = (a, b) if a_first else (b, a)
+        builder = ProgramBuilder()
+        builder.add("closer_point_in_map", builder.add("point", args=first[1]), builder.add("point", args=second[1]),
+                    args=[which])
+        return Candidate(builder.program, {"p1": first[0], "p2": second[0]}, group=which, expected=answer,
+                         distractors=[other], meta=coord_meta(ctx.scene, self.config.box_format))
+
+    def choice_text(self, value: Any, scene: Scene) -> str:
+        return point_text(scene, value, self.config.box_format)

@@ -1,0 +1,59 @@
+"""Ops on a scene's dense depth map (`Scene.depth_map`, read by `veriscene.scene.depth_maps`):
+the depth at a point anywhere in the image (background, floor and wall included), and which of
+two points is closer to the camera.
+
+The map is read once per scene index (`depth_map_of`, a memo, as `scene_masks` decodes masks)
+and gives depth, smaller = closer (an inverse-depth map is turned into depth as it is read). A
+point's depth is the value of the pixel it lies on; a pixel without depth (NaN, zero) fails the
+program, as does a map that is missing or does not fit the scene (its message names the file).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from veriscene.program.context import ExecutionContext
+from veriscene.program.ops import fail
+from veriscene.program.ops_geometry import point_inside
+from veriscene.program.ops_masks import DEPTH_ORDER
+from veriscene.program.registry import op
+from veriscene.program.types import FLOAT, POINT
+from veriscene.scene.depth_maps import DepthMapError, load_depth_map
+
+
+def depth_map_of(ctx: ExecutionContext, image: int) -> np.ndarray:
+    """The (H, W) float32 depth map of image `image` (NaN: no depth), read once per scene
+    index; DepthMapError when it cannot be read (not kept: asked again, it is read again)."""
+    return ctx.index(image).memo("depth map", lambda: load_depth_map(ctx.scene(image)))
+
+
+def map_depth_at(ctx: ExecutionContext, image: int, p: tuple[float, float]) -> float:
+    """Depth of the map under point p (its pixel); fails outside the image, on a pixel without
+    depth, and when the map cannot be read."""
+    col, row = point_inside(ctx, image, p)
+    try:
+        depth = depth_map_of(ctx, image)
+    except DepthMapError as exc:
+        fail(exc.reason)
+    value = float(depth[row, col])
+    if value != value:  # NaN
+        fail(f"point {list(p)} has no depth in the depth map")
+    return value
+
+
+@op("depth_at_point", inputs=[POINT], out=FLOAT, requires=("depth_map",))
+def depth_at_point(ctx: ExecutionContext, p: tuple[float, float]) -> float:
+    """The depth map's depth under a point of image 0 (smaller = closer)."""
+    return map_depth_at(ctx, 0, p)
+
+
+@op("closer_point_in_map", inputs=[POINT, POINT], args=[DEPTH_ORDER], out=POINT, requires=("depth_map",))
+def closer_point_in_map(ctx: ExecutionContext, p1: tuple[float, float], p2: tuple[float, float],
+                        which: str) -> tuple[float, float]:
+    """Of two points of image 0, the one closer to (farther from) the camera by the depth map;
+    fails on a pixel without depth and on equal depth."""
+    d1, d2 = map_depth_at(ctx, 0, p1), map_depth_at(ctx, 0, p2)
+    if d1 == d2:
+        fail("the two points have the same depth")
+    first = d1 < d2 if which == "closer" else d1 > d2
+    return p1 if first else p2

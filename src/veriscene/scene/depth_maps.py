@@ -1,0 +1,146 @@
+"""Dense depth maps: the file a scene's ``depth_map`` names, read into an (H, W) float32 array.
+
+What a depth map file is:
+- ``.npy``: a 2-D array (H, W) of floats or integers (read with ``allow_pickle=False``).
+- ``.png``: a 16-bit grayscale PNG (Pillow mode ``I;16``/``I``), as NYU Depth v2, SUN RGB-D and
+  ScanNet store depth (millimetres) and KITTI (1/256 m). An 8-bit or colour PNG is refused: it is
+  a picture of depth (a colour map, 256 levels), not depth.
+- (H, W) must be the scene's (height, width): the map holds the scene's pixels shown.
+
+What the values mean: ``meta["depth_map_encoding"]`` of the scene says it, one of `ENCODINGS`:
+- ``"depth"`` (the default): distance from the camera, **smaller = closer**, as per-object depth
+  (`Scene.depth`). Any linear unit: only the order of two values and their ratio are read, so
+  metres, millimetres and KITTI's 1/256 m give the same questions.
+- ``"inverse"``: inverse depth or disparity, **larger = closer**, as MiDaS, DPT and Depth Anything
+  give it (and ProVision's 0-255 maps); read as depth ``1 / v``. Nothing is guessed: a map of
+  inverse depth read as depth asks every question the wrong way round, so say it.
+A value that is NaN, infinite, zero or negative is "no depth there" (sensors write 0 where they
+measured nothing); after ``1 / v``, the same.
+
+Paths: absolute, or relative to the folder of the scene's file, as `Scene.image` is (`anchored`,
+applied by `generate`'s workers and by `verify`). Files at URLs are not read.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from veriscene.errors import SceneValidationError
+from veriscene.scene.model import Scene
+
+ENCODINGS = ("depth", "inverse")  # meta["depth_map_encoding"]: smaller = closer, larger = closer
+ENCODING_KEY = "depth_map_encoding"
+_PNG16_MODES = ("I;16", "I;16B", "I;16L", "I")  # how Pillow opens a 16-bit grayscale PNG
+
+
+class DepthMapError(SceneValidationError):
+    """A depth map file that is missing, unreadable or does not fit its scene (the message names
+    the file and the scene)."""
+
+
+def anchored(scene: Scene, folder: str | os.PathLike[str] | None) -> Scene:
+    """`scene` with a relative ``depth_map`` made relative to `folder`, that of its scene file
+    (as image paths are read); as it is when it has no map, an absolute one, a URL, or no folder."""
+    path = scene.depth_map
+    if path is None or folder is None or os.path.isabs(path) or "://" in path or "://" in str(folder):
+        return scene
+    return replace(scene, depth_map=os.path.join(folder, path))
+
+
+def encoding_of(scene: Scene) -> str:
+    """The scene's ``meta["depth_map_encoding"]`` ("depth" when not given); DepthMapError for
+    another value."""
+    encoding = scene.meta.get(ENCODING_KEY, "depth")
+    if encoding not in ENCODINGS:
+        raise DepthMapError(f"scene {scene.image_id!r}: meta.{ENCODING_KEY} must be one of {', '.join(ENCODINGS)}, "
+                            f"got {str(encoding)[:80]!r}", field=f"meta.{ENCODING_KEY}")
+    return str(encoding)
+
+
+def load_depth_map(scene: Scene) -> np.ndarray:
+    """The depth map of `scene` as an (H, W) float32 array of depth, smaller = closer, NaN where
+    there is none. DepthMapError (naming the file and the scene) when the scene names no map, or
+    the file is missing, unreadable, of another shape or of no number type."""
+    path = scene.depth_map
+    if path is None:
+        raise DepthMapError(f"scene {scene.image_id!r} names no depth map", field="depth_map")
+    where = f"depth map {path} of scene {scene.image_id!r}"
+    encoding = encoding_of(scene)
+    if "://" in path:
+        raise DepthMapError(f"{where}: depth maps are read from local files, not URLs", field="depth_map")
+    suffix = Path(path).suffix.lower()
+    try:
+        if suffix == ".npy":
+            raw = np.load(path, allow_pickle=False)
+        elif suffix == ".png":
+            raw = _png16(path, where)
+        else:
+            raise DepthMapError(f"{where}: not a kind of depth map read here ({suffix or 'no suffix'}); "
+                                "write an (H, W) array as .npy, or a 16-bit grayscale .png", field="depth_map")
+    except FileNotFoundError:
+        raise DepthMapError(f"{where}: no such file", field="depth_map") from None
+    except (OSError, ValueError, EOFError) as exc:  # not an .npy or PNG, cut short, pickled objects
+        raise DepthMapError(f"{where}: unreadable ({type(exc).__name__}: {exc})"[:400], field="depth_map") from None
+    if not isinstance(raw, np.ndarray) or raw.dtype.kind not in "fiu":
+        kind = raw.dtype if isinstance(raw, np.ndarray) else type(raw).__name__
+        raise DepthMapError(f"{where}: holds {kind}, not numbers", field="depth_map")
+    if raw.shape != (scene.height, scene.width):
+        shape = f"{raw.shape[1]}x{raw.shape[0]}" if raw.ndim == 2 else f"of shape {raw.shape}"
+        raise DepthMapError(f"{where}: the map is {shape}, the scene {scene.width}x{scene.height} "
+                            "(an (H, W) map of the image's pixels shown is read)", field="depth_map")
+    values = raw.astype(np.float32)  # (a copy: the file's array is never written to)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        none = ~np.isfinite(values) | (values <= 0)
+        if encoding == "inverse":
+            values = np.float32(1.0) / values
+            none |= ~np.isfinite(values)
+    values[none] = np.nan
+    return values
+
+
+def _png16(path: str, where: str) -> np.ndarray:
+    """The values of a 16-bit grayscale PNG; DepthMapError for another mode."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        if image.mode not in _PNG16_MODES:
+            raise DepthMapError(f"{where}: a PNG of mode {image.mode}, not 16-bit grayscale (an 8-bit or colour "
+                                "PNG is a picture of depth, not depth: write the values as .npy or a 16-bit PNG)",
+                                field="depth_map")
+        return np.asarray(image).astype(np.float32)
+
+
+def steady_pixels(depth: np.ndarray, radius: int = 2, tolerance: float = 0.05) -> np.ndarray:
+    """(H, W) bool: pixels whose (2 * radius + 1)^2 neighbourhood lies in the image, has depth
+    everywhere and no depth edge: no step between two neighbouring pixels (across or down) of
+    more than `tolerance` of the nearer one. A point there is off any edge, so the pixel a reader
+    takes it for has the depth of the surface it is on; a smooth slope (a floor receding, 3 % a
+    row in a small image) is no edge. Window maxima are taken along rows, then columns."""
+    h, w = depth.shape
+    with np.errstate(invalid="ignore"):
+        step = np.zeros((h, w), dtype=np.float32)  # the larger relative step to the right or down
+        across = np.abs(np.diff(depth, axis=1)) / np.minimum(depth[:, 1:], depth[:, :-1])
+        down = np.abs(np.diff(depth, axis=0)) / np.minimum(depth[1:], depth[:-1])
+        step[:, :-1] = across
+        step[:-1] = np.maximum(step[:-1], down)  # (NaN spreads: np.maximum keeps it)
+        step[np.isnan(step) | np.isnan(depth)] = np.inf
+        # (a step to a pixel just outside the window counts too: one ring stricter, no harm)
+        return np.asarray(_window_max(step, radius) <= tolerance)
+
+
+def _window_max(values: np.ndarray, radius: int) -> np.ndarray:
+    """(H, W): the maximum of `values` over each pixel's (2r + 1)^2 window, inf where the window
+    leaves the image; 2 x (2r + 1) array passes, not (2r + 1)^2."""
+    h, w = values.shape
+    padded = np.pad(values, radius, constant_values=np.inf)
+    rows = padded[:, 0:w]
+    for k in range(1, 2 * radius + 1):
+        rows = np.maximum(rows, padded[:, k:k + w])
+    out = rows[0:h]
+    for k in range(1, 2 * radius + 1):
+        out = np.maximum(out, rows[k:k + h])
+    return out

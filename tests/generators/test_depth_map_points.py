@@ -1,0 +1,109 @@
+"""depth.map_points.v1 and the ops it programs (`depth_at_point`, `closer_point_in_map`) on a
+scene built here with a synthetic depth map: a floor whose depth grows from the bottom of the
+image (2 m) to its top (6 m), and a box standing nearer (1 m) in the middle.
+
+    rows 0..59, cols 0..79; box: rows 20..39, cols 30..49 at 1.0; elsewhere 6 - 4 * row / 59
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import make_scene
+from tests.generators.helpers import candidates
+from veriscene.errors import ExecutionFailure
+from veriscene.generators import SceneRunner, Vocabulary, select_generators
+from veriscene.program import execute
+
+W, H = 80, 60
+NAME = "depth.map_points.v1"
+
+
+def floor_and_box() -> np.ndarray:
+    depth = np.repeat((6.0 - 4.0 * np.arange(H) / (H - 1))[:, None], W, axis=1)
+    depth[20:40, 30:50] = 1.0
+    return depth.astype(np.float32)
+
+
+def scene_with(path: Path | str, image_id: str = "s0", **meta):
+    return make_scene([{"name": "box", "box": [30, 20, 50, 40]}], image_id=image_id, width=W, height=H,
+                      depth_map=str(path), meta=meta)
+
+
+@pytest.fixture
+def mapped(tmp_path: Path):
+    np.save(tmp_path / "d.npy", floor_and_box())
+    return scene_with(tmp_path / "d.npy")
+
+
+def point_program(op: str, *points, which=None):
+    program = [{"op": "point", "inputs": [], "args": list(p)} for p in points]
+    program.append({"op": op, "inputs": list(range(len(points))), "args": [] if which is None else [which]})
+    return program
+
+
+def test_depth_at_point_reads_the_pixel(mapped) -> None:
+    assert execute(point_program("depth_at_point", [40.5, 30.5]), mapped) == 1.0  # on the box
+    assert execute(point_program("depth_at_point", [5.5, 59.5]), mapped) == pytest.approx(2.0)  # floor, bottom
+
+
+def test_closer_point_in_map_on_the_background_too(mapped) -> None:
+    box, top_floor, bottom_floor = [40.5, 30.5], [5.5, 0.5], [5.5, 59.5]
+    assert execute(point_program("closer_point_in_map", top_floor, bottom_floor, which="closer"), mapped) == bottom_floor
+    assert execute(point_program("closer_point_in_map", top_floor, box, which="farther"), mapped) == top_floor
+
+
+def test_op_fails_without_depth_and_on_a_bad_file(tmp_path: Path) -> None:
+    depth = floor_and_box()
+    depth[0, 0] = 0.0
+    np.save(tmp_path / "d.npy", depth)
+    with pytest.raises(ExecutionFailure, match="has no depth"):
+        execute(point_program("depth_at_point", [0.5, 0.5]), scene_with(tmp_path / "d.npy"))
+    with pytest.raises(ExecutionFailure, match=r"gone\.npy of scene 's0': no such file"):
+        execute(point_program("depth_at_point", [0.5, 0.5]), scene_with(tmp_path / "gone.npy"))
+
+
+def test_generator_answers_are_the_maps_and_off_edges(mapped) -> None:
+    depth = floor_and_box()
+    found = candidates(mapped, NAME, box_format="pixel")
+    assert len(found) > 20
+    for cand, answer in found:
+        p1, p2 = [n["args"] for n in cand.get_program() if n["op"] == "point"]
+        d1, d2 = depth[int(p1[1]), int(p1[0])], depth[int(p2[1]), int(p2[0])]
+        assert abs(d1 - d2) / min(d1, d2) >= 0.10  # the margin
+        nearer = p1 if d1 < d2 else p2
+        assert list(answer) == (nearer if cand.group == "closer" else (p2 if nearer is p1 else p1))
+        for x, y in (p1, p2):  # 5x5 steady: never on the box's edge
+            window = depth[int(y) - 2:int(y) + 3, int(x) - 2:int(x) + 3]
+            assert window.shape == (5, 5) and (window == 1.0).all() or (window > 1.0).all()
+    on_box = [c for c, _ in found if any(n["args"] == [40.5, 30.5] or (30 <= n["args"][0] < 50 and 20 <= n["args"][1] < 40)
+                                         for n in c.get_program() if n["op"] == "point")]
+    assert on_box, "the box, nearer than the floor, is asked about"
+
+
+def test_answers_are_balanced_between_first_and_second(mapped) -> None:
+    runner = SceneRunner([g() for g in select_generators(NAME)], Vocabulary.from_scenes([mapped]))
+    firsts = 0
+    samples = []
+    for seed in range(30):
+        runner.seed = seed
+        for s in runner.run(mapped):
+            samples.append(s)
+            p1 = [n for n in s.program if n["op"] == "point"][0]["args"]
+            firsts += list(s.answer) == p1 if s.choices is None else 0
+    qa_samples = [s for s in samples if s.choices is None]
+    assert {s.choices is None for s in samples} == {True, False}  # qa and mc
+    assert 0.3 <= firsts / len(qa_samples) <= 0.7
+
+
+def test_scene_without_a_map_is_skipped_and_a_bad_map_counted(tmp_path: Path, mapped) -> None:
+    runner = SceneRunner([g() for g in select_generators(NAME)], Vocabulary.from_scenes([mapped]), raise_errors=False)
+    bare = make_scene([{"name": "box", "box": [30, 20, 50, 40]}], width=W, height=H)
+    assert runner.run(bare) == []
+    assert runner.stats[f"skipped_requirements:{NAME}"] == 1
+    np.save(tmp_path / "small.npy", np.ones((10, 10)))
+    assert runner.run(scene_with(tmp_path / "small.npy", image_id="s1")) == []
+    assert runner.stats[f"failed:{NAME}"] == 1
+    assert "small.npy of scene 's1': the map is 10x10, the scene 80x60" in runner.failures[0][1]
+    assert runner.run(mapped)  # the next scene goes on

@@ -1,0 +1,106 @@
+"""Reading dense depth maps (`veriscene.scene.depth_maps`): .npy and 16-bit PNG files, the
+encoding (depth or inverse depth), values without depth, and files that cannot be read."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.conftest import make_scene
+from veriscene.scene.depth_maps import DepthMapError, anchored, load_depth_map, steady_pixels
+
+W, H = 8, 6
+
+
+def with_map(path: Path | str | None, **meta) -> object:
+    return make_scene([{"name": "box", "box": [1, 1, 4, 4]}], width=W, height=H,
+                      depth_map=None if path is None else str(path), meta=meta)
+
+
+def ramp() -> np.ndarray:
+    """(H, W) float: 1.0 at row 0 to 3.5 at row 5, the same along each row."""
+    return np.repeat(np.linspace(1.0, 3.5, H)[:, None], W, axis=1)
+
+
+def test_npy_float_is_read_as_float32_depth(tmp_path: Path) -> None:
+    np.save(tmp_path / "d.npy", ramp())
+    got = load_depth_map(with_map(tmp_path / "d.npy"))
+    assert got.dtype == np.float32 and got.shape == (H, W)
+    assert got[0, 0] == 1.0 and got[5, 7] == 3.5
+
+
+def test_png16_is_read_in_its_units(tmp_path: Path) -> None:
+    mm = (ramp() * 1000).astype(np.uint16)  # millimetres, as NYU Depth v2 and ScanNet write them
+    Image.fromarray(mm).save(tmp_path / "d.png")
+    got = load_depth_map(with_map(tmp_path / "d.png"))
+    assert got[0, 0] == 1000.0 and got[5, 0] == 3500.0
+
+
+def test_png8_is_refused_as_a_picture_of_depth(tmp_path: Path) -> None:
+    Image.fromarray((ramp() * 50).astype(np.uint8)).save(tmp_path / "d.png")
+    with pytest.raises(DepthMapError, match=r"d\.png of scene 's0': a PNG of mode L, not 16-bit"):
+        load_depth_map(with_map(tmp_path / "d.png"))
+
+
+def test_nan_inf_zero_and_negative_are_no_depth(tmp_path: Path) -> None:
+    values = ramp()
+    values[0, 0], values[0, 1], values[0, 2], values[0, 3] = np.nan, np.inf, 0.0, -2.0
+    np.save(tmp_path / "d.npy", values)
+    got = load_depth_map(with_map(tmp_path / "d.npy"))
+    assert np.isnan(got[0, :4]).all() and got[0, 4] == 1.0
+    assert np.isfinite(got[1:]).all()
+
+
+def test_inverse_depth_is_turned_into_depth(tmp_path: Path) -> None:
+    np.save(tmp_path / "d.npy", 1.0 / ramp())
+    got = load_depth_map(with_map(tmp_path / "d.npy", depth_map_encoding="inverse"))
+    assert got[0, 0] == pytest.approx(1.0) and got[5, 0] == pytest.approx(3.5)
+
+
+def test_unknown_encoding_is_refused(tmp_path: Path) -> None:
+    np.save(tmp_path / "d.npy", ramp())
+    with pytest.raises(DepthMapError, match="depth_map_encoding must be one of depth, inverse, got 'disparity'"):
+        load_depth_map(with_map(tmp_path / "d.npy", depth_map_encoding="disparity"))
+
+
+@pytest.mark.parametrize("shape", [(W, H), (H, W, 3), (H + 1, W)])
+def test_wrong_shape_names_file_scene_and_sizes(tmp_path: Path, shape) -> None:
+    np.save(tmp_path / "d.npy", np.ones(shape))
+    with pytest.raises(DepthMapError, match=r"depth map .*d\.npy of scene 's0': the map is .*, the scene 8x6"):
+        load_depth_map(with_map(tmp_path / "d.npy"))
+
+
+def test_missing_and_unreadable_files(tmp_path: Path) -> None:
+    with pytest.raises(DepthMapError, match=r"nope\.npy of scene 's0': no such file"):
+        load_depth_map(with_map(tmp_path / "nope.npy"))
+    (tmp_path / "bad.npy").write_bytes(b"not an array")
+    with pytest.raises(DepthMapError, match=r"bad\.npy of scene 's0': unreadable"):
+        load_depth_map(with_map(tmp_path / "bad.npy"))
+    with pytest.raises(DepthMapError, match=r"not a kind of depth map read here \(\.exr\)"):
+        load_depth_map(with_map(tmp_path / "d.exr"))
+    np.save(tmp_path / "s.npy", np.array([["a"] * W] * H))
+    with pytest.raises(DepthMapError, match="not numbers"):
+        load_depth_map(with_map(tmp_path / "s.npy"))
+
+
+def test_relative_paths_are_anchored_at_the_scene_file_folder(tmp_path: Path) -> None:
+    assert anchored(with_map("maps/d.npy"), tmp_path).depth_map == str(tmp_path / "maps" / "d.npy")
+    assert anchored(with_map("/abs/d.npy"), tmp_path).depth_map == "/abs/d.npy"
+    assert anchored(with_map(None), tmp_path).depth_map is None
+    assert anchored(with_map("d.npy"), None).depth_map == "d.npy"
+
+
+def test_steady_pixels_leave_out_edges_borders_and_holes() -> None:
+    depth = np.full((12, 12), 2.0, dtype=np.float32)
+    depth[:, 6:] = 1.0  # a depth edge between columns 5 and 6
+    depth[:, :3] = np.linspace(2.2, 2.0, 3)  # a slope of 5 % a pixel and less: no edge
+    depth[9, 2] = np.nan
+    steady = steady_pixels(depth, radius=2, tolerance=0.05)
+    assert steady[2:10, 2:10].sum() > 0
+    assert not steady[:, 4:8].any()  # within 2 px of the edge
+    assert not steady[:2].any() and not steady[:, :2].any()  # the window leaves the image
+    assert not steady[7:12, 0:5].any()  # within 2 px of the hole
+    assert steady[4, 2] and steady[4, 8]
+    depth[4, 9] = 1.06  # a step of 6 %
+    assert not steady_pixels(depth, radius=2, tolerance=0.05)[2:7, 7:12].any()
