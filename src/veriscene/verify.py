@@ -320,15 +320,17 @@ def code_changed(samples_path: Path) -> list[str]:
 
 def verify_chunk(lines: list[tuple[int, bytes]], scenes: dict[str, list[bytes]],
                  cache: int = SCENE_CACHE, plugins: tuple[str, ...] = (),
-                 categories: dict[str, list[str]] | None = None) -> VerifyReport:
+                 categories: dict[str, list[str]] | None = None,
+                 folders: dict[str, str | None] | None = None) -> VerifyReport:
     """The report on these sample lines ((line number, line) pairs), their scenes given as the
     lines of each image id (`SceneIndex.lines`): what a worker of a parallel `verify` does. The
     worker keeps the last `cache` scenes it parsed from chunk to chunk, and imports `plugins`
     (`load_plugins`) once. `categories`: the closed category lists of the run (set id -> names:
-    `SceneIndex.categories` and `run_categories`), which programs read on scenes of one."""
+    `SceneIndex.categories` and `run_categories`), which programs read on scenes of one. `folders`:
+    image id -> the folder of its scene file (`SceneIndex.folder`), for relative depth map paths."""
     load_plugins(plugins)
     _WORKER_SCENES.size = max(_WORKER_SCENES.size, cache)
-    lookup = SceneLookup.of_lines(scenes, parsed=_WORKER_SCENES, categories=categories)
+    lookup = SceneLookup.of_lines(scenes, parsed=_WORKER_SCENES, categories=categories, folders=folders)
     report = VerifyReport()
     for line_no, line in lines:
         report.samples += 1
@@ -350,16 +352,20 @@ def _image_ids(line: bytes) -> list[str]:
 def _chunks(samples: Iterator[tuple[int, bytes]], index: SceneIndex, size: int, cache: int,
             plugins: tuple[str, ...], categories: dict[str, list[str]]
             ) -> Iterator[tuple[list[tuple[int, bytes]], dict[str, list[bytes]], int, tuple[str, ...],
-                                dict[str, list[str]]]]:
+                                dict[str, list[str]], dict[str, str | None]]]:
     """`verify_chunk`'s arguments: the sample lines `size` at a time, each chunk with the lines of
-    the scenes it names (and the run's category lists: a few KB)."""
+    the scenes it names, the folders of the files of those that name a depth map (and the run's
+    category lists: a few KB)."""
     while chunk := list(islice(samples, size)):
         scenes: dict[str, list[bytes]] = {}
+        folders: dict[str, str | None] = {}
         for _, line in chunk:
             for image_id in _image_ids(line):
                 if image_id not in scenes:
-                    scenes[image_id] = index.lines(image_id)
-        yield chunk, scenes, cache, plugins, categories
+                    found = scenes[image_id] = index.lines(image_id)
+                    if any(b'"depth_map"' in x for x in found):
+                        folders[image_id] = index.folder(image_id)
+        yield chunk, scenes, cache, plugins, categories, folders
 
 
 def _verify_parallel(samples_path: Path, scenes_path: list[Path], progress: Callable[[int], None] | None,

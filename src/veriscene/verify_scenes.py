@@ -8,6 +8,7 @@ uses the same lookup. Re-exported by `veriscene.verify`.
 
 from __future__ import annotations
 
+import bisect
 import os
 import tempfile
 from array import array
@@ -25,6 +26,7 @@ from veriscene.engine.scan import stable_hash
 from veriscene.errors import DataError, SceneValidationError
 from veriscene.program.context import ExecutionContext
 from veriscene.scene.compressed import compression
+from veriscene.scene.depth_maps import anchored
 from veriscene.scene.inputs import input_errors, open_scenes, scene_items, scene_paths
 from veriscene.scene.jsonl import scene_from_dict
 from veriscene.scene.model import Scene
@@ -120,7 +122,7 @@ class SceneIndex:
         # to a temporary file as read
         copy = tempfile.TemporaryFile() if len(paths) > 1 or compression(paths[0]) is not None else None
         with input_errors(paths), open_scenes(paths) as fh:
-            for line in fh:
+            for line in fh:  # (`fh.raw` of several files learns where each starts: `spans`)
                 start, offset = offset, offset + len(line)
                 if copy is not None:
                     copy.write(line)
@@ -136,6 +138,11 @@ class SceneIndex:
                         objects = record.get("objects")
                         names = [o.get("name") for o in objects if isinstance(o, dict)] if isinstance(objects, list) else []
                         record_set_names(self.categories, meta, [n for n in names if isinstance(n, str)])
+            spans = fh.raw.spans if len(paths) > 1 else []  # type: ignore[attr-defined]  # (a SceneStream)
+        # where each file starts in the lines read, and its folder: a scene's depth map path is
+        # relative to the folder of its own file (`scene.depth_maps.anchored`), as its image
+        self._starts = [span.start for span in spans] or [0]
+        self._folders = [os.path.dirname(os.path.abspath(p)) for p in paths]
         order = np.argsort(np.frombuffer(hashes, dtype=np.uint64), kind="stable") if hashes else np.empty(0, np.int64)
         self._hashes = np.frombuffer(hashes, dtype=np.uint64)[order] if hashes else np.empty(0, np.uint64)
         self._offsets = np.frombuffer(offsets, dtype=np.int64)[order] if offsets else np.empty(0, np.int64)
@@ -154,6 +161,14 @@ class SceneIndex:
             found.append(self._fh.readline())
             k += 1
         return found
+
+    def folder(self, image_id: str) -> str | None:
+        """The folder of the scene file holding `image_id`'s scene (None: no scene of it)."""
+        h = np.uint64(stable_hash(image_id))
+        k = int(np.searchsorted(self._hashes, h))
+        if k == len(self._hashes) or self._hashes[k] != h:
+            return None
+        return self._folders[max(bisect.bisect_right(self._starts, int(self._offsets[k])) - 1, 0)]
 
     def place(self, image_id: str, line: bytes) -> tuple[str, int] | None:
         """(file, line number) of `line`, one `lines(image_id)` returned, for a message; None when
@@ -228,8 +243,11 @@ class SceneLookup:
 
     def __init__(self, path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
                  cache_size: int = 64, *, lines: Callable[[str], list[bytes]] | None = None,
-                 parsed: ParsedScenes | None = None, categories: Mapping[str, Iterable[str]] | None = None) -> None:
+                 parsed: ParsedScenes | None = None, categories: Mapping[str, Iterable[str]] | None = None,
+                 folders: Callable[[str], str | None] | None = None) -> None:
         self._index = SceneIndex(path) if path is not None else None
+        # image id -> the folder of its scene file, which a relative depth map path is read from
+        self._folder = self._index.folder if self._index is not None else (folders or (lambda image_id: None))
         # set id -> names, for the scenes of a closed category list (`SceneIndex.in_full` of programs)
         self.categories: dict[str, frozenset[str]] = merged_categories(
             self._index.categories if self._index is not None else {}, categories or {})
@@ -241,9 +259,11 @@ class SceneLookup:
     @classmethod
     def of_lines(cls, scenes: dict[str, list[bytes]], cache_size: int = 64,
                  parsed: ParsedScenes | None = None,
-                 categories: Mapping[str, Iterable[str]] | None = None) -> "SceneLookup":
+                 categories: Mapping[str, Iterable[str]] | None = None,
+                 folders: Mapping[str, str | None] | None = None) -> "SceneLookup":
+        """`folders`: image id -> the folder of its scene file (`SceneIndex.folder`)."""
         return cls(cache_size=cache_size, lines=lambda image_id: scenes.get(image_id, []), parsed=parsed,
-                   categories=categories)
+                   categories=categories, folders=(folders or {}).get)
 
     def context(self, image_ids: list[str]) -> ExecutionContext | None:
         """An execution context over these images (None if one is missing or invalid)."""
@@ -252,6 +272,8 @@ class SceneLookup:
             self._cache.move_to_end(key)
             return self._cache[key]
         scenes = [self._parsed.find(i, self._lines(i)) for i in image_ids]
+        scenes = [anchored(s, self._folder(i)) if s is not None and s.depth_map is not None else s
+                  for s, i in zip(scenes, image_ids)]
         ctx = (ExecutionContext([s for s in scenes if s is not None], categories=self.categories)
                if all(s is not None for s in scenes) else None)
         self._cache[key] = ctx

@@ -36,6 +36,7 @@ from veriscene.generators import SceneRunner, Vocabulary, get_generator
 from veriscene.generators.mixture import Mixture
 from veriscene.generators.plugins import load_plugins
 from veriscene.generators.runner import describe_failure
+from veriscene.scene.depth_maps import anchored
 from veriscene.scene.jsonl import loads_line, scene_from_dict
 from veriscene.scene.model import Scene
 
@@ -218,14 +219,18 @@ class _Worker:
             return str(image)
 
 
-_WORKERS: dict[str, _Worker] = {}
+_WORKERS: dict[tuple[str, str | None, tuple[str, ...]], _Worker] = {}
 
 
 def worker_for(spec: RunSpec) -> _Worker:
-    worker = _WORKERS.get(spec.key)
+    # by the config key and where the run lies: the key records the input files relative to the
+    # run folder (and their digests), so two runs of the same files laid out alike in two folders
+    # share it, and a worker kept from the first read the second's depth maps from its folders
+    key = (spec.key, spec.out_dir, tuple(i.folder for i in spec.inputs))
+    worker = _WORKERS.get(key)
     if worker is None:
         _WORKERS.clear()
-        worker = _WORKERS[spec.key] = _Worker(spec)
+        worker = _WORKERS[key] = _Worker(spec)
     return worker
 
 
@@ -302,6 +307,8 @@ def run_shard(spec: RunSpec, task: ShardTask, progress: Callable[[int, int], Non
                     if isinstance(exc, OversizedSceneError):
                         summary.oversized += 1
                 else:
+                    if scene.depth_map is not None:  # relative to its file's folder, as its image
+                        scene = anchored(scene, source.folder)
                     try:
                         made = runner.run(scene, image_path=worker.image_path(scene, source.folder))
                     except Exception as exc:  # noqa: BLE001 - outside every generator: the scene's own tables
