@@ -22,7 +22,9 @@ file, so those are read only with ``allow_pickle=True`` (``--allow-pickle``), an
 Depth maps are (H, W) arrays in 0-255 with larger = closer; each object's depth is the median
 over its mask (else its box), converted to the internal convention ``1 - v / 255`` (smaller =
 closer, in [0, 1]). The dense map is not converted: its path is kept in
-``meta["source_depth_map"]`` with its encoding. A depth model that read a phone's sideways photo
+``meta["source_depth_map"]`` with its encoding, and, when the file lays on the scene as stored (not
+transposed, not turned), as the scene's ``depth_map`` (absolute) with ``meta["depth_map_encoding"]``
+"inverse", which depth.map_points reads (`veriscene.scene.depth_maps`; a 0 there is no depth). A depth model that read a phone's sideways photo
 without its EXIF orientation (Pillow alone) made a map of the stored pixels: one of the stored
 shape, beside annotation of the photo shown, is turned as the photo is (`_upright_depth`, counted
 `depth_maps_turned_by_exif_orientation`) before objects' depths are read from it, and a map of
@@ -234,8 +236,10 @@ def _scene(ctx: ReadContext, image_id: str, merged: _Merged, opts: dict[str, Any
             raise bad(f"segmentation holds {masks.shape[0] if masks.ndim == 3 else masks.shape} masks for {n} objects", "seg_mask_id")
         masks = masks.astype(bool, copy=False)
     depth_turn = ctx.turn  # the EXIF orientation of the photo whose stored pixels the depth map holds (1: none)
+    fits = False  # whether the file, as stored, lays on the scene's pixels (its path is then kept)
     if isinstance(ann.get("depth_mask_id"), str):
         depth = _load_array(opts["depth_dir"], ann["depth_mask_id"], False, "depth_mask_id")
+        fits = ctx.turn == 1 and depth.shape == (height, width)
         depth, depth_turn = _upright_depth(ctx, depth, candidates, height, width)
         depth = _orient(depth, height, width, ctx, "depth_mask_id")
         if depth.ndim != 2:
@@ -287,7 +291,13 @@ def _scene(ctx: ReadContext, image_id: str, merged: _Merged, opts: dict[str, Any
         }
         if depth_turn != 1:  # the file holds the stored pixels of a photo shown turned
             meta["source_depth_map"]["exif_orientation"] = depth_turn
-    return parts.scene(image_id, width, height, image=data_path, meta=meta)
+    dense = None
+    if depth is not None and fits and depth_turn == 1:  # (a map turned or transposed here is not the file's)
+        # the dense map, for depth.map_points (`scene.depth_maps`): 0-255, larger = closer, read as
+        # inverse depth; absolute, as the scenes read are written elsewhere (a run folder)
+        dense = os.path.abspath(opts["depth_dir"] / ann["depth_mask_id"])
+        meta["depth_map_encoding"] = "inverse"
+    return parts.scene(image_id, width, height, image=data_path, depth_map=dense, meta=meta)
 
 
 _ENTRY_KEYS = ("data_path", "source", "image_id", "id")  # beside the annotation, not in it
