@@ -107,3 +107,22 @@ def test_scene_without_a_map_is_skipped_and_a_bad_map_counted(tmp_path: Path, ma
     assert runner.stats[f"failed:{NAME}"] == 1
     assert "small.npy of scene 's1': the map is 10x10, the scene 80x60" in runner.failures[0][1]
     assert runner.run(mapped)  # the next scene goes on
+
+
+def test_a_relative_map_compares_by_share_of_its_range(tmp_path: Path) -> None:
+    """The map flipped and shifted as annotate writes it (max - v of inverse depth): the same
+    order; gaps are a share of the map's range, so points 10 % of the range apart are asked."""
+    depth = floor_and_box()
+    relative = depth - depth.max()  # <= 0 everywhere: read as no depth by "depth"
+    np.save(tmp_path / "r.npy", relative)
+    found = candidates(scene_with(tmp_path / "r.npy", depth_map_encoding="relative"), NAME, box_format="pixel")
+    assert len(found) > 20
+    spread = np.percentile(relative, 98) - np.percentile(relative, 2)
+    for cand, answer in found:
+        p1, p2 = [n["args"] for n in cand.get_program() if n["op"] == "point"]
+        d1, d2 = depth[int(p1[1]), int(p1[0])], depth[int(p2[1]), int(p2[0])]
+        assert abs(d1 - d2) >= 0.10 * spread
+        nearer = p1 if d1 < d2 else p2
+        assert list(answer) == (nearer if cand.group == "closer" else (p2 if nearer is p1 else p1))
+    np.save(tmp_path / "d.npy", relative)
+    assert candidates(scene_with(tmp_path / "d.npy"), NAME) == []  # as "depth": nothing above 0

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from tests.conftest import make_scene
-from veriscene.scene.depth_maps import DepthMapError, anchored, load_depth_map, steady_pixels
+from veriscene.scene.depth_maps import DepthMapError, anchored, load_depth_map, steady_pixels, value_range
 
 W, H = 8, 6
 
@@ -60,7 +60,7 @@ def test_inverse_depth_is_turned_into_depth(tmp_path: Path) -> None:
 
 def test_unknown_encoding_is_refused(tmp_path: Path) -> None:
     np.save(tmp_path / "d.npy", ramp())
-    with pytest.raises(DepthMapError, match="depth_map_encoding must be one of depth, inverse, got 'disparity'"):
+    with pytest.raises(DepthMapError, match="depth_map_encoding must be one of depth, inverse, relative, got 'disparity'"):
         load_depth_map(with_map(tmp_path / "d.npy", depth_map_encoding="disparity"))
 
 
@@ -104,3 +104,12 @@ def test_steady_pixels_leave_out_edges_borders_and_holes() -> None:
     assert steady[4, 2] and steady[4, 8]
     depth[4, 9] = 1.06  # a step of 6 %
     assert not steady_pixels(depth, radius=2, tolerance=0.05)[2:7, 7:12].any()
+
+
+def test_relative_maps_keep_zero_and_negative_values(tmp_path: Path) -> None:
+    values = ramp() - 2.0  # from -1.0 to 1.5: a shifted map
+    values[0, 0] = np.nan
+    np.save(tmp_path / "d.npy", values)
+    got = load_depth_map(with_map(tmp_path / "d.npy", depth_map_encoding="relative"))
+    assert np.isnan(got[0, 0]) and got[0, 1] == -1.0 and np.isfinite(got[1:]).all()
+    assert value_range(got) == pytest.approx(2.5)  # (8 pixels of each value: the percentiles are the ends)

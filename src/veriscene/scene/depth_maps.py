@@ -12,10 +12,13 @@ What the values mean: ``meta["depth_map_encoding"]`` of the scene says it, one o
   (`Scene.depth`). Any linear unit: only the order of two values and their ratio are read, so
   metres, millimetres and KITTI's 1/256 m give the same questions.
 - ``"inverse"``: inverse depth or disparity, **larger = closer**, as MiDaS, DPT and Depth Anything
-  give it (and ProVision's 0-255 maps); read as depth ``1 / v``. Nothing is guessed: a map of
-  inverse depth read as depth asks every question the wrong way round, so say it.
-A value that is NaN, infinite, zero or negative is "no depth there" (sensors write 0 where they
-measured nothing); after ``1 / v``, the same.
+  give it (and ProVision's 0-255 maps); read as depth ``1 / v``.
+- ``"relative"``: smaller = closer, known only up to a scale and a shift (a model's inverse depth
+  flipped, ``max - v``, as `annotate` writes it): only the order is read, and how far apart two
+  values are is measured as a share of the map's range (`value_range`), not as a ratio.
+Nothing is guessed: a map of inverse depth read as depth asks every question the wrong way round,
+so say it. A value that is NaN or infinite is "no depth there", and for "depth" and "inverse" one
+that is zero or negative too (sensors write 0 where they measured nothing).
 
 Paths: absolute, or relative to the folder of the scene's file, as `Scene.image` is (`anchored`,
 applied by `generate`'s workers and by `verify`). Files at URLs are not read.
@@ -32,7 +35,7 @@ import numpy as np
 from veriscene.errors import SceneValidationError
 from veriscene.scene.model import Scene
 
-ENCODINGS = ("depth", "inverse")  # meta["depth_map_encoding"]: smaller = closer, larger = closer
+ENCODINGS = ("depth", "inverse", "relative")  # meta["depth_map_encoding"] (module notes)
 ENCODING_KEY = "depth_map_encoding"
 _PNG16_MODES = ("I;16", "I;16B", "I;16L", "I")  # how Pillow opens a 16-bit grayscale PNG
 
@@ -94,12 +97,24 @@ def load_depth_map(scene: Scene) -> np.ndarray:
                             "(an (H, W) map of the image's pixels shown is read)", field="depth_map")
     values = raw.astype(np.float32)  # (a copy: the file's array is never written to)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        none = ~np.isfinite(values) | (values <= 0)
+        none = ~np.isfinite(values)
+        if encoding != "relative":  # (a shifted map may hold 0 and less anywhere)
+            none |= values <= 0
         if encoding == "inverse":
             values = np.float32(1.0) / values
             none |= ~np.isfinite(values)
     values[none] = np.nan
     return values
+
+
+def value_range(depth: np.ndarray) -> float:
+    """The spread of a map's values: its 98th percentile minus its 2nd (a few stray pixels do
+    not stretch it), over the pixels with depth; 0.0 for none."""
+    valid = depth[np.isfinite(depth)]
+    if valid.size == 0:
+        return 0.0
+    lo, hi = np.percentile(valid, [2.0, 98.0])
+    return float(hi - lo)
 
 
 def _png16(path: str, where: str) -> np.ndarray:

@@ -13,7 +13,9 @@ a floor receding smoothly is kept; the pixel of the shown (rounded) coordinates 
 are compared only when their depths differ by `min_relative_gap` of the nearer one or more (10 %:
 above the typical error of monocular depth models, AbsRel 0.05-0.1 on NYU Depth v2, and of
 structured-light sensors at a few metres, so the order asked is the scene's and not the map's
-noise; the test is the same on inverse depth: |a - b| / min(a, b) is unchanged by 1 / v), and lie
+noise; the test is the same on inverse depth: |a - b| / min(a, b) is unchanged by 1 / v); on a
+map known only up to scale and shift (encoding "relative", `annotate --depth-maps`), by that share
+of the map's range (2nd to 98th percentile, `depth_maps.value_range`) or more; and they lie
 `min_distance` of the shorter image side apart or more (two marks that touch are not asked about).
 Each pair is asked in both orders, closer and farther, so either point is the answer equally often.
 
@@ -34,7 +36,7 @@ from veriscene.generators.registry import register
 from veriscene.generators.regions import coord_meta, point_text, shown_point
 from veriscene.program.builder import ProgramBuilder
 from veriscene.program.ops_depth_map import depth_map_of
-from veriscene.scene.depth_maps import steady_pixels
+from veriscene.scene.depth_maps import encoding_of, steady_pixels, value_range
 from veriscene.scene.model import Scene
 
 
@@ -107,8 +109,13 @@ class DepthMapPoints(Generator):
         if len(points) < 2:
             return
         xy = np.asarray([p[1] for p in points], dtype=np.float64)  # (K, 2) pixels
-        depth = np.asarray([p[2] for p in points], dtype=np.float64)  # (K,) > 0
-        gap = np.abs(depth[:, None] - depth[None, :]) / np.minimum(depth[:, None], depth[None, :])
+        depth = np.asarray([p[2] for p in points], dtype=np.float64)  # (K,)
+        apart = np.abs(depth[:, None] - depth[None, :])
+        if encoding_of(ctx.scene) == "relative":  # order only: a share of the map's range
+            spread = ctx.index.memo("depth map range", lambda: value_range(depth_map_of(ctx.exec_ctx, 0)))
+            gap = apart / spread if spread > 0 else np.zeros_like(apart)
+        else:  # > 0: "depth" and "inverse" maps hold no value <= 0
+            gap = apart / np.minimum(depth[:, None], depth[None, :])
         far = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1)) >= \
             config.min_distance * min(ctx.scene.width, ctx.scene.height)
         ok = np.triu((gap >= config.min_relative_gap) & far, k=1)
