@@ -96,8 +96,10 @@ def test_a_run_that_uploaded_a_shard_keeps_its_ledger_for_resume(tmp_path: Path,
     assert any(note.startswith("resumed: 1 of 3 shard(s) kept") for note in summary.notes)
 
 
-def test_a_damaged_input_on_the_ray_backend_leaves_the_folder_as_it_was(tmp_path: Path, scenes_file: Path) -> None:
-    pytest.importorskip("ray")
+def test_a_damaged_input_on_the_ray_backend_leaves_the_folder_as_it_was(tmp_path: Path, scenes_file: Path,
+                                                                        local_ray: Any) -> None:
+    """(on the tests' shared local Ray, as a notebook's `ray.init()`: not two Ray start-ups of the
+    runs' own; a run's own Ray is started and stopped by test_verify's and test_plugins' runs)"""
     given, whole = _cut_short(scenes_file)
     out = tmp_path / "run"
     out.mkdir()
