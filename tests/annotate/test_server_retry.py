@@ -109,9 +109,11 @@ OWN_FAULTS = {3: 400, 5: NO_ANSWER}  # refused by the server: the images' fault,
 @pytest.mark.parametrize(("batch_size", "workers", "backend"), [(1, 1, "local"), (2, 1, "local"), (1, 2, "local"),
                                                               (2, 2, "ray")])
 def test_resume_does_again_the_images_the_server_failed_on(tmp_path: Path, batch_size: int, workers: int,
-                                                           backend: str) -> None:
+                                                           backend: str, request: pytest.FixtureRequest) -> None:
     if backend == "ray":
-        pytest.importorskip("ray")  # in the test extra: never skipped by `make test`
+        # the tests' shared local Ray of 2 CPUs (skipped without the extra: never by `make test`), not
+        # a Ray start-up for each of the two runs; a run's own Ray is tested by test_verify and test_plugins
+        request.getfixturevalue("local_ray")
     images = photos(tmp_path)
     failing = {1: 503, 4: 503, **OWN_FAULTS}
     with ImageServer(lambda k, text: failing.get(k, CUP)) as server:
