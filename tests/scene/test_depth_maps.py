@@ -113,3 +113,10 @@ def test_relative_maps_keep_zero_and_negative_values(tmp_path: Path) -> None:
     got = load_depth_map(with_map(tmp_path / "d.npy", depth_map_encoding="relative"))
     assert np.isnan(got[0, 0]) and got[0, 1] == -1.0 and np.isfinite(got[1:]).all()
     assert value_range(got) == pytest.approx(2.5)  # (8 pixels of each value: the percentiles are the ends)
+
+
+def test_steady_pixels_of_a_relative_map_measure_steps_by_its_range() -> None:
+    depth = np.zeros((12, 12), dtype=np.float32)
+    depth[:, 6:] = -1.0  # an edge of the whole range, in values 0 and below
+    steady = steady_pixels(depth, radius=2, tolerance=0.05, spread=1.0)
+    assert steady[4, 2] and steady[4, 9] and not steady[:, 4:8].any()

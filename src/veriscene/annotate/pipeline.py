@@ -286,6 +286,7 @@ def annotate(
     max_side: int | None = None,
     segmenter: str | os.PathLike[str] | Segmenter | None = None,
     depth: str | os.PathLike[str] | DepthEstimator | None = None,
+    depth_maps: str | os.PathLike[str] | None = None,
     names: list[str] | None = None,
     attributes_model: Any = None,
     relations_model: Any = None,
@@ -316,7 +317,10 @@ def annotate(
 ) -> ConvertSummary:
     """Annotate `images` and write their scene graphs to `out` (veriscene JSONL), rejects to `rejects`
     (default: beside `out`). `detector`, `segmenter` and `depth` are model folders (loaded with
-    transformers; `threshold`, `max_objects` and `device` apply to them) or callables; with `names`, the
+    transformers; `threshold`, `max_objects` and `device` apply to them) or callables; with `depth_maps`
+    (a folder; needs `depth`), the depth model's map of each image is written there as IMAGE_ID.npy and
+    named by its scene (`depth_map`, encoding "relative"; `stages.write_depth_map`), for
+    depth.map_points to ask about points anywhere in it. With `names`, the
     detector is an open-vocabulary one prompted with them. `detector_model`, `attributes_model` and
     `relations_model` name vision-language models on the OpenAI-compatible server at `base_url` (a
     detector listing the objects with their boxes in `box_format`, its images scaled to `max_side`; the
@@ -349,6 +353,8 @@ def annotate(
 
     check_options(out, rejects, batch_size=batch_size, max_objects=max_objects, threshold=threshold, names=names,
                   attribute_kinds=attribute_kinds, predicates=predicates)
+    if depth_maps is not None and depth is None:
+        raise ValueError("depth_maps is where the depth model's maps are written: give a depth model (depth=)")
     lock_outputs(Path(out), rejects)  # another run writing either: refused before any model loads
     detector, attributes_model, relations_model = served_stages(
         detector=detector, detector_model=detector_model, names=names, box_format=box_format, max_side=max_side,
@@ -380,7 +386,7 @@ def annotate(
         find, outline, estimate = model_stages(detector, segmenter, depth, names, threshold, max_objects,
                                                devices, workers, backend)
         stages = Stages(find, outline, estimate, colours, relations, margin, duplicate_iou, attributes_model,
-                        relations_model)
+                        relations_model, depth_maps=None if depth_maps is None else os.path.abspath(depth_maps))
         return write_resumable(images, Path(out), stages, strict=strict, rejects_path=rejects, resume=resume,
                                progress=progress, batch_size=batch_size, workers=workers, backend=backend,
                                address=address, threads=threads, devices=devices, gpus_per_worker=gpus_per_worker,

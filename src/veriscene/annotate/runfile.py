@@ -163,9 +163,12 @@ def fingerprint(images: str | os.PathLike[str], listing: tuple[Path, list[Path]]
     `listing`: `image_files(images)`."""
     root, files = listing
     names = "\n".join(p.relative_to(root).as_posix() if p.is_relative_to(root) else str(p) for p in files)
-    return {"images": str(images), "count": len(files), "names_sha256": hashlib.sha256(names.encode()).hexdigest(),
+    what = {"images": str(images), "count": len(files), "names_sha256": hashlib.sha256(names.encode()).hexdigest(),
             "stages": stages.provenance(), "batch_size": batch_size, "threads": threads,
             "veriscene_version": __version__}
+    if stages.depth_maps is not None:  # (only when given: runs without keep their fingerprint)
+        what["depth_maps"] = stages.depth_maps
+    return what
 
 
 def _differences(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -> list[str]:

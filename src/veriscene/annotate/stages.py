@@ -10,6 +10,7 @@ and the bytes of its images), so a reply is only ever handed on for the very req
 from __future__ import annotations
 
 import copy
+import os
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -92,6 +93,9 @@ class Stages:
     # the folder (absolute) of the scene file written: image paths are written relative to it
     # (`written_path`); None: as found. Not part of `provenance`
     image_folder: str | None = None
+    # the folder (absolute) the depth model's maps are written into, one IMAGE_ID.npy each
+    # (`write_depth_map`, ``annotate --depth-maps``); None: not written. Not part of `provenance`
+    depth_maps: str | None = None
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.margin < 1.0:
@@ -310,4 +314,30 @@ def _scene(ctx: ReadContext, stages: Stages, path: Path, image_id: str, provenan
         ctx.repair(SERVER_PARTLY)  # counted once per image, if it is written: a resume does it again
     scores = {str(k): round(float(d.score), 4) for k, d in enumerate(detections)}
     meta = {"annotated_by": provenance, "scores": [scores[i] for i in parts.ids]}
-    return parts.scene(image_id, width, height, image=written_path(path, stages.image_folder), meta=meta)
+    dense = None
+    if stages.depth_maps is not None and depth_map is not None:
+        dense = written_path(write_depth_map(Path(stages.depth_maps), image_id, depth_map), stages.image_folder)
+        meta["depth_map_encoding"] = "relative"  # the estimator's smaller = closer, up to scale and shift
+    return parts.scene(image_id, width, height, image=written_path(path, stages.image_folder), depth_map=dense,
+                       meta=meta)
+
+
+def write_depth_map(folder: Path, image_id: str, depth_map: np.ndarray) -> Path:
+    """Write an image's (H, W) depth map as FOLDER/IMAGE_ID.npy (float32; the image id is its path
+    under the images' root without its suffix, so subfolders are kept), whole or not at all (a
+    temporary file moved into place); the file written. SceneValidationError (the image is
+    rejected) when it cannot be written. The map is the depth stage's: smaller = closer, known up
+    to scale and shift (a model's inverse depth flipped), read back as encoding "relative"
+    (`veriscene.scene.depth_maps`)."""
+    target = folder / f"{image_id}.npy"
+    if ".." in Path(image_id).parts or Path(image_id).is_absolute():  # (ids are relative paths: never)
+        raise SceneValidationError(f"image id {image_id!r} does not name a file under {folder}", field="depth_map")
+    tmp = target.with_name(f".{target.name}.partial")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as fh:
+            np.save(fh, np.asarray(depth_map, dtype=np.float32))
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise SceneValidationError(f"cannot write the depth map {target}: {exc}"[:300], field="depth_map") from None
+    return target

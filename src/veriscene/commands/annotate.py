@@ -79,6 +79,10 @@ def register(app: typer.Typer) -> None:
                                                    "promptable mask model (SAM), prompted with each box (optional).")] = None,
         depth: Annotated[Path | None, typer.Option("--depth", help="Local folder of a transformers depth model "
                                                                    "(optional).")] = None,
+        depth_maps: Annotated[Path | None, typer.Option("--depth-maps", help="Write the --depth model's map of each "
+                                                        "image into this folder (IMAGE_ID.npy), named by its scene: "
+                                                        "depth.map_points then asks which of two points anywhere "
+                                                        "is closer.")] = None,
         names: Annotated[str | None, typer.Option("--names", help="Names to look for, comma-separated or a file "
                                                   "of one per line: the detector is then an open-vocabulary one "
                                                   "(OWL-ViT, OWLv2, Grounding DINO).")] = None,
@@ -151,6 +155,8 @@ def register(app: typer.Typer) -> None:
         from veriscene.console import progress_bar
 
         usage = usage_error(detector, detector_model, box_format, base_url, attributes_model, relations_model)
+        if usage is None and depth_maps is not None and depth is None:
+            usage = "--depth-maps is where the --depth model's maps are written: give --depth too"
         if usage:
             fail(usage)  # exit 2, before any model is loaded or image read
         wanted = None
@@ -169,7 +175,8 @@ def register(app: typer.Typer) -> None:
             kinds = [k.strip() for k in attribute_kinds.split(",") if k.strip()]
             with progress_bar("annotating", total) as advance:
                 summary = annotate(images, out, detector=detector, detector_model=detector_model, box_format=box_format,
-                                   max_side=max_side, segmenter=segmenter, depth=depth, names=wanted,
+                                   max_side=max_side, segmenter=segmenter, depth=depth, depth_maps=depth_maps,
+                                   names=wanted,
                                    attributes_model=attributes_model, attribute_kinds=kinds,
                                    relations_model=relations_model,
                                    predicates=None if predicates is None else predicates.split(","),

@@ -129,17 +129,22 @@ def _png16(path: str, where: str) -> np.ndarray:
         return np.asarray(image).astype(np.float32)
 
 
-def steady_pixels(depth: np.ndarray, radius: int = 2, tolerance: float = 0.05) -> np.ndarray:
+def steady_pixels(depth: np.ndarray, radius: int = 2, tolerance: float = 0.05,
+                  spread: float | None = None) -> np.ndarray:
     """(H, W) bool: pixels whose (2 * radius + 1)^2 neighbourhood lies in the image, has depth
     everywhere and no depth edge: no step between two neighbouring pixels (across or down) of
-    more than `tolerance` of the nearer one. A point there is off any edge, so the pixel a reader
+    more than `tolerance` of the nearer one (of `spread`, the map's range, when given: a map of
+    encoding "relative", whose values may be 0 or less). A point there is off any edge, so the pixel a reader
     takes it for has the depth of the surface it is on; a smooth slope (a floor receding, 3 % a
     row in a small image) is no edge. Window maxima are taken along rows, then columns."""
     h, w = depth.shape
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"):
         step = np.zeros((h, w), dtype=np.float32)  # the larger relative step to the right or down
-        across = np.abs(np.diff(depth, axis=1)) / np.minimum(depth[:, 1:], depth[:, :-1])
-        down = np.abs(np.diff(depth, axis=0)) / np.minimum(depth[1:], depth[:-1])
+        across, down = np.abs(np.diff(depth, axis=1)), np.abs(np.diff(depth, axis=0))
+        if spread is None:
+            across, down = across / np.minimum(depth[:, 1:], depth[:, :-1]), down / np.minimum(depth[1:], depth[:-1])
+        else:  # (a map of one value everywhere: any step at all is an edge)
+            across, down = across / spread, down / spread
         step[:, :-1] = across
         step[:-1] = np.maximum(step[:-1], down)  # (NaN spreads: np.maximum keeps it)
         step[np.isnan(step) | np.isnan(depth)] = np.inf

@@ -8,7 +8,7 @@ closer to the camera?
 
 Points are drawn among the map's steady pixels (`steady_pixels`): depth in the whole 5x5
 neighbourhood (`edge_radius` 2) and no step between neighbouring pixels in it of more than
-`edge_tolerance` (5 %), so a point is off any depth edge (a box before a wall jumps far more) while
+`edge_tolerance` (5 %; of the map's range on a "relative" map), so a point is off any depth edge (a box before a wall jumps far more) while
 a floor receding smoothly is kept; the pixel of the shown (rounded) coordinates must be steady too. Two points
 are compared only when their depths differ by `min_relative_gap` of the nearer one or more (10 %:
 above the typical error of monocular depth models, AbsRel 0.05-0.1 on NYU Depth v2, and of
@@ -53,11 +53,17 @@ class DepthMapPointsConfig(GeneratorConfig):
 _Point = tuple[str, list[float], float]
 
 
+def map_range(ctx: GenContext) -> float:
+    """The range of the scene's map (`value_range`), once per scene."""
+    return ctx.index.memo("depth map range", lambda: value_range(depth_map_of(ctx.exec_ctx, 0)))
+
+
 def _steady(ctx: GenContext, radius: int, tolerance: float) -> np.ndarray:
     """Flat indices (row * W + col) of the map's steady pixels (`steady_pixels`), once per scene."""
 
     def compute() -> np.ndarray:
-        return np.flatnonzero(steady_pixels(depth_map_of(ctx.exec_ctx, 0), radius, tolerance))
+        spread = map_range(ctx) if encoding_of(ctx.scene) == "relative" else None
+        return np.flatnonzero(steady_pixels(depth_map_of(ctx.exec_ctx, 0), radius, tolerance, spread))
 
     return ctx.index.memo(("steady depth pixels", radius, tolerance), compute)
 
@@ -112,7 +118,7 @@ class DepthMapPoints(Generator):
         depth = np.asarray([p[2] for p in points], dtype=np.float64)  # (K,)
         apart = np.abs(depth[:, None] - depth[None, :])
         if encoding_of(ctx.scene) == "relative":  # order only: a share of the map's range
-            spread = ctx.index.memo("depth map range", lambda: value_range(depth_map_of(ctx.exec_ctx, 0)))
+            spread = map_range(ctx)
             gap = apart / spread if spread > 0 else np.zeros_like(apart)
         else:  # > 0: "depth" and "inverse" maps hold no value <= 0
             gap = apart / np.minimum(depth[:, None], depth[None, :])

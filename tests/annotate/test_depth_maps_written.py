@@ -1,0 +1,73 @@
+"""`annotate --depth-maps DIR`: the depth model's map of each image written as DIR/IMAGE_ID.npy,
+named by its scene relative to the scene file (encoding "relative"), so a run of the annotated
+scenes asks depth.map_points questions that verify."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import orjson
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+from tests.annotate.test_pipeline import draw_scene, fake_detector
+from veriscene import generate, verify
+from veriscene.annotate import annotate
+from veriscene.cli import app
+from veriscene.scene.depth_maps import anchored, load_depth_map
+from veriscene.scene.jsonl import scene_from_dict
+
+
+def floor_depth(image: Image.Image) -> np.ndarray:
+    """Smaller = closer, up to a shift (as a model's inverse depth flipped): 0 at the bottom row,
+    growing upwards, with the left square nearer than the floor behind it."""
+    rows = np.arange(image.height, dtype=np.float64)[::-1, None] * 0.05
+    depth = np.repeat(rows, image.width, axis=1)
+    depth[20:51, 10:41] = -1.0
+    return depth
+
+
+def test_maps_are_written_named_and_asked_about(tmp_path: Path) -> None:
+    draw_scene(tmp_path / "photos" / "a" / "one.png")
+    out = tmp_path / "scenes" / "scenes.jsonl"
+    annotate(tmp_path / "photos", out, detector=fake_detector, depth=floor_depth, depth_maps=tmp_path / "maps")
+    (line,) = out.read_bytes().splitlines()
+    record = orjson.loads(line)
+    assert record["depth_map"] == "../maps/a/one.npy" and record["meta"]["depth_map_encoding"] == "relative"
+    written = np.load(tmp_path / "maps" / "a" / "one.npy")
+    assert written.dtype == np.float32 and written.shape == (80, 120)
+    np.testing.assert_array_equal(written, floor_depth(Image.new("RGB", (120, 80))).astype(np.float32))
+    read = load_depth_map(anchored(scene_from_dict(record), out.parent))  # relative to the scene file
+    np.testing.assert_array_equal(read, written)  # (relative: 0 and less are depth too)
+    generate(out, tmp_path / "run", generators="depth.map_points.v1")
+    samples = (tmp_path / "run" / "samples.jsonl").read_bytes().splitlines()
+    assert samples and all(orjson.loads(x)["task"] == "depth.map_points.v1" for x in samples)
+    assert verify(tmp_path / "run").ok
+
+
+def test_without_depth_maps_no_map_is_named(tmp_path: Path) -> None:
+    draw_scene(tmp_path / "photos" / "one.png")
+    annotate(tmp_path / "photos", tmp_path / "scenes.jsonl", detector=fake_detector, depth=floor_depth)
+    record = orjson.loads((tmp_path / "scenes.jsonl").read_bytes())
+    assert record["depth_map"] is None and "depth_map_encoding" not in record["meta"]
+
+
+def test_depth_maps_need_a_depth_model(tmp_path: Path) -> None:
+    draw_scene(tmp_path / "photos" / "one.png")
+    with pytest.raises(ValueError, match="give a depth model"):
+        annotate(tmp_path / "photos", tmp_path / "scenes.jsonl", detector=fake_detector, depth_maps=tmp_path / "maps")
+    result = CliRunner().invoke(app, ["annotate", str(tmp_path / "photos"), "--out", str(tmp_path / "s.jsonl"),
+                                      "--detector", str(tmp_path), "--depth-maps", str(tmp_path / "maps")])
+    assert result.exit_code == 2 and "--depth-maps" in result.output and "--depth too" in result.output
+
+
+def test_a_run_resumed_with_other_depth_maps_is_refused(tmp_path: Path) -> None:
+    draw_scene(tmp_path / "photos" / "one.png")
+    out = tmp_path / "scenes.jsonl"
+    annotate(tmp_path / "photos", out, detector=fake_detector, depth=floor_depth, depth_maps=tmp_path / "maps")
+    with pytest.raises(ValueError, match="cannot resume a different run .*depth_maps"):
+        annotate(tmp_path / "photos", out, detector=fake_detector, depth=floor_depth, resume=True)
+    annotate(tmp_path / "photos", out, detector=fake_detector, depth=floor_depth, depth_maps=tmp_path / "maps",
+             resume=True)  # the same: left as it is
