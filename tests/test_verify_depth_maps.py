@@ -87,3 +87,15 @@ def test_scene_files_in_two_folders_each_read_their_own_maps(tmp_path: Path, wor
     lines = (tmp_path / "run" / "samples.jsonl").read_bytes().splitlines()
     bad_ids = {orjson.loads(lines[p.line - 1])["images"][0]["id"] for p in report.problems}
     assert bad_ids == {"s1"}
+
+
+def test_scenes_read_with_reader_options_keep_their_maps(run) -> None:
+    """veriscene JSONL given -r options is converted into the run folder: its relative map paths
+    move with it (as image paths do), so the run asks the same questions."""
+    _, data, _ = run
+    out = data.parent / "run_sparse"
+    summary = generate(data / "scenes.jsonl", out, seed=1, generators=NAME, reader_options={"sparse": False})
+    assert summary.generator_stats[f"failed:{NAME}"] == 1  # s2's map, missing as before
+    converted = [orjson.loads(x) for x in (out / "scenes.jsonl").read_bytes().splitlines()]
+    assert converted[0]["depth_map"] == "../data/maps/s0.npy"
+    assert verify(out).ok and verify(out).verified > 0

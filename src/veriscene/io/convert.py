@@ -202,6 +202,17 @@ def placed(scene: Scene, image_root: str | os.PathLike[str], folder: Path) -> Sc
     return replace(scene, image=Path(located).as_posix())
 
 
+def placed_depth_map(scene: Scene, root: str, folder: Path) -> Scene:
+    """`scene` with a relative depth map path, given relative to `root` (the folder of the
+    veriscene JSONL it was read from), made relative to `folder`, where the scene file is written,
+    as `placed` moves image paths (`veriscene.scene.depth_maps`). Absolute paths and URLs are kept."""
+    path = scene.depth_map
+    if not path or is_url(path) or os.path.isabs(path):
+        return scene
+    located = os.path.relpath(os.path.abspath(Path(root) / path), os.path.abspath(folder))
+    return replace(scene, depth_map=Path(located).as_posix())
+
+
 def at_url(scene: Scene, folders: dict[str, str]) -> Scene:
     """`scene` with an image found in the local copy of a folder given by URL (a label map's
     `images=s3://...`, an MSD folder's imagesTr) named by its URL, as an `image_root` URL names
@@ -299,10 +310,15 @@ def convert(
             left_out = [f"{renamed(str(p), names)} ({what})" for p in folder_jsonl(src)
                         if (what := not_scenes(p)) and p.stat().st_size]  # an empty one would add nothing
 
+    # a veriscene JSONL input's depth maps are relative to its folder, whatever the image root
+    maps_root = _scene_folder(src, source) if name == "veriscene_jsonl" else None
+
     def scenes(report: RejectReport) -> Iterable[Scene]:
         found = read(src, name, report=report, strict=strict, **options)
         if root is not None:
             found = (placed(scene, root, out.parent) for scene in found)
+        if maps_root is not None and not is_url(maps_root):
+            found = (placed_depth_map(scene, maps_root, out.parent) for scene in found)
         return found if not folders else (at_url(scene, folders) for scene in found)
 
     try:

@@ -11,9 +11,12 @@ turned photo's stored pixels (a pipeline of the user's own that read images with
 alone) onto the photo shown, as the other readers do. Without it no image is opened: the core
 format is written in the pixels shown.
 
-A scene's dense depth map (``depth_map``) is a path: no reader or command opens the file (its
-objects' depths are given per object, and stay right when the boxes move). A map of the stored
-pixels of a scene so mapped is not turned, then, but said to be, as ProVision's reader says it:
+A scene's dense depth map (``depth_map``) is a path relative to the folder of its file, as its image
+is: this reader does not open it (its objects' depths are given per object, and stay right when the
+boxes move); depth.map_points does (`veriscene.scene.depth_maps`), and a conversion moves the path
+with the scene file (`io.convert.placed_depth_map`). A map of the stored pixels of a scene so mapped
+is not turned, then, but said to be, as ProVision's reader says it (depth.map_points reads a map of
+the scene's own size only, and refuses it, naming it):
 ``meta["source_depth_map"]`` (``{"path": depth_map}``, or the dict the scene has) gains
 ``"exif_orientation"``, the turn that lays the file on the scene (`ImageOps.exif_transpose`'s).
 """
