@@ -58,12 +58,14 @@ def map_range(ctx: GenContext) -> float:
     return ctx.index.memo("depth map range", lambda: value_range(depth_map_of(ctx.exec_ctx, 0)))
 
 
-def _steady(ctx: GenContext, radius: int, tolerance: float) -> np.ndarray:
-    """Flat indices (row * W + col) of the map's steady pixels (`steady_pixels`), once per scene."""
+def _steady(ctx: GenContext, radius: int, tolerance: float) -> tuple[np.ndarray, np.ndarray]:
+    """The map's steady pixels (`steady_pixels`): (H, W) bool, and their flat indices
+    (row * W + col), once per scene."""
 
-    def compute() -> np.ndarray:
+    def compute() -> tuple[np.ndarray, np.ndarray]:
         spread = map_range(ctx) if encoding_of(ctx.scene) == "relative" else None
-        return np.flatnonzero(steady_pixels(depth_map_of(ctx.exec_ctx, 0), radius, tolerance, spread))
+        steady = steady_pixels(depth_map_of(ctx.exec_ctx, 0), radius, tolerance, spread)
+        return steady, np.flatnonzero(steady)
 
     return ctx.index.memo(("steady depth pixels", radius, tolerance), compute)
 
@@ -72,21 +74,18 @@ def draw_points(ctx: GenContext, config: DepthMapPointsConfig) -> list[_Point]:
     """Up to `candidate_points` points at the centres of steady pixels, drawn with the scene's
     rng, kept when the pixel of their shown coordinates (rounded in `box_format`) is steady too."""
     depth = depth_map_of(ctx.exec_ctx, 0)  # DepthMapError for a bad file: the runner counts it
-    steady = _steady(ctx, config.edge_radius, config.edge_tolerance)
+    is_steady, steady = _steady(ctx, config.edge_radius, config.edge_tolerance)
     if len(steady) == 0:
         return []
     width = ctx.scene.width
     picked = ctx.rng.choice(len(steady), size=min(config.candidate_points, len(steady)), replace=False)
-    steady_set = None
     points: list[_Point] = []
     for flat in steady[np.sort(np.asarray(picked))].tolist():
         row, col = divmod(int(flat), width)
         text, shown = shown_point(ctx.scene, (col + 0.5, row + 0.5), config.box_format)
         c, r = int(shown[0]), int(shown[1])
         if (c, r) != (col, row):  # rounded onto a neighbour: steady too?
-            if steady_set is None:
-                steady_set = set(steady.tolist())
-            if not (0 <= c < width and 0 <= r < ctx.scene.height) or r * width + c not in steady_set:
+            if not (0 <= c < width and 0 <= r < ctx.scene.height and is_steady[r, c]):
                 continue
         points.append((text, shown, float(depth[r, c])))
     return points
