@@ -8,7 +8,9 @@ import pytest
 from PIL import Image
 
 from tests.conftest import make_scene
-from veriscene.scene.depth_maps import DepthMapError, anchored, load_depth_map, steady_pixels, value_range
+from veriscene.scene.depth_maps import (
+    DepthMapError, anchored, load_depth_map, open_depth_map, steady_pixels, value_range,
+)
 
 W, H = 8, 6
 
@@ -120,3 +122,23 @@ def test_steady_pixels_of_a_relative_map_measure_steps_by_its_range() -> None:
     depth[:, 6:] = -1.0  # an edge of the whole range, in values 0 and below
     steady = steady_pixels(depth, radius=2, tolerance=0.05, spread=1.0)
     assert steady[4, 2] and steady[4, 9] and not steady[:, 4:8].any()
+
+
+@pytest.mark.parametrize("encoding", ["depth", "inverse", "relative"])
+@pytest.mark.parametrize("kind", ["npy", "png"])
+def test_a_pixel_at_a_time_gives_the_whole_maps_values(tmp_path: Path, encoding: str, kind: str) -> None:
+    values = (ramp() * 1000).astype(np.uint16) if kind == "png" else ramp() - 2.0
+    values[0, :3] = 0
+    if kind == "npy":
+        values[1, 1], values[1, 2] = np.nan, np.inf
+        np.save(tmp_path / "d.npy", values)
+    else:
+        Image.fromarray(values).save(tmp_path / "d.png")
+    scene = with_map(tmp_path / f"d.{kind}", depth_map_encoding=encoding)
+    whole, pixels = load_depth_map(scene), open_depth_map(scene)
+    for row in range(H):
+        for col in range(W):
+            one = pixels.at(row, col)
+            assert (np.isnan(one) and np.isnan(whole[row, col])) or one == whole[row, col], (row, col)
+    assert np.isnan(whole).sum() == {("npy", "depth"): 24, ("npy", "inverse"): 24, ("npy", "relative"): 2,
+                                     ("png", "depth"): 3, ("png", "inverse"): 3, ("png", "relative"): 0}[kind, encoding]

@@ -2,8 +2,9 @@
 the depth at a point anywhere in the image (background, floor and wall included), and which of
 two points is closer to the camera.
 
-The map is read once per scene index (`depth_map_of`, a memo, as `scene_masks` decodes masks)
-and gives depth, smaller = closer (an inverse-depth map is turned into depth as it is read). A
+The ops read the map a pixel at a time (`depth_pixels_of`: an .npy memory-mapped, once per scene
+index, as `scene_masks` decodes masks); generators read it whole (`depth_map_of`), the same values:
+depth, smaller = closer (an inverse-depth map is turned into depth as it is read). A
 point's depth is the value of the pixel it lies on; a pixel without depth (NaN, zero) fails the
 program, as does a map that is missing or does not fit the scene (its message names the file).
 """
@@ -18,7 +19,7 @@ from veriscene.program.ops_geometry import point_inside
 from veriscene.program.ops_masks import DEPTH_ORDER
 from veriscene.program.registry import op
 from veriscene.program.types import FLOAT, POINT
-from veriscene.scene.depth_maps import DepthMapError, load_depth_map
+from veriscene.scene.depth_maps import DepthMapError, DepthPixels, load_depth_map, open_depth_map
 
 
 def depth_map_of(ctx: ExecutionContext, image: int) -> np.ndarray:
@@ -27,15 +28,20 @@ def depth_map_of(ctx: ExecutionContext, image: int) -> np.ndarray:
     return ctx.index(image).memo("depth map", lambda: load_depth_map(ctx.scene(image)))
 
 
+def depth_pixels_of(ctx: ExecutionContext, image: int) -> DepthPixels:
+    """The depth map of image `image` read a pixel at a time (an .npy memory-mapped): what the ops
+    keep per scene index, so that `verify`'s cached contexts do not each hold a whole map."""
+    return ctx.index(image).memo("depth pixels", lambda: open_depth_map(ctx.scene(image)))
+
+
 def map_depth_at(ctx: ExecutionContext, image: int, p: tuple[float, float]) -> float:
     """Depth of the map under point p (its pixel); fails outside the image, on a pixel without
     depth, and when the map cannot be read."""
     col, row = point_inside(ctx, image, p)
     try:
-        depth = depth_map_of(ctx, image)
+        value = depth_pixels_of(ctx, image).at(row, col)
     except DepthMapError as exc:
         fail(exc.reason)
-    value = float(depth[row, col])
     if value != value:  # NaN
         fail(f"point {list(p)} has no depth in the depth map")
     return value

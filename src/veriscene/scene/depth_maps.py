@@ -64,21 +64,64 @@ def encoding_of(scene: Scene) -> str:
     return str(encoding)
 
 
+class DepthPixels:
+    """A scene's depth map read a pixel at a time (`open_depth_map`): the file's values as stored
+    (an .npy memory-mapped, not read whole; a PNG decoded, 2 bytes a pixel), each turned into
+    depth as `load_depth_map` turns the whole map, the same float32 arithmetic. What `verify`
+    keeps of a scene's map in each context it caches: a few pages, not the map."""
+
+    def __init__(self, raw: np.ndarray, encoding: str) -> None:
+        self.raw, self.encoding = raw, encoding
+
+    def at(self, row: int, col: int) -> float:
+        """The depth at pixel (row, col), smaller = closer; NaN where there is none."""
+        value = np.float32(self.raw[row, col])
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if not np.isfinite(value) or (self.encoding != "relative" and value <= 0):
+                return float("nan")
+            if self.encoding == "inverse":
+                value = np.float32(1.0) / value
+                if not np.isfinite(value):
+                    return float("nan")
+        return float(value)
+
+
+def open_depth_map(scene: Scene) -> DepthPixels:
+    """The depth map of `scene`, checked as `load_depth_map` checks it, read a pixel at a time."""
+    return DepthPixels(_raw_map(scene, mmap=True), encoding_of(scene))
+
+
 def load_depth_map(scene: Scene) -> np.ndarray:
     """The depth map of `scene` as an (H, W) float32 array of depth, smaller = closer, NaN where
     there is none. DepthMapError (naming the file and the scene) when the scene names no map, or
     the file is missing, unreadable, of another shape or of no number type."""
+    encoding = encoding_of(scene)
+    values = _raw_map(scene).astype(np.float32)  # (a copy: the file's array is never written to)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        none = ~np.isfinite(values)
+        if encoding != "relative":  # (a shifted map may hold 0 and less anywhere)
+            none |= values <= 0
+        if encoding == "inverse":
+            values = np.float32(1.0) / values
+            none |= ~np.isfinite(values)
+    values[none] = np.nan
+    return values
+
+
+def _raw_map(scene: Scene, mmap: bool = False) -> np.ndarray:
+    """The values of `scene`'s map file as stored, checked (module notes); an .npy memory-mapped
+    with `mmap`. DepthMapError naming the file and the scene."""
     path = scene.depth_map
     if path is None:
         raise DepthMapError(f"scene {scene.image_id!r} names no depth map", field="depth_map")
     where = f"depth map {path} of scene {scene.image_id!r}"
-    encoding = encoding_of(scene)
+    encoding_of(scene)  # (a bad encoding is said before the file is read)
     if "://" in path:
         raise DepthMapError(f"{where}: depth maps are read from local files, not URLs", field="depth_map")
     suffix = Path(path).suffix.lower()
     try:
         if suffix == ".npy":
-            raw = np.load(path, allow_pickle=False)
+            raw = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
         elif suffix == ".png":
             raw = _png16(path, where)
         else:
@@ -95,16 +138,7 @@ def load_depth_map(scene: Scene) -> np.ndarray:
         shape = f"{raw.shape[1]}x{raw.shape[0]}" if raw.ndim == 2 else f"of shape {raw.shape}"
         raise DepthMapError(f"{where}: the map is {shape}, the scene {scene.width}x{scene.height} "
                             "(an (H, W) map of the image's pixels shown is read)", field="depth_map")
-    values = raw.astype(np.float32)  # (a copy: the file's array is never written to)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        none = ~np.isfinite(values)
-        if encoding != "relative":  # (a shifted map may hold 0 and less anywhere)
-            none |= values <= 0
-        if encoding == "inverse":
-            values = np.float32(1.0) / values
-            none |= ~np.isfinite(values)
-    values[none] = np.nan
-    return values
+    return raw
 
 
 def value_range(depth: np.ndarray) -> float:
@@ -126,7 +160,7 @@ def _png16(path: str, where: str) -> np.ndarray:
             raise DepthMapError(f"{where}: a PNG of mode {image.mode}, not 16-bit grayscale (an 8-bit or colour "
                                 "PNG is a picture of depth, not depth: write the values as .npy or a 16-bit PNG)",
                                 field="depth_map")
-        return np.asarray(image).astype(np.float32)
+        return np.asarray(image)  # (uint16 or int32: made float where read)
 
 
 def steady_pixels(depth: np.ndarray, radius: int = 2, tolerance: float = 0.05,
