@@ -177,7 +177,7 @@ def test_generate_takes_reader_options(tmp_path: Path) -> None:
     assert all(s.masks is None for s in read_scenes(tmp_path / "api" / "scenes.jsonl"))
     # veriscene JSONL is read through its reader given reader options: one it does not take is refused
     with pytest.raises(ValueError, match=r"reader option 'masks' does not apply to veriscene JSONL \(its reader, "
-                       r"veriscene_jsonl, takes: drop_bad_parts, id_prefix"):
+                       r"veriscene_jsonl, takes: drawn_on, drop_bad_parts, id_prefix"):
         generate(tmp_path / "api" / "scenes.jsonl", tmp_path / "bad", reader_options={"masks": False})
     assert not (tmp_path / "bad").exists()
 
