@@ -106,14 +106,20 @@ def per_run(summary: Any) -> dict[str, Any]:
 OWN_FAULTS = {3: 400, 5: NO_ANSWER}  # refused by the server: the images' fault, never done again
 
 
-@pytest.mark.parametrize(("batch_size", "workers", "backend"), [(1, 1, "local"), (2, 1, "local"), (1, 2, "local"),
-                                                              (2, 2, "ray")])
-def test_resume_does_again_the_images_the_server_failed_on(tmp_path: Path, batch_size: int, workers: int,
-                                                           backend: str, request: pytest.FixtureRequest) -> None:
-    if backend == "ray":
-        # the tests' shared local Ray of 2 CPUs (skipped without the extra: never by `make test`), not
-        # a Ray start-up for each of the two runs; a run's own Ray is tested by test_verify and test_plugins
-        request.getfixturevalue("local_ray")
+@pytest.mark.parametrize(("batch_size", "workers"), [(1, 1), (2, 1), (1, 2)])
+def test_resume_does_again_the_images_the_server_failed_on(tmp_path: Path, batch_size: int, workers: int) -> None:
+    _resume_does_again_the_images_the_server_failed_on(tmp_path, batch_size, workers, "local")
+
+
+def test_resume_does_again_the_images_the_server_failed_on_ray(tmp_path: Path, local_ray: Any) -> None:
+    """The same on Ray: on the tests' shared local Ray of 2 CPUs (kept up from the Ray test before
+    that asked for it too), not a Ray start-up for each of the two runs; a run's own Ray is tested
+    by test_verify's and test_plugins' runs."""
+    _resume_does_again_the_images_the_server_failed_on(tmp_path, 2, 2, "ray")
+
+
+def _resume_does_again_the_images_the_server_failed_on(tmp_path: Path, batch_size: int, workers: int,
+                                                       backend: str) -> None:
     images = photos(tmp_path)
     failing = {1: 503, 4: 503, **OWN_FAULTS}
     with ImageServer(lambda k, text: failing.get(k, CUP)) as server:
