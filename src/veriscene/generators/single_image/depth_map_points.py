@@ -1,5 +1,5 @@
 """Point-level relative depth from a dense depth map, as BLINK's "relative depth" task asks it:
-two points marked anywhere in the image (background, floor and wall included), which one is
+two points given anywhere in the image (background, floor and wall included), which one is
 closer to the camera?
 
 - depth.map_points.v1 (depth_map): Which point is closer to the camera: [x, y] or [x, y]?
@@ -102,10 +102,10 @@ class DepthMapPoints(Generator):
     description = "Which of two points anywhere in the image is closer to the camera, by a dense depth map."
     templates = {
         "closer": ("Which point is closer to the camera: {p1} or {p2}?",
-                   "Two points are marked in the image, {p1} and {p2}. Which one is nearer to the viewer?",
+                   "Two points of the image are given by their coordinates, {p1} and {p2}. Which one is nearer to the viewer?",
                    "Of the points {p1} and {p2}, which shows something closer to the camera?"),
         "farther": ("Which point is farther from the camera: {p1} or {p2}?",
-                    "Two points are marked in the image, {p1} and {p2}. Which one is further away from the viewer?"),
+                    "Two points of the image are given by their coordinates, {p1} and {p2}. Which one is further away from the viewer?"),
     }
 
     def propose(self, ctx: GenContext) -> Iterable[Batch]:
