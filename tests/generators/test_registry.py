@@ -48,6 +48,18 @@ def test_select_by_glob_family_and_list() -> None:
         select_generators("nonsense.v1")
 
 
+def test_a_name_without_its_version_selects_it() -> None:
+    """`-g object.count` is the generator object.count.v1 (it was refused, suggesting the
+    versioned name); a version that does not exist is still refused, and a name's prefix selects
+    nothing of its own."""
+    assert [g.name for g in select_generators("object.count")] == ["object.count.v1"]
+    assert [g.name for g in select_generators("depth.closer, object.count.v1")] == ["depth.closer.v1", "object.count.v1"]
+    with pytest.raises(KeyError, match="did you mean object.count.v1"):
+        select_generators("object.count.v9")
+    with pytest.raises(KeyError):
+        select_generators("object.coun")
+
+
 def test_every_generator_declares_itself() -> None:
     for cls in select_generators():
         assert cls.family and cls.answer_type and cls.templates and cls.description, cls.name
