@@ -6,6 +6,7 @@ from __future__ import annotations
 import pickle
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -32,9 +33,11 @@ def test_a_pickled_stage_that_has_run_answers_as_the_original(tmp_path: Path, ki
     np.testing.assert_array_equal(np.asarray(ask(shipped)), np.asarray(before))
 
 
-def test_ray_workers_run_a_depth_and_a_mask_model_as_local_ones(tmp_path: Path,
-                                                                  tiny_models: tuple[Path, Path, Path]) -> None:
-    pytest.importorskip("ray")  # in the test extra: never skipped by `make test`
+def test_ray_workers_run_a_depth_and_a_mask_model_as_local_ones(tmp_path: Path, tiny_models: tuple[Path, Path, Path],
+                                                                  local_ray: Any) -> None:
+    """(on the tests' shared local Ray of 2 CPUs, kept up from the Ray test before it: the stages
+    travel through its object store as through a Ray of the run's own, which test_verify's and
+    test_plugins' runs start and stop)"""
     detr, dpt, sam = tiny_models
     for k in range(4):
         draw_scene(tmp_path / "photos" / f"{k}.png")
