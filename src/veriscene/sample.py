@@ -21,6 +21,7 @@ Field names are final (ARCHITECTURE.md); extras go in `meta`. A record is plain 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,6 +46,14 @@ SAMPLE_FIELDS = (
     "program", "template_id", "generator_version", "seed", "meta",
 )
 OPTION_LETTERS = "ABCDEFGH"
+
+_VERSION = re.compile(r"\.v\d+$")  # a task's (generator's) version suffix: "object.count.v1"
+
+
+def without_version(task: str) -> str:
+    """A task (generator) name without its version: "object.count.v1" -> "object.count"; what
+    `-g` and the viewer's task filter take for the name."""
+    return _VERSION.sub("", task)
 
 
 _ID_HASH = hashlib.blake2b(digest_size=12)  # copied per id: cheaper than making one with its parameters

@@ -88,3 +88,16 @@ def test_nothing_close_names_a_few_of_the_runs_tasks(runs: tuple[Path, Path], tm
         write_html(counting, tmp_path / "x.html", filters=Filters(task="zzzqq"))
     assert str(caught.value) == (f"no task 'zzzqq' in {counting} nor among veriscene's generators; the run has 2 "
                                  f"tasks, e.g. counting.compare.v1, object.count.v1 {STATS}")
+
+
+def test_a_task_without_its_version_filters_as_generate_g_takes_it(runs: tuple[Path, Path], tmp_path: Path) -> None:
+    """`--task object.count` keeps the object.count.v1 samples, as `-g object.count` selects that
+    generator (it was refused, suggesting the versioned name); as a family it is still no name."""
+    demo, _ = runs
+    code, said = _said(["view", str(demo), "--task", "object.count", "--html", str(tmp_path / "x.html")])
+    versioned, said_versioned = _said(["view", str(demo), "--task", "object.count.v1", "--html",
+                                       str(tmp_path / "y.html")])
+    assert code == versioned == 0
+    assert said.split(" to ")[0] == said_versioned.split(" to ")[0] and not said.startswith("wrote 0 ")
+    code, said = _said(["view", str(demo), "--family", "object.count", "--html", str(tmp_path / "z.html")])
+    assert code == 2 and "no family 'object.count'" in said

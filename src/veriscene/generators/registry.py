@@ -15,6 +15,7 @@ import re
 from typing import Callable, TypeVar
 
 from veriscene.generators.base import Generator
+from veriscene.sample import without_version
 
 G = TypeVar("G", bound=type[Generator])
 
@@ -58,15 +59,13 @@ class UnknownGenerator(KeyError):
         self.suggestions = suggestions
 
 
-_VERSION = re.compile(r"\.v\d+$")  # a generator name's version suffix ("object.count.v1")
-
 
 def _matches(name: str, family: str, pattern: str) -> bool:
     """Whether a pattern selects the generator `name` of `family`: a glob over either ("multi_*"
     selects the multi_compare, multi_aggregate, ... families; "multi.*" their generators), or the
     name without its version ("object.count": every version of object.count registered)."""
     return (fnmatch.fnmatch(name, pattern) or fnmatch.fnmatch(family, pattern)
-            or _VERSION.sub("", name) == pattern)
+            or without_version(name) == pattern)
 
 
 def select_generators(patterns: str | None = None) -> list[type[Generator]]:

@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from veriscene.sample import MODES
+from veriscene.sample import MODES, without_version
 
 FREEFORM_FIELDS = ("helpfulness", "truthfulness", "hallucinations")
 
@@ -149,8 +149,10 @@ def is_glob(pattern: str) -> bool:
 def name_matches(name: str, pattern: str) -> bool:
     """Whether a task or family filter `pattern` keeps `name`: the name itself, or a glob matching
     it as `generate -g` matches a generator's name or family (`fnmatch.fnmatch`, as
-    `generators.registry` does: "count*" keeps counting, "object.*" the object.* tasks)."""
-    return name == pattern or (is_glob(pattern) and fnmatch.fnmatch(name, pattern))
+    `generators.registry` does: "count*" keeps counting, "object.*" the object.* tasks), or a
+    task's name without its version ("object.count" keeps object.count.v1), as `-g` takes it."""
+    return (name == pattern or (is_glob(pattern) and fnmatch.fnmatch(name, pattern))
+            or without_version(name) == pattern)
 
 
 def _meant(given: str, known: Sequence[str]) -> str:
