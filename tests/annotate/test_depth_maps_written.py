@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from tests.annotate.test_pipeline import draw_scene, fake_detector
 from veriscene import generate, verify
-from veriscene.annotate import annotate
+from veriscene.annotate import annotate, annotate_images
 from veriscene.cli import app
 from veriscene.scene.depth_maps import anchored, load_depth_map
 from veriscene.scene.jsonl import scene_from_dict
@@ -71,3 +71,16 @@ def test_a_run_resumed_with_other_depth_maps_is_refused(tmp_path: Path) -> None:
         annotate(tmp_path / "photos", out, detector=fake_detector, depth=floor_depth, resume=True)
     annotate(tmp_path / "photos", out, detector=fake_detector, depth=floor_depth, depth_maps=tmp_path / "maps",
              resume=True)  # the same: left as it is
+
+
+def test_streamed_scenes_name_their_maps_too(tmp_path: Path) -> None:
+    """`annotate_images` (the streaming API) takes `depth_maps` as `annotate` and the command do;
+    its scenes, written nowhere, name their maps by absolute paths."""
+    draw_scene(tmp_path / "photos" / "a" / "one.png")
+    (scene,) = annotate_images(tmp_path / "photos", detector=fake_detector, depth=floor_depth,
+                               depth_maps=tmp_path / "maps")
+    assert scene.depth_map == str(tmp_path / "maps" / "a" / "one.npy")
+    assert scene.meta["depth_map_encoding"] == "relative"
+    np.testing.assert_array_equal(load_depth_map(scene), floor_depth(Image.new("RGB", (120, 80))).astype(np.float32))
+    with pytest.raises(ValueError, match="give a depth model"):
+        list(annotate_images(tmp_path / "photos", detector=fake_detector, depth_maps=tmp_path / "maps"))

@@ -215,6 +215,7 @@ def annotate_images(
     max_side: int | None = None,
     segmenter: str | os.PathLike[str] | Segmenter | None = None,
     depth: str | os.PathLike[str] | DepthEstimator | None = None,
+    depth_maps: str | os.PathLike[str] | None = None,
     names: list[str] | None = None,
     threshold: float = 0.5,
     max_objects: int = 50,
@@ -244,7 +245,11 @@ def annotate_images(
     The stages are given as to `annotate` (model folders, with `names`, `threshold` and
     `max_objects`, or callables). With several `workers` (or `backend="ray"`), as `annotate` runs
     them (`parallel`). Model stages made with ``load=False`` load on `device` (several: worker k on
-    device k modulo their number; on Ray, each worker takes `gpus_per_worker` of a GPU on ``cuda``)."""
+    device k modulo their number; on Ray, each worker takes `gpus_per_worker` of a GPU on ``cuda``).
+    `depth_maps`: as `annotate`'s (a folder; needs `depth`), the scenes naming their maps by absolute
+    paths (they are streamed, not written beside a scene file)."""
+    if depth_maps is not None and depth is None:
+        raise ValueError("depth_maps is where the depth model's maps are written: give a depth model (depth=)")
     detector, attributes_model, relations_model = served_stages(
         detector=detector, detector_model=detector_model, names=names, box_format=box_format, max_side=max_side,
         max_objects=max_objects, attributes_model=attributes_model, attribute_kinds=attribute_kinds,
@@ -252,7 +257,8 @@ def annotate_images(
         timeout=timeout, max_retries=max_retries)
     devices = parse_devices(device)
     models = model_stages(detector, segmenter, depth, names, threshold, max_objects, devices, workers, backend)
-    stages = Stages(*models, colours, relations, margin, duplicate_iou, attributes_model, relations_model)
+    stages = Stages(*models, colours, relations, margin, duplicate_iou, attributes_model, relations_model,
+                    depth_maps=None if depth_maps is None else os.path.abspath(depth_maps))
     skipped: list[tuple[str, str]] = []
     listing = image_files(images, skipped)
     report = report if report is not None else RejectReport()
