@@ -99,3 +99,21 @@ def test_scenes_read_with_reader_options_keep_their_maps(run) -> None:
     converted = [orjson.loads(x) for x in (out / "scenes.jsonl").read_bytes().splitlines()]
     assert converted[0]["depth_map"] == "../data/maps/s0.npy"
     assert verify(out).ok and verify(out).verified > 0
+
+
+def test_a_png_map_over_the_pixel_limit_is_a_problem_not_a_crash(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 16-bit PNG map over twice the decompression-bomb limit (set lower after the run): verify
+    reports each sample of it as a program_error naming the file, instead of dying on Pillow's
+    DecompressionBombError."""
+    from PIL import Image
+
+    Image.fromarray((floor_and_box(0) * 1000).astype(np.uint16)).save(tmp_path / "s0.png")
+    write_scenes([Scene.from_objects("s0", W, H, [{"name": "box", "box": [5, 10, 25, 30]}], depth_map="s0.png")],
+                 tmp_path / "scenes.jsonl")
+    generate(tmp_path / "scenes.jsonl", tmp_path / "run", seed=1, generators=NAME)
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)  # the map is 3,072 pixels
+    report = verify(tmp_path / "run")
+    assert report.samples > 0 and len(report.problems) == report.samples
+    assert {p.kind for p in report.problems} == {"program_error"}
+    assert all("s0.png of scene 's0': over twice Pillow's decompression-bomb limit" in p.detail for p in report.problems)

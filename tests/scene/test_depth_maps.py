@@ -45,6 +45,28 @@ def test_png8_is_refused_as_a_picture_of_depth(tmp_path: Path) -> None:
         load_depth_map(with_map(tmp_path / "d.png"))
 
 
+def test_a_refusal_is_said_once_not_as_unreadable(tmp_path: Path) -> None:
+    """A DepthMapError is a ValueError: it was caught again as a file that cannot be read, its
+    message wrapped in "unreadable (DepthMapError: field ...)" and the advice cut at 400 characters."""
+    Image.fromarray((ramp() * 50).astype(np.uint8)).save(tmp_path / "d.png")
+    with pytest.raises(DepthMapError) as refused:
+        load_depth_map(with_map(tmp_path / "d.png"))
+    assert refused.value.reason == (f"depth map {tmp_path / 'd.png'} of scene 's0': a PNG of mode L, not 16-bit grayscale "
+                                    "(an 8-bit or colour PNG is a picture of depth, not depth: write the values as "
+                                    ".npy or a 16-bit PNG)")
+
+
+@pytest.mark.parametrize("read", [load_depth_map, open_depth_map])
+def test_png_over_the_pixel_limit_is_a_depth_map_error(tmp_path: Path, read, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over twice the decompression-bomb limit (VERISCENE_MAX_IMAGE_PIXELS): Pillow's own error,
+    which no caller takes for a bad map, took a whole verify down; now the map's file and scene."""
+    Image.fromarray((ramp() * 1000).astype(np.uint16)).save(tmp_path / "d.png")
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 20)  # the map is 48 pixels
+    with pytest.raises(DepthMapError, match=r"d\.png of scene 's0': over twice Pillow's decompression-bomb limit "
+                                            r"\(Image\.MAX_IMAGE_PIXELS: 20\); .*VERISCENE_MAX_IMAGE_PIXELS=PIXELS"):
+        read(with_map(tmp_path / "d.png"))
+
+
 def test_nan_inf_zero_and_negative_are_no_depth(tmp_path: Path) -> None:
     values = ramp()
     values[0, 0], values[0, 1], values[0, 2], values[0, 3] = np.nan, np.inf, 0.0, -2.0

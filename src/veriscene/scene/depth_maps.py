@@ -127,6 +127,8 @@ def _raw_map(scene: Scene, mmap: bool = False) -> np.ndarray:
         else:
             raise DepthMapError(f"{where}: not a kind of depth map read here ({suffix or 'no suffix'}); "
                                 "write an (H, W) array as .npy, or a 16-bit grayscale .png", field="depth_map")
+    except DepthMapError:  # (a ValueError too: said as it is, not as "unreadable (DepthMapError: ...)")
+        raise
     except FileNotFoundError:
         raise DepthMapError(f"{where}: no such file", field="depth_map") from None
     except (OSError, ValueError, EOFError) as exc:  # not an .npy or PNG, cut short, pickled objects
@@ -152,10 +154,20 @@ def value_range(depth: np.ndarray) -> float:
 
 
 def _png16(path: str, where: str) -> np.ndarray:
-    """The values of a 16-bit grayscale PNG; DepthMapError for another mode."""
+    """The values of a 16-bit grayscale PNG; DepthMapError for another mode, and for one over twice
+    the decompression-bomb limit images are opened under (`scene.image_files`: Pillow raises its
+    own error, which is no reader's, so it took a whole `verify` down)."""
     from PIL import Image
 
-    with Image.open(path) as image:
+    from veriscene.scene.image_files import MAX_PIXELS_ENV
+
+    try:
+        image = Image.open(path)
+    except Image.DecompressionBombError:
+        raise DepthMapError(f"{where}: over twice Pillow's decompression-bomb limit (Image.MAX_IMAGE_PIXELS: "
+                            f"{Image.MAX_IMAGE_PIXELS}); raise it if the map is real: {MAX_PIXELS_ENV}=PIXELS "
+                            "(or =none)", field="depth_map") from None
+    with image:
         if image.mode not in _PNG16_MODES:
             raise DepthMapError(f"{where}: a PNG of mode {image.mode}, not 16-bit grayscale (an 8-bit or colour "
                                 "PNG is a picture of depth, not depth: write the values as .npy or a 16-bit PNG)",
