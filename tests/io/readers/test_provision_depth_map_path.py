@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from veriscene.generators import SceneRunner, Vocabulary, select_generators
 from veriscene.scene.depth_maps import load_depth_map
@@ -41,3 +42,18 @@ def test_a_transposed_map_is_not_kept_as_the_scenes(tmp_path: Path) -> None:
     assert scene.depth_map is None and "depth_map_encoding" not in scene.meta
     assert scene.meta["source_depth_map"]["path"].endswith("img1_depth.npy")
     assert (H, W) == (12, 16)
+
+
+@pytest.mark.parametrize("named", ["img1_depth.pkl", "img1_depth"])
+def test_the_path_kept_is_the_file_read(tmp_path: Path, named: str) -> None:
+    """An annotation naming x.pkl or x is read from x.npy when only that is there (as masks are):
+    the scene named the annotation's file, which does not exist, so depth.map_points failed on it."""
+    from .test_read_provision import stage, write_json
+
+    root = write_set(tmp_path)
+    np.save(root / "seg_masks" / "img1_mask.npy", masks())
+    write_json(root / "depth-estimation-annotations.json", stage("img1", {"depth_mask_id": named}))
+    (scene,), _ = read_all(root, "provision")
+    read = str(root / "depth_masks" / "img1_depth.npy")
+    assert scene.depth_map == read and scene.meta["source_depth_map"]["path"] == read
+    assert load_depth_map(scene)[2, 2] == 1 / 255

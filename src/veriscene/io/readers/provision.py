@@ -66,10 +66,9 @@ from veriscene.scene.masks import encode_mask
 from veriscene.scene.model import Scene
 
 
-def _load_array(folder: Path, name: str, allow_pickle: bool, field: str) -> np.ndarray:
-    """The mask or depth file `name` of `folder` -> numpy array; every failure is a
-    SceneValidationError. A pickle is unpickled (`allow_pickle`) only when it lies in `folder`:
-    the annotation names the file, and "../..." or an absolute path would reach any pickle."""
+def _array_file(folder: Path, name: str, field: str) -> Path:
+    """The file `name` of `folder` names: itself, else the same name as .pkl or .npy (the file
+    `_load_array` reads, and a depth map's path kept); SceneValidationError when none is."""
     path = folder / name
     if not path.name:  # "/": no file has a suffix to swap
         raise bad(f"{field} names no file: {str(path)!r}", field)
@@ -77,6 +76,14 @@ def _load_array(folder: Path, name: str, allow_pickle: bool, field: str) -> np.n
     found = next((p for p in candidates if p.is_file()), None)
     if found is None:
         raise bad(f"missing mask file {path}", field)
+    return found
+
+
+def _load_array(folder: Path, name: str, allow_pickle: bool, field: str) -> np.ndarray:
+    """The mask or depth file `name` of `folder` -> numpy array; every failure is a
+    SceneValidationError. A pickle is unpickled (`allow_pickle`) only when it lies in `folder`:
+    the annotation names the file, and "../..." or an absolute path would reach any pickle."""
+    found = _array_file(folder, name, field)
     if found.suffix == ".npy":
         try:
             return np.load(found, allow_pickle=False)
@@ -238,6 +245,7 @@ def _scene(ctx: ReadContext, image_id: str, merged: _Merged, opts: dict[str, Any
     depth_turn = ctx.turn  # the EXIF orientation of the photo whose stored pixels the depth map holds (1: none)
     fits = False  # whether the file, as stored, lays on the scene's pixels (its path is then kept)
     if isinstance(ann.get("depth_mask_id"), str):
+        depth_file = _array_file(opts["depth_dir"], ann["depth_mask_id"], "depth_mask_id")  # (the file read)
         depth = _load_array(opts["depth_dir"], ann["depth_mask_id"], False, "depth_mask_id")
         fits = ctx.turn == 1 and depth.shape == (height, width)
         depth, depth_turn = _upright_depth(ctx, depth, candidates, height, width)
@@ -286,7 +294,7 @@ def _scene(ctx: ReadContext, image_id: str, merged: _Merged, opts: dict[str, Any
         r.pop("_score")
     if depth is not None:
         meta["source_depth_map"] = {
-            "path": str(opts["depth_dir"] / ann["depth_mask_id"]),
+            "path": str(depth_file),
             "encoding": "uint8 0-255, larger = closer (internal depth = 1 - v / 255)",
         }
         if depth_turn != 1:  # the file holds the stored pixels of a photo shown turned
@@ -295,7 +303,7 @@ def _scene(ctx: ReadContext, image_id: str, merged: _Merged, opts: dict[str, Any
     if depth is not None and fits and depth_turn == 1:  # (a map turned or transposed here is not the file's)
         # the dense map, for depth.map_points (`scene.depth_maps`): 0-255, larger = closer, read as
         # inverse depth; absolute, as the scenes read are written elsewhere (a run folder)
-        dense = os.path.abspath(opts["depth_dir"] / ann["depth_mask_id"])
+        dense = os.path.abspath(depth_file)  # (the file read: "x.pkl" or "x" in the annotation may be x.npy)
         meta["depth_map_encoding"] = "inverse"
     return parts.scene(image_id, width, height, image=data_path, depth_map=dense, meta=meta)
 
