@@ -15,6 +15,7 @@ import pytest
 from veriscene.errors import ReaderOptionError
 from veriscene.io.readers import reader_options
 from veriscene.io.readers._stored_pixels import MAPPED
+from veriscene.io.readers.veriscene_jsonl import DEPTH_MAPS_OF_STORED_PIXELS
 from veriscene.scene.jsonl import write_scenes
 from veriscene.scene.masks import decode_mask, encode_mask
 from veriscene.scene.model import Scene
@@ -104,15 +105,18 @@ def _depth_scene(tmp_path: Path, size: tuple[int, int] = (W, H), **given: Any) -
     return path
 
 
-@pytest.mark.parametrize("turn", [3, 6])
-def test_a_depth_map_of_the_stored_pixels_is_said_to_be_when_its_scene_is_mapped(tmp_path: Path, turn: int) -> None:
-    # the map file is a path no command opens: not turned, but its turn recorded as ProVision's is
+@pytest.mark.parametrize("turn", [2, 3, 6])
+def test_a_depth_map_of_the_stored_pixels_is_a_note_when_its_scene_is_mapped(tmp_path: Path, turn: int) -> None:
+    # the map file is not turned: kept as a note with its turn, as ProVision's reader keeps a map
+    # it turned, not as the scene's depth_map (mirrored or turned 180 degrees it has the scene's
+    # size, and depth.map_points read it the wrong way round)
     _photo(tmp_path / "images" / "phone.jpg", _l_shape(), turn)
     path = _depth_scene(tmp_path, depth_map="depth/phone.png")
     scenes, report = read_all(path, "veriscene_jsonl", image_root=tmp_path / "images", drawn_on="stored")
     (scene,) = scenes
-    assert report.repairs[MAPPED] == 1 and scene.depth_map == "depth/phone.png"
-    assert scene.meta["source_depth_map"] == {"path": "depth/phone.png", "exif_orientation": turn}
+    assert report.repairs[MAPPED] == 1 and scene.depth_map is None
+    assert report.repairs[DEPTH_MAPS_OF_STORED_PIXELS] == 1
+    assert scene.meta["source_depth_map"] == {"path": str(tmp_path / "depth" / "phone.png"), "exif_orientation": turn}
     assert scene.depth is not None and scene.depth.tolist() == [0.25]  # per object: right wherever its box moves
 
 
@@ -122,6 +126,9 @@ def test_a_source_depth_map_the_scene_gives_gains_the_turn(tmp_path: Path) -> No
     scenes, _ = read_all(_depth_scene(tmp_path, meta={"source_depth_map": given}), "veriscene_jsonl",
                          image_root=tmp_path / "images", drawn_on="stored")
     assert scenes[0].meta["source_depth_map"] == {**given, "exif_orientation": 8}
+    scenes, report = read_all(_depth_scene(tmp_path, depth_map="/maps/phone.npy", meta={"source_depth_map": given}),
+                              "veriscene_jsonl", image_root=tmp_path / "images", drawn_on="stored")
+    assert scenes[0].depth_map is None and report.repairs[DEPTH_MAPS_OF_STORED_PIXELS] == 1
 
 
 @pytest.mark.parametrize("turn, size", [(None, (W, H)), (6, (H, W))])

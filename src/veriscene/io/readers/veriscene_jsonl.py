@@ -15,10 +15,12 @@ A scene's dense depth map (``depth_map``) is a path relative to the folder of it
 is: this reader does not open it (its objects' depths are given per object, and stay right when the
 boxes move); depth.map_points does (`veriscene.scene.depth_maps`), and a conversion moves the path
 with the scene file (`io.convert.placed_depth_map`). A map of the stored pixels of a scene so mapped
-is not turned, then, but said to be, as ProVision's reader says it (depth.map_points reads a map of
-the scene's own size only, and refuses it, naming it):
-``meta["source_depth_map"]`` (``{"path": depth_map}``, or the dict the scene has) gains
-``"exif_orientation"``, the turn that lays the file on the scene (`ImageOps.exif_transpose`'s).
+is not turned: it no longer lays on the scene (a photo turned 180 degrees or mirrored has the
+stored size, and depth.map_points would read its map upside down), so, as ProVision's reader does
+with a map it turned, the scene keeps it only as a note: ``depth_map`` is cleared (counted
+`DEPTH_MAPS_OF_STORED_PIXELS`) and ``meta["source_depth_map"]`` (``{"path": depth_map}``, made
+absolute, or the dict the scene has) gains ``"exif_orientation"``, the turn that lays the file on
+the scene (`ImageOps.exif_transpose`'s).
 """
 
 from __future__ import annotations
@@ -106,20 +108,29 @@ def _against_image(ctx: ReadContext, scene: Scene) -> Scene:
     photo shown when it was drawn on the stored pixels, and its depth map file said to hold
     the stored pixels (`_depth_map_of_stored_pixels`)."""
     ctx.image_size_of(scene.width, scene.height, [scene.image] if scene.image else [])
-    return scene if ctx.turn == 1 else _depth_map_of_stored_pixels(scene, ctx.turn)
-
-
-def _depth_map_of_stored_pixels(scene: Scene, turn: int) -> Scene:
-    """`scene` (drawn on the stored pixels of a photo of EXIF orientation `turn`) with its depth
-    map file said to hold those pixels (module notes); as it is when it names no map, or its
-    ``meta["source_depth_map"]`` gives an orientation already."""
-    given = scene.meta.get("source_depth_map")
-    if isinstance(given, dict):
-        if "exif_orientation" in given:
-            return scene
-        source = {**given, "exif_orientation": turn}
-    elif given is None and scene.depth_map is not None:  # (a value of the user's own is left alone)
-        source = {"path": scene.depth_map, "exif_orientation": turn}
-    else:
+    if ctx.turn == 1:
         return scene
-    return replace(scene, meta={**scene.meta, "source_depth_map": source})
+    if scene.depth_map is not None:
+        ctx.repair(DEPTH_MAPS_OF_STORED_PIXELS)
+    return _depth_map_of_stored_pixels(scene, ctx.turn, os.path.dirname(os.path.abspath(ctx.source)))
+
+
+DEPTH_MAPS_OF_STORED_PIXELS = "depth_maps_of_stored_pixels_kept_as_notes"
+
+
+def _depth_map_of_stored_pixels(scene: Scene, turn: int, folder: str) -> Scene:
+    """`scene` (drawn on the stored pixels of a photo of EXIF orientation `turn`, mapped onto the
+    photo shown) without its dense depth map, which holds those pixels, said to in
+    ``meta["source_depth_map"]`` (module notes; a relative path made absolute from `folder`, its
+    file's); a ``source_depth_map`` dict the scene gives keeps an orientation it gives."""
+    given = scene.meta.get("source_depth_map")
+    meta = scene.meta
+    if isinstance(given, dict):
+        if "exif_orientation" not in given:
+            meta = {**meta, "source_depth_map": {**given, "exif_orientation": turn}}
+    elif given is None and scene.depth_map is not None:  # (a value of the user's own is left alone)
+        path = scene.depth_map if "://" in scene.depth_map else os.path.join(folder, scene.depth_map)
+        meta = {**meta, "source_depth_map": {"path": path, "exif_orientation": turn}}
+    if scene.depth_map is None and meta is scene.meta:
+        return scene
+    return replace(scene, depth_map=None, meta=meta)
