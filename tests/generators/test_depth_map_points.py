@@ -76,7 +76,7 @@ def test_generator_answers_are_the_maps_and_off_edges(mapped) -> None:
         assert list(answer) == (nearer if cand.group == "closer" else (p2 if nearer is p1 else p1))
         for x, y in (p1, p2):  # 5x5 steady: never on the box's edge
             window = depth[int(y) - 2:int(y) + 3, int(x) - 2:int(x) + 3]
-            assert window.shape == (5, 5) and (window == 1.0).all() or (window > 1.0).all()
+            assert window.shape == (5, 5) and ((window == 1.0).all() or (window > 1.0).all())  # in the image too
     on_box = [c for c, _ in found if any(n["args"] == [40.5, 30.5] or (30 <= n["args"][0] < 50 and 20 <= n["args"][1] < 40)
                                          for n in c.get_program() if n["op"] == "point")]
     assert on_box, "the box, nearer than the floor, is asked about"
