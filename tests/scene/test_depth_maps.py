@@ -115,6 +115,19 @@ def test_relative_paths_are_anchored_at_the_scene_file_folder(tmp_path: Path) ->
     assert anchored(with_map("d.npy"), None).depth_map == "d.npy"
 
 
+def test_a_relative_path_under_a_folder_url_is_refused_not_read_here(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scenes read from a URL: their relative map was read from the working directory (here a file
+    of that name, the wrong map, read without a word); now it is the URL, refused naming it."""
+    monkeypatch.chdir(tmp_path)
+    np.save(tmp_path / "d.npy", ramp())
+    scene = anchored(with_map("d.npy"), "s3://bucket/scenes/")
+    assert scene.depth_map == "s3://bucket/scenes/d.npy"
+    with pytest.raises(DepthMapError, match=r"depth map s3://bucket/scenes/d\.npy of scene 's0': depth maps are "
+                                            "read from local files, not URLs"):
+        load_depth_map(scene)
+
+
 def test_steady_pixels_leave_out_edges_borders_and_holes() -> None:
     depth = np.full((12, 12), 2.0, dtype=np.float32)
     depth[:, 6:] = 1.0  # a depth edge between columns 5 and 6

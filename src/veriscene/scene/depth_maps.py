@@ -47,10 +47,15 @@ class DepthMapError(SceneValidationError):
 
 def anchored(scene: Scene, folder: str | os.PathLike[str] | None) -> Scene:
     """`scene` with a relative ``depth_map`` made relative to `folder`, that of its scene file
-    (as image paths are read); as it is when it has no map, an absolute one, a URL, or no folder."""
+    (as image paths are read); as it is when it has no map, an absolute one, a URL, or no folder.
+    Under a folder URL (scenes read from one) it becomes a URL, which `load_depth_map` refuses
+    naming it: left relative, it was read from the working directory, a file of that name there
+    or none."""
     path = scene.depth_map
-    if path is None or folder is None or os.path.isabs(path) or "://" in path or "://" in str(folder):
+    if path is None or folder is None or os.path.isabs(path) or "://" in path:
         return scene
+    if "://" in str(folder):
+        return replace(scene, depth_map=f"{str(folder).rstrip('/')}/{path}")
     return replace(scene, depth_map=os.path.join(folder, path))
 
 
