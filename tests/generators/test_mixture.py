@@ -129,3 +129,19 @@ def test_per_scene_given_with_a_mixture_must_agree_with_it(tmp_path) -> None:
     budget = Mixture.load(write(tmp_path, "budget: 4\ndefault_weight: 0\ngenerators: {object.count.v1: 1}"))
     with pytest.raises(MixtureError, match="has no effect with the mixture's budget"):
         budget.make_generators(3)
+
+
+def test_a_name_without_its_version_is_a_name(tmp_path) -> None:
+    """As `-g object.count` selects object.count.v1, a mixture's key object.count weighs and
+    configures it (it was refused: 'matches no registered generator'), and wins over a glob."""
+    mix = Mixture.load(write(tmp_path, """
+default_weight: 0
+generators:
+  "object.*": 0.5
+  object.count: {weight: 3.0, config: {per_scene: 2}}
+"""))
+    assert mix.weight(get_generator("object.count.v1")) == 3.0
+    assert mix.weight(get_generator("object.exists.v1")) == 0.5
+    assert {g.name: g.config.per_scene for g in mix.make_generators()}["object.count.v1"] == 2
+    with pytest.raises(MixtureError, match="generators.object.coun"):
+        Mixture.load(write(tmp_path, "generators: {object.coun: 1.0}\n"))

@@ -17,8 +17,8 @@ A mixture file (YAML) looks like this (see `examples/mixture.yaml`)::
 
 Weight of a generator = family factor x generator factor, where the family factor is
 `families[family]` (1.0 when unlisted) and the generator factor is the weight of the first
-`generators` key matching its name (exact names win over globs), else 1.0 if its family is
-listed, else `default_weight`. Weight 0 leaves a generator out.
+`generators` key matching its name (exact names, with or without the version, win over globs),
+else 1.0 if its family is listed, else `default_weight`. Weight 0 leaves a generator out.
 
 `plan(rng, generators)` splits the per-scene budget: it draws one question at a time, choosing a
 generator with probability proportional to its weight among those whose cost (the number of
@@ -48,6 +48,7 @@ from veriscene.answers.coords import parse_box_format
 from veriscene.errors import VerisceneError
 from veriscene.generators.base import Generator
 from veriscene.generators.registry import GENERATORS, select_generators
+from veriscene.sample import without_version
 
 _TOP_KEYS = ("budget", "modes", "default_weight", "families", "generators")
 _MODES = ("qa", "mc")
@@ -141,7 +142,8 @@ class Mixture:
         for key, spec in _mapping(data.get("generators", {}), "generators", bad).items():
             key = str(key)
             where = f"generators.{key}"
-            matches = [n for n in GENERATORS if fnmatch.fnmatch(n, key)]
+            # (a name without its version, object.count, names its versions, as `-g` does)
+            matches = [n for n in GENERATORS if fnmatch.fnmatch(n, key) or without_version(n) == key]
             if not matches:
                 close = difflib.get_close_matches(key, GENERATORS, n=3, cutoff=0.5)
                 hint = f"; did you mean {', '.join(close)}?" if close else ""
@@ -182,8 +184,9 @@ class Mixture:
     def weight(self, gen: type[Generator] | Generator) -> float:
         """Family factor x generator factor (see the module docstring)."""
         family_factor = self.families.get(gen.family, 1.0)
-        if gen.name in self.weights:
-            return family_factor * self.weights[gen.name]
+        for exact in (gen.name, without_version(gen.name)):  # (exact names, versioned or not, win)
+            if exact in self.weights:
+                return family_factor * self.weights[exact]
         for key, w in self.weights.items():
             if fnmatch.fnmatch(gen.name, key):
                 return family_factor * w
