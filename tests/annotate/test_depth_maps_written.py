@@ -84,3 +84,22 @@ def test_streamed_scenes_name_their_maps_too(tmp_path: Path) -> None:
     np.testing.assert_array_equal(load_depth_map(scene), floor_depth(Image.new("RGB", (120, 80))).astype(np.float32))
     with pytest.raises(ValueError, match="give a depth model"):
         list(annotate_images(tmp_path / "photos", detector=fake_detector, depth_maps=tmp_path / "maps"))
+
+
+def test_on_ray_a_maps_folder_a_node_does_not_see_is_refused(tmp_path: Path, local_ray,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The maps are written on the node that runs the depth model: a cluster node without the
+    folder (no shared storage; its images may be sent with the parts) would keep them, or fail
+    on each image, while the scenes written here name them. Refused before any image."""
+    import veriscene.engine.backends as backends
+
+    draw_scene(tmp_path / "photos" / "one.png")
+    maps = tmp_path / "maps"
+    monkeypatch.setattr(backends, "nodes_without", lambda ray, path: ["c0ffee (node-3)"] if path == str(maps) else [])
+    with pytest.raises(RuntimeError, match=r"the depth maps folder .*maps is not on 1 node\(s\) of the Ray cluster "
+                                           r"\(c0ffee \(node-3\)\): .* a folder every node shares"):
+        annotate(tmp_path / "photos", tmp_path / "scenes.jsonl", detector=fake_detector, depth=floor_depth,
+                 depth_maps=maps, backend="ray", workers=2)
+    annotate(tmp_path / "photos", tmp_path / "ok.jsonl", detector=fake_detector, depth=floor_depth,
+             depth_maps=tmp_path / "shared", backend="ray", workers=2)  # seen by every node: written
+    assert (tmp_path / "shared" / "one.npy").is_file()

@@ -290,6 +290,8 @@ def _on_ray(token: str, stages: Stages, images: str | os.PathLike[str], listing:
         if missing:  # the images go with the parts, read here
             warnings.warn(f"the images are not on {len(missing)} node(s) of the Ray cluster ({', '.join(missing)}): "
                           "each part's images are sent with it", stacklevel=2)
+        if stages.depth_maps is not None:
+            _check_maps_folder(ray, stages.depth_maps)
         holder: Any = [ray.put(stages)]  # in a list: a worker fetches it itself, on its first part only
         tasks = _tasks(token, holder, str(images), listing, start, strict, batch_size, part, threads, devices,
                        send=bool(missing), redo=redo)
@@ -323,6 +325,20 @@ def nodes_without_images(ray: Any, files: list[Path]) -> list[str]:
     from veriscene.engine.backends import nodes_without
 
     return nodes_without(ray, str(Path(files[0]).resolve())) if files else []
+
+
+def _check_maps_folder(ray: Any, folder: str) -> None:
+    """Refuse `annotate --depth-maps` on a Ray cluster of which a node that runs tasks does not
+    see the maps folder (made here first): the maps are written where the depth model runs, and
+    there they would be lost (scenes naming files that are not here) or not written at all."""
+    from veriscene.engine.backends import nodes_without
+
+    os.makedirs(folder, exist_ok=True)
+    missing = nodes_without(ray, folder)
+    if missing:
+        raise RuntimeError(f"the depth maps folder {folder} is not on {len(missing)} node(s) of the Ray cluster "
+                           f"({', '.join(missing)}): each map is written on the node that runs the depth model, "
+                           "so give --depth-maps (depth_maps=) a folder every node shares")
 
 
 def _check_room(ray: Any, options: list[dict[str, Any]]) -> None:
