@@ -36,3 +36,33 @@ def test_import_veriscene_leaves_the_readers_and_writers_until_asked() -> None:
             "veriscene.convert; print('veriscene.io.convert' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "False", "True"]
+
+
+def _run(code: str) -> list[str]:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+
+
+def test_import_veriscene_imports_no_public_function_until_asked() -> None:
+    """`import veriscene` is the package alone (no engine, no numpy): every worker process and
+    every `veriscene` command starts with it; `veriscene.generate` imports the engine."""
+    code = ("import sys, veriscene; print(sorted(m for m in sys.modules if m.startswith('veriscene')), "
+            "'numpy' in sys.modules); veriscene.generate; print('veriscene.engine.generate' in sys.modules)")
+    assert _run(code) == ["['veriscene']", "False", "True"]
+
+
+@pytest.mark.parametrize("name", ["Sample", "Scene", "generate", "read_scenes", "split", "verify", "write_scenes"])
+def test_each_public_name_is_its_modules(name: str) -> None:
+    import importlib
+
+    from veriscene import _LAZY
+
+    assert getattr(veriscene, name) is getattr(importlib.import_module(_LAZY[name]), name)
+    assert name in dir(veriscene) and name in veriscene.__all__
+
+
+def test_importing_the_verify_module_leaves_veriscene_verify_the_function() -> None:
+    """`veriscene.verify` is the function, as when `import veriscene` imported it: importing the
+    module of that name first (the CLI's verify does) must not put the module in its place."""
+    code = ("import veriscene.verify, veriscene; from veriscene import verify; import veriscene.verify as v; "
+            "print(callable(veriscene.verify), verify is veriscene.verify.__globals__['verify'], v is verify)")
+    assert _run(code) == ["True", "True", "True"]

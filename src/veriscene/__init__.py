@@ -6,22 +6,34 @@ serves as training data, a benchmark item and an RL reward.
 
 __version__ = "0.27.0"
 
+import sys  # noqa: E402
+import types  # noqa: E402
 from typing import TYPE_CHECKING, Any  # noqa: E402
 
-from veriscene.engine.generate import generate  # noqa: E402
-from veriscene.io.split import split  # noqa: E402
-from veriscene.sample import Sample  # noqa: E402
-from veriscene.scene import Scene, read_scenes, write_scenes  # noqa: E402
-from veriscene.verify import verify  # noqa: E402
-
 if TYPE_CHECKING:
+    from veriscene.engine.generate import generate
     from veriscene.io.convert import convert
     from veriscene.io.export import export
+    from veriscene.io.split import split
+    from veriscene.sample import Sample
+    from veriscene.scene import Scene, read_scenes, write_scenes
+    from veriscene.verify import verify
 
-# Imported when first asked for (`veriscene.convert(...)`, `from veriscene import export`): their
-# readers and writers would add about a quarter of a second to every `import veriscene`.
-# (`evaluate`, `stats`, `card` and `demo` name subpackages or modules: veriscene.evaluate.evaluate...)
-_LAZY = {"convert": "veriscene.io.convert", "export": "veriscene.io.export"}
+# Every public name is imported when first asked for (`veriscene.generate(...)`, `from veriscene
+# import Scene`), not by `import veriscene`: the engine, numpy, the readers and writers they pull in
+# took 0.35 s of every `import veriscene` and every `veriscene` command's start (--help, each worker
+# process). (`evaluate`, `stats`, `card` and `demo` name subpackages or modules: veriscene.evaluate.evaluate...)
+_LAZY = {
+    "Sample": "veriscene.sample",
+    "Scene": "veriscene.scene",
+    "convert": "veriscene.io.convert",
+    "export": "veriscene.io.export",
+    "generate": "veriscene.engine.generate",
+    "read_scenes": "veriscene.scene",
+    "split": "veriscene.io.split",
+    "verify": "veriscene.verify",
+    "write_scenes": "veriscene.scene",
+}
 
 
 def __getattr__(name: str) -> Any:
@@ -33,6 +45,24 @@ def __getattr__(name: str) -> Any:
         return value
     raise AttributeError(f"module 'veriscene' has no attribute {name!r}")
 
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
+
+class _Package(types.ModuleType):
+    """The package's module: `veriscene.verify` stays the function once the module of that name
+    is imported (the import system binds a submodule on its package, here the function's name;
+    the eager import this replaces bound the function over it)."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if (name in _LAZY and isinstance(value, types.ModuleType) and value.__name__ == f"{__name__}.{name}"
+                and hasattr(value, name)):
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 __all__ = ["Sample", "Scene", "__version__", "convert", "export", "generate", "read_scenes", "split", "verify",
            "write_scenes"]
