@@ -31,3 +31,24 @@ def test_samples_whose_scenes_are_missing_are_listed(demo_run, demo_samples, tmp
     missing = {s["id"] for s in demo_samples if any(img["id"] == first_image for img in s["images"])}
     assert missing and set(column.unscored) == missing
     assert all(column[i] is None for i in missing) and len(column) == len(demo_samples)
+
+
+def test_depth_map_samples_read_their_maps_from_the_scene_file_folder(tmp_path, monkeypatch):
+    """A relative depth map is read from its scene file's folder, as `verify` reads it: from
+    another working directory every depth.map_points sample was listed unscored (its program
+    failed: 'no such file')."""
+    import numpy as np
+
+    from tests.test_verify_depth_maps import H, NAME, W, floor_and_box
+    from veriscene import generate
+    from veriscene.scene import write_scenes
+    from veriscene.scene.model import Scene
+
+    (tmp_path / "data" / "maps").mkdir(parents=True)
+    np.save(tmp_path / "data" / "maps" / "s0.npy", floor_and_box(0))
+    write_scenes([Scene.from_objects("s0", W, H, [{"name": "box", "box": [5, 10, 25, 30]}], depth_map="maps/s0.npy")],
+                 tmp_path / "data" / "scenes.jsonl")
+    generate(tmp_path / "data" / "scenes.jsonl", tmp_path / "run", seed=1, generators=NAME)
+    monkeypatch.chdir(tmp_path)  # not the scene file's folder
+    column = process_column(tmp_path / "run", select="all")
+    assert len(column) > 0 and column.unscored == []

@@ -21,6 +21,7 @@ from veriscene.errors import ExecutionFailure, ProgramError
 from veriscene.program.context import ExecutionContext
 from veriscene.rewards.process import SELECTIONS
 from veriscene.rewards.process_score import process_targets
+from veriscene.scene.depth_maps import anchored
 from veriscene.verify_scenes import ParsedScenes, SceneIndex, resolve_inputs
 
 PathLike = str | os.PathLike[str]
@@ -48,7 +49,11 @@ def process_column(run_dir: PathLike, scenes: PathLike | Sequence[PathLike] | No
     try:
         for _, line in sample_lines(samples_path):
             sample = orjson.loads(line)
-            found = [parsed.find(str(img["id"]), index.lines(str(img["id"]))) for img in sample["images"]]
+            ids = [str(img["id"]) for img in sample["images"]]
+            found = [parsed.find(i, index.lines(i)) for i in ids]
+            # a relative depth map path is read from its scene file's folder, as `verify` reads it
+            found = [anchored(s, index.folder(i)) if s is not None and s.depth_map is not None else s
+                     for s, i in zip(found, ids)]
             if any(scene is None for scene in found):
                 column.unscored.append(sample["id"])
                 column[sample["id"]] = None
