@@ -9,8 +9,9 @@ import typer
 
 from veriscene import __version__
 from veriscene.commands import exit_code, fail, said
-from veriscene.commands.convert import READER_OPTION_HELP, check_reader_options, parse_reader_options
-from veriscene.io.readers import READERS
+# the formats and reader options of the help, without the readers (0.2 s): each command imports
+# what it runs when it runs
+from veriscene.commands.reader_help import FORMATS, READER_OPTION_HELP
 
 app = typer.Typer(
     name="veriscene",
@@ -44,15 +45,19 @@ def main(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
 ) -> None:
     """veriscene command line."""
+    import os
     import warnings
 
-    from veriscene.scene.image_files import check_max_image_pixels
-
     warnings.showwarning = _show_warning
-    try:  # a bad VERISCENE_MAX_IMAGE_PIXELS: said before any work, as a bad option is
-        check_max_image_pixels()
-    except ValueError as exc:
-        _fail(str(exc))
+    # unset or empty, the variable leaves Pillow's limit as it is and cannot be bad: the module that
+    # reads it (with numpy and Pillow, 0.1 s) is then imported by what opens images, not here
+    if os.environ.get("VERISCENE_MAX_IMAGE_PIXELS", "").strip():
+        from veriscene.scene.image_files import check_max_image_pixels
+
+        try:  # a bad VERISCENE_MAX_IMAGE_PIXELS: said before any work, as a bad option is
+            check_max_image_pixels()
+        except ValueError as exc:
+            _fail(str(exc))
 
 
 _fail = fail
@@ -118,7 +123,7 @@ def generate(
                             "URL): the run is then made in --staging and uploaded as it goes, each shard as it is done."),
     from_format: str = typer.Option("jsonl", "--from", help="Input format: jsonl (the default: veriscene JSONL, also "
                                     "named veriscene_jsonl), auto, "
-                                    + ", ".join(f for f in READERS if f != "veriscene_jsonl")
+                                    + ", ".join(f for f in FORMATS if f != "veriscene_jsonl")
                                     + "; any but jsonl is converted into OUT/scenes.jsonl first, as is jsonl given "
                                     "-r options (id_prefix=NAME/, sparse=...)."),
     seed: int = typer.Option(0, "--seed", help="Run seed: any 64-bit integer, signed or not (-2^63 to 2^64-1; "
@@ -167,6 +172,7 @@ def generate(
 ) -> None:
     """Generate samples from scene graphs: streaming, sharded, resumable, identical output for any
     number of workers (Python: veriscene.generate)."""
+    from veriscene.commands.convert import check_reader_options, parse_reader_options
     from veriscene.console import console, download_progress, print_run_summary, run_progress
     from veriscene.engine import fetch, remote
     from veriscene.engine.generate import MAX_SCAN_CHUNK, generate as run_generate

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -31,8 +31,9 @@ from rich.table import Table
 
 from veriscene.commands import fail
 from veriscene.commands.convert import exit_codes
-from veriscene.io.convert import ConvertSummary
-from veriscene.io.writers.files import OutputError
+
+if TYPE_CHECKING:  # imported by the command when it runs, not at every `veriscene` start (0.3 s)
+    from veriscene.io.convert import ConvertSummary
 
 # How the summary names what a run rejected, by reject level, and what it counted (other counts:
 # their key with spaces). An image is a scene; a file reject is an image skipped before reading;
@@ -153,6 +154,7 @@ def register(app: typer.Typer) -> None:
         """Make scene graphs from raw images with local models or a vision-language model on a server: objects, masks, colours, depth, relations; on several workers if asked (Python: veriscene.annotate.annotate)."""
         from veriscene.annotate import annotate, image_files
         from veriscene.console import progress_bar
+        from veriscene.io.writers.files import OutputError
 
         usage = usage_error(detector, detector_model, box_format, base_url, attributes_model, relations_model)
         if usage is None and depth_maps is not None and depth is None:

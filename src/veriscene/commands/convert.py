@@ -14,25 +14,20 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from veriscene.console import download_progress, say_stopped
-from veriscene.engine.fetch import fetch_file, fetch_input, fetch_options
-from veriscene.engine.remote import RemoteError, is_url
-from veriscene.engine.run_lock import RunLockedError
-from veriscene.errors import ReaderOptionError, SceneValidationError
-from veriscene.io.convert import ConvertSummary, convert
-from veriscene.io.normalize import Normalizer
-from veriscene.io.writers.files import OutputError
-from veriscene.scene.unpack import to_unpack, unpacked
-from veriscene.io.readers import (
-    COMMON_OPTIONS, READERS, FormatDetectionError, detect_format, reader_options, resolve_format,
-)
+from veriscene.commands.reader_help import FORMATS, READER_OPTION_HELP
+
+if TYPE_CHECKING:
+    from veriscene.io.convert import ConvertSummary
+
+# The readers, the engine and numpy are imported by the functions that use them, not here: this
+# module is imported at every `veriscene` start, for its command's help.
 
 _SIZE = re.compile(r"^\s*(\d+)\s*[xX,]\s*(\d+)\s*$")
 
@@ -51,15 +46,6 @@ def _parse_size(text: str | None) -> tuple[int, int] | None:
 _TRUE, _FALSE = ("true", "yes", "on"), ("false", "no", "off")
 
 
-def _reader_options_help() -> str:
-    per_format = "; ".join(f"{fmt}: {', '.join(names)}" for fmt in READERS if (names := reader_options(fmt)))
-    return (f"An option of the input's reader, repeatable: {per_format}; for every format: image_root=DIR, "
-            "image_size=WxH, synonyms=FILE, drop_bad_parts=true, sparse=attributes,relations (or false), "
-            "id_prefix=TEXT. Values: README, Reading annotation sets; an option the format does not take, or a value "
-            "it does not take (window=mediastinal), exits 2. Example: -r masks=false -r skip_crowd=true.")
-
-
-READER_OPTION_HELP = _reader_options_help()
 
 
 def parse_reader_options(pairs: list[str] | None) -> dict[str, Any]:
@@ -68,6 +54,10 @@ def parse_reader_options(pairs: list[str] | None) -> dict[str, Any]:
     read from the file; other values stay text (paths, names; 1 and 0 too, numbers to `axis` or
     `step`, true and false to an option that is one). A malformed pair or a repeated key raises
     typer.BadParameter."""
+    from veriscene.engine.fetch import fetch_file
+    from veriscene.engine.remote import is_url
+    from veriscene.io.normalize import Normalizer
+
     options: dict[str, Any] = {}
     for pair in pairs or ():
         key, sep, value = pair.partition("=")
@@ -95,6 +85,9 @@ def check_reader_options(options: dict[str, Any], fmt: str, path: Path) -> None:
     does not take, even set to false: a misspelt `-r mask=false` must not pass unnoticed."""
     if not options:
         return
+    from veriscene.io.readers import COMMON_OPTIONS, detect_format, reader_options, resolve_format
+    from veriscene.scene.unpack import to_unpack, unpacked
+
     name = detect_format(unpacked(path) if to_unpack(path, fmt) else path) if fmt == "auto" else resolve_format(fmt)
     known = {*reader_options(name), *COMMON_OPTIONS, "synonyms"} - {"report", "strict", "normalizer"}
     for key in options:
@@ -135,6 +128,9 @@ def exit_codes(err: Console, usage: tuple[type[BaseException], ...] = (),
     installed (`MissingExtra`, an ImportError), an output another run is writing (`RunLockedError`)
     or an error of `usage`, 1 for a reject in strict mode or an input that cannot be read (or an error
     of `failures`). Bad data never ends in a traceback."""
+    from veriscene.engine.run_lock import RunLockedError
+    from veriscene.errors import ReaderOptionError, SceneValidationError
+
     # typed locals: mypy refuses a star-unpacked tuple of exception classes in an except clause
     usage_errors: tuple[type[BaseException], ...] = (FileNotFoundError, ReaderOptionError, ImportError,
                                                      RunLockedError, *usage)
@@ -159,6 +155,7 @@ def interrupted(err: Console, out: Path) -> Iterator[None]:
     and that nothing was written, exit 130 or 143. The scene file is written through a temporary
     name removed as the interrupt goes by (SIGTERM used to end the process with no word, and
     leave that file, up to the size of the scene file, hidden beside it)."""
+    from veriscene.console import say_stopped
     from veriscene.engine.interrupts import exit_status, nothing_written_message, terminate_raises
 
     try:
@@ -188,7 +185,7 @@ def register(app: typer.Typer) -> None:
     def convert_command(
         input: Annotated[str, typer.Argument(help="Annotation file or folder (JSON and CSV files may be compressed: .gz, .zst, .bz2, .xz, or a zip of one file; one file of a zip of several is named past the archive: sceneGraphs.zip/val_sceneGraphs.json), or its URL (s3://bucket/instances.json, s3://bucket/labelsTr/: read through a local copy, as are files and folders -r options name by URL).")],
         out: Annotated[Path, typer.Option("--out", "-o", help="Output veriscene JSONL file (compressed when named .gz, .zst, .bz2 or .xz).")],
-        from_format: Annotated[str, typer.Option("--from", help=f"Input format: auto, {', '.join(READERS)}.")] = "auto",
+        from_format: Annotated[str, typer.Option("--from", help=f"Input format: auto, {', '.join(FORMATS)}.")] = "auto",
         strict: Annotated[bool, typer.Option("--strict", help="Stop at the first rejected record (exit 1).")] = False,
         allow_pickle: Annotated[
             bool,
@@ -220,6 +217,14 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Convert an annotation set (VG, GQA, COCO, CLEVR, ProVision, Open Images, medical label maps, DICOM SEG and RTSTRUCT) to veriscene JSONL
         (Python: veriscene.io.convert.convert)."""
+        from veriscene.console import download_progress
+        from veriscene.engine.fetch import fetch_file, fetch_input, fetch_options
+        from veriscene.engine.remote import RemoteError, is_url
+        from veriscene.io.convert import convert
+        from veriscene.io.normalize import Normalizer
+        from veriscene.io.readers import FormatDetectionError
+        from veriscene.io.writers.files import OutputError
+
         console, err = Console(), Console(stderr=True)
         options: dict[str, Any] = {
             "allow_pickle": allow_pickle,

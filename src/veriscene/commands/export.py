@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from veriscene.io.writers.common import ExportSummary, OutputError
-from veriscene.io.writers.text import MC_STYLES
+if TYPE_CHECKING:  # the writers are imported by the command when it runs, not at every `veriscene` start
+    from veriscene.io.writers.common import ExportSummary
 
 FORMATS = ("llava", "sharegpt", "parquet", "hf", "trl", "verl", "jsonl", "lmms_eval")
 NO_TEXT_TARGETS = ("verl", "lmms_eval")  # targets scored by program (rewards, lmms-eval): no --mc-style
@@ -210,6 +210,7 @@ def register(app: typer.Typer) -> None:
         from veriscene.engine.run_lock import RunLockedError
         from veriscene.engine.runfiles import sample_count
         from veriscene.io.export import export
+        from veriscene.io.writers.common import OutputError
 
         console = Console()
         usage = usage_error(to, out, mc_style, absolute_paths, image_root, embed_images, turns, check_urls) or (
@@ -319,6 +320,7 @@ def usage_error(to: str, out: str | None, mc_style: str | None, absolute_paths: 
     """What is wrong with the options of `veriscene export` taken together (exit 2), else None."""
     from veriscene.engine.remote import is_url
     from veriscene.io.writers import EMBEDDING_FORMATS
+    from veriscene.io.writers.text import MC_STYLES
 
     if to not in FORMATS:  # "lava": did you mean 'llava'?, as `generate --to` and `export(to=)` say
         return f"unknown format {to!r}{_close(to, FORMATS)}; choose one of {', '.join(FORMATS)}"
