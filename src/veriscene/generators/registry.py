@@ -59,7 +59,6 @@ class UnknownGenerator(KeyError):
         self.suggestions = suggestions
 
 
-
 def _matches(name: str, family: str, pattern: str) -> bool:
     """Whether a pattern selects the generator `name` of `family`: a glob over either ("multi_*"
     selects the multi_compare, multi_aggregate, ... families; "multi.*" their generators), or the
