@@ -4,8 +4,8 @@ steady-pixel pass alone. Usage: python benchmarks/depth_map_points.py [WxH ...]"
 
 from __future__ import annotations
 
+import argparse
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -42,6 +42,16 @@ def main(sizes: list[tuple[int, int]]) -> None:
               f"{made} samples a run); load and steady pixels {alone * 1000:.1f} ms")
 
 
+def _size(text: str) -> tuple[int, int]:
+    w, _, h = text.lower().partition("x")
+    if not (w.isdigit() and h.isdigit() and int(w) > 0 and int(h) > 0):
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT such as 640x480, got {text!r}")
+    return int(w), int(h)
+
+
 if __name__ == "__main__":
-    given = [tuple(int(v) for v in a.split("x")) for a in sys.argv[1:]] or [(640, 480), (1920, 1080)]
-    main([(w, h) for w, h in given])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("sizes", nargs="*", type=_size, default=[(640, 480), (1920, 1080)],
+                        help="map sizes, WIDTHxHEIGHT (default 640x480 1920x1080)")
+    main(parser.parse_args().sizes)

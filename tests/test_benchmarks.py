@@ -632,3 +632,10 @@ def test_batched_enumeration(cache: str) -> None:
                                              "counting.compare.v1", "spatial.relation.v1", "size.compare.v1"]
     assert all(int(n) > 0 for _, n in checked)
     assert len(_rows(out, "relation.query.v1")) == 1 and "six prototyped, (a) together" in out
+
+
+def test_depth_map_points() -> None:
+    out = _run("depth_map_points.py", "160x120")
+    assert re.match(r"160x120: [\d.]+ ms a scene \(median of 3 runs of 20 scenes, (\d+) samples a run\); load and "
+                    r"steady pixels [\d.]+ ms", out), out
+    assert int(re.findall(r"(\d+) samples a run", out)[0]) > 0
