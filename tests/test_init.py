@@ -26,7 +26,7 @@ def test_convert_and_export_are_the_io_functions() -> None:
 
 def test_an_unknown_name_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError, match="module 'veriscene' has no attribute 'generat'"):
-        veriscene.generat  # noqa: B018
+        veriscene.generat  # type: ignore[attr-defined]  # noqa: B018
 
 
 def test_import_veriscene_leaves_the_readers_and_writers_until_asked() -> None:
@@ -47,7 +47,7 @@ def test_import_veriscene_imports_no_public_function_until_asked() -> None:
     every `veriscene` command starts with it; `veriscene.generate` imports the engine."""
     code = ("import sys, veriscene; print(sorted(m for m in sys.modules if m.startswith('veriscene')), "
             "'numpy' in sys.modules); veriscene.generate; print('veriscene.engine.generate' in sys.modules)")
-    assert _run(code) == ["['veriscene']", "False", "True"]
+    assert _run(code) == ["['veriscene',", "'veriscene.lazy_names']", "False", "True"]
 
 
 @pytest.mark.parametrize("name", ["Sample", "Scene", "generate", "read_scenes", "split", "verify", "write_scenes"])
@@ -66,3 +66,13 @@ def test_importing_the_verify_module_leaves_veriscene_verify_the_function() -> N
     code = ("import veriscene.verify, veriscene; from veriscene import verify; import veriscene.verify as v; "
             "print(callable(veriscene.verify), verify is veriscene.verify.__globals__['verify'], v is verify)")
     assert _run(code) == ["True", "True", "True"]
+
+
+def test_a_module_of_the_engine_leaves_the_engine_until_asked() -> None:
+    """`veriscene.engine` names `generate` and `RunSummary` lazily as the package does: a light module
+    of it (run_lock, interrupts, manifest) no longer imports the whole engine; the package's `generate`
+    is the function, before and after its module is imported."""
+    code = ("import sys, veriscene.engine.run_lock, veriscene.engine.interrupts, veriscene.engine as e; "
+            "print('veriscene.engine.generate' in sys.modules, 'numpy' in sys.modules, callable(e.generate)); "
+            "import veriscene.engine.generate; print(e.generate is sys.modules['veriscene.engine.generate'].generate)")
+    assert _run(code) == ["False", "False", "True", "True"]

@@ -7,8 +7,9 @@ serves as training data, a benchmark item and an RL reward.
 __version__ = "0.27.0"
 
 import sys  # noqa: E402
-import types  # noqa: E402
-from typing import TYPE_CHECKING, Any  # noqa: E402
+from typing import TYPE_CHECKING  # noqa: E402
+
+from veriscene.lazy_names import LazyPackage  # noqa: E402
 
 if TYPE_CHECKING:
     from veriscene.engine.generate import generate
@@ -21,8 +22,8 @@ if TYPE_CHECKING:
 
 # Every public name is imported when first asked for (`veriscene.generate(...)`, `from veriscene
 # import Scene`), not by `import veriscene`: the engine, numpy, the readers and writers they pull in
-# took 0.35 s of every `import veriscene` and every `veriscene` command's start (--help, each worker
-# process). (`evaluate`, `stats`, `card` and `demo` name subpackages or modules: veriscene.evaluate.evaluate...)
+# took 0.35 s of every `import veriscene` and every `veriscene` command's start (`lazy_names`).
+# (`evaluate`, `stats`, `card` and `demo` name subpackages or modules: veriscene.evaluate.evaluate...)
 _LAZY = {
     "Sample": "veriscene.sample",
     "Scene": "veriscene.scene",
@@ -34,35 +35,7 @@ _LAZY = {
     "verify": "veriscene.verify",
     "write_scenes": "veriscene.scene",
 }
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'veriscene' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
-
-
-class _Package(types.ModuleType):
-    """The package's module: `veriscene.verify` stays the function once the module of that name
-    is imported (the import system binds a submodule on its package, here the function's name;
-    the eager import this replaces bound the function over it)."""
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if (name in _LAZY and isinstance(value, types.ModuleType) and value.__name__ == f"{__name__}.{name}"
-                and hasattr(value, name)):
-            value = getattr(value, name)
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
+sys.modules[__name__].__class__ = LazyPackage
 
 __all__ = ["Sample", "Scene", "__version__", "convert", "export", "generate", "read_scenes", "split", "verify",
            "write_scenes"]
