@@ -154,6 +154,17 @@ def test_a_converted_input_is_resumed_from_the_url_without_converting_again(tmp_
     done, expected = _files(memory, "/b/coco"), _local(reference)
     stamps = orjson.loads(done.pop("scenes.source.json")), orjson.loads(expected.pop("scenes.source.json"))
     assert stamps[0]["key"] == stamps[1]["key"]  # its note names the folder it was converted in
+    # the converted scenes lie in the run: their images are named at the run's URL, as a local
+    # run's at its folder, never in a staging folder (which differs between a run and its resume:
+    # the samples named "one/1.jpg" and "two/2.jpg")
+    assert b"/one/" not in done["samples.jsonl"] and b"/two/" not in done["samples.jsonl"]
+    expected["samples.jsonl"] = expected["samples.jsonl"].replace(f'"{reference}/'.encode(), b'"memory://b/coco/')
+    assert done["samples.jsonl"].count(b'"memory://b/coco/') == expected["samples.jsonl"].count(b'"memory://') > 0
+    manifests = [orjson.loads(files.pop("manifest.json")) for files in (done, expected)]
+    for manifest in manifests:  # the shards' checksums: of the samples, whose image paths differ
+        for shard in manifest["shards"]:
+            shard.pop("sha256")
+    assert manifests[0] == manifests[1]
     assert done == expected
 
 

@@ -54,7 +54,7 @@ from veriscene.engine.options import (
 from veriscene.engine.repeats import SharedIds, drop_repeats, kept_repeats
 from veriscene.engine.run_folder import _check_out_path, _finished, taken_back_unless_sharded
 from veriscene.engine.run_inputs import (
-    _format_notes, _input_file, _inputs_config, _said_with_urls, _urls, prepare_inputs,
+    RUN_AT_URL, _format_notes, _input_file, _inputs_config, _said_with_urls, _urls, prepare_inputs,
 )
 from veriscene.engine.run_lock import GENERATE, RunKind, holding_locks, lock_folder, lock_url
 from veriscene.engine.scan import DEFAULT_POOL_SIZE, SCAN_CHUNK_BYTES, duplicate_lines, scan_scenes
@@ -444,9 +444,13 @@ def _generate_remote(url: str, staging: str | os.PathLike[str] | None, storage_o
             if on_shard is not None:
                 on_shard(sidecar)
 
-        summary = generate(scenes, run.staging, resume=resume, overwrite=overwrite, on_shard=done,
-                           shard_format=shard_format, absolute_paths=True,
-                           storage_options=storage_options if _urls(scenes) else None, **options)
+        at_url = RUN_AT_URL.set((Path(run.staging), url))  # an input converted into the run: named at the URL
+        try:
+            summary = generate(scenes, run.staging, resume=resume, overwrite=overwrite, on_shard=done,
+                               shard_format=shard_format, absolute_paths=True,
+                               storage_options=storage_options if _urls(scenes) else None, **options)
+        finally:
+            RUN_AT_URL.reset(at_url)
         uploaded = run.publish()
     summary.notes.append(f"{note}: {uploaded} file(s) uploaded")
     summary.out_dir = url

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import os
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -17,6 +18,7 @@ from veriscene.engine.converted import converted_scenes
 from veriscene.engine.manifest import file_sha256
 from veriscene.engine.run_folder import _own_files_left_out, _prepare_folder
 from veriscene.engine.shards import InputFile
+from veriscene.engine.url_paths import join_url
 from veriscene.errors import ReaderOptionError
 from veriscene.scene import archives
 from veriscene.scene.compressed import not_scenes
@@ -280,13 +282,33 @@ def _said_with_urls(exc: Exception, paths: list[Path], sources: dict[Path, str])
     return said
 
 
+# A run at a URL, made in a local staging folder (`generate._generate_remote`): (that folder, the
+# run's URL), while it is made.
+RUN_AT_URL: ContextVar[tuple[Path, str] | None] = ContextVar("RUN_AT_URL", default=None)
+
+
 def _input_file(path: Path, first_line: int, sources: dict[Path, str]) -> InputFile:
     """What the workers need of an input file: its name in reports and the folder its image
-    paths are relative to (the URL's folder for a file read from a URL)."""
-    url = sources.get(path.resolve())
+    paths are relative to (the URL's folder for a file read from a URL; for a file in a run at a
+    URL, an input converted into it, its place at that URL: not the staging folder, which differs
+    between machines and between a run and its resume, so samples would name other images)."""
+    url = sources.get(path.resolve()) or _at_run_url(path)
     if url is not None:
         return InputFile(url, fetch.url_folder(url), first_line)
     return InputFile(str(path), str(path.parent.resolve()), first_line)
+
+
+def _at_run_url(path: Path) -> str | None:
+    """The URL of `path` when it lies in the staging folder of a run at a URL (`RUN_AT_URL`)."""
+    at = RUN_AT_URL.get()
+    if at is None:
+        return None
+    staging, url = at
+    try:
+        inside = path.resolve().relative_to(staging.resolve())
+    except ValueError:
+        return None
+    return join_url(url.rstrip("/"), inside.as_posix())
 
 
 def _urls(scenes: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]) -> list[str]:
