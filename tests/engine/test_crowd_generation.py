@@ -118,8 +118,8 @@ def test_summary_says_what_was_skipped_and_dropped(tmp_path: Path) -> None:
     assert [c.strip() for c in line.split("│")[2:7]] == [str(rows["object.count.v1"][k]) for k in
                                                          ("samples", "skipped", "no_question", "dropped", "failed")]
     flat = " ".join(result.output.split())
-    idle = flat[flat.index("20 generator(s)"):]
-    assert idle.startswith("20 generator(s) made no samples, as no scene has what they need.")
+    idle = flat[flat.index("21 generator(s)"):]
+    assert idle.startswith("21 generator(s) made no samples, as no scene has what they need.")
     assert "relations: grounding.refexp.v1," in idle
     assert "relations, annotated in full (not in meta.sparse): multi.relation_diff.v1, relation.subject.v1," in idle
-    assert "depth and masks: depth.points.v1" in idle
+    assert "depth and masks: depth.points.v1" in idle and "depth_map: depth.map_points.v1" in idle

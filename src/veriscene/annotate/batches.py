@@ -85,7 +85,8 @@ def load_image(path: Path, sent: dict[str, bytes] | None = None) -> Image.Image 
     try:
         return read_rgb(path, data)
     except ImageFileError as exc:
-        return bad(f"cannot read the image: {exc.reason} ({path})"[:300], "image")
+        # the reason cut, never the file: a long path must stay whole to be found
+        return bad(f"cannot read the image: {exc.reason[:300]} ({path})", "image")
     except OSError as exc:  # no such file, a folder, no permission
         return bad(f"cannot read the image: {exc}"[:300], "image")
 

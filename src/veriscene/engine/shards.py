@@ -41,7 +41,6 @@ from veriscene.scene.jsonl import loads_line, scene_from_dict
 from veriscene.scene.model import Scene
 
 
-
 class InputFile(NamedTuple):
     """One file of a run's input, as its workers need it."""
 
