@@ -15,10 +15,10 @@ _HEAVY = ("numpy", "veriscene.engine", "veriscene.io.readers", "veriscene.io.wri
           "veriscene.scene", "veriscene.generators")
 
 
-def _imported(code: str, **env: str) -> list[str]:
+def _imported(code: str, heavy: tuple[str, ...] = _HEAVY, **env: str) -> list[str]:
     """The heavy modules imported once `code` has run, said on the last line of its error output
     (its standard output is the command's)."""
-    probe = f"import sys\n{code}\nprint(*[m for m in {_HEAVY!r} if m in sys.modules], file=sys.stderr)"
+    probe = f"import sys\n{code}\nprint(*[m for m in {heavy!r} if m in sys.modules], file=sys.stderr)"
     run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
                          env={**os.environ, **env})
     return run.stderr.splitlines()[-1].split() if run.stderr.strip() else []
@@ -39,3 +39,11 @@ def test_a_pixel_limit_in_the_environment_is_read_at_start() -> None:
     run = subprocess.run([sys.executable, "-m", "veriscene", "generators", "--json"], capture_output=True, text=True,
                          env={**os.environ, "VERISCENE_MAX_IMAGE_PIXELS": "many"})
     assert run.returncode == 2 and "VERISCENE_MAX_IMAGE_PIXELS='many': expected a positive number" in run.stderr
+
+
+def test_the_console_imports_no_heavy_module() -> None:
+    """Every command that prints, and every error a command says (`commands.fail`), imports
+    veriscene.console: its summaries' types are annotations only (the engine's manifest, which it
+    uses, is light now that the engine package imports its `generate` when asked)."""
+    heavy = ("numpy", "veriscene.verify", "veriscene.engine.generate", "veriscene.generators", "veriscene.scene")
+    assert _imported("import veriscene.console", heavy) == []

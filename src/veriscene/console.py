@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from rich.console import Console
 from rich.markup import escape
@@ -16,8 +16,11 @@ from rich.text import Text
 from veriscene import __version__
 from veriscene.engine.manifest import wording_said
 from veriscene.engine.source_digest import source_said
-from veriscene.engine.summary import RunSummary
-from veriscene.verify import VerifyReport
+
+if TYPE_CHECKING:  # annotations only: veriscene.verify imports the generators and numpy (0.3 s),
+    # and this module is imported by every command that prints, and by every error a command says
+    from veriscene.engine.summary import RunSummary
+    from veriscene.verify import VerifyReport
 
 console = Console()
 err_console = Console(stderr=True)
