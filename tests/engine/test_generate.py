@@ -242,6 +242,25 @@ def test_a_run_whose_manifest_was_removed_is_not_resumed(tmp_path, scenes_file) 
         generate(scenes_file, out, generators="counting", shard_size=5, shard_format="zstd", seed=5, resume=True)
 
 
+def test_a_run_killed_after_its_manifest_before_removing_its_shards_is_resumed_to_the_same_files(
+        tmp_path, scenes_file) -> None:
+    """kill -9 between the complete manifest and the removal of the merged shards (found by
+    benchmarks/kill_resume.py once start-up got faster: 1 round in a fresh clone's test run):
+    the resume found the run finished and left the shards beside samples.jsonl."""
+    from veriscene.engine.shards import ShardOutput, write_shard
+
+    out = tmp_path / "run"
+    generate(scenes_file, out, generators="counting", shard_size=5, seed=0)
+    files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*"))
+    counts = {"samples": 0, "scenes": 1}
+    (out / "shards").mkdir()
+    write_shard(out / "shards", ShardOutput(0, b"x", [], counts, 1, 1), "jsonl")  # what the kill left
+    summary = generate(scenes_file, out, generators="counting", shard_size=5, seed=0, resume=True)
+    assert any("the run had finished" in note for note in summary.notes)
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == files
+    assert verify(out).ok
+
+
 def test_a_sidecar_rewritten_without_a_key_keeps_the_one_it_replaces(tmp_path) -> None:
     """`engine.repeats` rewrites a finished shard's sidecar from an output without the run's key."""
     from veriscene.engine.shards import ShardOutput, finished_sidecar, write_shard

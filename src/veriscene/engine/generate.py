@@ -292,6 +292,8 @@ def generate(
                 summary.merge_counts(shard["counts"])
         summary.rejects = {"rejected": finished["counts"]["rejected_scenes"], "report": str(out_dir / "rejects.jsonl")}
         summary.notes.append(f"resumed: the run had finished; its {len(finished.get('shards', ()))} shard(s) kept, none run again")
+        if finished["config"].get("shard_format", "jsonl") == "jsonl":  # killed after its manifest, before
+            shutil.rmtree(out_dir / "shards", ignore_errors=True)      # removing the merged shards: as it would have
         summary.seconds = time.perf_counter() - start
         return summary
 
