@@ -294,9 +294,79 @@ def test_forkserver_workers_give_the_bytes_of_forked_ones(tmp_path, monkeypatch:
         sys.modules.pop(module, None)
 
 
+def _pixel_limit_here(_: int) -> object:
+    """Pillow's pixel limit in the worker that runs this (picklable by reference)."""
+    from PIL import Image
+
+    return Image.MAX_IMAGE_PIXELS
+
+
+@pytest.fixture
+def pixel_limit_kept():
+    """Pillow's limit and VERISCENE_MAX_IMAGE_PIXELS as they were, after the test."""
+    import os
+
+    from PIL import Image
+
+    from veriscene.scene.image_files import MAX_PIXELS_ENV
+
+    kept, env = Image.MAX_IMAGE_PIXELS, os.environ.get(MAX_PIXELS_ENV)
+    yield
+    Image.MAX_IMAGE_PIXELS = kept
+    if env is None:
+        os.environ.pop(MAX_PIXELS_ENV, None)
+    else:
+        os.environ[MAX_PIXELS_ENV] = env
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a forkserver is a Linux start method")
+@pytest.mark.usefixtures("pixel_limit_kept")
+def test_a_pixel_limit_set_after_a_forkserver_started_reaches_its_workers() -> None:
+    """A forkserver keeps the environment and modules of its start (an earlier run's): the limit
+    set since goes with the pool's work (`backends.take_pixel_limit`)."""
+    from veriscene.scene.image_files import set_max_image_pixels
+
+    set_max_image_pixels(111_000_000)
+    first = list(backends.ordered_map(_pixel_limit_here, [(0,), (1,)], workers=2, start="forkserver"))
+    set_max_image_pixels(222_000_000)
+    then = list(backends.ordered_map(_pixel_limit_here, [(0,), (1,)], workers=2, start="forkserver"))
+    set_max_image_pixels(None)
+    unlimited = list(backends.ordered_map(_pixel_limit_here, [(0,), (1,)], workers=2, start="forkserver"))
+    assert (first, then, unlimited) == ([111_000_000] * 2, [222_000_000] * 2, [None, None])
+
+
+@pytest.mark.usefixtures("pixel_limit_kept")
+def test_a_shard_worker_takes_the_drivers_pixel_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shard pool's initializer and a Ray shard task make the driver's limit the worker's."""
+    import os
+
+    from PIL import Image
+
+    from veriscene.scene.image_files import MAX_PIXELS_ENV
+
+    monkeypatch.setattr(backends, "die_with_parent", lambda parent: None)
+    monkeypatch.setattr(backends, "ignore_interrupts", lambda: None)
+    backends._init_worker(None, 0, "", None, 333_000_000)  # type: ignore[arg-type]
+    assert (Image.MAX_IMAGE_PIXELS, os.environ[MAX_PIXELS_ENV]) == (333_000_000, "333000000")
+    backends._init_worker(None, 0, "", None, None)  # type: ignore[arg-type]
+    assert (Image.MAX_IMAGE_PIXELS, os.environ[MAX_PIXELS_ENV]) == (None, "none")
+
+
 @pytest.mark.usefixtures("local_ray")
 class TestOnALocalRay:
     """Tasks and runs on a Ray this process started (`local_ray`, shared: tests/conftest.py)."""
+
+    @pytest.mark.usefixtures("pixel_limit_kept")
+    def test_a_pixel_limit_set_after_ray_started_reaches_its_tasks(self) -> None:
+        """As in a notebook: `ray.init()` first, then the limit: its workers started from Ray's
+        environment of before, and take the limit with each task (`backends.take_pixel_limit`)."""
+        from veriscene.scene.image_files import set_max_image_pixels
+
+        set_max_image_pixels(444_000_000)
+        assert list(backends.ordered_map(_pixel_limit_here, [(0,), (1,), (2,)], backend="ray",
+                                         workers=2)) == [444_000_000] * 3
+        set_max_image_pixels(None)
+        assert list(backends.ordered_map(_pixel_limit_here, [(0,), (1,)], backend="ray", workers=2)) == [None, None]
 
     def test_a_ray_node_running_other_code_fails_its_shard(self, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
         """On Ray the error comes back as raised on the node (not Ray's traceback), naming the node.

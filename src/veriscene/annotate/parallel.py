@@ -113,8 +113,11 @@ def _take_device(counter: Any, devices: tuple[str, ...]) -> None:
 class Annotator:
     """A Ray actor: one worker of a run whose models load where they run, on its `device`."""
 
-    def __init__(self, device: str) -> None:
+    def __init__(self, device: str, pixels: Any = None) -> None:
+        from veriscene.engine.backends import take_pixel_limit
+
         _DEVICE[:] = [device]
+        take_pixel_limit(pixels)  # the driver's image pixel limit (`engine.backends.pixel_limit`)
 
     def part(self, *task: Any) -> "Part":
         return annotate_part(*task)
@@ -282,7 +285,7 @@ def _on_ray(token: str, stages: Stages, images: str | os.PathLike[str], listing:
             strict: bool, batch_size: int, part: int, workers: int, address: str | None, threads: int | None,
             devices: tuple[str, ...], gpus: float, timeout: float | None = None,
             redo: Mapping[int, dict[str, str]] | None = None) -> Iterator[Part]:
-    from veriscene.engine.backends import in_order, ray_getter, ray_session
+    from veriscene.engine.backends import in_order, pixel_limit, ray_getter, ray_session
 
     with ray_session(workers, address) as ray:
         todo = [listing[1][p] for p in sorted(redo or ())] + listing[1][start:]
@@ -302,8 +305,8 @@ def _on_ray(token: str, stages: Stages, images: str | os.PathLike[str], listing:
         # models loaded where they run: an actor per worker keeps its own, on its device
         options = [ray_options(devices[k % len(devices)], gpus) for k in range(workers)]
         _check_room(ray, options)
-        actor = ray.remote(Annotator)
-        actors = [actor.options(**options[k]).remote(devices[k % len(devices)]) for k in range(workers)]
+        actor, pixels = ray.remote(Annotator), pixel_limit()
+        actors = [actor.options(**options[k]).remote(devices[k % len(devices)], pixels) for k in range(workers)]
         turn = iter(range(sys.maxsize))
         try:
             yield from in_order(lambda task: actors[next(turn) % workers].part.remote(*task),

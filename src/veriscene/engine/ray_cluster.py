@@ -6,7 +6,9 @@ timeout, and checking that the cluster's nodes can run this veriscene.
 run's own. A cluster's nodes start their workers from their own environment (that of `ray start`
 there), not the driver's: the settings a worker must share with the driver
 (`VERISCENE_MAX_IMAGE_PIXELS`, the pixel limit images are opened under) go in the job's
-runtime_env (`worker_env`); a local Ray's workers inherit them. `on_each_node` runs a function once on each such node (`nodes_without`: which of them
+runtime_env (`worker_env`); a local Ray's workers inherit them. The pixel limit also goes with
+each task (`backends.take_pixel_limit`), so a Ray connected before it was set (a notebook's own
+`ray.init()`) runs under it too. `on_each_node` runs a function once on each such node (`nodes_without`: which of them
 lack a path). The Ray backends themselves (`run_ray`, `ordered_map(backend="ray")`) are in
 `engine.backends`.
 """
@@ -123,7 +125,8 @@ def ray_session(workers: int, address: str | None) -> Iterator[Any]:
     (`cluster_address`; its nodes checked to run this veriscene, `check_nodes`), or to a local Ray
     of `workers` CPUs started here (and shut down on leaving). On a cluster the job's runtime_env
     passes the settings workers share with this process (`worker_env`). An already connected Ray
-    is used as it is (its workers see what it was started with)."""
+    is used as it is (its workers see the environment it was started with; the pixel limit goes
+    with each task: `backends.pixel_limit`)."""
     try:
         import ray
     except ImportError as exc:  # pragma: no cover - exercised only without the extra

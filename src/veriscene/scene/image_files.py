@@ -94,9 +94,9 @@ def set_max_image_pixels(pixels: int | None) -> None:
     """Set the decompression-bomb limit every command opens images under (module notes; None: no
     limit) for this process, and for the worker processes it starts from now on (through
     `VERISCENE_MAX_IMAGE_PIXELS`, which they inherit, and which a run passes to the nodes of a Ray
-    cluster it joins; not to a Ray already connected, whose workers keep the environment it was
-    started with). It is Pillow's own `Image.MAX_IMAGE_PIXELS`: the process's other Pillow
-    uses see it too."""
+    cluster it joins). Workers started before, a Ray already connected and a forkserver an
+    earlier run started, take it with each task (`engine.backends.take_pixel_limit`). It is
+    Pillow's own `Image.MAX_IMAGE_PIXELS`: the process's other Pillow uses see it too."""
     if pixels is not None and (isinstance(pixels, bool) or not isinstance(pixels, int) or pixels <= 0):
         raise ValueError(f"the image pixel limit must be a positive whole number or None (no limit), got {pixels!r}")
     global _bad_limit
