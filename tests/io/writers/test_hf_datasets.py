@@ -127,3 +127,18 @@ def test_sample_ids_shared_across_splits_are_warned_of(run_dir: Path, tmp_path: 
     samples.write_text("".join(line.replace('"id": "s-', '"id": "t-') + "\n"
                                for line in samples.read_text().splitlines()))
     assert not [w for w in export(other, out, to="hf", split="test").warnings if "shares" in w]
+
+
+def test_an_export_of_no_sample_is_an_empty_split_datasets_loads(run_dir: Path, tmp_path: Path) -> None:
+    """Every sample skipped (here: an unknown answer type): `save_to_disk` of no row wrote no shard, so
+    `load_from_disk` of the folder failed (IndexError), and so did the export itself, reading
+    the split back for shared ids beside another split."""
+    import datasets
+    samples = run_dir / "samples.jsonl"
+    lines = [json.loads(line) for line in samples.read_text().splitlines() if line.startswith("{\"")]
+    samples.write_text("".join(json.dumps({**s, "answer_type": "weird"}) + "\n" for s in lines))
+    out = tmp_path / "hf"
+    export(run_dir, out, to="hf", split="test")
+    summary = export(run_dir, out, to="hf")
+    assert (summary.samples_written, summary.samples_skipped) == (0, 6)
+    assert {name: len(ds) for name, ds in datasets.load_from_disk(str(out)).items()} == {"test": 0, "train": 0}

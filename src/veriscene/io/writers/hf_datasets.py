@@ -178,7 +178,10 @@ def write_hf(
         _remove_single_dataset(out)
         splits = [s for s in dataset_dict_splits(out) if s != split] + [split]
         with quiet_progress(datasets, not sys.stderr.isatty()):
-            dataset.save_to_disk(str(out / split), max_shard_size=max_shard_size)
+            # no row (every sample skipped, or none): datasets 5.2 saves no shard, and its
+            # load_from_disk of the split then fails (IndexError); one empty shard loads as 0 rows
+            dataset.save_to_disk(str(out / split), max_shard_size=max_shard_size,
+                                 num_shards=1 if not len(dataset) else None)
         del dataset  # release the memory map before the temporary file goes
         (out / DATASET_DICT).write_text(json.dumps({"splits": splits}), encoding="utf-8")
     finally:
