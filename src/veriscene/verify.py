@@ -29,6 +29,7 @@ from veriscene.engine.runfiles import FileCheck, check_files, sample_lines
 from veriscene.engine.manifest import (
     changed_fingerprints, generator_fingerprint, read_manifest, recorded_fingerprints,
 )
+from veriscene.scene.marks import marks_disagree
 from veriscene.scene.model import Scene
 # finding the scenes, in a module of its own (re-exported: callers import it from here)
 from veriscene.verify_scenes import (
@@ -53,7 +54,7 @@ CHUNK_SIZE = 1000  # samples per task of a parallel verify
 class Problem:
     line: int
     sample_id: str | None
-    kind: str  # "mismatch", "unreadable", "missing_scene", "program_error", "choice_mismatch"
+    kind: str  # "mismatch", "unreadable", "missing_scene", "program_error", "choice_mismatch", "mark_mismatch"
     stored: Any = None  # the answer in the samples file
     computed: Any = None  # what the program computes on the scene graph
     detail: str = ""
@@ -82,11 +83,15 @@ class VerifyReport:
 
     @property
     def mismatches(self) -> int:
-        return sum(p.kind in ("mismatch", "choice_mismatch") for p in self.problems)
+        return sum(p.kind in _MISMATCHES for p in self.problems)
 
     @property
     def unreadable(self) -> int:
-        return sum(p.kind not in ("mismatch", "choice_mismatch") for p in self.problems)
+        return sum(p.kind not in _MISMATCHES for p in self.problems)
+
+
+# a sample whose answer, options or drawn marks disagree with its program (the others: unreadable)
+_MISMATCHES = ("mismatch", "choice_mismatch", "mark_mismatch")
 
 
 def answers_equal(stored: Any, found: Any, answer_type: str) -> bool:
@@ -191,6 +196,11 @@ def _verify_one(line_no: int, line: bytes, lookup: SceneLookup, report: VerifyRe
         choice_problem = _check_choice(sample, found, ctx.scene(0))
         if choice_problem is not None:
             report.problems.append(Problem(line_no, sample.id, "choice_mismatch", detail=choice_problem))
+            return
+    if b'"marks"' in line or b'"marked_point"' in line:  # (a byte search: most samples have neither)
+        mark_problem = marks_disagree(record)  # the points drawn are the program's marked points
+        if mark_problem is not None:
+            report.problems.append(Problem(line_no, sample.id, "mark_mismatch", detail=mark_problem[:300]))
             return
     report.verified += 1
     report.per_task[sample.task] += 1

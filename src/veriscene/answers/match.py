@@ -273,11 +273,19 @@ def scored_record(sample: Mapping[str, Any] | Sample) -> Mapping[str, Any]:
     return record
 
 
+def _is_mark_label(answer: Any, labels: Any) -> bool:
+    """Whether a `str` answer is one of a sample's mark labels ``meta["mark_labels"]``, which
+    are the option letters A, B, ... in order (the labels `scene.marks.labelled` gives)."""
+    return (isinstance(labels, list) and 0 < len(labels) <= len(OPTION_LETTERS)
+            and labels == list(OPTION_LETTERS[:len(labels)]) and answer in labels)
+
+
 def score_sample(reply: str, sample: Mapping[str, Any] | Sample, **options: Any) -> MatchResult:
     """Score a reply against a sample record: reads answer, answer_type, question, choices,
     meta["answer_letter"], meta["box_format"], meta["image_size"], the number of images
-    (meta["num_images"] or `images`) and, for points, the points
-    the question offers (`offered_points`: meta["point_options"] or the program); `options` go to
+    (meta["num_images"] or `images`), for points, the points
+    the question offers (`offered_points`: meta["point_options"] or the program), and for a
+    label of points drawn on the image, meta["mark_labels"] (read as option letters); `options` go to
     `match_answer` and override the record (e.g. iou_threshold=0.7, synonyms={...},
     rivals="run/vocabulary.json")."""
     record = scored_record(sample)
@@ -301,5 +309,11 @@ def score_sample(reply: str, sample: Mapping[str, Any] | Sample, **options: Any)
         kwargs["num_images"] = len(images)
     if record["answer_type"] == "point" and not record.get("choices"):
         kwargs["point_options"] = offered_points(record)
+    labels = meta.get("mark_labels")
+    if record["answer_type"] == "str" and not record.get("choices") and _is_mark_label(record["answer"], labels):
+        # "Which point is closer: A or B?" over points drawn on the image (`scene.marks`): a
+        # reply's "A", "(A)", "point A", "A is closer" read as the labels A, B, ... are read as
+        # option letters (a bare "A" is an article to the phrase reader)
+        kwargs["choices"], kwargs["answer_letter"] = list(labels or ()), record["answer"]
     kwargs.update(options)
     return match_answer(reply, record["answer"], record["answer_type"], **kwargs)

@@ -58,6 +58,10 @@ class Candidate:
     # Slots whose phrase takes a plural verb ("the jeans"): templates are written for singular
     # ones, and the verbs beside these slots are made plural when rendered (`text.agree`).
     plural: tuple[str, ...] = ()
+    # Points drawn on image 0 as labelled marks (`veriscene.scene.marks`: [{"label": "A",
+    # "point": [x, y]}, ...], pixels, the program's `marked_point` nodes): written to the sample's
+    # images[0]["marks"]; its multiple-choice options are then listed in label order.
+    marks: list[dict[str, Any]] | None = None
 
     def get_program(self) -> list[dict[str, Any]]:
         if self.program is None:

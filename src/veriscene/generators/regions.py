@@ -30,6 +30,7 @@ from veriscene.answers.coords import (
     to_pixels,
 )
 from veriscene.generators.draws import Draws
+from veriscene.program.builder import ProgramBuilder
 from veriscene.program.context import ExecutionContext
 from veriscene.program.ops_masks import scene_masks
 from veriscene.scene.box_grid import nearby_blocks
@@ -40,6 +41,34 @@ from veriscene.scene.model import Scene
 def coord_meta(scene: Scene, box_format: str) -> dict[str, Any]:
     """Meta entries of a sample whose question shows coordinates."""
     return {"box_format": box_format, "image_size": [scene.width, scene.height]}
+
+
+# --- points drawn on the image as labelled marks (a generator's ``marks: true``) ------------------
+# The question names labels ("A", "B": `scene.marks.LABELS`, in the order it lists the points), the
+# program holds each as a `marked_point` (label, x, y) and answers with `mark_label` of the point it
+# picks, and the sample's images[0]["marks"] holds the same points to draw (`Candidate.marks`).
+
+
+def add_point(builder: ProgramBuilder, p: Sequence[float], label: str | None = None) -> int:
+    """A program node of the point p (pixels, as shown): `point`, or `marked_point` with `label`."""
+    if label is None:
+        return builder.add("point", args=list(p))
+    return builder.add("marked_point", args=[label, *p])
+
+
+def mark_meta(scene: Scene, labels: Sequence[str], answered: bool) -> dict[str, Any]:
+    """Meta entries of a sample whose question names marks: `image_size`, and `mark_labels` (the
+    labels, in order) when the answer is one of them (scoring reads a reply's "A" or "point A"
+    as that option: `answers.match.score_sample`)."""
+    meta: dict[str, Any] = {"image_size": [scene.width, scene.height]}
+    if answered:
+        meta["mark_labels"] = list(labels)
+    return meta
+
+
+def mark_text(label: str) -> str:
+    """How a multiple-choice option names a mark: "point A"."""
+    return f"point {label}"
 
 
 def shown_box(scene: Scene, box: Sequence[float], box_format: str) -> tuple[str, list[float]]:

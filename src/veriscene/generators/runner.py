@@ -286,7 +286,9 @@ class SceneRunner:
         template_id = f"{cand.group}.{t}"
         if cand.scenes is None:
             ids = [ctx.scene.image_id]
-            images = [{"id": ids[0], "path": anchor_path}]
+            images: list[dict[str, Any]] = [{"id": ids[0], "path": anchor_path}]
+            if cand.marks is not None:  # points drawn on the image (`scene.marks`)
+                images[0]["marks"] = [dict(mark) for mark in cand.marks]
         else:
             ids = [s.image_id for s in cand.scenes]
             images = [{"id": s.image_id, "path": anchor_path if s is ctx.scene else self._path(s)} for s in cand.scenes]
@@ -330,5 +332,11 @@ class SceneRunner:
             # "A. Image 1, B. Image 2, ...": read in image order; groups are shuffled, so the
             # correct position stays uniform for a given group size.
             chosen.sort(key=_image_number)
+            position = chosen.index(correct)
+        elif cand.marks is not None and any(answer == mark["label"] for mark in cand.marks):
+            # the answer is a mark's label: "A. point A, B. point B", in label order (the labels
+            # follow the order the question lists the points in, asked both ways: the position
+            # stays uniform)
+            chosen.sort()
             position = chosen.index(correct)
         return chosen, OPTION_LETTERS[position]

@@ -11,3 +11,4 @@ from veriscene.program import ops_depth_map  # noqa: F401  (depth at points, fro
 from veriscene.program import ops_objects  # noqa: F401  (name frequency, depth vs anchor, descriptions)
 from veriscene.program import ops_multi  # noqa: F401  (multi-image: per-image sets, totals, image selection)
 from veriscene.program import ops_sets  # noqa: F401  (a question's listed words: names among them)
+from veriscene.program import ops_marks  # noqa: F401  (points drawn on the image with a label: BLINK-style)

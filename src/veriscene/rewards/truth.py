@@ -68,6 +68,8 @@ class GroundTruth:
                   (`veriscene.answers.match.offered_points`): from the ground truth's
                   "point_options", else from the sample's program (`with_program`)
     num_images    how many images the sample shows (reads "the last image"), or None
+    mark_labels   the labels of points drawn on the image ("A", "B") when the answer is one
+                  (`veriscene.scene.marks`; read as option letters), or None
     question      the question text, or None (ground truth written before it was added)
     """
 
@@ -83,6 +85,7 @@ class GroundTruth:
     point_options: tuple[tuple[float, float], ...] | None = None
     num_images: int | None = None
     question: str | None = None
+    mark_labels: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.answer_type not in ANSWER_TYPES:
@@ -127,6 +130,8 @@ class GroundTruth:
             num_images=checks.field("num_images", count, lambda v: checks.whole(v, 1), "a whole number >= 1")
             if count is not None else None,
             question=str(d["question"]) if isinstance(d.get("question"), str) else None,
+            mark_labels=checks.field("mark_labels", d["mark_labels"], checks.texts, "a list of labels")
+            if d.get("mark_labels") else None,
         )
         return truth.with_program(d["program"]) if d.get("program") is not None else truth
 
@@ -186,6 +191,7 @@ class GroundTruth:
             "image_size": meta.get("image_size"), "synonyms": meta.get("synonyms"),
             "vocabulary": meta.get("vocabulary"), "point_options": meta.get("point_options"),
             "program": record.get("program"), "question": record.get("question"),
+            "mark_labels": meta.get("mark_labels"),
         }).with_images(record.get("images"))
 
     # -- properties --------------------------------------------------------------------------
@@ -218,6 +224,8 @@ class GroundTruth:
             meta["point_options"] = [list(p) for p in self.point_options]
         if self.num_images is not None:
             meta["num_images"] = self.num_images
+        if self.mark_labels is not None:
+            meta["mark_labels"] = list(self.mark_labels)
         record = {"answer": self.answer, "answer_type": self.answer_type,
                   "choices": list(self.choices) if self.choices is not None else None, "meta": meta}
         if self.question is not None:

@@ -19,6 +19,11 @@ of the map's range (2nd to 98th percentile, `depth_maps.value_range`) or more; a
 `min_distance` of the shorter image side apart or more (two marks that touch are not asked about).
 Each pair is asked in both orders, closer and farther, so either point is the answer equally often.
 
+With ``marks: true`` the points are drawn on the image as BLINK shows them (`veriscene.scene.marks`)
+and the question names them: "Which point is closer to the camera: A or B?" (A: the point listed
+first); the answer is the label (answer_type "str"), which the program computes from the map
+(`mark_label` of the point `closer_point_in_map` picks), and images[0]["marks"] holds the points.
+
 A scene without a map is skipped (its requirement); a map named but unreadable (missing, of
 another size, an 8-bit PNG) fails the generator on that scene: counted as ``failed:`` and written
 to rejects.jsonl with the file and the scene, the run goes on.
@@ -33,10 +38,11 @@ import numpy as np
 
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator, GeneratorConfig
 from veriscene.generators.registry import register
-from veriscene.generators.regions import coord_meta, point_text, shown_point
+from veriscene.generators.regions import add_point, coord_meta, mark_meta, mark_text, point_text, shown_point
 from veriscene.program.builder import ProgramBuilder
 from veriscene.program.ops_depth_map import depth_map_of
 from veriscene.scene.depth_maps import encoding_of, steady_pixels, value_range
+from veriscene.scene.marks import labelled
 from veriscene.scene.model import Scene
 
 
@@ -47,6 +53,7 @@ class DepthMapPointsConfig(GeneratorConfig):
     edge_tolerance: float = 0.05  # ... and no step of more than 5 % between neighbouring pixels (no edge)
     candidate_points: int = 24  # points drawn per scene among the steady pixels (pairs: up to 276)
     min_distance: float = 0.1  # the two points lie this share of the shorter image side apart or more
+    marks: bool = False  # draw the points on the image, labelled "A", "B", and ask about the labels
 
 
 # (shown text, the point in pixels as shown, its depth)
@@ -106,7 +113,18 @@ class DepthMapPoints(Generator):
                    "Of the points {p1} and {p2}, which shows something closer to the camera?"),
         "farther": ("Which point is farther from the camera: {p1} or {p2}?",
                     "Two points of the image are given by their coordinates, {p1} and {p2}. Which one is further away from the viewer?"),
+        # ``marks: true``: the points drawn on the image, labelled {p1} ("A") and {p2} ("B")
+        "closer_marks": ("Which point is closer to the camera: {p1} or {p2}?",
+                         "Two points are marked on the image, {p1} and {p2}. Which one is nearer to the viewer?",
+                         "Of the marked points {p1} and {p2}, which shows something closer to the camera?"),
+        "farther_marks": ("Which point is farther from the camera: {p1} or {p2}?",
+                          "Two points are marked on the image, {p1} and {p2}. Which one is further away from the viewer?"),
     }
+
+    def __init__(self, config: DepthMapPointsConfig | None = None) -> None:
+        super().__init__(config)
+        # marked points are answered by their label
+        self.answer_type = "str" if self.config.marks else "point"  # type: ignore[attr-defined,misc]
 
     def propose(self, ctx: GenContext) -> Iterable[Batch]:
         config: DepthMapPointsConfig = self.config  # type: ignore[assignment]
@@ -138,11 +156,27 @@ class DepthMapPoints(Generator):
         a_wins = a[2] < b[2] if which == "closer" else a[2] > b[2]
         answer, other = (a[1], b[1]) if a_wins else (b[1], a[1])
         first, second = (a, b) if a_first else (b, a)
+        if self.config.marks:  # type: ignore[attr-defined]
+            return self._marked(ctx, first, second, which, answer is first[1])
         builder = ProgramBuilder()
         builder.add("closer_point_in_map", builder.add("point", args=first[1]), builder.add("point", args=second[1]),
                     args=[which])
         return Candidate(builder.program, {"p1": first[0], "p2": second[0]}, group=which, expected=answer,
                          distractors=[other], meta=coord_meta(ctx.scene, self.config.box_format))
 
+    def _marked(self, ctx: GenContext, first: _Point, second: _Point, which: str, first_wins: bool) -> Candidate:
+        """The question on the points drawn on the image, `first` labelled "A", `second` "B"."""
+        marks = labelled([first[1], second[1]])
+        (la, lb) = (m["label"] for m in marks)
+        builder = ProgramBuilder()
+        picked = builder.add("closer_point_in_map", add_point(builder, first[1], la), add_point(builder, second[1], lb),
+                             args=[which])
+        builder.add("mark_label", picked)
+        answer, other = (la, lb) if first_wins else (lb, la)
+        return Candidate(builder.program, {"p1": la, "p2": lb}, group=f"{which}_marks", expected=answer,
+                         distractors=[other], meta=mark_meta(ctx.scene, [la, lb], answered=True), marks=marks)
+
     def choice_text(self, value: Any, scene: Scene) -> str:
+        if self.config.marks:  # type: ignore[attr-defined]
+            return mark_text(value)
         return point_text(scene, value, self.config.box_format)

@@ -4,7 +4,9 @@ Depth convention, everywhere: per-object relative depth, **smaller = closer** to
 point's depth is the depth of the object whose visible mask holds it.
 
 - depth.points.v1 (depth + masks): Which point is closer to the camera: [x, y] or [x, y]?
-  Answer: the point. Points are drawn on the interior of two objects' visible masks.
+  Answer: the point. Points are drawn on the interior of two objects' visible masks. With
+  ``marks: true`` the points are drawn on the image, labelled "A" and "B" (`veriscene.scene.marks`),
+  the question names the labels and the answer is one ("str"; `mark_label` of the point picked).
 - depth.anchor.v1 (depth): Which object overlaps the <anchor> and is closer to the camera? Which
   is closer to the camera than the <anchor>: the A or the B? (one in front of it, one behind).
 
@@ -24,12 +26,13 @@ import numpy as np
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator, GeneratorConfig
 from veriscene.generators.common import add_unique
 from veriscene.generators.registry import register
-from veriscene.generators.regions import PointSampler, coord_meta, point_text
+from veriscene.generators.regions import PointSampler, add_point, coord_meta, mark_meta, mark_text, point_text
 from veriscene.generators.vocabulary import Without
 from veriscene.generators.vocabulary_draws import naming_same, option_names
 from veriscene.program.builder import ProgramBuilder
 from veriscene.program.context import rows_of_pairs, true_rows
 from veriscene.scene.describe import Referent, referents
+from veriscene.scene.marks import labelled
 from veriscene.scene.model import Scene
 
 
@@ -38,6 +41,11 @@ class DepthPairConfig(GeneratorConfig):
     require_overlap: bool = True  # compare only objects whose boxes overlap (occlusion visible)
     min_depth_gap: float = 0.05  # min depth difference, share of the scene's depth range
     margin_px: int = 4  # points lie at least this far inside an object's visible mask
+
+
+@dataclass(frozen=True)
+class DepthPointsConfig(DepthPairConfig):
+    marks: bool = False  # draw the points on the image, labelled "A", "B", and ask about the labels
 
 
 def depth_pairs(ctx: GenContext, min_depth_gap: float, require_overlap: bool) -> list[list[int]]:
@@ -69,7 +77,7 @@ class CloserPoint(Generator):
 
     answer_type = "point"
     requires = ("depth", "masks")
-    Config = DepthPairConfig
+    Config = DepthPointsConfig
     description = "Which of two points is closer to or farther from the camera."
     templates = {
         "closer": ("Which point is closer to the camera: {p1} or {p2}?",
@@ -77,12 +85,23 @@ class CloserPoint(Generator):
                    "Two points are marked by their coordinates, {p1} and {p2}. Which lies on something closer to the camera?"),
         "farther": ("Which point is farther from the camera: {p1} or {p2}?",
                     "Of the points {p1} and {p2}, which one is further away from the viewer?"),
+        # ``marks: true``: the points drawn on the image, labelled {p1} ("A") and {p2} ("B")
+        "closer_marks": ("Which point is closer to the camera: {p1} or {p2}?",
+                         "Of the marked points {p1} and {p2}, which one is nearer to the viewer?",
+                         "Two points are marked on the image, {p1} and {p2}. Which lies on something closer to the camera?"),
+        "farther_marks": ("Which point is farther from the camera: {p1} or {p2}?",
+                          "Of the marked points {p1} and {p2}, which one is further away from the viewer?"),
     }
+
+    def __init__(self, config: DepthPointsConfig | None = None) -> None:
+        super().__init__(config)
+        # marked points are answered by their label
+        self.answer_type = "str" if self.config.marks else "point"  # type: ignore[attr-defined,misc]
 
     def propose(self, ctx: GenContext) -> Iterable[Batch]:
         # Points are drawn only for the candidates picked: grouped by (pair, closer/farther),
         # both orders in a group, as the answer is a point still to be drawn.
-        config: DepthPairConfig = self.config  # type: ignore[assignment]
+        config: DepthPointsConfig = self.config  # type: ignore[assignment]
         sampler = PointSampler(ctx.exec_ctx, config.box_format, config.margin_px)
         pairs = depth_pairs(ctx, config.min_depth_gap, config.require_overlap)
         keys: list[list[Any]] = []
@@ -108,11 +127,22 @@ class CloserPoint(Generator):
         answer, other = (xa, xb) if a_wins else (xb, xa)
         (t1, x1), (t2, x2) = ((ta, xa), (tb, xb)) if a_first else ((tb, xb), (ta, xa))
         b = ProgramBuilder()
+        if self.config.marks:  # type: ignore[attr-defined]
+            marks = labelled([x1, x2])  # "A": the point listed first
+            la, lb = marks[0]["label"], marks[1]["label"]
+            picked = b.add("closer_point", add_point(b, x1, la), add_point(b, x2, lb), args=[which])
+            b.add("mark_label", picked)
+            first_wins = a_wins == a_first
+            return Candidate(b.program, {"p1": la, "p2": lb}, group=f"{which}_marks",
+                             expected=la if first_wins else lb, distractors=[lb if first_wins else la],
+                             meta=mark_meta(ctx.scene, [la, lb], answered=True), marks=marks)
         b.add("closer_point", b.add("point", args=x1), b.add("point", args=x2), args=[which])
         return Candidate(b.program, {"p1": t1, "p2": t2}, group=which, expected=answer, distractors=[other],
                          meta=coord_meta(ctx.scene, self.config.box_format))
 
     def choice_text(self, value: Any, scene: Scene) -> str:
+        if self.config.marks:  # type: ignore[attr-defined]
+            return mark_text(value)
         return point_text(scene, value, self.config.box_format)
 
 

@@ -8,6 +8,11 @@ Points are drawn on the interior of an object's *visible* mask (at least `margin
 edge, see `regions.PointSampler`), rendered in `box_format` and read back, so the program holds
 exactly the point the question shows. Two points on the same object are at least
 `min_distance_frac` of its box diagonal apart (otherwise "same object" is trivial proximity).
+
+With ``marks: true`` the points are drawn on the image as labelled marks (`veriscene.scene.marks`)
+and the question names their labels: "Which of the points A and B lies on the same object as the
+point C?" (A and B: the options, in the order listed; C: the reference point), answered with the
+label ("str": `mark_label` of the point `point_on` picks); "What object is at the point A?".
 """
 
 from __future__ import annotations
@@ -19,10 +24,11 @@ from typing import Any, ClassVar, Iterable
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator, GeneratorConfig
 from veriscene.generators.common import sample_up_to
 from veriscene.generators.registry import register
-from veriscene.generators.regions import PointSampler, coord_meta, point_text
+from veriscene.generators.regions import PointSampler, add_point, coord_meta, mark_meta, mark_text, point_text
 from veriscene.generators.single_image.attributes import asked_values
 from veriscene.generators.vocabulary_draws import likely_wrong_attributes, likely_wrong_names
 from veriscene.program.builder import ProgramBuilder
+from veriscene.scene.marks import labelled
 from veriscene.scene.model import Scene
 
 
@@ -31,6 +37,7 @@ class SegmentationConfig(GeneratorConfig):
     margin_px: int = 4  # points lie at least this far inside the visible mask
     min_distance_frac: float = 0.3  # two points on one object: apart by this share of its box diagonal
     max_others: int = 3  # objects tried for the point that lies elsewhere, per target object
+    marks: bool = False  # draw the points on the image, labelled "A", "B", ..., and ask about the labels
 
 
 class _PointPair(Generator):
@@ -43,6 +50,11 @@ class _PointPair(Generator):
     answer_type = "point"
     requires = ("masks",)
     Config = SegmentationConfig
+
+    def __init__(self, config: SegmentationConfig | None = None) -> None:
+        super().__init__(config)
+        # marked points are answered by their label
+        self.answer_type = "str" if self.config.marks else "point"  # type: ignore[attr-defined,misc]
 
     def propose(self, ctx: GenContext) -> Iterable[Batch]:
         config: SegmentationConfig = self.config  # type: ignore[assignment]
@@ -73,12 +85,24 @@ class _PointPair(Generator):
         answer, other = (xp, xq) if self.side == "same" else (xq, xp)
         (t1, x1_), (t2, x2_) = ((tp, xp), (tq, xq)) if p_first else ((tq, xq), (tp, xp))
         b = ProgramBuilder()
+        if config.marks:  # the options "A" and "B" in the order listed, the reference point "C"
+            marks = labelled([x1_, x2_, xa])
+            la, lb, lc = (m["label"] for m in marks)
+            nodes = add_point(b, x1_, la), add_point(b, x2_, lb), add_point(b, xa, lc)
+            anchor = b.add("object_at_point", b.add("scene", args=[0]), nodes[2])
+            b.add("mark_label", b.add("point_on", anchor, nodes[0], nodes[1], args=[self.side]))
+            first_wins = (self.side == "same") == p_first
+            return Candidate(b.program, {"pa": lc, "p1": la, "p2": lb}, expected=la if first_wins else lb,
+                             distractors=[lb if first_wins else la], marks=marks,
+                             meta=mark_meta(ctx.scene, [la, lb, lc], answered=True))
         anchor = b.add("object_at_point", b.add("scene", args=[0]), b.add("point", args=xa))
         b.add("point_on", anchor, b.add("point", args=x1_), b.add("point", args=x2_), args=[self.side])
         return Candidate(b.program, {"pa": ta, "p1": t1, "p2": t2}, expected=answer, distractors=[other],
                          meta=coord_meta(ctx.scene, config.box_format))
 
     def choice_text(self, value: Any, scene: Scene) -> str:
+        if self.config.marks:  # type: ignore[attr-defined]
+            return mark_text(value)
         return point_text(scene, value, self.config.box_format)
 
 
@@ -121,6 +145,11 @@ class PointObject(Generator):
                  "Name the object located at {p}."),
         "attribute": ("What is the {kind} of the object at the point {p}?",
                       "The point {p} lies on an object. What {kind} is it?"),
+        # ``marks: true``: the point drawn on the image, labelled {p} ("A")
+        "name_marks": ("What object is at the point {p}?", "Which object does the marked point {p} lie on?",
+                       "Name the object under the point marked {p}."),
+        "attribute_marks": ("What is the {kind} of the object at the point {p}?",
+                            "The marked point {p} lies on an object. What {kind} is it?"),
     }
 
     def propose(self, ctx: GenContext) -> Iterable[Batch]:
@@ -148,16 +177,20 @@ class PointObject(Generator):
             return None
         text, p = found[0]
         b = ProgramBuilder()
-        obj = b.add("object_at_point", b.add("scene", args=[0]), b.add("point", args=p))
-        meta = coord_meta(ctx.scene, config.box_format)
+        marks = labelled([p]) if config.marks else None  # the point drawn on the image, "A"
+        if marks is not None:
+            text = marks[0]["label"]
+        obj = b.add("object_at_point", b.add("scene", args=[0]), add_point(b, p, text if marks else None))
+        meta = mark_meta(ctx.scene, [text], answered=False) if marks else coord_meta(ctx.scene, config.box_format)
         if kind is None:
             b.add("query_name", obj)
             name = ctx.scene.names[i]
-            return Candidate(b.program, {"p": text}, group="name", expected=name,
+            return Candidate(b.program, {"p": text}, group="name_marks" if marks else "name", expected=name,
                              distractors=likely_wrong_names(ctx.rng, ctx.vocab, name, config.num_choices - 1,
-                                                            ctx.index), meta=meta)
+                                                            ctx.index), meta=meta, marks=marks)
         assert attr is not None, "an attribute question has its answer"
         b.add("query_attribute", obj, args=[kind])
         wrong = likely_wrong_attributes(ctx.rng, ctx.vocab, kind, attr, config.num_choices - 1)
-        return Candidate(b.program, {"p": text, "kind": kind}, group="attribute", expected=attr,
-                         distractors=wrong, meta=meta)
+        return Candidate(b.program, {"p": text, "kind": kind}, group="attribute_marks" if marks else "attribute",
+                         expected=attr,
+                         distractors=wrong, meta=meta, marks=marks)

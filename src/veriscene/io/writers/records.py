@@ -129,6 +129,9 @@ def check_sample(sample: Any) -> None:
         # a string would be written as a list of its characters
         raise TypeError(f"sample {sample['id']}: field 'choices' must be a list of strings or null, "
                         f"got {type(choices).__name__}")
+    meta = sample.get("meta")
+    if meta is not None and not isinstance(meta, dict):  # every writer reads its mode, letter, box format
+        raise TypeError(f"sample {sample['id']}: field 'meta' must be an object or null, got {type(meta).__name__}")
 
 
 def provenance(sample: dict[str, Any]) -> dict[str, Any]:
@@ -173,7 +176,7 @@ def ground_truth(sample: dict[str, Any]) -> str:
     question = sample.get(GENERATED_QUESTION, sample.get("question"))
     if isinstance(question, str):
         truth["question"] = question
-    for key in ("synonyms", "vocabulary"):
+    for key in ("synonyms", "vocabulary", "mark_labels"):  # (mark_labels: a label of marked points)
         if meta.get(key):
             truth[key] = meta[key]
     return dumps(truth)

@@ -1,0 +1,169 @@
+"""Point generators with ``marks: true`` (BLINK-style: the points drawn on the image, labelled
+"A", "B", the question naming the labels, the answer a label computed by the program), the ops
+they program (`marked_point`, `mark_label`), scoring of label replies, and verify's check that
+the drawn marks are the program's points."""
+
+from pathlib import Path
+
+import numpy as np
+import orjson
+import pytest
+
+from tests.generators.helpers import VOCAB, candidates
+from tests.generators.test_depth_map_points import floor_and_box, scene_with
+from tests.generators.test_masks_depth import owner, scene as masked_scene
+from veriscene.answers import score_sample
+from veriscene.errors import ExecutionFailure
+from veriscene.generators import SceneRunner, get_generator
+from veriscene.program import execute
+from veriscene.scene import write_scenes
+from veriscene.scene.marks import marks_disagree, program_marks
+from veriscene.verify import verify
+
+POINT_GENERATORS = ("depth.map_points.v1", "depth.points.v1", "segmentation.same_object.v1",
+                    "segmentation.different_object.v1", "segmentation.point_object.v1")
+
+
+@pytest.fixture
+def mapped(tmp_path: Path):
+    np.save(tmp_path / "d.npy", floor_and_box())
+    return scene_with(tmp_path / "d.npy")
+
+
+def run(scene, name: str, **config):
+    cls = get_generator(name)
+    return [s.to_dict() for s in SceneRunner([cls(cls.Config(**config))], VOCAB).run(scene)]
+
+
+def test_marked_point_ops() -> None:
+    scene = masked_scene()
+    marked = [{"op": "marked_point", "inputs": [], "args": ["A", 60.5, 50.5]},  # circle (depth 0.3)
+              {"op": "marked_point", "inputs": [], "args": ["B", 30.5, 30.5]},  # square (0.8)
+              {"op": "closer_point", "inputs": [0, 1], "args": ["farther"]},
+              {"op": "mark_label", "inputs": [2], "args": []}]
+    assert execute(marked, scene) == "B"
+    assert execute(marked[:3], scene) == [30.5, 30.5]  # a marked point is a point
+    plain = [{"op": "point", "inputs": [], "args": [60.5, 50.5]}, {"op": "mark_label", "inputs": [0], "args": []}]
+    with pytest.raises(ExecutionFailure, match="not a marked point"):
+        execute(plain, scene)
+
+
+def test_depth_map_points_marked_answer_is_the_label_of_the_nearer_point(mapped) -> None:
+    depth = floor_and_box()
+    found = candidates(mapped, "depth.map_points.v1", marks=True)
+    assert len(found) > 20 and {c.group for c, _ in found} == {"closer_marks", "farther_marks"}
+    answers = set()
+    for cand, answer in found:
+        marks = program_marks(cand.get_program())
+        assert cand.marks == marks and [m["label"] for m in marks] == ["A", "B"]
+        assert cand.slots == {"p1": "A", "p2": "B"}
+        d = [depth[int(m["point"][1]), int(m["point"][0])] for m in marks]
+        nearer = "A" if d[0] < d[1] else "B"
+        assert answer == (nearer if cand.group == "closer_marks" else ({"A", "B"} - {nearer}).pop())
+        answers.add(answer)
+    assert answers == {"A", "B"}  # either label is the answer
+
+
+def test_depth_points_marked_on_masks() -> None:
+    found = candidates(masked_scene(), "depth.points.v1", marks=True)
+    assert found
+    for cand, answer in found:
+        by_label = {m["label"]: m["point"] for m in cand.marks}
+        assert owner(*by_label[answer]) == (1 if cand.group == "closer_marks" else 0)  # circle nearer
+
+
+@pytest.mark.parametrize("name, side", [("segmentation.same_object.v1", "same"),
+                                        ("segmentation.different_object.v1", "different")])
+def test_segmentation_marked_options_a_b_reference_c(name, side) -> None:
+    found = candidates(masked_scene(), name, marks=True)
+    assert found
+    for cand, answer in found:
+        by_label = {m["label"]: m["point"] for m in cand.marks}
+        assert sorted(by_label) == ["A", "B", "C"] and cand.slots == {"pa": "C", "p1": "A", "p2": "B"}
+        same = owner(*by_label[answer]) == owner(*by_label["C"])
+        assert same == (side == "same") and answer in ("A", "B")
+
+
+def test_sample_carries_marks_and_mc_options_in_label_order(mapped) -> None:
+    samples = run(mapped, "depth.map_points.v1", marks=True, per_scene=4)
+    assert {s["meta"]["mode"] for s in samples} == {"qa", "mc"}
+    for s in samples:
+        assert s["answer_type"] == "str" and s["answer"] in ("A", "B")
+        assert s["images"][0]["marks"] == program_marks(s["program"])
+        assert s["meta"]["mark_labels"] == ["A", "B"] and "box_format" not in s["meta"]
+        assert "[" not in s["question"]  # no coordinates in the text
+        if s["meta"]["mode"] == "mc":
+            assert s["choices"] == ["point A", "point B"] and s["meta"]["answer_letter"] == s["answer"]
+    # default off: the same generator asks about coordinates, as before
+    plain = run(mapped, "depth.map_points.v1", per_scene=4)
+    assert all("marks" not in s["images"][0] and s["answer_type"] == "point" for s in plain)
+
+
+def test_point_object_marked_names_the_label() -> None:
+    samples = run(masked_scene(), "segmentation.point_object.v1", marks=True, per_scene=3)
+    assert samples
+    for s in samples:
+        (mark,) = s["images"][0]["marks"]
+        assert mark["label"] == "A" and "mark_labels" not in s["meta"]
+        assert "point A" in s["question"] or "point marked A" in s["question"]
+        assert s["answer_type"] == "str" and s["answer"] != "A"
+
+
+@pytest.mark.parametrize("reply, score", [("A", 1.0), ("(A)", 1.0), ("Point A.", 1.0), ("A is closer.", 1.0),
+                                          ("<think>B is far</think><answer>A</answer>", 1.0), ("B", 0.0),
+                                          ("point B", 0.0)])
+def test_label_replies_are_scored(mapped, reply, score) -> None:
+    sample = next(s for s in run(mapped, "depth.map_points.v1", marks=True, per_scene=4)
+                  if s["meta"]["mode"] == "qa" and s["answer"] == "A")
+    assert score_sample(reply, sample).score == score
+
+
+def _write_run(tmp_path: Path, scene, samples) -> tuple[Path, Path]:
+    scenes = tmp_path / "scenes.jsonl"
+    write_scenes([scene], scenes)
+    out = tmp_path / "samples.jsonl"
+    out.write_bytes(b"".join(orjson.dumps(s) + b"\n" for s in samples))
+    return out, scenes
+
+
+def test_verify_passes_marked_samples_and_catches_a_moved_mark(tmp_path: Path, mapped) -> None:
+    samples = run(mapped, "depth.map_points.v1", marks=True, per_scene=2)
+    out, scenes = _write_run(tmp_path, mapped, samples)
+    report = verify(out, scenes)
+    assert report.ok and report.verified == len(samples)
+    moved = orjson.loads(orjson.dumps(samples))
+    moved[0]["images"][0]["marks"][1]["point"][0] += 5.0  # the drawn B is 5 px off the program's B
+    del moved[1]["images"][0]["marks"]  # a marked question whose image shows no marks
+    out.write_bytes(b"".join(orjson.dumps(s) + b"\n" for s in moved))
+    report = verify(out, scenes)
+    assert [p.kind for p in report.problems] == ["mark_mismatch", "mark_mismatch"] and report.mismatches == 2
+    assert "differ from the program's marked points" in report.problems[0].detail
+    assert "carries no marks" in report.problems[1].detail
+
+
+def test_marks_disagree_on_swapped_labels() -> None:
+    program = [{"op": "marked_point", "inputs": [], "args": ["A", 1.5, 2.5]},
+               {"op": "marked_point", "inputs": [], "args": ["B", 9.5, 9.5]}]
+    record = {"id": "x", "program": program,
+              "images": [{"id": "s0", "marks": [{"label": "B", "point": [1.5, 2.5]}, {"label": "A", "point": [9.5, 9.5]}]}]}
+    assert "differ" in marks_disagree(record)
+    record["images"][0]["marks"] = program_marks(program)
+    assert marks_disagree(record) is None
+    record["images"][0]["marks"][0]["point"] = [1.5, "2"]
+    assert "marks[0].point must be [x, y]" in marks_disagree(record)
+
+
+@pytest.mark.parametrize("name", POINT_GENERATORS)
+def test_marks_is_a_config_field_off_by_default(name) -> None:
+    assert get_generator(name).Config().marks is False
+
+
+@pytest.mark.parametrize("reply", ["A", "B", "(B)", "point A", "purple elephant"])
+def test_reward_ground_truth_scores_labels_as_eval_does(mapped, reply) -> None:
+    from veriscene.io.writers.records import ground_truth
+    from veriscene.rewards.truth import GroundTruth
+
+    for sample in run(mapped, "depth.map_points.v1", marks=True, per_scene=4):
+        expected = score_sample(reply, sample).score
+        assert GroundTruth.from_json(ground_truth(sample)).score(reply).score == expected
+        assert GroundTruth.from_sample(sample).score(reply).score == expected
