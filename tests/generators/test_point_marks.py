@@ -167,3 +167,13 @@ def test_reward_ground_truth_scores_labels_as_eval_does(mapped, reply) -> None:
         expected = score_sample(reply, sample).score
         assert GroundTruth.from_json(ground_truth(sample)).score(reply).score == expected
         assert GroundTruth.from_sample(sample).score(reply).score == expected
+
+
+def test_a_marked_run_keeps_its_generators_fingerprints() -> None:
+    """A run's manifest fingerprints its instances, verify the classes: a marked instance's own
+    answer type ("str") must not read as a changed generator."""
+    from veriscene.engine.manifest import generator_fingerprint
+
+    for name in POINT_GENERATORS:
+        cls = get_generator(name)
+        assert generator_fingerprint(cls(cls.Config(marks=True))) == generator_fingerprint(cls)

@@ -115,7 +115,10 @@ def generator_fingerprint(generator: Any) -> str:
     """16 hex digits of what fixes a generator's (class or instance) questions and programs as code
     can cheaply see it: name, version, family, answer type, templates, modes, requirements, group
     sizes and its config class's fields and defaults. Its source files are not hashed: a change
-    in `propose` alone is not seen here (the run's code digest sees it, `engine.source_digest`)."""
+    in `propose` alone is not seen here (the run's code digest sees it, `engine.source_digest`).
+    An instance is fingerprinted as its class (what `verify` looks up by name): a config may set
+    an instance's own answer type (``marks: true`` answers point questions with a label)."""
+    generator = generator if isinstance(generator, type) else type(generator)
     what = {
         "name": getattr(generator, "name", ""),
         "version": getattr(generator, "version", 0),
