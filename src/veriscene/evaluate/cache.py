@@ -41,11 +41,11 @@ CREATE TABLE IF NOT EXISTS replies (
 def request_key(identity: dict[str, Any], request: Request) -> str:
     """sha256 over the model identity and the request's content (images by content hash)."""
     prompt = request.prompt
-    payload = orjson.dumps(
-        {"model": identity, "system": prompt.system, "text": prompt.text,
-         "images": [image_hash(p) for p in prompt.images]},
-        option=orjson.OPT_SORT_KEYS,
-    )
+    content: dict[str, Any] = {"model": identity, "system": prompt.system, "text": prompt.text,
+                               "images": [image_hash(p) for p in prompt.images]}
+    if any(prompt.marks):  # the points drawn on the images (only then: the keys of other requests stay)
+        content["marks"] = [list(m) if m else None for m in prompt.marks]
+    payload = orjson.dumps(content, option=orjson.OPT_SORT_KEYS)
     return hashlib.sha256(payload).hexdigest()
 
 

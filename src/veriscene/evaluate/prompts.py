@@ -52,6 +52,7 @@ from veriscene.answers.coords import parse_box_format
 from veriscene.answers.options import close_name
 from veriscene.engine.remote import is_url
 from veriscene.sample import ANSWER_TYPES
+from veriscene.scene.marks import record_marks
 
 DEFAULT_INSTRUCTIONS: dict[str, str] = {
     "mc": "Answer with the option's letter from the given choices.",
@@ -95,14 +96,24 @@ _ALREADY_INSTRUCTED = re.compile(
 
 @dataclass(frozen=True)
 class Prompt:
-    """What one request sends: optional system text, user text, image files (in order)."""
+    """What one request sends: optional system text, user text, image files (in order), and
+    per image the points drawn on it (`veriscene.scene.marks`; () or None: none), which every
+    adapter draws on the image it sends (`scene.mark_drawing`)."""
 
     system: str | None
     text: str
     images: tuple[Path, ...]
+    marks: tuple[tuple[dict[str, Any], ...] | None, ...] = ()
+
+    def marks_of(self, k: int) -> tuple[dict[str, Any], ...] | None:
+        """The marks drawn on image `k` (None: none)."""
+        return self.marks[k] if k < len(self.marks) else None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"system": self.system, "text": self.text, "images": [str(p) for p in self.images]}
+        out: dict[str, Any] = {"system": self.system, "text": self.text, "images": [str(p) for p in self.images]}
+        if any(self.marks):
+            out["marks"] = [list(m) if m else None for m in self.marks]
+        return out
 
 
 @dataclass(frozen=True)
@@ -209,6 +220,8 @@ class PromptSet:
         `fetched` (`engine.fetch.fetch_files` of many records' `image_urls`), or downloaded here."""
         text = self.text(record)
         images = []
+        marks = tuple(tuple(m) if m else None for m in (record_marks(record, k)  # (checked: ValueError naming it)
+                                                        for k in range(len(record.get("images") or []))))
         for k, image in enumerate(record.get("images") or []):
             path = image.get("path") if isinstance(image, Mapping) else None
             if not path:
@@ -219,7 +232,7 @@ class PromptSet:
                 continue
             p = Path(path)
             images.append(p if p.is_absolute() else image_root / p)
-        return Prompt(system=self.system, text=text, images=tuple(images))
+        return Prompt(system=self.system, text=text, images=tuple(images), marks=marks if any(marks) else ())
 
 
 def check_one_system(prompts_system: str | None, system: str | None) -> None:

@@ -18,8 +18,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from veriscene.evaluate.prompts import Prompt
 from veriscene.scene.image_files import payload
+from veriscene.scene.mark_drawing import marked_payload
 
 
 class ModelConfigError(ValueError):
@@ -91,13 +94,25 @@ def _read_image(path: str, mtime_ns: int, size: int) -> tuple[str, str]:
     return digest, f"data:{mime};base64,{base64.b64encode(sent).decode('ascii')}"
 
 
-def image_payload(path: Path) -> tuple[str, str]:
-    """(sha256 of the bytes, base64 data URL) of an image file; clear error when it is missing
-    (FileNotFoundError) or cannot be decoded (`scene.image_files.ImageFileError`, naming it)."""
+@lru_cache(maxsize=64)
+def _read_marked(path: str, mtime_ns: int, size: int, marks: bytes) -> tuple[str, str]:
+    data = Path(path).read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    sent, mime = marked_payload(path, orjson.loads(marks), data)  # PNG of the image with its marks drawn
+    return digest, f"data:{mime};base64,{base64.b64encode(sent).decode('ascii')}"
+
+
+def image_payload(path: Path, marks: Sequence[dict[str, Any]] | None = None) -> tuple[str, str]:
+    """(sha256 of the file's bytes, base64 data URL) of an image file, with `marks` drawn on it
+    when given (`veriscene.scene.marks`: points a question names by label); clear error when it
+    is missing (FileNotFoundError) or cannot be decoded (`scene.image_files.ImageFileError`,
+    naming it)."""
     try:
         st = path.stat()
     except FileNotFoundError:
         raise FileNotFoundError(f"image file {path} does not exist") from None
+    if marks:
+        return _read_marked(str(path), st.st_mtime_ns, st.st_size, orjson.dumps(list(marks)))
     return _read_image(str(path), st.st_mtime_ns, st.st_size)
 
 

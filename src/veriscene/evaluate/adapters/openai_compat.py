@@ -81,7 +81,8 @@ def build_messages(request: Request) -> list[dict[str, Any]]:
     for k, path in enumerate(prompt.images, start=1):
         if labelled:
             content.append({"type": "text", "text": f"Image {k}:"})
-        content.append({"type": "image_url", "image_url": {"url": image_payload(path)[1]}})
+        # (with the points the question names drawn on it, when it has marks)
+        content.append({"type": "image_url", "image_url": {"url": image_payload(path, prompt.marks_of(k - 1))[1]}})
     content.append({"type": "text", "text": prompt.text})
     messages: list[dict[str, Any]] = []
     if prompt.system:

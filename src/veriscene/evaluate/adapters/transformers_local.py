@@ -24,6 +24,7 @@ from typing import Any
 from veriscene.errors import MissingExtra
 from veriscene.evaluate.adapters.base import Completion, Model, ModelConfigError, OnDone, Request
 from veriscene.scene.image_files import ImageFileError, read_rgb
+from veriscene.scene.mark_drawing import marked_rgb
 
 
 def _hf_messages(request: Request) -> list[dict[str, Any]]:
@@ -117,7 +118,7 @@ class TransformersModel(Model):
             batch: list[tuple[Request, str, list[Any]]] = []
             for r, text in order[start:start + self.batch_size]:
                 try:
-                    batch.append((r, text, [_rgb(p) for p in r.prompt.images]))
+                    batch.append((r, text, [_rgb(p, r.prompt.marks_of(k)) for k, p in enumerate(r.prompt.images)]))
                 except (ImageFileError, FileNotFoundError) as exc:  # each names the file (`scene.image_files`)
                     on_done(Completion(key=r.key, text="", error=str(exc)))
                 except OSError as exc:  # a folder, no permission
@@ -139,7 +140,8 @@ class TransformersModel(Model):
         self.model = None
 
 
-def _rgb(path: Path) -> Any:
+def _rgb(path: Path, marks: Sequence[dict[str, Any]] | None = None) -> Any:
     """An image as the model sees it: RGB, upright as its scene graph is, decoded as every command
-    decodes it (`scene.image_files.read_rgb`)."""
-    return read_rgb(path)
+    decodes it (`scene.image_files.read_rgb`), with the points its question names drawn on it
+    (`scene.mark_drawing.marked_rgb`) when it has marks."""
+    return marked_rgb(path, marks) if marks else read_rgb(path)
