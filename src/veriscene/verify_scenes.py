@@ -48,6 +48,16 @@ def _scenes_from_manifest(run_dir: Path) -> list[Path]:
                         "FILE (Python: scenes=...)") from None
 
 
+def _scene_file_folder(path: str | os.PathLike[str]) -> str:
+    """The folder a scene file's relative paths are read from: its own, or for the local copy of a
+    file at a URL (`engine.downloads.source_url`), the URL's folder."""
+    from veriscene.engine.downloads import source_url
+    from veriscene.engine.url_paths import url_folder
+
+    url = source_url(path)
+    return url_folder(url) if url is not None else os.path.dirname(os.path.abspath(path))
+
+
 def run_version(samples_path: Path) -> str | None:
     """The veriscene version recorded in the manifest of the run holding `samples_path` (a run
     folder or a samples file beside its manifest); None without a readable one."""
@@ -140,9 +150,10 @@ class SceneIndex:
                         record_set_names(self.categories, meta, [n for n in names if isinstance(n, str)])
             spans = fh.raw.spans if len(paths) > 1 else []  # type: ignore[attr-defined]  # (a SceneStream)
         # where each file starts in the lines read, and its folder: a scene's depth map path is
-        # relative to the folder of its own file (`scene.depth_maps.anchored`), as its image
+        # relative to the folder of its own file (`scene.depth_maps.anchored`), as its image; that
+        # of a file read from a URL is the URL's folder (its copy's is the downloads cache)
         self._starts = [span.start for span in spans] or [0]
-        self._folders = [os.path.dirname(os.path.abspath(p)) for p in paths]
+        self._folders = [_scene_file_folder(p) for p in paths]
         order = np.argsort(np.frombuffer(hashes, dtype=np.uint64), kind="stable") if hashes else np.empty(0, np.int64)
         self._hashes = np.frombuffer(hashes, dtype=np.uint64)[order] if hashes else np.empty(0, np.uint64)
         self._offsets = np.frombuffer(offsets, dtype=np.int64)[order] if offsets else np.empty(0, np.int64)

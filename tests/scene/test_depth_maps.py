@@ -115,17 +115,25 @@ def test_relative_paths_are_anchored_at_the_scene_file_folder(tmp_path: Path) ->
     assert anchored(with_map("d.npy"), None).depth_map == "d.npy"
 
 
-def test_a_relative_path_under_a_folder_url_is_refused_not_read_here(tmp_path: Path,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_relative_path_under_a_folder_url_is_read_from_the_url_not_here(tmp_path: Path, memory,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """Scenes read from a URL: their relative map was read from the working directory (here a file
-    of that name, the wrong map, read without a word); now it is the URL, refused naming it."""
+    of that name, the wrong map, read without a word), then refused naming the URL; now it is read
+    from the URL (its local copy, `engine.downloads.fetch_file`)."""
+    import io
+
     monkeypatch.chdir(tmp_path)
-    np.save(tmp_path / "d.npy", ramp())
-    scene = anchored(with_map("d.npy"), "s3://bucket/scenes/")
-    assert scene.depth_map == "s3://bucket/scenes/d.npy"
-    with pytest.raises(DepthMapError, match=r"depth map s3://bucket/scenes/d\.npy of scene 's0': depth maps are "
-                                            "read from local files, not URLs"):
-        load_depth_map(scene)
+    monkeypatch.setenv("VERISCENE_DOWNLOADS", str(tmp_path / "downloads"))
+    np.save(tmp_path / "d.npy", ramp())  # the wrong map
+    buffer = io.BytesIO()
+    np.save(buffer, ramp()[::-1])
+    memory.pipe_file("/bucket/scenes/d.npy", buffer.getvalue())
+    scene = anchored(with_map("d.npy"), "memory://bucket/scenes/")
+    assert scene.depth_map == "memory://bucket/scenes/d.npy"
+    np.testing.assert_array_equal(load_depth_map(scene), ramp()[::-1].astype(np.float32))
+    with pytest.raises(DepthMapError, match=r"depth map memory://bucket/scenes/e\.npy of scene 's0': no such file at "
+                                            "the URL"):
+        load_depth_map(anchored(with_map("e.npy"), "memory://bucket/scenes/"))
 
 
 def test_steady_pixels_leave_out_edges_borders_and_holes() -> None:

@@ -82,6 +82,17 @@ def fetch_file(url: str, storage_options: dict[str, Any] | None = None, folder: 
     return local
 
 
+def source_url(local: str | os.PathLike[str]) -> str | None:
+    """The URL a local file is the copy of (`fetch_file`'s stamp beside it), else None: a scene
+    file's copy reads the paths in it (depth maps) relative to its folder at the URL."""
+    stamp = Path(local).with_name(Path(local).name + ".source.json")
+    try:
+        url = orjson.loads(stamp.read_bytes()).get("url")
+    except (OSError, orjson.JSONDecodeError, AttributeError):
+        return None
+    return url if isinstance(url, str) else None
+
+
 def _download(fs: Any, url: str, path: str, local: Path, callback: Any | None = None) -> None:
     """The object at `path` (`url`) into `local`, through a temporary file renamed at the end."""
     local.parent.mkdir(parents=True, exist_ok=True)

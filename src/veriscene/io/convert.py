@@ -205,10 +205,15 @@ def placed(scene: Scene, image_root: str | os.PathLike[str], folder: Path) -> Sc
 def placed_depth_map(scene: Scene, root: str, folder: Path) -> Scene:
     """`scene` with a relative depth map path, given relative to `root` (the folder of the
     veriscene JSONL it was read from), made relative to `folder`, where the scene file is written,
-    as `placed` moves image paths (`veriscene.scene.depth_maps`). Absolute paths and URLs are kept."""
+    as `placed` moves image paths (`veriscene.scene.depth_maps`); under a `root` URL (scenes read
+    from one), the map's URL. Absolute paths and URLs are kept."""
     path = scene.depth_map
     if not path or is_url(path) or os.path.isabs(path):
         return scene
+    if is_url(root):
+        from veriscene.engine.url_paths import join_url
+
+        return replace(scene, depth_map=join_url(root.rstrip("/"), path))
     located = os.path.relpath(os.path.abspath(Path(root) / path), os.path.abspath(folder))
     return replace(scene, depth_map=Path(located).as_posix())
 
@@ -317,7 +322,7 @@ def convert(
         found = read(src, name, report=report, strict=strict, **options)
         if root is not None:
             found = (placed(scene, root, out.parent) for scene in found)
-        if maps_root is not None and not is_url(maps_root):
+        if maps_root is not None:
             found = (placed_depth_map(scene, maps_root, out.parent) for scene in found)
         return found if not folders else (at_url(scene, folders) for scene in found)
 

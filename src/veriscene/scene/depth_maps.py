@@ -21,7 +21,17 @@ so say it. A value that is NaN or infinite is "no depth there", and for "depth" 
 that is zero or negative too (sensors write 0 where they measured nothing).
 
 Paths: absolute, or relative to the folder of the scene's file, as `Scene.image` is (`anchored`,
-applied by `generate`'s workers and by `verify`). Files at URLs are not read.
+applied by `generate`'s workers and by `verify`), or a URL (``s3://``, ``gs://``, ``https://``: a
+map named so, or relative to a scene file read from one). A map at a URL is read through its local
+copy, as images at URLs are (`engine.downloads.fetch_file`: kept in ``VERISCENE_DOWNLOADS`` and
+downloaded again only when the object changes); an error names the scene and the URL.
+
+Maps of a photo's stored pixels: ``meta["depth_map_exif_orientation"]`` (1 to 8, default 1) says
+the file holds the stored pixels of a photo of that EXIF orientation (a depth model that read a
+phone's sideways photo with Pillow alone; a scene drawn on the stored pixels, mapped onto the photo
+shown by a reader's ``drawn_on``). The map is turned as `ImageOps.exif_transpose` turns the photo
+(`scene.orientations.upright_array`, pixel for pixel) before its shape is checked and its values
+read: the file is never rewritten.
 """
 
 from __future__ import annotations
@@ -29,14 +39,17 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import numpy as np
 
 from veriscene.errors import SceneValidationError
 from veriscene.scene.model import Scene
+from veriscene.scene.orientations import ORIENTATIONS, upright_array
 
 ENCODINGS = ("depth", "inverse", "relative")  # meta["depth_map_encoding"] (module notes)
 ENCODING_KEY = "depth_map_encoding"
+ORIENTATION_KEY = "depth_map_exif_orientation"  # of the photo whose stored pixels the file holds (module notes)
 _PNG16_MODES = ("I;16", "I;16B", "I;16L", "I")  # how Pillow opens a 16-bit grayscale PNG
 
 
@@ -48,9 +61,8 @@ class DepthMapError(SceneValidationError):
 def anchored(scene: Scene, folder: str | os.PathLike[str] | None) -> Scene:
     """`scene` with a relative ``depth_map`` made relative to `folder`, that of its scene file
     (as image paths are read); as it is when it has no map, an absolute one, a URL, or no folder.
-    Under a folder URL (scenes read from one) it becomes a URL, which `load_depth_map` refuses
-    naming it: left relative, it was read from the working directory, a file of that name there
-    or none."""
+    Under a folder URL (scenes read from one) it becomes a URL, read from the store: left
+    relative, it was read from the working directory, a file of that name there or none."""
     path = scene.depth_map
     if path is None or folder is None or os.path.isabs(path) or "://" in path:
         return scene
@@ -67,6 +79,17 @@ def encoding_of(scene: Scene) -> str:
         raise DepthMapError(f"scene {scene.image_id!r}: meta.{ENCODING_KEY} must be one of {', '.join(ENCODINGS)}, "
                             f"got {str(encoding)[:80]!r}", field=f"meta.{ENCODING_KEY}")
     return str(encoding)
+
+
+def orientation_of(scene: Scene) -> int:
+    """The scene's ``meta["depth_map_exif_orientation"]`` (1, the map lays on the scene as stored,
+    when not given); DepthMapError for another value than 1 to 8."""
+    turn = scene.meta.get(ORIENTATION_KEY, 1)
+    if isinstance(turn, bool) or not isinstance(turn, int) or turn not in ORIENTATIONS:
+        raise DepthMapError(f"scene {scene.image_id!r}: meta.{ORIENTATION_KEY} must be an EXIF orientation, 1 to 8 "
+                            f"(that of the photo whose stored pixels the map holds), got {str(turn)[:80]!r}",
+                            field=f"meta.{ORIENTATION_KEY}")
+    return turn
 
 
 class DepthPixels:
@@ -114,21 +137,22 @@ def load_depth_map(scene: Scene) -> np.ndarray:
 
 
 def _raw_map(scene: Scene, mmap: bool = False) -> np.ndarray:
-    """The values of `scene`'s map file as stored, checked (module notes); an .npy memory-mapped
-    with `mmap`. DepthMapError naming the file and the scene."""
+    """The values of `scene`'s map file as stored, turned by its EXIF orientation (a view) and
+    checked (module notes); an .npy memory-mapped with `mmap`. DepthMapError naming the file (its
+    URL) and the scene."""
     path = scene.depth_map
     if path is None:
         raise DepthMapError(f"scene {scene.image_id!r} names no depth map", field="depth_map")
     where = f"depth map {path} of scene {scene.image_id!r}"
-    encoding_of(scene)  # (a bad encoding is said before the file is read)
-    if "://" in path:
-        raise DepthMapError(f"{where}: depth maps are read from local files, not URLs", field="depth_map")
-    suffix = Path(path).suffix.lower()
+    encoding_of(scene)  # (a bad encoding and orientation are said before the file is read)
+    turn = orientation_of(scene)
+    local = _local_file(path, where)
+    suffix = Path(urlsplit(path).path if "://" in path else path).suffix.lower()
     try:
         if suffix == ".npy":
-            raw = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+            raw = np.load(local, mmap_mode="r" if mmap else None, allow_pickle=False)
         elif suffix == ".png":
-            raw = _png16(path, where)
+            raw = _png16(local, where)
         else:
             raise DepthMapError(f"{where}: not a kind of depth map read here ({suffix or 'no suffix'}); "
                                 "write an (H, W) array as .npy, or a 16-bit grayscale .png", field="depth_map")
@@ -141,11 +165,35 @@ def _raw_map(scene: Scene, mmap: bool = False) -> np.ndarray:
     if not isinstance(raw, np.ndarray) or raw.dtype.kind not in "fiu":
         kind = raw.dtype if isinstance(raw, np.ndarray) else type(raw).__name__
         raise DepthMapError(f"{where}: holds {kind}, not numbers", field="depth_map")
+    if raw.ndim == 2 and turn != 1:
+        raw = upright_array(raw, turn)  # (a view: a memory-mapped file is still read a page at a time)
     if raw.shape != (scene.height, scene.width):
         shape = f"{raw.shape[1]}x{raw.shape[0]}" if raw.ndim == 2 else f"of shape {raw.shape}"
-        raise DepthMapError(f"{where}: the map is {shape}, the scene {scene.width}x{scene.height} "
+        turned = f" turned as EXIF orientation {turn} turns its photo (meta.{ORIENTATION_KEY})" if turn != 1 else ""
+        raise DepthMapError(f"{where}: the map{turned} is {shape}, the scene {scene.width}x{scene.height} "
                             "(an (H, W) map of the image's pixels shown is read)", field="depth_map")
     return raw
+
+
+def _local_file(path: str, where: str) -> str:
+    """The local file of a map path: itself; a ``file://`` URL's path; for a URL, its local copy
+    (`engine.downloads.fetch_file`, as images at URLs are read: downloaded again only when the
+    object changes). DepthMapError naming the map (`where`) when the store has no such file or
+    cannot be read (network, credentials, fsspec or the store's package missing)."""
+    from veriscene.engine.url_paths import RemoteError, is_url, local_path
+
+    if not is_url(path):
+        return str(local_path(path))
+    from veriscene.engine.downloads import fetch_file
+
+    try:
+        return str(fetch_file(path))
+    except FileNotFoundError:
+        raise DepthMapError(f"{where}: no such file at the URL", field="depth_map") from None
+    except IsADirectoryError:
+        raise DepthMapError(f"{where}: a folder at the URL, not a file", field="depth_map") from None
+    except RemoteError as exc:  # (RemotePackageMissing too: its message says what to install)
+        raise DepthMapError(f"{where}: cannot be read ({exc})"[:400], field="depth_map") from None
 
 
 def value_range(depth: np.ndarray) -> float:

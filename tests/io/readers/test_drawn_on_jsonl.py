@@ -106,17 +106,17 @@ def _depth_scene(tmp_path: Path, size: tuple[int, int] = (W, H), **given: Any) -
 
 
 @pytest.mark.parametrize("turn", [2, 3, 6])
-def test_a_depth_map_of_the_stored_pixels_is_a_note_when_its_scene_is_mapped(tmp_path: Path, turn: int) -> None:
-    # the map file is not turned: kept as a note with its turn, as ProVision's reader keeps a map
-    # it turned, not as the scene's depth_map (mirrored or turned 180 degrees it has the scene's
-    # size, and depth.map_points read it the wrong way round)
+def test_a_depth_map_of_the_stored_pixels_is_read_turned_when_its_scene_is_mapped(tmp_path: Path, turn: int) -> None:
+    # the map file is not rewritten: the scene says it holds the stored pixels of a photo of that
+    # orientation, and depth.map_points reads it turned as the photo is (mirrored or turned 180
+    # degrees it has the scene's size: read as stored, it was the wrong way round)
     _photo(tmp_path / "images" / "phone.jpg", _l_shape(), turn)
     path = _depth_scene(tmp_path, depth_map="depth/phone.png")
     scenes, report = read_all(path, "veriscene_jsonl", image_root=tmp_path / "images", drawn_on="stored")
     (scene,) = scenes
-    assert report.repairs[MAPPED] == 1 and scene.depth_map is None
-    assert report.repairs[DEPTH_MAPS_OF_STORED_PIXELS] == 1
-    assert scene.meta["source_depth_map"] == {"path": str(tmp_path / "depth" / "phone.png"), "exif_orientation": turn}
+    assert report.repairs[MAPPED] == 1 and scene.depth_map == "depth/phone.png"
+    assert report.repairs[DEPTH_MAPS_OF_STORED_PIXELS] == 1 == report.repairs["depth_maps_of_stored_pixels_read_turned"]
+    assert scene.meta == {"depth_map_exif_orientation": turn}  # (no note: the map is the scene's)
     assert scene.depth is not None and scene.depth.tolist() == [0.25]  # per object: right wherever its box moves
 
 
@@ -128,7 +128,8 @@ def test_a_source_depth_map_the_scene_gives_gains_the_turn(tmp_path: Path) -> No
     assert scenes[0].meta["source_depth_map"] == {**given, "exif_orientation": 8}
     scenes, report = read_all(_depth_scene(tmp_path, depth_map="/maps/phone.npy", meta={"source_depth_map": given}),
                               "veriscene_jsonl", image_root=tmp_path / "images", drawn_on="stored")
-    assert scenes[0].depth_map is None and report.repairs[DEPTH_MAPS_OF_STORED_PIXELS] == 1
+    assert scenes[0].depth_map == "/maps/phone.npy" and report.repairs[DEPTH_MAPS_OF_STORED_PIXELS] == 1
+    assert scenes[0].meta == {"source_depth_map": {**given, "exif_orientation": 8}, "depth_map_exif_orientation": 8}
 
 
 @pytest.mark.parametrize("turn, size", [(None, (W, H)), (6, (H, W))])

@@ -14,19 +14,30 @@ import pytest
 from PIL import Image
 
 from veriscene.io.readers._stored_pixels import MAPPED, shown_boxes
+from veriscene.scene.depth_maps import load_depth_map
+from veriscene.scene.orientations import upright_array
 
 from .reader_helpers import read_all
 
 W, H = 96, 56  # stored size
 STORED_BOXES = np.array([[8, 8, 40, 24], [56, 32, 88, 48]], np.float32)  # near, far
 NEAR, FAR = 1 - 250 / 255, 1 - 10 / 255  # internal depths: smaller = closer
-DEPTH_TURNED = "depth_maps_turned_by_exif_orientation"
+DEPTH_TURNED = "depth_maps_turned_by_exif_orientation"  # for the objects' depths
+READ_TURNED = "depth_maps_of_stored_pixels_read_turned"  # the scene's dense map
 
 
 def _stored_depth() -> np.ndarray:
     depth = np.zeros((H, W), np.uint8)
     depth[8:24, 8:40], depth[32:48, 56:88] = 250, 10
     return depth
+
+
+def _inverse(values: np.ndarray) -> np.ndarray:
+    """The depth `load_depth_map` reads from ProVision's 0-255 map (encoding "inverse"; 0: none)."""
+    values = values.astype(np.float32)
+    out = np.full(values.shape, np.nan, np.float32)
+    out[values > 0] = np.float32(1.0) / values[values > 0]
+    return out
 
 
 def _set(tmp_path: Path, turn: int | None, size: tuple[int, int], boxes: np.ndarray) -> Path:
@@ -56,6 +67,10 @@ def test_a_map_of_the_stored_pixels_beside_annotation_of_the_photo_shown_is_turn
     assert scene.depth is not None
     np.testing.assert_allclose(scene.depth, [NEAR, FAR], atol=1e-6)
     assert scene.meta["source_depth_map"]["exif_orientation"] == turn
+    # the file, of the stored pixels, is the scene's dense map too: read turned as the photo is
+    assert scene.depth_map == str(tmp_path / "set" / "depth_masks" / "pic_depth.npy")
+    assert scene.meta["depth_map_exif_orientation"] == turn and report.repairs[READ_TURNED] == 1
+    np.testing.assert_array_equal(load_depth_map(scene), _inverse(upright_array(_stored_depth(), turn)))
 
 
 def test_a_map_drawn_on_with_the_stored_pixels_turns_with_the_scene(tmp_path: Path) -> None:
@@ -64,6 +79,9 @@ def test_a_map_drawn_on_with_the_stored_pixels_turns_with_the_scene(tmp_path: Pa
     assert report.repairs[MAPPED] == 1 and report.repairs[DEPTH_TURNED] == 0 and scene.depth is not None
     np.testing.assert_allclose(scene.depth, [NEAR, FAR], atol=1e-6)
     assert scene.meta["source_depth_map"]["exif_orientation"] == 6
+    assert scene.meta["depth_map_exif_orientation"] == 6 and report.repairs[READ_TURNED] == 1
+    assert (scene.width, scene.height) == (H, W)  # the photo shown: the map, of the stored pixels, read turned
+    np.testing.assert_array_equal(load_depth_map(scene), _inverse(upright_array(_stored_depth(), 6)))
 
 
 @pytest.mark.parametrize("turn, image_root", [(None, True), (6, False)])
@@ -76,3 +94,4 @@ def test_without_a_sideways_photo_to_go_by_a_swapped_map_is_read_as_provision_do
     assert report.repairs["maps_transposed"] == 1 and report.repairs[DEPTH_TURNED] == 0 and scene.depth is not None
     np.testing.assert_allclose(scene.depth, [NEAR, FAR], atol=1e-6)
     assert "exif_orientation" not in scene.meta["source_depth_map"]
+    assert scene.depth_map is None and report.repairs[READ_TURNED] == 0  # transposed here: not the file's layout

@@ -29,7 +29,7 @@ from veriscene.io.readers._parts import (
     sparse_kinds,
 )
 from veriscene.io.readers._sizes import IMAGE_NOT_FOUND, ImageSizes, header_size
-from veriscene.io.readers._stored_pixels import SHOWN, STORED, parse_drawn_on, shown_scene
+from veriscene.io.readers._stored_pixels import DEPTH_MAP_TURNED, SHOWN, STORED, parse_drawn_on, shown_scene
 from veriscene.io.rejects import KEPT_RECORD_LEVELS, RejectReport, writable
 from veriscene.scene.model import Scene
 
@@ -153,6 +153,8 @@ class ReadContext(ImageSizes):
             scene = build()
             if self.turn != 1:  # read in the stored pixels of a turned photo (`image_size_of`)
                 scene = shown_scene(scene, self.turn)
+                if scene.depth_map is not None:  # its map too: read turned (`shown_scene`)
+                    self.repair(DEPTH_MAP_TURNED)
             if scene.image_id in self._seen:
                 raise bad(f"duplicate image id {scene.image_id!r} (an earlier record has it)", "image_id")
         except SceneValidationError as exc:

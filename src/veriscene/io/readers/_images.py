@@ -14,15 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from veriscene.errors import SceneValidationError
 from veriscene.scene.colour_profiles import profile_name
 from veriscene.scene.image_files import ImageFileError, opened
+from veriscene.scene.orientations import SIDEWAYS, upright_array
 from veriscene.scene.upright import orientation
 
-# EXIF orientations that turn the picture by a quarter: width and height swap when it is shown
-SIDEWAYS = frozenset({5, 6, 7, 8})
+# (SIDEWAYS, the quarter turns, and upright_array are `scene.orientations`')
+__all__ = ["SIDEWAYS", "ImageHeader", "read_header", "upright_array"]
 
 
 @dataclass(frozen=True)
@@ -53,21 +52,3 @@ def read_header(path: Path) -> ImageHeader | None:
         # a decompression bomb (over ~179 megapixels) is refused even to read its header
         reason = exc.reason if isinstance(exc, ImageFileError) else str(exc)
         raise SceneValidationError(f"cannot read the image header of {path}: {reason}"[:300], field="image") from None
-
-
-def upright_array(array: np.ndarray, turn: int) -> np.ndarray:
-    """A 2D array of the image's stored pixels (rows, columns) turned as EXIF orientation `turn`
-    turns the picture for showing (what Pillow's `ImageOps.exif_transpose` does to pixels)."""
-    if turn in (2, 4):  # mirrored left-right, or top-bottom
-        return array[:, ::-1] if turn == 2 else array[::-1, :]
-    if turn == 3:  # half a turn
-        return array[::-1, ::-1]
-    if turn == 5:  # mirrored about the main diagonal
-        return array.T
-    if turn == 6:  # stored a quarter turn anticlockwise: shown turned clockwise
-        return np.rot90(array, k=-1)
-    if turn == 7:  # mirrored about the other diagonal
-        return array[::-1, ::-1].T
-    if turn == 8:  # stored a quarter turn clockwise: shown turned anticlockwise
-        return np.rot90(array, k=1)
-    return array

@@ -33,13 +33,19 @@ from pycocotools import mask as mask_utils
 
 from veriscene.errors import ReaderOptionError
 from veriscene.io.readers._images import SIDEWAYS, upright_array
+from veriscene.scene.depth_maps import ORIENTATION_KEY
 from veriscene.scene.masks import encode_mask
 from veriscene.scene.model import Scene
+from veriscene.scene.orientations import ORIENTATIONS, then
 
 SHOWN, STORED, AUTO = "shown", "stored", "auto"
 DRAWN_ON = (AUTO, SHOWN, STORED)
 # The repair count of an image whose annotation was mapped from its stored pixels to the photo shown
 MAPPED = "images_drawn_on_stored_pixels"
+# The repair count of a scene whose dense depth map (`Scene.depth_map`) is a file of a photo's stored
+# pixels, read turned as the photo is (``meta["depth_map_exif_orientation"]``, `scene.depth_maps`):
+# a scene so mapped (`shown_scene`), or a ProVision map of a sideways photo's stored shape
+DEPTH_MAP_TURNED = "depth_maps_of_stored_pixels_read_turned"
 
 
 def parse_drawn_on(value: Any) -> str:
@@ -107,4 +113,20 @@ def shown_scene(scene: Scene, turn: int) -> Scene:
     stored = (scene.width, scene.height)
     width, height = shown_size(stored, turn)
     masks = None if scene.masks is None else tuple(shown_mask(m, turn) for m in scene.masks)
-    return replace(scene, width=width, height=height, boxes=shown_boxes(scene.boxes, stored, turn), masks=masks)
+    return replace(scene, width=width, height=height, boxes=shown_boxes(scene.boxes, stored, turn), masks=masks,
+                   meta=_depth_map_turned(scene, turn))
+
+
+def _depth_map_turned(scene: Scene, turn: int) -> dict[str, Any]:
+    """The meta of a scene mapped by `turn` (`shown_scene`): a dense depth map, of the stored
+    pixels as the scene was, said to be (``meta["depth_map_exif_orientation"]``: read turned as the
+    photo is, `scene.depth_maps`); one the scene said was turned already by an orientation turned
+    by both. A value that is no orientation is left for `load_depth_map` to name."""
+    given = scene.meta.get(ORIENTATION_KEY, 1)
+    if scene.depth_map is None or isinstance(given, bool) or given not in ORIENTATIONS:
+        return scene.meta
+    meta = {k: v for k, v in scene.meta.items() if k != ORIENTATION_KEY}
+    both = then(given, turn)
+    if both != 1:  # (a map turned already, and mapped back: it lays on the photo shown as stored)
+        meta[ORIENTATION_KEY] = both
+    return meta

@@ -22,14 +22,16 @@ file, so those are read only with ``allow_pickle=True`` (``--allow-pickle``), an
 Depth maps are (H, W) arrays in 0-255 with larger = closer; each object's depth is the median
 over its mask (else its box), converted to the internal convention ``1 - v / 255`` (smaller =
 closer, in [0, 1]). The dense map is not converted: its path is kept in
-``meta["source_depth_map"]`` with its encoding, and, when the file lays on the scene as stored (not
-transposed, not turned), as the scene's ``depth_map`` (absolute) with ``meta["depth_map_encoding"]``
-"inverse", which depth.map_points reads (`veriscene.scene.depth_maps`; a 0 there is no depth). A depth model that read a phone's sideways photo
-without its EXIF orientation (Pillow alone) made a map of the stored pixels: one of the stored
-shape, beside annotation of the photo shown, is turned as the photo is (`_upright_depth`, counted
-`depth_maps_turned_by_exif_orientation`) before objects' depths are read from it, and a map of
-stored pixels says so in ``meta["source_depth_map"]["exif_orientation"]`` (turn the file as
-`ImageOps.exif_transpose` turns the photo to lay it on the scene).
+``meta["source_depth_map"]`` with its encoding, and as the scene's ``depth_map`` (absolute) with
+``meta["depth_map_encoding"]`` "inverse", which depth.map_points reads (`veriscene.scene.depth_maps`;
+a 0 there is no depth), unless it was transposed here (ProVision's [w, h] layout). A depth model
+that read a phone's sideways photo without its EXIF orientation (Pillow alone) made a map of the
+stored pixels: one of the stored shape, beside annotation of the photo shown, is turned as the
+photo is (`_upright_depth`, counted `depth_maps_turned_by_exif_orientation`) before objects' depths
+are read from it; a map of stored pixels says so in ``meta["source_depth_map"]["exif_orientation"]``,
+and the scene's ``depth_map`` is read turned so (``meta["depth_map_exif_orientation"]``, counted
+`depth_maps_of_stored_pixels_read_turned`; the file is not rewritten), as is the map of a scene
+drawn on the stored pixels (``drawn_on``), mapped onto the photo shown with it.
 
 Attributes and relations are read as recorded in part (``meta["sparse"]``, as for Visual Genome;
 ``-r sparse=false`` reads them as complete). ProVision's stages are models' outputs: an attribute
@@ -58,10 +60,11 @@ import numpy as np
 
 from veriscene.errors import SceneValidationError
 from veriscene.io.readers._images import SIDEWAYS, ImageHeader, read_header, upright_array
-from veriscene.io.readers._stored_pixels import AUTO
+from veriscene.io.readers._stored_pixels import AUTO, DEPTH_MAP_TURNED
 from veriscene.io.readers._base import ReadContext, SceneParts, bad, is_number, load_json, parse_json
 from veriscene.scene import archives
 from veriscene.scene.compressed import READ_ERRORS, data_error, data_files, open_data_file, plain_name, unreadable
+from veriscene.scene.depth_maps import ORIENTATION_KEY
 from veriscene.scene.masks import encode_mask
 from veriscene.scene.model import Scene
 
@@ -247,7 +250,9 @@ def _scene(ctx: ReadContext, image_id: str, merged: _Merged, opts: dict[str, Any
     if isinstance(ann.get("depth_mask_id"), str):
         depth_file = _array_file(opts["depth_dir"], ann["depth_mask_id"], "depth_mask_id")  # (the file read)
         depth = _load_array(opts["depth_dir"], ann["depth_mask_id"], False, "depth_mask_id")
-        fits = ctx.turn == 1 and depth.shape == (height, width)
+        # (a scene read in the stored pixels, `ctx.turn`: so is its map, read turned with it once
+        # the scene is mapped, `_stored_pixels.shown_scene`)
+        fits = depth.shape == (height, width)
         depth, depth_turn = _upright_depth(ctx, depth, candidates, height, width)
         depth = _orient(depth, height, width, ctx, "depth_mask_id")
         if depth.ndim != 2:
@@ -300,11 +305,17 @@ def _scene(ctx: ReadContext, image_id: str, merged: _Merged, opts: dict[str, Any
         if depth_turn != 1:  # the file holds the stored pixels of a photo shown turned
             meta["source_depth_map"]["exif_orientation"] = depth_turn
     dense = None
-    if depth is not None and fits and depth_turn == 1:  # (a map turned or transposed here is not the file's)
-        # the dense map, for depth.map_points (`scene.depth_maps`): 0-255, larger = closer, read as
-        # inverse depth; absolute, as the scenes read are written elsewhere (a run folder)
+    # the dense map, for depth.map_points (`scene.depth_maps`): 0-255, larger = closer, read as
+    # inverse depth; absolute, as the scenes read are written elsewhere (a run folder). One of a
+    # sideways photo's stored pixels (turned here) is read turned as the photo is; one transposed
+    # here (`_orient`: ProVision's [w, h] layout) is not the file's, and kept only as the note.
+    turned = depth is not None and not fits and ctx.turn == 1 and depth_turn != 1
+    if depth is not None and (fits or turned):
         dense = os.path.abspath(depth_file)  # (the file read: "x.pkl" or "x" in the annotation may be x.npy)
         meta["depth_map_encoding"] = "inverse"
+        if turned:
+            meta[ORIENTATION_KEY] = depth_turn
+            ctx.repair(DEPTH_MAP_TURNED)
     return parts.scene(image_id, width, height, image=data_path, depth_map=dense, meta=meta)
 
 

@@ -15,12 +15,10 @@ A scene's dense depth map (``depth_map``) is a path relative to the folder of it
 is: this reader does not open it (its objects' depths are given per object, and stay right when the
 boxes move); depth.map_points does (`veriscene.scene.depth_maps`), and a conversion moves the path
 with the scene file (`io.convert.placed_depth_map`). A map of the stored pixels of a scene so mapped
-is not turned: it no longer lays on the scene (a photo turned 180 degrees or mirrored has the
-stored size, and depth.map_points would read its map upside down), so, as ProVision's reader does
-with a map it turned, the scene keeps it only as a note: ``depth_map`` is cleared (counted
-`DEPTH_MAPS_OF_STORED_PIXELS`) and ``meta["source_depth_map"]`` (``{"path": depth_map}``, made
-absolute, or the dict the scene has) gains ``"exif_orientation"``, the turn that lays the file on
-the scene (`ImageOps.exif_transpose`'s).
+is not rewritten: the scene says it holds those pixels (``meta["depth_map_exif_orientation"]``, the
+photo's EXIF orientation; counted `DEPTH_MAPS_OF_STORED_PIXELS`, by `ReadContext.scene`), and it is
+read turned as `ImageOps.exif_transpose` turns the photo, so it lays on the scene. A
+``meta["source_depth_map"]`` dict the scene gives (a note of its own) gains ``"exif_orientation"``.
 """
 
 from __future__ import annotations
@@ -34,7 +32,7 @@ from typing import Any
 
 from veriscene.errors import SceneValidationError
 from veriscene.io.readers._base import ReadContext
-from veriscene.io.readers._stored_pixels import SHOWN
+from veriscene.io.readers._stored_pixels import DEPTH_MAP_TURNED, SHOWN
 from veriscene.scene.compressed import CompressedFileError, jsonl_files
 from veriscene.scene.jsonl import numbered_scenes
 from veriscene.scene.masks import check_counts
@@ -105,32 +103,15 @@ def _against_image(ctx: ReadContext, scene: Scene) -> Scene:
     """`scene` with its size checked against its image file under `image_root`, as the other
     readers check an annotated size (`ImageSizes.image_size_of`: rejected when it is neither the
     size shown nor, as `drawn_on` allows, the size stored); `ReadContext.scene` maps it onto the
-    photo shown when it was drawn on the stored pixels, and its depth map file said to hold
-    the stored pixels (`_depth_map_of_stored_pixels`)."""
+    photo shown when it was drawn on the stored pixels, its dense depth map with it (read turned:
+    `_stored_pixels.shown_scene`), and a depth map note of its own says the turn."""
     ctx.image_size_of(scene.width, scene.height, [scene.image] if scene.image else [])
-    if ctx.turn == 1:
-        return scene
-    if scene.depth_map is not None:
-        ctx.repair(DEPTH_MAPS_OF_STORED_PIXELS)
-    return _depth_map_of_stored_pixels(scene, ctx.turn, os.path.dirname(os.path.abspath(ctx.source)))
-
-
-DEPTH_MAPS_OF_STORED_PIXELS = "depth_maps_of_stored_pixels_kept_as_notes"
-
-
-def _depth_map_of_stored_pixels(scene: Scene, turn: int, folder: str) -> Scene:
-    """`scene` (drawn on the stored pixels of a photo of EXIF orientation `turn`, mapped onto the
-    photo shown) without its dense depth map, which holds those pixels, said to in
-    ``meta["source_depth_map"]`` (module notes; a relative path made absolute from `folder`, its
-    file's); a ``source_depth_map`` dict the scene gives keeps an orientation it gives."""
     given = scene.meta.get("source_depth_map")
-    meta = scene.meta
-    if isinstance(given, dict):
-        if "exif_orientation" not in given:
-            meta = {**meta, "source_depth_map": {**given, "exif_orientation": turn}}
-    elif given is None and scene.depth_map is not None:  # (a value of the user's own is left alone)
-        path = scene.depth_map if "://" in scene.depth_map else os.path.join(folder, scene.depth_map)
-        meta = {**meta, "source_depth_map": {"path": path, "exif_orientation": turn}}
-    if scene.depth_map is None and meta is scene.meta:
+    if ctx.turn == 1 or not isinstance(given, dict) or "exif_orientation" in given:
         return scene
-    return replace(scene, depth_map=None, meta=meta)
+    return replace(scene, meta={**scene.meta, "source_depth_map": {**given, "exif_orientation": ctx.turn}})
+
+
+# counted when a scene naming a depth map is mapped from the stored pixels: its map is read turned
+# (was "depth_maps_of_stored_pixels_kept_as_notes", when the map was cleared and kept only as a note)
+DEPTH_MAPS_OF_STORED_PIXELS = DEPTH_MAP_TURNED
