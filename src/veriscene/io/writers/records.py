@@ -95,7 +95,11 @@ INT64_MAX = 2**63 - 1
 
 def int64(sample: dict[str, Any], key: str) -> int:
     """sample[key] as an int that fits the int64 columns (seed, generator_version); 0 if absent."""
-    value = int(sample.get(key) or 0)
+    try:
+        value = int(sample.get(key) or 0)
+    except (TypeError, ValueError):
+        raise ValueError(f"sample {sample.get('id', '?')}: field '{key}' must be a whole number, "
+                         f"got {sample.get(key)!r:.80}") from None
     if not -INT64_MAX - 1 <= value <= INT64_MAX:
         raise ValueError(f"sample {sample.get('id', '?')}: field '{key}' = {value} exceeds int64")
     return value
@@ -116,8 +120,17 @@ def check_sample(sample: Any) -> None:
         scene = ("; it is a scene graph (it has image_id and objects), not a sample: make samples of it with "
                  "`veriscene generate SCENES --out RUN`, then export RUN") if "image_id" in sample and "objects" in sample else ""
         raise ValueError(f"{named}missing fields {missing}{scene}")
+    if not isinstance(sample["id"], str) or not sample["id"]:
+        raise TypeError(f"field 'id' must be a non-empty string, got {sample['id']!r}")
+    if not isinstance(sample["question"], str):
+        raise TypeError(f"sample {sample['id']}: field 'question' must be a string, got "
+                        f"{type(sample['question']).__name__}")
     if not isinstance(sample["images"], list):
         raise TypeError(f"sample {sample['id']}: field 'images' must be a list")
+    for index, image in enumerate(sample["images"]):  # every writer reads each one's id and path
+        if not isinstance(image, dict):
+            raise TypeError(f"sample {sample['id']}: field 'images', item {index}: expected an object "
+                            f"{{id, path}}, got {type(image).__name__} {image!r:.80}")
     kind = sample["answer_type"]
     if kind not in ANSWER_TYPES:  # (every writer renders or scores the answer by it: none can write it)
         meant = close_name(str(kind), ANSWER_TYPES) if isinstance(kind, str) else None
@@ -132,6 +145,36 @@ def check_sample(sample: Any) -> None:
     meta = sample.get("meta")
     if meta is not None and not isinstance(meta, dict):  # every writer reads its mode, letter, box format
         raise TypeError(f"sample {sample['id']}: field 'meta' must be an object or null, got {type(meta).__name__}")
+    wrong = answer_problem(kind, sample["answer"])
+    if wrong:  # a target rendered from it ('None', '4' of 4.7) or a reward's truth no reply could match
+        raise TypeError(f"sample {sample['id']}: field 'answer': {wrong}")
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def answer_problem(kind: str, answer: Any) -> str | None:
+    """What makes `answer` no value of answer type `kind` (boxes and points: a list of 4 or 2
+    numbers; their conventions are checked where they are rendered), else None."""
+    expected = {"bool": "true or false", "int": "a whole number", "float": "a number", "str": "a string",
+                "text": "a string", "str_set": "a list of strings", "box": "a list of 4 numbers",
+                "point": "a list of 2 numbers", "image_index": "a whole number >= 0"}[kind]
+    if kind == "bool":
+        ok = isinstance(answer, bool)
+    elif kind == "int":
+        ok = isinstance(answer, int) and not isinstance(answer, bool)
+    elif kind == "float":
+        ok = _number(answer)
+    elif kind in ("str", "text"):
+        ok = isinstance(answer, str)
+    elif kind == "str_set":
+        ok = isinstance(answer, list) and all(isinstance(v, str) for v in answer)
+    elif kind in ("box", "point"):
+        ok = isinstance(answer, list) and len(answer) == (4 if kind == "box" else 2) and all(map(_number, answer))
+    else:  # image_index
+        ok = isinstance(answer, int) and not isinstance(answer, bool) and answer >= 0
+    return None if ok else f"answer_type {kind} takes {expected}, got {answer!r:.80}"
 
 
 def provenance(sample: dict[str, Any]) -> dict[str, Any]:
