@@ -3,9 +3,12 @@ and `export(to=...)` in Python do (helper-197: `--to lava` listed the formats on
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from veriscene.commands.export import usage_error
+from tests.typer_app import invoke
+from veriscene.commands.export import register, usage_error
 
 
 @pytest.mark.parametrize(("to", "mc_style", "said"), [
@@ -23,3 +26,28 @@ def test_a_misspelt_name_is_answered_with_the_one_meant(to: str, mc_style: str |
 
 def test_known_names_pass() -> None:
     assert usage_error("llava", None, "letter_text", False, None) is None
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["--to", "llava", "--task-name", "bench"], "--task-name is for --to lmms_eval (the subtasks of its task folder), "
+     "not --to llava"),
+    (["--to", "parquet", "--split-by", "task", "--task-name", "b"], "--task-name and --split-by are for --to lmms_eval"),
+    (["--to", "lmms_eval", "--split-by", "tsk"], "unknown --split-by 'tsk'; did you mean 'task'?; choose one of family, "
+     "task"),
+    (["--to", "lmms_eval", "--task-name", "my bench"], "--task-name 'my bench': a task name is letters, digits and _"),
+])
+def test_lmms_eval_options_are_checked_before_any_work(tmp_path: Path, args: list[str], said: str) -> None:
+    """Given with another format they were ignored (exit 0, where `export(to=...)` refuses them);
+    a bad value for lmms_eval stopped the export with exit 1 and the Python names (task_name)."""
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "samples.jsonl").write_text("")
+    result = invoke(register, "export", str(run), "--out", str(tmp_path / "out"), *args)
+    assert result.exit_code == 2, result.output
+    assert said in " ".join(result.output.split())
+    assert not (tmp_path / "out").exists()
+
+
+def test_lmms_eval_options_pass_without_them_and_with_good_values() -> None:
+    assert usage_error("llava", None, None, False, None) is None
+    assert usage_error("lmms_eval", None, None, False, None, task_name="bench_2", split_by="task") is None

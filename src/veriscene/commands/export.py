@@ -173,13 +173,15 @@ def register(app: typer.Typer) -> None:
                          "such an export stops and writes nothing (`veriscene verify RUN` tells what differs)."),
         ] = False,
         task_name: Annotated[
-            str,
-            typer.Option("--task-name", help="lmms_eval: the group task's name (subtasks are NAME_<family>)."),
-        ] = "veriscene",
+            str | None,
+            typer.Option("--task-name", help="lmms_eval: the group task's name, letters, digits and _ (subtasks "
+                         "are NAME_<family>; default veriscene)."),
+        ] = None,
         split_by: Annotated[
-            str,
-            typer.Option("--split-by", help="lmms_eval: one subtask per 'family' or per 'task' (generator)."),
-        ] = "family",
+            str | None,
+            typer.Option("--split-by", help="lmms_eval: one subtask per 'family' (the default) or per 'task' "
+                         "(generator)."),
+        ] = None,
         split: Annotated[
             str | None,
             typer.Option("--split", help="hf: the split the run is in the exported DatasetDict folder, OUT/SPLIT/ "
@@ -213,8 +215,8 @@ def register(app: typer.Typer) -> None:
         from veriscene.io.writers.common import OutputError
 
         console = Console()
-        usage = usage_error(to, out, mc_style, absolute_paths, image_root, embed_images, turns, check_urls) or (
-            _instructions_error(to, instructions, prompts, system))
+        usage = usage_error(to, out, mc_style, absolute_paths, image_root, embed_images, turns, check_urls,
+                            task_name, split_by) or _instructions_error(to, instructions, prompts, system)
         if usage:
             fail(usage)
         if reasoning or scenes:
@@ -245,7 +247,7 @@ def register(app: typer.Typer) -> None:
         run = local_input(run_dir)
         options: dict[str, Any] = {"absolute_paths": absolute_paths, "allow_incomplete": allow_incomplete}
         if to == "lmms_eval":  # targets are scored by program, not compared as text
-            options.update(task_name=task_name, split_by=split_by, prompts=prompts)
+            options.update(task_name=task_name or "veriscene", split_by=split_by or "family", prompts=prompts)
         elif to != "verl":  # verl targets are rewards, not text
             options["mc_style"] = mc_style or "letter"
         if to == "hf" and split is not None:
@@ -314,9 +316,26 @@ def _close(given: str, known: tuple[str, ...]) -> str:
     return f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
 
 
+def _task_options_error(to: str, task_name: str | None, split_by: str | None) -> str | None:
+    """What is wrong with --task-name / --split-by (lmms_eval's only: another format ignored them,
+    exit 0, where `export(to=...)` refuses them), else None."""
+    from veriscene.io.writers.lmms_eval import SPLIT_KEYS, TASK_NAME
+
+    given = [name for name, value in (("--task-name", task_name), ("--split-by", split_by)) if value is not None]
+    if given and to != "lmms_eval":
+        return (f"{' and '.join(given)} {'is' if len(given) == 1 else 'are'} for --to lmms_eval (the subtasks of its "
+                f"task folder), not --to {to}")
+    if split_by is not None and split_by not in SPLIT_KEYS:
+        return f"unknown --split-by {split_by!r}{_close(split_by, SPLIT_KEYS)}; choose one of {', '.join(SPLIT_KEYS)}"
+    if task_name is not None and not TASK_NAME.fullmatch(task_name):
+        return (f"--task-name {task_name!r}: a task name is letters, digits and _, starting with a letter "
+                "(lmms-eval's --tasks takes it)")
+    return None
+
+
 def usage_error(to: str, out: str | None, mc_style: str | None, absolute_paths: bool,
                 image_root: Path | None, embed_images: bool = False, turns: int = 1,
-                check_urls: bool = False) -> str | None:
+                check_urls: bool = False, task_name: str | None = None, split_by: str | None = None) -> str | None:
     """What is wrong with the options of `veriscene export` taken together (exit 2), else None."""
     from veriscene.engine.remote import is_url
     from veriscene.io.writers import EMBEDDING_FORMATS
@@ -339,6 +358,9 @@ def usage_error(to: str, out: str | None, mc_style: str | None, absolute_paths: 
                 f"conversations: {', '.join(CONVERSATION_FORMATS)}")
     if absolute_paths and image_root is not None:
         return "--absolute-paths and --image-root exclude each other (absolute paths are relative to no folder)"
+    task_error = _task_options_error(to, task_name, split_by)
+    if task_error:
+        return task_error
     if to == "lmms_eval" and out is not None and is_url(out):
         return ("an lmms_eval task folder names its data files by absolute local path: export it to a local "
                 "folder on the machine that runs lmms-eval, not to a URL")

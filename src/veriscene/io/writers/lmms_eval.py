@@ -44,6 +44,7 @@ from veriscene.io.writers.parquet import embedded_bytes, sample_row, sample_sche
 UTILS_SOURCE = Path(__file__).with_name("lmms_eval_utils.py")
 TEMPLATE_FILE = "_default_template_yaml"
 SPLIT_KEYS = ("family", "task")
+TASK_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")  # a task name lmms-eval's --tasks takes (fullmatch)
 METRICS = (("accuracy", True), ("score", True), ("parse_failure", False))
 HEADER = "# written by `veriscene export --to lmms_eval`"  # the first line of every YAML file it writes
 
@@ -110,7 +111,7 @@ def write_lmms_eval(
 
     if split_by not in SPLIT_KEYS:
         raise ValueError(f"split_by must be one of {SPLIT_KEYS}, got {split_by!r}")
-    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", task_name):
+    if not TASK_NAME.fullmatch(task_name):
         raise ValueError(f"task_name must be letters, digits and underscores, starting with a letter: {task_name!r}")
     prompt_set = load_prompts(prompts)
     out = Path(out)
