@@ -70,6 +70,29 @@ def read_urls(urls: Iterable[str], storage_options: dict[str, Any] | None = None
     return _each(urls, partial(read_url, storage_options=storage_options), threads)
 
 
+HEAD_BYTES = 65536  # read of an image at a URL to see its header (EXIF orientation, colour profile)
+
+
+def read_head(url: str, storage_options: dict[str, Any] | None = None, size: int = HEAD_BYTES) -> bytes:
+    """The first `size` bytes of the file at `url` (all of it when shorter: one ranged request),
+    where an image's header is (its EXIF orientation and colour profile come before its pixels)."""
+    fs, path = remote.filesystem(url, storage_options, "reading")
+    try:
+        return bytes(_call(url, "cannot read", partial(fs.cat_file, start=0, end=size), path))
+    except RemoteError as exc:
+        if isinstance(exc.__cause__, IsADirectoryError):  # (as `url_exists` says it)
+            raise FileNotFoundError(f"{url} is a folder, not a file") from None
+        raise
+
+
+def read_heads(urls: Iterable[str], storage_options: dict[str, Any] | None = None,
+               threads: int = IMAGE_THREADS) -> dict[str, bytes | Exception]:
+    """The first `HEAD_BYTES` of the files at `urls` (`read_head` each: images an export names by
+    URL, to check that they exist and what their headers say), `threads` requests at a time; a
+    file that cannot be read maps to its error (FileNotFoundError when it does not exist)."""
+    return _each(urls, partial(read_head, storage_options=storage_options), threads)
+
+
 def url_exists(url: str, storage_options: dict[str, Any] | None = None) -> bool:
     """True when the file at `url` exists (one request, its metadata: nothing is downloaded);
     FileNotFoundError when it does not, RemoteError when the store cannot be asked."""

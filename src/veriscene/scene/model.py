@@ -4,10 +4,12 @@ Conventions (the one internal convention; readers convert to it):
 - `boxes`: float32 array (N, 4), xyxy in absolute pixels, 0 <= x0 < x1 <= width, same for y.
 - `depth`: optional float32 array (N,), relative depth, **smaller = closer** to the camera.
 - `masks`: optional tuple of N COCO RLE dicts ``{"size": [height, width], "counts": str}``.
-- `depth_map`: optional path of a dense depth map file, (H, W) of this scene's pixels: absolute, or
-  relative to the folder of the scene's file as `image` is; ``meta["depth_map_encoding"]`` says
-  what its values are ("depth", the default, smaller = closer; "inverse"; "relative"). Read
-  lazily by the generator that asks about it (`veriscene.scene.depth_maps`), not here.
+- `depth_map`: optional path of a dense depth map file, (H, W) of this scene's pixels: absolute, a
+  URL, or relative to the folder of the scene's file as `image` is; ``meta["depth_map_encoding"]``
+  says what its values are ("depth", the default, smaller = closer; "inverse"; "relative"), and
+  ``meta["depth_map_exif_orientation"]`` (1-8) that it holds the stored pixels of a photo of that
+  EXIF orientation, read turned as the photo is shown. Read lazily by the generator that asks
+  about it (`veriscene.scene.depth_maps`), not here.
 - `relations`: tuple of ``(subject_index, predicate, object_index)``.
 - `attributes`: per object, a sorted tuple of unique attribute words (sorted so that every
   iteration over them is deterministic).

@@ -19,7 +19,10 @@ An image named by URL (``s3://bucket/images/1.jpg``: samples made from scenes re
 written as it is and not checked, unless its bytes are embedded: then it is read from the store
 (for 64 samples at a time, 16 requests at once: `ImageResolver.prefetch`); one that does not
 exist is counted missing, and a store that cannot be read (network, credentials) stops the export
-with its error.
+with its error. With `check_urls` (not embedding), the first 64 KB of each are read likewise (its
+header: one ranged request, where a HEAD request said only that it exists), so that an image at a
+URL stored turned, or in a colour profile other than sRGB, is warned of as a local file is
+(`by_path_warnings`).
 
 The summary and the sample helpers (provenance, ground truth, `convert_all`) are in
 `io.writers.records`, writing files (`AtomicTextFile`, `output_file`, ...) in `io.writers.files`;
@@ -36,7 +39,8 @@ from pathlib import Path
 from typing import Any
 
 from veriscene.engine.fetch import check_urls, image_urls, read_urls
-from veriscene.engine.remote import is_url
+from veriscene.engine.fetch_many import HEAD_BYTES, read_heads, read_url
+from veriscene.engine.remote import RemoteError, is_url
 from veriscene.scene.colour_profiles import profile_name
 from veriscene.scene.image_files import ImageFileError, opened, payload
 from veriscene.scene.upright import orientation
@@ -187,18 +191,17 @@ class ImageResolver:
             self.reencoded_example = self.reencoded_example or f"{name} ({why})"
         return sent
 
-    def _check_header(self, source: Path) -> None:
+    def _check_header(self, source: Path | str, head: bytes | None = None) -> None:
         """An image written by path (not embedded): its header read (0.1-0.4 ms; pixels not
         decoded), to say which a trainer's loader would show other than veriscene does: one stored
         turned (EXIF orientation; LLaVA's ``Image.open(path).convert("RGB")`` does not turn it, and
         the samples' boxes are of the upright photo), one whose colour profile changes its colours
         (that loader reads the numbers as sRGB; the samples' colours are those shown converted: a
         file without a profile costs a dictionary look-up, `colour_profiles`), or one that cannot be
-        opened at all."""
+        opened at all. An image at a URL (`source`) gives its first bytes, `head` (`read_heads`):
+        read whole when its header runs past them."""
         try:
-            with opened(source) as im:
-                turn = orientation(im)
-                profile = profile_name(im)  # (None: no profile, or one that changes no colour)
+            turn, profile = self._header(source, head)
         except ImageFileError as exc:
             self.unopenable.setdefault(str(source), exc.reason)
             return
@@ -206,6 +209,22 @@ class ImageResolver:
             self.turned_by_path.setdefault(str(source), turn)
         if profile is not None:
             self.profiled_by_path.setdefault(str(source), profile)
+
+    @staticmethod
+    def _header(source: Path | str, head: bytes | None) -> tuple[int, str | None]:
+        """(EXIF orientation, colour profile name or None) of an image's header (`_check_header`)."""
+        try:
+            with opened(source, head) as im:
+                return orientation(im), profile_name(im)  # (profile None: none, or one changing no colour)
+        except ImageFileError:
+            if head is None or len(head) < HEAD_BYTES:  # the whole file: it is what it is
+                raise
+        try:  # (a header longer than the bytes read, or cut there: EXIF thumbnails, large profiles)
+            whole = read_url(str(source))
+        except (FileNotFoundError, RemoteError) as exc:
+            raise ImageFileError(source, str(exc)) from None
+        with opened(source, whole) as im:
+            return orientation(im), profile_name(im)
 
     def by_path_warnings(self) -> list[str]:
         """The export's notes of the images written by path that a loader would show otherwise."""
@@ -249,7 +268,8 @@ class ImageResolver:
         if not self.embed:
             found = self._url_found.get(url)
             if found is None:
-                found = self._url_found[url] = check_urls([url])[url]
+                self._ask([url])
+                found = self._url_found[url]
             if isinstance(found, Exception) and not isinstance(found, FileNotFoundError):
                 raise found  # the store cannot be asked: said, not hidden
             if found is True:
@@ -296,8 +316,8 @@ class ImageResolver:
             for url in urls:
                 if url in self._url_found:
                     self._url_found.move_to_end(url)  # named again: kept
-            for url, found in (check_urls(asked) if asked else {}).items():
-                self._url_found[url] = found
+            if asked:
+                self._ask(asked)
             while len(self._url_found) > _RESOLVED:
                 self._url_found.popitem(last=False)
             yield from chunk
@@ -305,6 +325,16 @@ class ImageResolver:
         self._url_data = read_urls(urls) if urls else {}
         yield from chunk
         self._url_data = {}
+
+    def _ask(self, urls: list[str]) -> None:
+        """Whether the images at `urls` exist (`_url_found`), and what their headers say
+        (`_check_header`), from their first bytes (`read_heads`: many requests at once)."""
+        for url, head in read_heads(urls).items():
+            if isinstance(head, Exception):
+                self._url_found[url] = head
+                continue
+            self._url_found[url] = True
+            self._check_header(url, head)
 
     def resolve_all(self, sample: dict[str, Any]) -> list[ImageRef]:
         return [self.resolve(im) for im in sample.get("images") or []]
