@@ -143,6 +143,13 @@ def test_maps_at_http_urls(tmp_path: Path, http_folder, local_run: Path, monkeyp
     assert summary.generator_stats.get(f"failed:{NAME}", 0) == 0
     assert answers(tmp_path / "run") == answers(local_run)
     assert verify(tmp_path / "run").ok
+    # the scene file served too, its maps relative to it
+    monkeypatch.setenv("VERISCENE_STAGING", str(tmp_path / "staging"))
+    write_scenes(scenes([f"maps/s{k}.npy" for k in range(3)]), folder / "scenes.jsonl")
+    summary = generate(f"{url}/scenes.jsonl", tmp_path / "run-served", seed=1, generators=NAME)
+    assert summary.generator_stats.get(f"failed:{NAME}", 0) == 0
+    assert answers(tmp_path / "run-served") == answers(local_run)
+    assert verify(tmp_path / "run-served").ok
 
 
 def test_a_scene_file_on_s3_reads_its_maps_there(tmp_path: Path, s3, local_run: Path,  # noqa: F811

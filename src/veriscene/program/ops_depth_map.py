@@ -7,6 +7,9 @@ index, as `scene_masks` decodes masks); generators read it whole (`depth_map_of`
 depth, smaller = closer (an inverse-depth map is turned into depth as it is read). A
 point's depth is the value of the pixel it lies on; a pixel without depth (NaN, zero) fails the
 program, as does a map that is missing or does not fit the scene (its message names the file).
+A map at a URL is read through its local copy, and one of a photo's stored pixels
+(``meta["depth_map_exif_orientation"]``) turned as the photo is shown, by `scene.depth_maps`: a
+point is always of the pixels shown.
 """
 
 from __future__ import annotations
