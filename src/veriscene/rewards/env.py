@@ -62,6 +62,7 @@ from veriscene.errors import MissingExtra
 from veriscene.rewards.completions import completion_text
 from veriscene.rewards.truth import load_vocabulary
 from veriscene.rewards.views import FITS, View, fit_view, image_size_of, load_rgb
+from veriscene.scene.marks import record_marks
 from veriscene.sample import ANSWER_TYPES
 from veriscene.sample_ids import ID_NOTE, answer_key, short_answer
 
@@ -334,7 +335,8 @@ class VQAEnv(gym.Env):
         else:
             index = int(self.np_random.integers(len(self.samples)))
         self._sample = self.samples[index]
-        self._image = load_rgb(self.image_path(self._sample))
+        # (with the points its question names by label drawn, when it has marks: `scene.marks`)
+        self._image = load_rgb(self.image_path(self._sample), record_marks(self._sample, 0))
         self._attempts_left, self._zooms_left, self._done = self.max_attempts, self.max_zooms, False
         self._show(None)
         return self._observation(""), self._info(index=index)

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 from PIL import Image
 
 from veriscene.scene.image_files import read_rgb, shown_size
+from veriscene.scene.mark_drawing import marked_rgb
 
 FITS = ("stretch", "letterbox")
 
@@ -47,10 +48,11 @@ class View:
                 "image_size": list(self.image_size), "array_size": list(self.array_size)}
 
 
-def load_rgb(path: str | Path) -> Image.Image:
+def load_rgb(path: str | Path, marks: Sequence[dict[str, Any]] | None = None) -> Image.Image:
     """An image file as RGB, upright, decoded as every command decodes it
-    (`scene.image_files.read_rgb`); `ImageFileError` naming the file when it cannot be."""
-    return read_rgb(path)
+    (`scene.image_files.read_rgb`), with `marks` drawn (the points its question names by label:
+    `scene.mark_drawing`); `ImageFileError` naming the file when it cannot be."""
+    return marked_rgb(path, marks) if marks else read_rgb(path)
 
 
 def fit_view(image: Image.Image, region: tuple[float, float, float, float] | None,

@@ -4,8 +4,8 @@ pointing data sets show them, on the image every command hands to a model or a p
 `draw_marks` is deterministic (the same bytes every time on one Pillow: its own font, no system
 font) and sized from the image's shorter side: ring radius 2.5 % of it (6 px or more), a dot of
 a third of that on the point, the label in a box beside the ring, up and to the right (kept
-inside the image). Red (`MARK_COLOUR`) edged in black, the label white on red edged in black:
-readable on light and dark pixels alike. The point's own pixel (floor(x), floor(y)) is the dot's
+inside the image, clear of the other marks where it can be). Red (`MARK_COLOUR`) edged in white
+and black, the label white on red edged in black: readable on red, light and dark pixels alike. The point's own pixel (floor(x), floor(y)) is the dot's
 centre, so it has the mark's colour.
 
 `marked_rgb` and `marked_payload` are `image_files.read_rgb` and `payload` with the marks drawn:
@@ -25,8 +25,8 @@ from veriscene.scene.image_files import read_rgb
 from veriscene.scene.marks import Mark
 
 MARK_COLOUR = (255, 0, 0)  # ring, dot and label box
-EDGE_COLOUR = (0, 0, 0)  # their edges: the mark stands out on light pixels too
-TEXT_COLOUR = (255, 255, 255)
+EDGE_COLOUR = (0, 0, 0)  # their outer edge: the mark stands out on light pixels
+TEXT_COLOUR = (255, 255, 255)  # the label, and the ring's and dot's inner edge: on red and dark pixels
 RING_SHARE = 0.025  # ring radius: this share of the image's shorter side ...
 MIN_RING = 6  # ... and this many pixels or more
 
@@ -46,8 +46,10 @@ def mark_sizes(width: int, height: int) -> tuple[int, int, int, int]:
 
 def draw_marks(im: Image.Image, marks: Sequence[Mark]) -> Image.Image:
     """A copy of `im` (RGB) with `marks` drawn: a ring around each point and a dot on it, red
-    edged in black, and its label in a red box edged in black beside the ring, kept inside the
-    image. Rings first, then labels (no ring hides a label), then dots (no label hides a point)."""
+    edged in white and black (seen on red, light and dark pixels alike), and its label in a red
+    box edged in black beside the ring, at the first corner (up right, up left, down right, down
+    left) where it meets no other ring or label, kept inside the image. Rings first, then labels
+    (no ring hides a label), then dots (no label hides a point)."""
     out = im.convert("RGB") if im.mode != "RGB" else im.copy()
     if not marks:
         return out
@@ -56,25 +58,54 @@ def draw_marks(im: Image.Image, marks: Sequence[Mark]) -> Image.Image:
     font = _font(size)
     centres = [(int(float(m["point"][0])), int(float(m["point"][1]))) for m in marks]
     for cx, cy in centres:
-        draw.ellipse((cx - ring - 1, cy - ring - 1, cx + ring + 1, cy + ring + 1), outline=EDGE_COLOUR, width=width + 2)
-        draw.ellipse((cx - ring, cy - ring, cx + ring, cy + ring), outline=MARK_COLOUR, width=width)
+        _disc(draw, cx, cy, ring + 2, EDGE_COLOUR, width + 4)
+        _disc(draw, cx, cy, ring + 1, TEXT_COLOUR, width + 2)
+        _disc(draw, cx, cy, ring, MARK_COLOUR, width)
     pad = max(2, size // 5)
-    for mark, (cx, cy) in zip(marks, centres):
+    taken = [(cx - ring - 2, cy - ring - 2, cx + ring + 3, cy + ring + 3) for cx, cy in centres]  # x0 y0 x1 y1
+    for k, (mark, (cx, cy)) in enumerate(zip(marks, centres)):
         label = str(mark["label"])
-        x0, y0, x1, y1 = draw.textbbox((0, 0), label, font=font)
-        box_w, box_h = x1 - x0 + 2 * pad, y1 - y0 + 2 * pad
-        # up and to the right of the ring; to the left / below where the image ends
-        left = cx + ring if cx + ring + box_w <= out.width else cx - ring - box_w
-        top = cy - ring - box_h if cy - ring - box_h >= 0 else cy + ring
-        left = min(max(left, 0), max(out.width - box_w, 0))
-        top = min(max(top, 0), max(out.height - box_h, 0))
-        draw.rectangle((left, top, left + box_w - 1, top + box_h - 1), fill=MARK_COLOUR, outline=EDGE_COLOUR,
+        x0, y0, x1, y1 = (int(v) for v in draw.textbbox((0, 0), label, font=font))
+        box = _label_box(out.size, (cx, cy), ring + 2, (x1 - x0 + 2 * pad, y1 - y0 + 2 * pad),
+                         [t for j, t in enumerate(taken) if j != k])
+        taken.append(box)
+        draw.rectangle((box[0], box[1], box[2] - 1, box[3] - 1), fill=MARK_COLOUR, outline=EDGE_COLOUR,
                        width=max(1, pad // 2))
-        draw.text((left + pad - x0, top + pad - y0), label, fill=TEXT_COLOUR, font=font)
-    for cx, cy in centres:  # dots last: a label beside one point never hides another
-        draw.ellipse((cx - dot - 1, cy - dot - 1, cx + dot + 1, cy + dot + 1), fill=EDGE_COLOUR)
-        draw.ellipse((cx - dot, cy - dot, cx + dot, cy + dot), fill=MARK_COLOUR)
+        draw.text((box[0] + pad - x0, box[1] + pad - y0), label, fill=TEXT_COLOUR, font=font)
+    for cx, cy in centres:
+        _disc(draw, cx, cy, dot + 2, EDGE_COLOUR)
+        _disc(draw, cx, cy, dot + 1, TEXT_COLOUR)
+        _disc(draw, cx, cy, dot, MARK_COLOUR)
     return out
+
+
+def _disc(draw: ImageDraw.ImageDraw, cx: int, cy: int, r: int, colour: tuple[int, int, int],
+          ring: int | None = None) -> None:
+    """A filled disc of radius r around pixel (cx, cy), or a ring of that width."""
+    if ring is None:
+        draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=colour)
+    else:
+        draw.ellipse((cx - r, cy - r, cx + r, cy + r), outline=colour, width=ring)
+
+
+def _label_box(size: tuple[int, int], centre: tuple[int, int], reach: int, box: tuple[int, int],
+               taken: list[tuple[int, int, int, int]]) -> tuple[int, int, int, int]:
+    """(x0, y0, x1, y1), x1 and y1 exclusive, of a label box of `box` (w, h) pixels beside the ring
+    of radius `reach` around `centre`: the first corner inside the image that meets none of the
+    boxes `taken`, else the first inside the image, else the first (clipped into the image)."""
+    (width, height), (cx, cy), (w, h) = size, centre, box
+    corners = [(cx + reach, cy - reach - h), (cx - reach - w, cy - reach - h), (cx + reach, cy + reach),
+               (cx - reach - w, cy + reach)]
+    boxes = [(x, y, x + w, y + h) for x, y in corners]
+    inside = [b for b in boxes if b[0] >= 0 and b[1] >= 0 and b[2] <= width and b[3] <= height]
+    for b in inside:
+        if not any(b[0] < t[2] and t[0] < b[2] and b[1] < t[3] and t[1] < b[3] for t in taken):
+            return b
+    if inside:
+        return inside[0]
+    x = min(max(boxes[0][0], 0), max(width - w, 0))
+    y = min(max(boxes[0][1], 0), max(height - h, 0))
+    return x, y, x + w, y + h
 
 
 def marked_rgb(path: str | Path, marks: Sequence[Mark] | None, data: bytes | None = None) -> Image.Image:

@@ -29,6 +29,7 @@ from typing import Any
 from veriscene.io.writers import jsonl, llava, parquet, sharegpt, trl, verl
 from veriscene.io.writers.common import ExportSummary, ImageResolver
 from veriscene.io.writers.files import check_folders
+from veriscene.io.writers.marked import MARKED_FOLDER
 from veriscene.io.writers.arrow import require_pyarrow
 from veriscene.io.writers.hf_datasets import require_datasets, write_hf
 from veriscene.io.writers.lmms_eval import write_lmms_eval
@@ -213,12 +214,16 @@ def write(
         embed=embed_images or fmt in ALWAYS_EMBED,
         absolute_paths=absolute_paths,
         check_urls=check_urls,
+        marked_folder=output_folder(out, fmt) / MARKED_FOLDER,  # copies of images with marks drawn (by path)
     )
     writer(images.prefetch(samples) if images.embed or check_urls else samples, out, summary, images, **options)
     reencoded = images.reencoded_warning()
     if reencoded is not None:
         summary.warnings.append(reencoded)
     summary.warnings.extend(images.by_path_warnings())
+    marked = images.marked.note()
+    if marked is not None:
+        summary.warnings.append(marked)
     # relative paths written: references that were neither embedded nor named by URL
     relative = summary.images_referenced - summary.images_embedded - summary.images_at_urls
     if fmt in PATH_RELATIVE_TO_READER and root is not None and not images.embed and relative > 0:

@@ -43,7 +43,9 @@ from veriscene.engine.fetch_many import HEAD_BYTES, read_heads, read_url
 from veriscene.engine.remote import RemoteError, is_url
 from veriscene.scene.colour_profiles import profile_name
 from veriscene.scene.image_files import ImageFileError, opened, payload
+from veriscene.scene.marks import marks_of
 from veriscene.scene.upright import orientation
+from veriscene.io.writers.marked import MarkedImages, resolve_marked
 from veriscene.io.writers.files import (
     AtomicTextFile, OutputError, output_dir, output_file, write_json_array, write_json_lines,
 )
@@ -74,6 +76,9 @@ class ImageRef:
     path: str | None  # what the export writes (relative to image_root unless absolute_paths)
     exists: bool
     data: bytes | None = None  # file bytes when embedding and the file exists
+    # points drawn on the image of `source` (or `path`, a URL) when its bytes are read again
+    # (`scene.marks`; `data` has them drawn already); None: the bytes are the image's as they are
+    marks: tuple[dict[str, Any], ...] | None = None
 
 
 _RESOLVED = 8192  # image paths an ImageResolver keeps resolved
@@ -92,6 +97,7 @@ class ImageResolver:
         embed: bool = False,
         absolute_paths: bool = False,
         check_urls: bool = False,
+        marked_folder: Path | None = None,
     ) -> None:
         self.summary = summary
         self.image_root = Path(os.path.abspath(summary.image_root or "."))
@@ -116,6 +122,9 @@ class ImageResolver:
         self.turned_by_path: dict[str, int] = {}  # file -> its EXIF orientation (not 1)
         self.profiled_by_path: dict[str, str] = {}  # file -> its colour profile's name (not sRGB)
         self.unopenable: dict[str, str] = {}  # file -> why Pillow cannot open it
+        # images with marks (points a question names by label): drawn, embedded or copied into
+        # `marked_folder` beside the export, never handed on unmarked (`io.writers.marked`)
+        self.marked = MarkedImages(marked_folder)
 
     def _missing(self, what: str) -> None:
         self.summary.images_missing += 1
@@ -149,11 +158,14 @@ class ImageResolver:
 
     def resolve(self, image: dict[str, Any]) -> ImageRef:
         image_id = str(image.get("id", ""))
+        marks = marks_of(image, f"image {image_id!r}")  # (ValueError: the sample is skipped, named)
         self.summary.images_referenced += 1
         raw = image.get("path")
         if not raw:
             self._missing(f"<image {image_id!r} has no path>")
             return ImageRef(image_id, None, None, False)
+        if marks:
+            return resolve_marked(self, image_id, str(raw), tuple(marks))
         if is_url(str(raw)):  # samples made from scenes read from a URL name their images by URL
             return self._at_url(image_id, str(raw))
         source, written, exists = self._locate(str(raw))

@@ -186,6 +186,8 @@ def _read_bytes(ref: ImageRef) -> bytes | None:
     that cannot be read now raises, as it does for single-turn exports."""
     if not ref.exists:
         return None
+    if ref.marks:  # an image whose question names points drawn on it (`io.writers.marked`)
+        return _marked_bytes(ref)
     if ref.source is not None:
         return ref.source.read_bytes()
     data = read_urls([str(ref.path)])[str(ref.path)]
@@ -194,6 +196,17 @@ def _read_bytes(ref: ImageRef) -> bytes | None:
     if isinstance(data, Exception):
         raise data
     return data
+
+
+def _marked_bytes(ref: ImageRef) -> bytes | None:
+    """The embedded bytes of an image with marks: drawn again (None when it cannot be decoded now)."""
+    from veriscene.scene.image_files import ImageFileError
+    from veriscene.scene.mark_drawing import marked_payload
+
+    try:
+        return marked_payload(str(ref.source) if ref.source is not None else str(ref.path), ref.marks or ())[0]
+    except (ImageFileError, FileNotFoundError):
+        return None
 
 
 class ConversationImages:
@@ -207,7 +220,8 @@ class ConversationImages:
         self._kept: OrderedDict[str, bytes | None] = OrderedDict()
 
     def __call__(self, ref: ImageRef) -> bytes | None:
-        key = str(ref.source if ref.source is not None else ref.path)
+        # (an image with marks: its marked copy's name, which tells the marks apart)
+        key = str(ref.path) if ref.marks else str(ref.source if ref.source is not None else ref.path)
         if key in self._kept:
             self._kept.move_to_end(key)
             return self._kept[key]

@@ -1,0 +1,94 @@
+"""Exports of samples whose image carries marks (`veriscene.scene.marks`: points the question names
+by label) hand on the image with its marks drawn: embedded as the marked image, or by path as a
+marked copy in marked_images/ beside the export, never the unmarked file (`io.writers.marked`);
+and the drawing is deterministic."""
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from veriscene.io.writers import write
+from veriscene.io.writers.marked import MARKED_FOLDER
+from veriscene.scene.mark_drawing import MARK_COLOUR, draw_marks
+
+GREY = (128, 128, 128)
+MARKS = [{"label": "A", "point": [20.5, 30.5]}, {"label": "B", "point": [100.25, 60.75]}]
+
+
+def sample(sid: str, marks=None, question: str = "Which point is closer to the camera: A or B?") -> dict:
+    image = {"id": "i0", "path": "images/grey.png"}
+    if marks is not None:
+        image["marks"] = marks
+    program = [{"op": "marked_point", "inputs": [], "args": [m["label"], *m["point"]]} for m in marks or []]
+    return {"id": sid, "task": "depth.map_points.v1", "family": "depth", "images": [image], "question": question,
+            "answer": "A", "answer_type": "str", "choices": None, "program": program, "template_id": "closer_marks.0",
+            "generator_version": 1, "seed": 1, "meta": {"mode": "qa", "mark_labels": ["A", "B"]}}
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    (tmp_path / "run" / "images").mkdir(parents=True)
+    Image.new("RGB", (160, 120), GREY).save(tmp_path / "run" / "images" / "grey.png")
+    return tmp_path / "run"
+
+
+def test_drawing_is_deterministic_and_sized_from_the_shorter_side() -> None:
+    im = Image.new("RGB", (400, 200), (250, 250, 250))
+    a, b = draw_marks(im, MARKS), draw_marks(im, MARKS)
+    assert a.tobytes() == b.tobytes() and im.getpixel((20, 30)) == (250, 250, 250)  # a copy
+    assert a.getpixel((20, 30)) == MARK_COLOUR and a.getpixel((100, 60)) == MARK_COLOUR
+    small, large = draw_marks(Image.new("RGB", (400, 200)), MARKS[:1]), draw_marks(Image.new("RGB", (800, 400)), MARKS[:1])
+    assert np.asarray(large).any(axis=2).sum() > 2 * np.asarray(small).any(axis=2).sum()  # pixels drawn
+
+
+def test_llava_by_path_names_a_marked_copy(tmp_path: Path, root: Path) -> None:
+    out = tmp_path / "out" / "llava.json"
+    summary = write([sample("s1", MARKS), sample("s2", MARKS), sample("s3")], out, "llava", sample_root=root)
+    records = json.loads(out.read_text())
+    marked, plain = records[0]["image"], records[2]["image"]
+    assert records[1]["image"] == marked and marked.startswith(f"{MARKED_FOLDER}/grey-") and marked.endswith(".png")
+    assert plain == "../run/images/grey.png"  # an unmarked sample: the file itself, as before
+    copy = Image.open(out.parent / marked).convert("RGB")
+    assert copy.getpixel((20, 30)) == MARK_COLOUR and copy.getpixel((150, 5)) == GREY
+    assert len(list((out.parent / MARKED_FOLDER).iterdir())) == 1  # one copy for the two samples
+    assert summary.samples_written == 3 and summary.images_missing == 0
+    assert any("1 marked image(s) written to" in w for w in summary.warnings)
+    first = (out.parent / marked).read_bytes()
+    write([sample("s1", MARKS)], out, "llava", sample_root=root)  # again: the same name, the same bytes
+    assert (out.parent / marked).read_bytes() == first
+
+
+def test_parquet_embeds_the_marked_image(tmp_path: Path, root: Path) -> None:
+    import pyarrow.parquet as pq
+
+    out = tmp_path / "out.parquet"
+    write([sample("s1", MARKS), sample("s2")], out, "parquet", sample_root=root, embed_images=True)
+    rows = pq.read_table(out).to_pylist()
+    cells = [r["images"][0] if isinstance(r["images"], list) else r["image"] for r in rows]
+    marked, plain = (Image.open(io.BytesIO(c["bytes"])).convert("RGB") for c in cells)
+    assert marked.getpixel((20, 30)) == MARK_COLOUR and plain.getpixel((20, 30)) == GREY
+    assert not (tmp_path / MARKED_FOLDER).exists()  # embedded: no copies written
+
+
+def test_a_bad_mark_skips_its_sample_named(tmp_path: Path, root: Path) -> None:
+    out = tmp_path / "out" / "llava.json"
+    summary = write([sample("s1", [{"label": "", "point": [1, 2]}]), sample("s2")], out, "llava", sample_root=root)
+    assert summary.samples_written == 1 and summary.samples_skipped == 1
+    assert "s1" in summary.errors[0] and "marks[0].label" in summary.errors[0]
+
+
+def test_trl_conversations_keep_marked_and_plain_images_apart(tmp_path: Path, root: Path) -> None:
+    import pyarrow.parquet as pq
+
+    out = tmp_path / "trl.parquet"
+    samples = [sample("s1", MARKS), sample("s2", question="Is it grey?"), sample("s3", MARKS, "Which is farther: A or B?")]
+    write(samples, out, "trl", sample_root=root, embed_images=True, turns=2)
+    rows = {tuple(r["sample_ids"]): r for r in pq.read_table(out).to_pylist()}
+    assert ("s2",) in rows and sorted(k for ids in rows for k in ids) == ["s1", "s2", "s3"]  # plain alone
+    for ids, row in rows.items():
+        shown = Image.open(io.BytesIO(row["images"][0]["bytes"])).convert("RGB").getpixel((20, 30))
+        assert shown == (GREY if ids == ("s2",) else MARK_COLOUR)
