@@ -143,7 +143,9 @@ def _option_shape(choice: str, scene: Scene, box_format: str) -> list[float] | N
 def question_marks(record: dict[str, Any], scene: Scene) -> str:
     """SVG of what the question shows on its (first) image, each labelled as the question writes
     it: its regions ("What is inside the box [...]?") and points (`region` and `point` nodes of
-    the program, in pixels), and the options of a box or point question, each with its letter."""
+    the program, in pixels), the points drawn on the image with their labels (`marked_point`:
+    "A", as a model is shown them), and the options of a box or point question, each with its
+    letter."""
     raw_meta, raw_choices = record.get("meta"), record.get("choices")
     meta = raw_meta if isinstance(raw_meta, dict) else {}
     box_format = str(meta.get("box_format") or "norm1")
@@ -161,10 +163,14 @@ def question_marks(record: dict[str, Any], scene: Scene) -> str:
         if not isinstance(node, dict):  # (a record that is no sample's: nothing of it is drawn)
             continue
         values = node.get("args", [])
-        if node.get("op") not in ("point", "region") or not isinstance(values, list) or len(values) not in (2, 4) \
-                or not all(isinstance(v, (int, float)) for v in values):
+        mark = None  # a point drawn on the image with its label ("A": `scene.marks`), shown so
+        if node.get("op") == "marked_point" and isinstance(values, list) and len(values) == 3:
+            mark, values = str(values[0]), values[1:]
+        elif node.get("op") not in ("point", "region"):
             continue
-        label = _shown(values, scene, box_format)
+        if not isinstance(values, list) or len(values) not in (2, 4) or not all(isinstance(v, (int, float)) for v in values):
+            continue
+        label = mark if mark is not None else _shown(values, scene, box_format)
         if label not in options and all(m[0] != label for m in marks):  # an option is drawn once, with its letter
             marks.append((label, [float(v) for v in values]))
     parts = []
