@@ -165,3 +165,18 @@ def test_a_scene_file_on_s3_reads_its_maps_there(tmp_path: Path, s3, local_run: 
     assert summary.generator_stats.get(f"failed:{NAME}", 0) == 0
     assert answers(tmp_path / "run") == answers(local_run)
     assert verify(tmp_path / "run").ok
+
+
+def test_a_scene_s_map_at_a_url_is_asked_for_once_in_a_run(tmp_path: Path, store, monkeypatch) -> None:
+    # the generator reads the map whole, its programs' ops a pixel at a time: from the map read,
+    # not from the store again (each read asks the store whether the object changed)
+    from veriscene.engine import downloads
+
+    asked: list[str] = []
+    fetch = downloads.fetch_file
+    monkeypatch.setattr(downloads, "fetch_file", lambda url, *a, **k: asked.append(url) or fetch(url, *a, **k))
+    for k in range(3):
+        store.pipe_file(f"/data/maps/s{k}.npy", npy(floor_and_box(k)))
+    write_scenes(scenes([f"memory://data/maps/s{k}.npy" for k in range(3)]), tmp_path / "scenes.jsonl")
+    summary = generate(tmp_path / "scenes.jsonl", tmp_path / "run", seed=1, generators=NAME, workers=1)
+    assert summary.samples > 0 and sorted(asked) == [f"memory://data/maps/s{k}.npy" for k in range(3)]

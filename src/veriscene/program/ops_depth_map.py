@@ -28,7 +28,12 @@ from veriscene.scene.depth_maps import DepthMapError, DepthPixels, load_depth_ma
 def depth_map_of(ctx: ExecutionContext, image: int) -> np.ndarray:
     """The (H, W) float32 depth map of image `image` (NaN: no depth), read once per scene
     index; DepthMapError when it cannot be read (not kept: asked again, it is read again)."""
-    return ctx.index(image).memo("depth map", lambda: load_depth_map(ctx.scene(image)))
+    index = ctx.index(image)
+    whole = index.memo("depth map", lambda: load_depth_map(ctx.scene(image)))
+    # the ops' pixels from it, not from the file again (a map at a URL: another request to the
+    # store). Depth already ("relative": values as they are, NaN none): the same floats
+    index.memo("depth pixels", lambda: DepthPixels(whole, "relative"))
+    return whole
 
 
 def depth_pixels_of(ctx: ExecutionContext, image: int) -> DepthPixels:
