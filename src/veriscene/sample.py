@@ -47,6 +47,34 @@ SAMPLE_FIELDS = (
 )
 OPTION_LETTERS = "ABCDEFGH"
 
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def answer_problem(kind: str, answer: Any) -> str | None:
+    """What makes `answer` no value of answer type `kind` (one of ANSWER_TYPES; their JSON forms
+    above), else None: what no target can be rendered from and no reply scored against. Boxes and
+    points are a list of 4 or 2 numbers; their conventions are checked where they are rendered."""
+    expected = {"bool": "true or false", "int": "a whole number", "float": "a number", "str": "a string",
+                "text": "a string", "str_set": "a list of strings", "box": "a list of 4 numbers",
+                "point": "a list of 2 numbers", "image_index": "a whole number >= 0"}[kind]
+    if kind == "bool":
+        ok = isinstance(answer, bool)
+    elif kind == "int":
+        ok = isinstance(answer, int) and not isinstance(answer, bool)
+    elif kind == "float":
+        ok = _number(answer)
+    elif kind in ("str", "text"):
+        ok = isinstance(answer, str)
+    elif kind == "str_set":
+        ok = isinstance(answer, list) and all(isinstance(v, str) for v in answer)
+    elif kind in ("box", "point"):
+        ok = isinstance(answer, list) and len(answer) == (4 if kind == "box" else 2) and all(map(_number, answer))
+    else:  # image_index
+        ok = isinstance(answer, int) and not isinstance(answer, bool) and answer >= 0
+    return None if ok else f"answer_type {kind} takes {expected}, got {answer!r:.80}"
+
 _VERSION = re.compile(r"\.v\d+$")  # a task's (generator's) version suffix: "object.count.v1"
 
 

@@ -33,7 +33,7 @@ import orjson
 
 from veriscene.engine.fetch import readable
 from veriscene.engine.runfiles import sample_lines, samples_root
-from veriscene.sample import ANSWER_TYPES
+from veriscene.sample import ANSWER_TYPES, answer_problem
 from veriscene.sample_ids import ID_NOTE, IdConflict, answer_key, conflicts_message
 
 REQUIRED_FIELDS = ("id", "task", "family", "images", "question", "answer", "answer_type")
@@ -87,10 +87,16 @@ def _problem(record: Any) -> str | None:
         return "field 'question' must be a non-empty string"
     if not isinstance(record["images"], list) or not record["images"]:
         return "field 'images' must be a non-empty list of {id, path}"
+    for index, image in enumerate(record["images"]):  # (a path alone was an error "path is empty", asked again)
+        if not isinstance(image, dict):
+            return f"field 'images', item {index}: expected an object {{id, path}}, got {type(image).__name__}"
     if record.get("choices") is not None and not isinstance(record["choices"], list):
         return "field 'choices' must be a list of strings or null"
     if record.get("meta") is not None and not isinstance(record["meta"], dict):
         return "field 'meta' must be an object"
+    wrong = answer_problem(record["answer_type"], record["answer"])
+    if wrong:  # no reply could be right: every one would count as wrong, or as unreadable
+        return f"field 'answer': {wrong}"
     return None
 
 

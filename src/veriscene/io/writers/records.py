@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import orjson
 
 from veriscene.answers.options import close_name
-from veriscene.sample import ANSWER_TYPES
+from veriscene.sample import ANSWER_TYPES, answer_problem
 
 MAX_LISTED = 10  # missing images / errors listed by name in a summary
 REQUIRED_FIELDS = ("id", "task", "images", "question", "answer", "answer_type")
@@ -149,32 +149,6 @@ def check_sample(sample: Any) -> None:
     if wrong:  # a target rendered from it ('None', '4' of 4.7) or a reward's truth no reply could match
         raise TypeError(f"sample {sample['id']}: field 'answer': {wrong}")
 
-
-def _number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def answer_problem(kind: str, answer: Any) -> str | None:
-    """What makes `answer` no value of answer type `kind` (boxes and points: a list of 4 or 2
-    numbers; their conventions are checked where they are rendered), else None."""
-    expected = {"bool": "true or false", "int": "a whole number", "float": "a number", "str": "a string",
-                "text": "a string", "str_set": "a list of strings", "box": "a list of 4 numbers",
-                "point": "a list of 2 numbers", "image_index": "a whole number >= 0"}[kind]
-    if kind == "bool":
-        ok = isinstance(answer, bool)
-    elif kind == "int":
-        ok = isinstance(answer, int) and not isinstance(answer, bool)
-    elif kind == "float":
-        ok = _number(answer)
-    elif kind in ("str", "text"):
-        ok = isinstance(answer, str)
-    elif kind == "str_set":
-        ok = isinstance(answer, list) and all(isinstance(v, str) for v in answer)
-    elif kind in ("box", "point"):
-        ok = isinstance(answer, list) and len(answer) == (4 if kind == "box" else 2) and all(map(_number, answer))
-    else:  # image_index
-        ok = isinstance(answer, int) and not isinstance(answer, bool) and answer >= 0
-    return None if ok else f"answer_type {kind} takes {expected}, got {answer!r:.80}"
 
 
 def provenance(sample: dict[str, Any]) -> dict[str, Any]:
