@@ -110,3 +110,28 @@ def test_images_at_urls_embedded_are_shown_in_srgb_and_upright(tmp_path: Path, r
         assert sent.size == (24, 48)  # stored 48 x 24, orientation 6: upright
     assert cells[urls[2]] == KINDS[2]  # as it is
     assert any("re-encoded" in w and "colour profile sRGB built-in" in w for w in summary.warnings)
+
+
+def test_images_at_urls_shown_and_sent_to_models_are_in_srgb_and_upright(tmp_path: Path, run) -> None:
+    # (guards what local images get: the viewer's /image and eval's requests hand on the local
+    # copy of an image at a URL through the same payload)
+    import base64
+
+    from veriscene.evaluate.adapters.base import image_payload
+    from veriscene.scene.image_files import payload
+    from veriscene.viewer.catalog import Catalog
+
+    out, urls = run
+    catalog = Catalog.open(out)
+    for k, expected in ((0, (0, 3, 0)), (1, None)):
+        image_id = urls[k].rsplit("/", 1)[1].rsplit(".", 1)[0]
+        copy = catalog.image_file(image_id)
+        assert copy is not None and copy.read_bytes() == KINDS[k]  # the local copy, as stored
+        shown, _, why = payload(copy)  # the viewer's /image
+        sent = base64.b64decode(image_payload(copy)[1].split(",", 1)[1])  # an eval request's data URL
+        assert why is not None and sent == shown
+        with Image.open(io.BytesIO(sent)) as im:
+            if expected is not None:
+                assert "icc_profile" not in im.info and tuple(np.asarray(im.convert("RGB"))[2, 2] // 64) == expected
+            else:
+                assert im.size == (24, 48)
