@@ -96,8 +96,9 @@ def test_errors_are_said_on_stderr(run_dir: Path, tmp_path: Path) -> None:
 @pytest.mark.parametrize("args, said", [
     (["--to", "llava", "--embed-images"], "--embed-images does not apply to llava"),
     (["--to", "sharegpt", "--embed-images"], "--embed-images does not apply to sharegpt"),
-    (["--to", "parquet", "--split", "test"], "--split names the split of an hf export's DatasetDict, not of --to "
-                                             "parquet"),
+    (["--to", "parquet", "--split", "test"], "--split names the split of an hf export's DatasetDict or of verl's "
+                                             "rows, not of --to parquet"),
+    (["--to", "verl", "--split", "a b"], "split 'a b': a split name is letters, digits and _"),
     (["--to", "hf", "--split", "a/b"], "split 'a/b': a split name is letters, digits and _"),
 ])
 def test_usage_errors_exit_2(run_dir: Path, args: list[str], said: str) -> None:
@@ -168,3 +169,15 @@ def test_check_urls_with_embedded_images_is_refused(tmp_path: Path) -> None:
                   "--embed-images", "--check-urls")
     assert done.exit_code == 2 and "--check-urls is for an export without --embed-images" in done.output
     assert not (tmp_path / "o.parquet").exists()
+
+
+def test_the_split_of_verl_rows_is_given_on_the_command_line(run_dir: Path, tmp_path: Path) -> None:
+    """export(to="verl", split="test") wrote extra_info.split "test"; `--split test` was refused
+    ("names the split of an hf export's DatasetDict"), so a verl validation file said "train"."""
+    import pyarrow.parquet as pq
+
+    out = tmp_path / "val.parquet"
+    result = cli(str(run_dir), "--to", "verl", "--split", "test", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    splits = {row["split"] for row in pq.read_table(out).column("extra_info").to_pylist()}
+    assert splits == {"test"}

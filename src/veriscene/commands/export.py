@@ -186,7 +186,8 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option("--split", help="hf: the split the run is in the exported DatasetDict folder, OUT/SPLIT/ "
                          "(default train); the folder's other splits are kept, so a train and a test run export "
-                         "into one folder."),
+                         "into one folder. verl: the split each row's extra_info names (default train; test for "
+                         "a data.val_files export)."),
         ] = None,
         system: Annotated[
             str | None,
@@ -235,8 +236,8 @@ def register(app: typer.Typer) -> None:
                 check_system_format(to, system)
             except ValueError as exc:
                 fail(str(exc))
-        if split is not None and to != "hf":
-            fail(f"--split names the split of an hf export's DatasetDict, not of --to {to}")
+        if split is not None and to not in ("hf", "verl"):  # (verl: its rows' extra_info.split, as split= gives)
+            fail(f"--split names the split of an hf export's DatasetDict or of verl's rows, not of --to {to}")
         if split is not None:
             from veriscene.io.writers.hf_datasets import check_split
 
@@ -250,7 +251,7 @@ def register(app: typer.Typer) -> None:
             options.update(task_name=task_name or "veriscene", split_by=split_by or "family", prompts=prompts)
         elif to != "verl":  # verl targets are rewards, not text
             options["mc_style"] = mc_style or "letter"
-        if to == "hf" and split is not None:
+        if split is not None:
             options["split"] = split
         if turns != 1:
             options["turns"] = turns
