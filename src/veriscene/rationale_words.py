@@ -59,6 +59,9 @@ class _Words:
         return format_box([float(v) for v in pixels], (scene.width, scene.height), self.box_format)
 
     def point(self, image: int, pixels: Sequence[float]) -> str:
+        label = getattr(pixels, "label", None)  # a point drawn on the image: named as the question names it
+        if label is not None:
+            return str(label)
         scene = self._scene(image)
         return format_point([float(v) for v in pixels], (scene.width, scene.height), self.box_format)
 

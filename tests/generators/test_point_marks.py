@@ -3,6 +3,7 @@
 they program (`marked_point`, `mark_label`), scoring of label replies, and verify's check that
 the drawn marks are the program's points."""
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -177,3 +178,16 @@ def test_a_marked_run_keeps_its_generators_fingerprints() -> None:
     for name in POINT_GENERATORS:
         cls = get_generator(name)
         assert generator_fingerprint(cls(cls.Config(marks=True))) == generator_fingerprint(cls)
+
+
+def test_reasoning_names_marked_points_by_label() -> None:
+    """A reasoning target says "the point A", as the question does, not its coordinates."""
+    from veriscene.rationale import rationale
+
+    scene = masked_scene()
+    samples = run(scene, "depth.points.v1", marks=True, per_scene=2) + run(
+        scene, "segmentation.same_object.v1", marks=True, per_scene=2)
+    for s in samples:
+        said = rationale(s, scene)
+        assert re.search(r"\b[Tt]he point [ABC]\b", said)
+        assert not re.search(r"point \[", said)  # no coordinates for the points
