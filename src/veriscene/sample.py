@@ -5,7 +5,9 @@ Field names are final (ARCHITECTURE.md); extras go in `meta`. A record is plain 
     id                 stable content hash of (task, scene ids, program, template id, question)
     task               generator name, e.g. "object.count.v1"
     family             generator family, e.g. "counting"
-    images             [{"id": image_id, "path": image path or null}, ...] (several for multi-image)
+    images             [{"id": image_id, "path": image path or null}, ...] (several for multi-image);
+                       an image whose question names points drawn on it by label also has
+                       "marks": [{"label": "A", "point": [x, y]}, ...] (pixels; `scene.marks`)
     question           rendered question text (multiple-choice options are listed in it)
     answer             the program's result as JSON (see ANSWER_TYPES)
     answer_type        one of ANSWER_TYPES
