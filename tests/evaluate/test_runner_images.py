@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
+
 from tests.evaluate.test_cli_errors import write_replies
 from tests.evaluate.conftest import samples
 from veriscene.evaluate import evaluate
@@ -33,3 +35,16 @@ def test_missing_images_among_other_errors_keep_the_rerun_advice() -> None:
                        ["gave up after 7 attempts; last: HTTP 500", 1]]
     assert retry_advice({"model": {"adapter": "openai"}, "error_reasons": reasons}) == (
         "rerun the same command to retry the failed requests")
+
+
+def test_samples_naming_no_image_file_are_not_told_to_rerun(demo_run: Path, tmp_path: Path) -> None:
+    """A sample whose image has no path (its scene graph named no file) failed with the advice
+    'rerun the same command to retry the failed requests', which asks nothing new."""
+    recs = samples(demo_run)[:3]
+    recs[1] = {**recs[1], "images": [{"id": image["id"]} for image in recs[1]["images"]]}
+    path = tmp_path / "samples.jsonl"
+    path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in recs))
+    (tmp_path / "images").symlink_to(demo_run / "images")
+    result = evaluate(path, lambda request: "1", tmp_path / "o", freeform="off")
+    assert result.summary["error_reasons"] == [["field 'images[0].path' is empty; evaluation needs the image files", 1]]
+    assert retry_advice(result.summary).startswith("these samples name no image file (their scene graphs had none)")

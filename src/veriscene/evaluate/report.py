@@ -45,6 +45,11 @@ def retry_advice(summary: dict[str, Any]) -> str:
                     "in a new --out")
         return ("the replies file has no reply for these samples; they are left out of the accuracy. Evaluate "
                 "the samples it answers (--families, --limit), or add their replies and use a new --out")
+    if reasons and all(reason.endswith("is empty; evaluation needs the image files") for reason in reasons):
+        # (a sample of a scene graph that named no image file: asking again finds none either)
+        return ("these samples name no image file (their scene graphs had none): give the scenes their images "
+                "(the scene's \"image\" path, or convert with the images' folder) and generate again, or evaluate "
+                "the other samples (--families)")
     if reasons and all(reason.startswith("image files do not exist") for reason in reasons):
         return ("put the image files where the samples name them (paths relative to the samples file's folder, "
                 "or to the run folder given) and rerun the same command")
