@@ -180,3 +180,21 @@ def test_a_scene_s_map_at_a_url_is_asked_for_once_in_a_run(tmp_path: Path, store
     write_scenes(scenes([f"memory://data/maps/s{k}.npy" for k in range(3)]), tmp_path / "scenes.jsonl")
     summary = generate(tmp_path / "scenes.jsonl", tmp_path / "run", seed=1, generators=NAME, workers=1)
     assert summary.samples > 0 and sorted(asked) == [f"memory://data/maps/s{k}.npy" for k in range(3)]
+
+
+def test_a_provision_folder_at_a_url_names_its_depth_maps_by_url(tmp_path: Path, store) -> None:
+    # converted through the folder's local copy (`engine.fetch`): the scene named the map by its
+    # place in the downloads cache, a path of this machine only; now by its URL
+    from tests.io.readers.test_provision_depth_turned import STORED_BOXES, H as PH, W as PW, _set
+    from veriscene.io.convert import convert
+
+    folder = _set(tmp_path / "made", None, (PW, PH), STORED_BOXES)
+    for path in folder.rglob("*"):
+        if path.is_file():
+            store.pipe_file(f"/prov/{path.relative_to(folder).as_posix()}", path.read_bytes())
+    convert("memory://prov/", tmp_path / "scenes.jsonl", from_format="provision")
+    (scene,) = [orjson.loads(x) for x in (tmp_path / "scenes.jsonl").read_bytes().splitlines()]
+    assert scene["depth_map"] == scene["meta"]["source_depth_map"]["path"] == "memory://prov/depth_masks/pic_depth.npy"
+    summary = generate(tmp_path / "scenes.jsonl", tmp_path / "run", seed=1, generators=NAME)
+    assert summary.samples > 0 and summary.generator_stats.get(f"failed:{NAME}", 0) == 0
+    assert verify(tmp_path / "run").ok

@@ -221,9 +221,18 @@ def placed_depth_map(scene: Scene, root: str, folder: Path) -> Scene:
 def at_url(scene: Scene, folders: dict[str, str]) -> Scene:
     """`scene` with an image found in the local copy of a folder given by URL (a label map's
     `images=s3://...`, an MSD folder's imagesTr) named by its URL, as an `image_root` URL names
-    them: the samples then say where the image is, on any machine."""
+    them: the samples then say where the image is, on any machine. So is a dense depth map found
+    there (a ProVision folder's depth_masks: read from the URL's local copy, `scene.depth_maps`),
+    and the path of a ``meta["source_depth_map"]`` note."""
     image = renamed(scene.image, folders)
-    return scene if image == scene.image else replace(scene, image=image)
+    depth_map = renamed(scene.depth_map, folders)
+    note = scene.meta.get("source_depth_map")
+    meta = scene.meta
+    if isinstance(note, dict) and isinstance(note.get("path"), str) and renamed(note["path"], folders) != note["path"]:
+        meta = {**meta, "source_depth_map": {**note, "path": renamed(note["path"], folders)}}
+    if image == scene.image and depth_map == scene.depth_map and meta is scene.meta:
+        return scene
+    return replace(scene, image=image, depth_map=depth_map, meta=meta)
 
 
 def check_output(out: Path, rejects: str | os.PathLike[str] | None) -> None:
