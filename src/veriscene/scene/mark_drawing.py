@@ -115,8 +115,22 @@ def marked_rgb(path: str | Path, marks: Sequence[Mark] | None, data: bytes | Non
 
 
 def marked_payload(path: str | Path, marks: Sequence[Mark], data: bytes | None = None) -> tuple[bytes, str]:
-    """(bytes, MIME type) of the image file with `marks` drawn, to hand on: PNG (lossless: a
-    JPEG's blocks would blur the label's edges), the same bytes for the same file and marks."""
+    """(bytes, MIME type) of the image file with `marks` drawn, to hand on, as `image_files.payload`
+    re-encodes: JPEG at quality 95 for a JPEG (without chroma subsampling, which would blur the
+    red edges of the marks; a 12 Mpx photo as PNG is tens of megabytes, over what servers take
+    in a request), else PNG. The same bytes for the same file and marks."""
+    if data is None:
+        try:
+            data = Path(path).read_bytes()
+        except FileNotFoundError:
+            raise FileNotFoundError(f"image file {path} does not exist") from None
     out = io.BytesIO()
-    marked_rgb(path, marks, data).save(out, format="PNG")
+    marked = marked_rgb(path, marks, data)
+    if data[:3] == _JPEG_START:
+        marked.save(out, format="JPEG", quality=95, subsampling=0)
+        return out.getvalue(), "image/jpeg"
+    marked.save(out, format="PNG")
     return out.getvalue(), "image/png"
+
+
+_JPEG_START = b"\xff\xd8\xff"  # a JPEG file's first bytes (its SOI marker and the next one's start)

@@ -92,3 +92,17 @@ def test_trl_conversations_keep_marked_and_plain_images_apart(tmp_path: Path, ro
     for ids, row in rows.items():
         shown = Image.open(io.BytesIO(row["images"][0]["bytes"])).convert("RGB").getpixel((20, 30))
         assert shown == (GREY if ids == ("s2",) else MARK_COLOUR)
+
+
+def test_a_jpeg_is_marked_as_a_jpeg(tmp_path: Path, root: Path) -> None:
+    """A photo's marked copy stays a JPEG (quality 95, no chroma subsampling): as PNG a 12 Mpx photo
+    is tens of megabytes."""
+    Image.new("RGB", (160, 120), GREY).save(root / "images" / "grey.jpg", quality=90)
+    record = sample("s1", MARKS)
+    record["images"][0]["path"] = "images/grey.jpg"
+    out = tmp_path / "out" / "llava.json"
+    write([record], out, "llava", sample_root=root)
+    (path,) = [json.loads(out.read_text())[0]["image"]]
+    assert path.endswith(".jpg") and (out.parent / path).read_bytes()[:3] == b"\xff\xd8\xff"
+    shown = Image.open(out.parent / path).convert("RGB").getpixel((20, 30))
+    assert all(abs(a - b) <= 8 for a, b in zip(shown, MARK_COLOUR))

@@ -98,7 +98,7 @@ def _read_image(path: str, mtime_ns: int, size: int) -> tuple[str, str]:
 def _read_marked(path: str, mtime_ns: int, size: int, marks: bytes) -> tuple[str, str]:
     data = Path(path).read_bytes()
     digest = hashlib.sha256(data).hexdigest()
-    sent, mime = marked_payload(path, orjson.loads(marks), data)  # PNG of the image with its marks drawn
+    sent, mime = marked_payload(path, orjson.loads(marks), data)  # the image with its marks drawn
     return digest, f"data:{mime};base64,{base64.b64encode(sent).decode('ascii')}"
 
 

@@ -4,14 +4,15 @@
 An export never points a model at the unmarked file of a marked question:
 
     embedded bytes   (parquet, hf, trl/verl Parquet with --embed-images) the image with its marks
-                     drawn (PNG, `scene.mark_drawing.marked_payload`); the cell's path names the
-                     marked copy a by-path export would write (no file is written)
+                     drawn (`scene.mark_drawing.marked_payload`: JPEG at quality 95 for a JPEG,
+                     else PNG); the cell's path names the marked copy a by-path export would
+                     write (no file is written)
     by path          (llava, sharegpt, trl JSONL, verl, parquet without --embed-images) a marked
                      copy is written once per export into ``marked_images/`` of the folder that
                      receives the export (`MARKED_FOLDER`), and the record names it: ship that
                      folder with the export. Copies are named after the image and a hash of the
-                     image's path and marks (``demo-000001-3f2a9c01b4d2.png``): the same name and
-                     the same bytes on every export
+                     image's path and marks (``demo-000001-3f2a9c01b4d2.png``, ``.jpg`` for a
+                     JPEG): the same name and the same bytes on every export
 
 Each (image, marks) is decoded and drawn once per export (the last `KEPT` kept). An image that
 cannot be decoded is counted missing, as an unmarked one is.
@@ -39,11 +40,12 @@ MARKED_FOLDER = "marked_images"  # beside the export: its marked copies of image
 KEPT = 16  # marked images whose bytes are kept (a scene's marked samples come one after another)
 
 
-def marked_name(name: str, marks: Sequence[dict[str, Any]]) -> str:
-    """The file name of the marked copy of image `name` (a path or URL) with `marks`."""
+def marked_name(name: str, marks: Sequence[dict[str, Any]], mime: str) -> str:
+    """The file name of the marked copy of image `name` (a path or URL) with `marks`, whose bytes
+    are of MIME type `mime` (image/jpeg or image/png)."""
     digest = hashlib.sha256(orjson.dumps([name, list(marks)])).hexdigest()[:12]
     stem = Path(name.rstrip("/").rsplit("/", 1)[-1]).stem or "image"
-    return f"{stem}-{digest}.png"
+    return f"{stem}-{digest}{'.jpg' if mime == 'image/jpeg' else '.png'}"
 
 
 class MarkedImages:
@@ -52,23 +54,23 @@ class MarkedImages:
 
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder
-        self._bytes: OrderedDict[tuple[str, bytes], bytes] = OrderedDict()
+        self._bytes: OrderedDict[tuple[str, bytes], tuple[bytes, str]] = OrderedDict()  # -> (bytes, MIME)
         self.written: set[Path] = set()  # copies written by this export
         self.embedded = 0  # image references embedded with their marks drawn
 
-    def payload(self, name: str, marks: Sequence[dict[str, Any]], data: bytes | None = None) -> bytes:
-        """The PNG bytes of image `name` (its file's bytes `data` when read already) with `marks`
-        drawn. ImageFileError / FileNotFoundError as `image_files.read_rgb` raises them."""
+    def payload(self, name: str, marks: Sequence[dict[str, Any]], data: bytes | None = None) -> tuple[bytes, str]:
+        """(bytes, MIME type) of image `name` (its file's bytes `data` when read already) with
+        `marks` drawn (`marked_payload`). ImageFileError / FileNotFoundError as
+        `image_files.read_rgb` raises them."""
         key = (name, orjson.dumps(list(marks)))
         kept = self._bytes.get(key)
         if kept is not None:
             self._bytes.move_to_end(key)
             return kept
-        sent, _ = marked_payload(name, marks, data)
-        self._bytes[key] = sent
+        made = self._bytes[key] = marked_payload(name, marks, data)
         if len(self._bytes) > KEPT:
             self._bytes.popitem(last=False)
-        return sent
+        return made
 
     def copy(self, name: str, marks: Sequence[dict[str, Any]], data: bytes | None, raw: str) -> Path:
         """The marked copy of image `name` (the sample's path `raw`) in `folder`, written
@@ -78,9 +80,9 @@ class MarkedImages:
             raise ValueError("its image carries marks (points the question names by label) and this export writes "
                              "images by path to no local folder where a marked copy could be written: export with "
                              "--embed-images (the image with its marks drawn), or to a local folder")
-        path = self.folder / marked_name(raw, marks)
+        sent, mime = self.payload(name, marks, data)
+        path = self.folder / marked_name(raw, marks, mime)
         if path not in self.written:
-            sent = self.payload(name, marks, data)
             self.folder.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
             tmp.write_bytes(sent)
@@ -115,11 +117,11 @@ def resolve_marked(images: "ImageResolver", image_id: str, raw: str, marks: tupl
     try:
         if images.embed:
             data = images._url_data.get(raw) if url else None
-            sent = marked.payload(name, marks, data if isinstance(data, bytes) else None)
+            sent, mime = marked.payload(name, marks, data if isinstance(data, bytes) else None)
             if not url:  # (one at a URL is counted by `_at_url`)
                 images.summary.images_embedded += 1
             marked.embedded += 1
-            copy = (marked.folder or Path()) / marked_name(raw, marks)
+            copy = (marked.folder or Path()) / marked_name(raw, marks, mime)
             return ImageRef(image_id, source, _written(images, copy), True, sent, marks)
         copy = marked.copy(name, marks, _url_bytes(raw) if url else None, raw)
     except ImageFileError as exc:
