@@ -106,3 +106,25 @@ def test_a_jpeg_is_marked_as_a_jpeg(tmp_path: Path, root: Path) -> None:
     assert path.endswith(".jpg") and (out.parent / path).read_bytes()[:3] == b"\xff\xd8\xff"
     shown = Image.open(out.parent / path).convert("RGB").getpixel((20, 30))
     assert all(abs(a - b) <= 8 for a, b in zip(shown, MARK_COLOUR))
+
+
+def test_images_at_urls_are_marked_too(tmp_path: Path, memory) -> None:
+    """An image named by URL (samples made from scenes read from s3://...): its marked copy is
+    written from the store's bytes, and embedded conversations draw the marks on it."""
+    import pyarrow.parquet as pq
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (160, 120), GREY).save(buffer, format="PNG")
+    memory.pipe_file("/data/grey.png", buffer.getvalue())
+    samples = [sample("s1", MARKS), sample("s2", MARKS, "Which is farther: A or B?")]
+    for s in samples:
+        s["images"][0]["path"] = "memory://data/grey.png"
+    out = tmp_path / "out" / "llava.json"
+    write(samples, out, "llava")
+    path = json.loads(out.read_text())[0]["image"]
+    assert path.startswith(f"{MARKED_FOLDER}/grey-")
+    assert Image.open(out.parent / path).convert("RGB").getpixel((20, 30)) == MARK_COLOUR
+    parquet = tmp_path / "trl.parquet"
+    write(samples, parquet, "trl", embed_images=True, turns=2)
+    for row in pq.read_table(parquet).to_pylist():
+        assert Image.open(io.BytesIO(row["images"][0]["bytes"])).convert("RGB").getpixel((20, 30)) == MARK_COLOUR

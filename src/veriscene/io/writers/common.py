@@ -76,9 +76,10 @@ class ImageRef:
     path: str | None  # what the export writes (relative to image_root unless absolute_paths)
     exists: bool
     data: bytes | None = None  # file bytes when embedding and the file exists
-    # points drawn on the image of `source` (or `path`, a URL) when its bytes are read again
-    # (`scene.marks`; `data` has them drawn already); None: the bytes are the image's as they are
+    # points drawn on the image of `source` (or of the URL `origin`) when its bytes are read again
+    # (`scene.marks`; `data` has them drawn already, `path` names its marked copy); None: none
     marks: tuple[dict[str, Any], ...] | None = None
+    origin: str | None = None  # an image at a URL with marks: that URL
 
 
 _RESOLVED = 8192  # image paths an ImageResolver keeps resolved

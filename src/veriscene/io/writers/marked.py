@@ -122,7 +122,7 @@ def resolve_marked(images: "ImageResolver", image_id: str, raw: str, marks: tupl
                 images.summary.images_embedded += 1
             marked.embedded += 1
             copy = (marked.folder or Path()) / marked_name(raw, marks, mime)
-            return ImageRef(image_id, source, _written(images, copy), True, sent, marks)
+            return ImageRef(image_id, source, _written(images, copy), True, sent, marks, raw if url else None)
         copy = marked.copy(name, marks, _url_bytes(raw) if url else None, raw)
     except ImageFileError as exc:
         if name not in images._missing_seen:

@@ -204,7 +204,15 @@ def _marked_bytes(ref: ImageRef) -> bytes | None:
     from veriscene.scene.mark_drawing import marked_payload
 
     try:
-        return marked_payload(str(ref.source) if ref.source is not None else str(ref.path), ref.marks or ())[0]
+        if ref.source is not None:
+            return marked_payload(str(ref.source), ref.marks or ())[0]
+        url = str(ref.origin)
+        data = read_urls([url])[url]
+        if isinstance(data, FileNotFoundError):
+            return None
+        if isinstance(data, Exception):  # the store cannot be read now: said, as for unmarked images
+            raise data
+        return marked_payload(url, ref.marks or (), data)[0]
     except (ImageFileError, FileNotFoundError):
         return None
 
