@@ -179,3 +179,16 @@ def test_summary_dict_has_every_count() -> None:
     summary = ExportSummary(format="llava", out=Path("o.json"), image_root=None, images_checked=3)
     assert set(summary.to_dict()) == {f.name for f in fields(ExportSummary)}
     assert summary.to_dict()["images_checked"] == 3
+
+
+@pytest.mark.parametrize("fmt", ["llava", "parquet", "trl"])
+def test_samples_made_in_python_are_written_as_their_records(run_dir: Path, tmp_path: Path, fmt: str) -> None:
+    """`veriscene.Sample`s were each skipped ('a sample must be a JSON object, got Sample')."""
+    from veriscene import Sample
+    records = [json.loads(line) for line in (run_dir / "samples.jsonl").read_text().splitlines()
+               if line.startswith('{"')]
+    as_records = write(records, tmp_path / "a", fmt, sample_root=run_dir)
+    as_samples = write([Sample.from_dict({**r, "meta": r.get("meta", {})}) for r in records], tmp_path / "b", fmt,
+                       sample_root=run_dir)
+    assert (as_samples.samples_written, as_samples.samples_skipped) == (as_records.samples_written, 0) == (6, 0)
+    assert [f.read_bytes() for f in as_samples.files] == [f.read_bytes() for f in as_records.files]

@@ -34,6 +34,7 @@ from veriscene.io.writers.arrow import require_pyarrow
 from veriscene.io.writers.hf_datasets import require_datasets, write_hf
 from veriscene.io.writers.lmms_eval import write_lmms_eval
 from veriscene.io.writers.text import answer_text, check_mc_style, check_system
+from veriscene.sample import Sample
 
 # writer(samples, out, summary, images, **options) -> None; fills `summary`
 Writer = Callable[..., None]
@@ -159,7 +160,7 @@ def planned_outputs(out: str | Path, fmt: str) -> list[Path]:
 
 
 def write(
-    samples: Iterable[dict[str, Any]],
+    samples: Iterable[dict[str, Any] | Sample],
     out: str | Path,
     fmt: str,
     *,
@@ -170,7 +171,7 @@ def write(
     check_urls: bool = False,
     **options: Any,
 ) -> ExportSummary:
-    """Write `samples` (sample record dicts) to `out` in format `fmt`.
+    """Write `samples` (sample record dicts, or `veriscene.Sample`s) to `out` in format `fmt`.
 
     image_root      paths are written relative to it (default: the output folder)
     sample_root     what relative paths in the records are relative to (default: current dir)
@@ -216,7 +217,8 @@ def write(
         check_urls=check_urls,
         marked_folder=output_folder(out, fmt) / MARKED_FOLDER,  # copies of images with marks drawn (by path)
     )
-    writer(images.prefetch(samples) if images.embed or check_urls else samples, out, summary, images, **options)
+    records = (s.to_dict() if isinstance(s, Sample) else s for s in samples)  # (a Sample made in Python)
+    writer(images.prefetch(records) if images.embed or check_urls else records, out, summary, images, **options)
     reencoded = images.reencoded_warning()
     if reencoded is not None:
         summary.warnings.append(reencoded)
