@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import inflect
 import pytest
 
 from veriscene.answers import match_answer, parse_answer
 from veriscene.answers.numbers import find_numbers, words_to_numbers
+from veriscene.text import _import_inflect
 
 from ._variants import CORE_WRAPPERS, WRAPPERS, wrap
 
-_P = inflect.engine()
+# inflect imported as veriscene imports it, without typeguard's instrumentation: `import inflect`
+# here cost each test worker 2.3 s of its collection, and made every inflect call that worker's
+# tests make afterwards 2-7 times slower (veriscene uses an inflect imported before it as it is)
+_P = _import_inflect().engine()
 COUNTS = list(range(26)) + [30, 42, 57, 99, 100, 105, 250, 1000]
 
 
