@@ -191,3 +191,14 @@ def test_reasoning_names_marked_points_by_label() -> None:
         said = rationale(s, scene)
         assert re.search(r"\b[Tt]he point [ABC]\b", said)
         assert not re.search(r"point \[", said)  # no coordinates for the points
+
+
+def test_a_mixture_sets_marks_and_refuses_a_non_bool() -> None:
+    from veriscene.generators.mixture import Mixture, MixtureError
+
+    mixture = Mixture.from_dict({"default_weight": 0.0,
+                                 "generators": {"depth.points.v1": {"weight": 1.0, "config": {"marks": True}}}})
+    (gen,) = mixture.make_generators()
+    assert gen.config.marks is True and gen.answer_type == "str"
+    with pytest.raises(MixtureError, match="marks"):
+        Mixture.from_dict({"generators": {"depth.points.v1": {"weight": 1.0, "config": {"marks": "yes"}}}})
