@@ -12,7 +12,7 @@ import yaml
 from typer.testing import CliRunner
 
 from veriscene.card import SceneFacts, dataset_card
-from veriscene.card_data import configs_block, licence_lines, parse_data_files
+from veriscene.card_data import configs_block, images_unstored, licence_lines, parse_data_files
 from veriscene.cli import app
 from veriscene.demo.pipeline import run_demo
 from veriscene.io.export import export
@@ -113,6 +113,17 @@ def test_the_command_warns_of_images_not_stored_and_of_globs_matching_nothing(ru
     assert "--data-files train='nothing/*' matches no file" in output
     bad = CliRunner().invoke(app, ["card", str(runs["test"]), "--data-files", "a.parquet", "--data-files", "b"])
     assert bad.exit_code == 2 and "without split names" in bad.output
+
+
+@pytest.mark.parametrize("fmt", ["verl", "trl", "parquet"])
+def test_an_export_of_image_paths_is_warned_of_in_every_layout(runs: dict[str, Path], tmp_path: Path,
+                                                              fmt: str) -> None:
+    """verl's rows name an image {"image": path}, not {"path": ...}: its export without
+    --embed-images was published without a word, though the Hub cannot open its images."""
+    export(runs["test"], tmp_path / "data" / "test.parquet", to=fmt)
+    export(runs["test"], tmp_path / "data" / "stored.parquet", to=fmt, embed_images=True)
+    assert images_unstored(tmp_path / "data" / "test.parquet")
+    assert not images_unstored(tmp_path / "data" / "stored.parquet")
 
 
 def test_scene_facts_count_source_formats_and_name_their_licence() -> None:

@@ -259,7 +259,9 @@ def images_unstored(path: Path, rows: int = 64) -> bool:
     for batch in file.iter_batches(batch_size=rows, columns=["images"]):
         for cell in batch.column(0).to_pylist():
             for image in cell or ():
-                if isinstance(image, dict) and image.get("path") is not None and image.get("bytes") is None:
+                # {bytes, path} (parquet, trl: Image features) or verl's {image: path} / {bytes}
+                named = image.get("path", image.get("image")) if isinstance(image, dict) else None
+                if named is not None and image.get("bytes") is None:
                     return True
         return False
     return False
