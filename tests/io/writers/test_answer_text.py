@@ -17,6 +17,7 @@ from veriscene.io.writers.text import answer_text, prompt_text
         ({"answer": 0.25, "answer_type": "float"}, "0.25"),
         ({"answer": "red", "answer_type": "str"}, "red"),
         ({"answer": ["cup", "dog"], "answer_type": "str_set"}, "cup, dog"),
+        ({"answer": [], "answer_type": "str_set"}, "none"),  # was "": "Answer none if none are."
         ({"answer": 1, "answer_type": "image_index"}, "Image 2"),
         ({"answer": "A red cup on a table.", "answer_type": "text"}, "A red cup on a table."),
         (
@@ -96,3 +97,16 @@ def test_answer_text_errors_name_the_sample() -> None:
 )
 def test_prompt_text(question: str, n: int, sep: str, expected: str) -> None:
     assert prompt_text(question, n, separator=sep) == expected
+
+
+def test_an_empty_set_is_answered_none_as_its_choices_and_the_scorer_say() -> None:
+    """multi.only_in / multi.common_objects ask "Answer none if none are." and offer "none" among
+    their options: the target was "" (and "<answer></answer>" with reasoning, which format_reward
+    and accuracy_reward scored 0), and an mc sample without answer_letter found no option."""
+    from veriscene.answers import score_sample
+
+    qa = make_sample("s", ["a.png"], answer=[], answer_type="str_set", meta={"mode": "qa"})
+    assert score_sample(answer_text(qa), qa).correct
+    mc = make_sample("m", ["a.png"], answer=[], answer_type="str_set", choices=["bed", "none", "bus"],
+                     meta={"mode": "mc"})
+    assert answer_text(mc) == "B" and answer_text(mc, mc_style="letter_text") == "B. none"

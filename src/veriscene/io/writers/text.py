@@ -8,7 +8,8 @@ of supervised formats (LLaVA, ShareGPT, TRL completions, parquet `answer_text`):
     int          "3"
     float        "0.25"         (up to 6 significant digits, no trailing zeros)
     str          "red"
-    str_set      "cup, dog"     (comma-joined in the stored, sorted, order)
+    str_set      "cup, dog"     (comma-joined in the stored, sorted, order); "none" for the empty
+                 set, as the questions ask ("Answer none if none are.") and the choices say it
     box          "[0.124, 0.301, 0.552, 0.800]" in meta["box_format"] (default "norm1", three
                  decimals; "norm1000" and "pixel" give integers) with meta["image_size"] = [w, h], rendered by
                  veriscene.answers.coords.format_box (the project's one place for box formats)
@@ -86,8 +87,8 @@ def _plain_answer(sample: dict[str, Any]) -> str:
         return _format_float(value)
     if kind in ("str", "text"):
         return str(value)
-    if kind == "str_set":
-        return ", ".join(str(v) for v in value)
+    if kind == "str_set":  # (an empty target taught the model to say nothing, which scores 0)
+        return ", ".join(str(v) for v in value) if value else "none"
     if kind in ("box", "point"):
         return _render_box(sample, value)
     if kind == "image_index":
