@@ -111,6 +111,21 @@ def test_parquet_embeds_each_conversation_s_images(run_dir: Path, tmp_path: Path
     assert summary.images_missing == 1
 
 
+@pytest.mark.parametrize("turns", [1, 4])
+def test_parquet_embeds_a_photo_stored_turned_upright_as_single_questions_do(run_dir: Path, tmp_path: Path,
+                                                                          turns: int) -> None:
+    """A photo stored sideways (EXIF orientation 8) is embedded upright and untagged, the size its
+    samples' boxes are of, in conversations as in single questions (`scene.image_files.payload`):
+    a trainer's loader that ignores EXIF sees what the questions ask about."""
+    exif = Image.Exif()
+    exif[0x0112] = 8  # shown turned 90 degrees clockwise of how it is stored
+    Image.new("RGB", (30, 40), "red").save(run_dir / "images" / "a.png", exif=exif.tobytes())  # shown 40x30
+    export(run_dir, tmp_path / "t.parquet", "trl", turns=turns, embed_images=True)
+    rows = pq.read_table(tmp_path / "t.parquet").to_pylist()
+    shown = Image.open(BytesIO(rows[0]["images"][0]["bytes"]))
+    assert (shown.size, shown.getexif().get(0x0112)) == ((40, 30), None)
+
+
 def test_parquet_loads_with_datasets_in_trl_s_shape(run_dir: Path, tmp_path: Path) -> None:
     datasets = pytest.importorskip("datasets")
     export(run_dir, tmp_path / "t.parquet", "trl", turns=4, embed_images=True)
@@ -196,11 +211,11 @@ def test_an_image_shown_by_several_conversations_is_read_once(tmp_path: Path) ->
 
     paths = [tmp_path / f"{k}.png" for k in range(3)]
     for k, path in enumerate(paths):
-        path.write_bytes(bytes([k]) * 4)
+        Image.new("RGB", (4, 4), (k, 0, 0)).save(path)  # plain RGB PNGs: embedded as they are
     refs = [ImageRef(str(k), path, path.name, True) for k, path in enumerate(paths)]
     read = ConversationImages(size=2)
     got = [read(refs[k]) for k in (0, 0, 1, 0, 2, 1, 0)]
-    assert got == [bytes([k]) * 4 for k in (0, 0, 1, 0, 2, 1, 0)]
+    assert got == [paths[k].read_bytes() for k in (0, 0, 1, 0, 2, 1, 0)]
     # two kept, the last used: 0 and 1 read, 0 kept; 2 read (1 let go), 1 read again (0 let go), 0 again
     assert read.reads == 5
     assert read(ImageRef("x", tmp_path / "missing.png", "missing.png", False)) is None

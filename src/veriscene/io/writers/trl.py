@@ -182,20 +182,29 @@ def _json_list(texts: Iterable[str]) -> str:
 
 
 def _read_bytes(ref: ImageRef) -> bytes | None:
-    """The bytes of an image found when its turn was made (None for one that was not); a store
-    that cannot be read now raises, as it does for single-turn exports."""
+    """The bytes to embed of an image found when its turn was made (None for one that was not, or
+    that cannot be decoded now): as single-turn exports embed them (`ImageResolver._embedded`),
+    the file's own bytes where every decoder shows them as veriscene does, else its upright sRGB
+    pixels re-encoded (`scene.image_files.payload`: a photo stored turned, a colour profile,
+    16-bit, ...). A store that cannot be read now raises, as it does for single-turn exports."""
+    from veriscene.scene.image_files import ImageFileError, payload
+
     if not ref.exists:
         return None
     if ref.marks:  # an image whose question names points drawn on it (`io.writers.marked`)
         return _marked_bytes(ref)
-    if ref.source is not None:
-        return ref.source.read_bytes()
-    data = read_urls([str(ref.path)])[str(ref.path)]
-    if isinstance(data, FileNotFoundError):
+    try:
+        if ref.source is not None:
+            return payload(str(ref.source))[0]
+        url = str(ref.path)
+        data = read_urls([url])[url]
+        if isinstance(data, FileNotFoundError):
+            return None
+        if isinstance(data, Exception):
+            raise data
+        return payload(url, data)[0]
+    except (ImageFileError, FileNotFoundError):
         return None
-    if isinstance(data, Exception):
-        raise data
-    return data
 
 
 def _marked_bytes(ref: ImageRef) -> bytes | None:
