@@ -55,9 +55,16 @@ lint: $(VENV)/.installed-test
 # every process the tests start (CLI runs, benchmark scripts, Ray's and the pools' workers, the
 # valgrind children) would otherwise compile each veriscene module it imports again, about half
 # the instructions of a short one. Hash-checked .pyc files (git-ignored): a source edited since is
-# compiled anew, never read stale.
-test: typecheck lint
+# compiled anew, never read stale. pytest's assertion-rewritten test modules are cached the same
+# way (tests/rewrite_ahead.py): otherwise each test worker rewrites all 434 of them as it collects,
+# about 10 s of CPU each. Both run beside mypy (one core), `make -j` in `test-ready`'s sub-make.
+.PHONY: test-ready
+test-ready: $(VENV)/.installed-test
 	$(BIN)/python -m compileall -q --invalidation-mode checked-hash src tests benchmarks
+	$(BIN)/python tests/rewrite_ahead.py
+
+test: $(VENV)/.installed-test
+	$(MAKE) --no-print-directory -j 3 typecheck lint test-ready
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 bench: $(VENV)/.installed-test
