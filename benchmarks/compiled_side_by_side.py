@@ -1,33 +1,38 @@
 """Generation compiled with mypyc against the same code interpreted, side by side.
 
-    python benchmarks/compiled_side_by_side.py                      # the default modules, 3 rounds
+    python benchmarks/compiled_side_by_side.py                      # the compiled build, 3 rounds
     python benchmarks/compiled_side_by_side.py --modules few --pairs 4
     python benchmarks/compiled_side_by_side.py --scenes 2000 --keep /tmp/compiled
 
-Copies this checkout's `src/` (and `pyproject.toml`, whose mypy settings the build reads) to a
-scratch folder, compiles the hot modules there with mypyc (`python -m mypyc`, from the test
-extra's mypy; needs a C compiler, about 20 seconds for the default modules), and runs
-`runner_side_by_side.py` on this checkout and the compiled copy: each side's samples per second
-of CPU time, alternated, and the digest of the samples' ids (the same digest: the same samples).
+Builds the compiled build a user installs (`VERISCENE_COMPILE=1 pip install .`, setup.py) from a
+scratch copy of this checkout (`src/`, `setup.py`, `pyproject.toml`, whose mypy settings mypyc
+reads): `pip install --no-build-isolation --target`, with the mypy and setuptools of the test
+extra (a C compiler is needed; a minute or two of CPU at -O3, less with MYPYC_OPT_LEVEL=0). It
+says what the build's `veriscene --version` says, then runs `runner_side_by_side.py` on this
+checkout and the compiled install: each side's samples per second of CPU time, alternated, and
+the digest of the samples' ids (the same digest: the same samples).
 
-`--modules default` compiles the runner, the candidate pool, point regions, shared generator
-helpers, option draws, the program builder, executor and operations, the scene pool, masks,
-text and vocabulary helpers; `few` the seven of the first trial (runner, candidate pool,
-regions, `generators/common.py`, executor, builder, scene pool); or give module paths under
-`src/`, comma-separated. The generator modules themselves are not compiled: their classes are
-registered by a class decorator, which makes mypyc build them as plain Python classes, and it
-cannot compile closures (the lambdas of `propose`) in methods of such classes.
-
-This measures how much a compiled build would gain; veriscene ships no compiled build.
+`--modules default` compiles what the compiled build compiles (`veriscene.compiled.COMPILED`:
+the runner, the candidate pool, point regions, shared generator helpers, option draws, the
+program builder, executor and operations, the scene pool, masks, text and vocabulary helpers);
+`few` the seven of the first trial (runner, candidate pool, regions, `generators/common.py`,
+executor, builder, scene pool); or give module paths under `src/`, comma-separated (passed to
+setup.py as VERISCENE_COMPILE_MODULES). The generator modules themselves are not compiled by
+default: their classes are registered by a class decorator, which makes mypyc build them as
+plain Python classes, and it cannot compile closures (the lambdas of `propose`) in methods of
+such classes.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import runpy
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -35,10 +40,10 @@ ROOT = HERE.parent
 
 FEW = ("generators/runner.py", "generators/candidate_pool.py", "generators/regions.py", "generators/common.py",
        "program/executor.py", "program/builder.py", "engine/pool.py")
-DEFAULT = (*FEW, "generators/visual.py", "generators/vocabulary_draws.py", "generators/count_options.py",
-           "generators/relation_options.py", "generators/multi_image/set_options.py", "program/ops.py",
-           "program/ops_objects.py", "program/ops_logic.py", "program/ops_geometry.py", "program/ops_masks.py",
-           "program/ops_multi.py", "text.py", "vocab.py", "scene/masks.py")
+# what `VERISCENE_COMPILE=1 pip install .` compiles, read from this checkout (not an installed veriscene)
+DEFAULT: tuple[str, ...] = tuple(runpy.run_path(str(ROOT / "src" / "veriscene" / "compiled.py"))["COMPILED"])
+# copied to the scratch tree that is built: what setup.py and pyproject.toml need (readme, license)
+TREE_FILES = ("setup.py", "pyproject.toml", "README.md", "LICENSE")
 
 
 def modules_of(spec: str) -> tuple[str, ...]:
@@ -54,16 +59,27 @@ def modules_of(spec: str) -> tuple[str, ...]:
     return named
 
 
-def compiled_copy(into: Path, modules: tuple[str, ...]) -> None:
-    """This checkout's sources in `into`, with `modules` compiled in place by mypyc."""
-    shutil.copytree(ROOT / "src", into / "src", ignore=shutil.ignore_patterns("__pycache__", "*.so", "*.egg-info"))
-    shutil.copy2(ROOT / "pyproject.toml", into / "pyproject.toml")
-    files = [f"src/veriscene/{m}" for m in modules]
-    build = subprocess.run([sys.executable, "-m", "mypyc", *files], cwd=into, capture_output=True, text=True)
+def compiled_install(into: Path, modules: tuple[str, ...]) -> None:
+    """This checkout built as `VERISCENE_COMPILE=1 pip install .` builds it, compiling `modules`,
+    installed into `into/src` (as a checkout's `src/`, which runner_side_by_side.py imports)."""
+    tree = into / "tree"
+    shutil.copytree(ROOT / "src", tree / "src", ignore=shutil.ignore_patterns("__pycache__", "*.so", "*.egg-info"))
+    for name in TREE_FILES:
+        shutil.copy2(ROOT / name, tree / name)
+    env = dict(os.environ, VERISCENE_COMPILE="1")
+    if modules != DEFAULT:
+        env["VERISCENE_COMPILE_MODULES"] = ",".join(modules)
+    started = time.perf_counter()
+    build = subprocess.run([sys.executable, "-m", "pip", "install", "--no-build-isolation", "--no-deps", "--no-compile",
+                            "--target", str(into / "src"), str(tree)], env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
     if build.returncode != 0:
-        raise SystemExit(f"mypyc failed ({' '.join(modules)}):\n{build.stdout[-4000:]}\n{build.stderr[-2000:]}")
+        raise SystemExit(f"the compiled build failed ({' '.join(modules)}):\n{build.stdout[-4000:]}\n{build.stderr[-4000:]}")
     built = sorted(p.name for p in (into / "src").rglob("*.so"))
-    print(f"compiled {len(modules)} modules into {into} ({len(built)} extension files)", flush=True)
+    said = subprocess.run([sys.executable, "-c", "from veriscene.compiled import build_said; print(build_said())"],
+                          env=dict(os.environ, PYTHONPATH=str(into / "src")), capture_output=True, text=True, check=True)
+    print(f"built {len(modules)} modules with VERISCENE_COMPILE=1 into {into / 'src'} in {seconds:.0f} s "
+          f"({len(built)} extension files); its veriscene --version: {said.stdout.strip()}", flush=True)
 
 
 def main() -> None:
@@ -81,7 +97,7 @@ def main() -> None:
         into = args.keep or Path(scratch)
         if args.keep is not None and into.exists():
             shutil.rmtree(into)
-        compiled_copy(into, modules)
+        compiled_install(into, modules)
         side_by_side = [sys.executable, str(HERE / "runner_side_by_side.py"), "--src", str(ROOT), "--src", str(into),
                         "--scenes", str(args.scenes), "--pairs", str(args.pairs), "--cache", str(args.cache)]
         print("side 1 interpreted, side 2 compiled", flush=True)

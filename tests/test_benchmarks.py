@@ -493,13 +493,18 @@ def test_runner_side_by_side_together(cache: str) -> None:
 
 
 def test_compiled_side_by_side(cache: str) -> None:
-    """The default modules compile with mypyc, and the compiled copy makes the same samples as
-    this checkout (a hint that does not tell the truth can change what compiled code does)."""
+    """The compiled build (`VERISCENE_COMPILE=1 pip install .`, setup.py) compiles its modules with
+    mypyc, says so in its version, and makes the same samples as this checkout (a hint that does
+    not tell the truth can change what compiled code does)."""
     # the C that mypyc writes built without the C compiler's optimisations (MYPYC_OPT_LEVEL, read by
-    # `python -m mypyc`): the same compiled semantics, several times less compiling than -O3
+    # setup.py): the same compiled semantics, several times less compiling than -O3
     out = _run("compiled_side_by_side.py", "--scenes", "40", "--pairs", "1", "--cache", cache, timeout=600,
                env={"MYPYC_OPT_LEVEL": "0"})
-    assert re.search(r"compiled 21 modules into .* \(2\d extension files\)", out), out
+    from veriscene.compiled import COMPILED
+
+    n = len(COMPILED)  # each module's extension file and mypyc's one shared library
+    assert re.search(rf"built {n} modules with VERISCENE_COMPILE=1 into .* \({n + 1} extension files\); "
+                     rf"its veriscene --version: compiled with mypyc: {n} modules\n", out), out
     assert "every side made the same samples" in out
 
 
