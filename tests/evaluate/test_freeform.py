@@ -248,3 +248,25 @@ def test_score_texts_names_an_argument_of_the_wrong_kind(items, scenes, said) ->
     with pytest.raises(TypeError) as info:
         score_texts(items, scenes, matcher="lexical")
     assert str(info.value) == said
+
+
+def test_replies_of_id_and_text_alone_take_their_samples_images(demo_run: Path, tmp_path: Path) -> None:
+    """A `{"id", "reply"}` file, as `eval --model replay:FILE` reads it, was refused line by line
+    ('missing field image_id') even with --samples naming the samples, which give the images."""
+    described = [s for s in samples(demo_run) if s["answer_type"] == "text" and not s.get("choices")][:3]
+    path = tmp_path / "replies.jsonl"
+    lines = [{"id": s["id"], "reply": s["answer"]} for s in described] + [{"id": "nosuch", "reply": "A cat."}]
+    path.write_bytes(b"".join(orjson.dumps(line) + b"\n" for line in lines))
+    with_images = tmp_path / "with_images.jsonl"
+    with_images.write_bytes(b"".join(orjson.dumps({**line, "image_ids": [i["id"] for i in s["images"]]}) + b"\n"
+                                     for line, s in zip(lines, described)))
+    report = score_freeform(path, matcher="lexical", samples=demo_run / "samples.jsonl")
+    assert [r["id"] for r in report.records] == [s["id"] for s in described]
+    assert [r["image_ids"] for r in report.records] == [[i["id"] for i in s["images"]] for s in described]
+    assert report.rejected == [{"line": 4, "id": "nosuch",
+                                "reason": "missing field 'image_id' (no sample of that id in the samples file)"}]
+    given = score_freeform(with_images, matcher="lexical", samples=demo_run / "samples.jsonl")
+    assert [r["helpfulness"] for r in report.records] == [r["helpfulness"] for r in given.records]
+    alone = score_freeform(path, demo_run / "scenes.jsonl", matcher="lexical")  # no samples: said so
+    assert not alone.records and alone.rejected[0]["reason"] == (
+        "missing field 'image_id' (or give the samples its id names: --samples FILE)")

@@ -53,6 +53,7 @@ from veriscene.evaluate.freeform.responses import (  # noqa: F401  (the fields a
     response_item,
     run_scenes,
     samples_by_id,
+    with_sample_images,
 )
 from veriscene.evaluate.freeform.scene_map import ADVICE, RepeatedScene, ScenesArg, load_scene_map
 from veriscene.evaluate.freeform.score import ReplyScore
@@ -177,8 +178,9 @@ def score_freeform(responses: str | os.PathLike[str], scenes: Any = None, *, ext
     if isinstance(scenes, Iterable) and not isinstance(scenes, (str, os.PathLike, dict)):
         scenes = list(scenes)  # (read twice when a region's scenes are read again: `_add_region_scenes`)
     files = scenes if scenes is not None else run_scenes(samples, path)
-    scene_map, repeated, lexicon = _replied_scenes(files, {i for _, _, images, _ in items for i in images}, bad_scenes)
     by_id = samples_by_id(samples, path, items)
+    items = with_sample_images(items, by_id, rejected, samples_named=samples is not None or bool(by_id))
+    scene_map, repeated, lexicon = _replied_scenes(files, {i for _, _, images, _ in items for i in images}, bad_scenes)
     _add_region_scenes(scene_map, files, [by_id.get(rec["id"]) if isinstance(rec.get("id"), str) else None
                                           for _, rec, _, _ in items])
     usable: list[tuple[int, dict[str, Any], FreeformItem]] = []

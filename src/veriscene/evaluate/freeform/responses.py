@@ -57,11 +57,11 @@ def read_responses(path: Path) -> tuple[list[tuple[int, dict[str, Any], list[str
                 continue
             text = next((rec[f] for f in TEXT_FIELDS if isinstance(rec.get(f), str)), None)
             images = _image_ids(rec)
-            if text is None or not images:
+            if text is None or not (images or isinstance(rec.get("id"), str)):
                 what = "a text field " + "/".join(TEXT_FIELDS) if text is None else "field 'image_id'"
                 rejected.append({"line": line_no, "id": rec.get("id"), "reason": f"missing {what}"})
                 continue
-            items.append((line_no, rec, images, text))
+            items.append((line_no, rec, images, text))  # no images: its sample's (`with_sample_images`)
     return items, rejected, by_program
 
 
@@ -91,6 +91,25 @@ def samples_by_id(samples: str | os.PathLike[str] | None, responses: Path,
                          f"answers cannot be told ({ID_NOTE}). Give the samples file of the one run the replies "
                          "answer (--samples FILE)")
     return {s["id"]: s for s in sample_set.records}
+
+
+def with_sample_images(items: list[tuple[int, dict[str, Any], list[str], str]],
+                       samples: dict[str, dict[str, Any]], rejected: list[dict[str, Any]],
+                       samples_named: bool) -> list[tuple[int, dict[str, Any], list[str], str]]:
+    """`items` whose lines name no image (`{"id", "reply"}`, as `eval --model replay:FILE` reads
+    them) given their sample's images; a line whose id names no sample is rejected, saying why."""
+    kept = []
+    for line_no, rec, images, text in items:
+        if not images:
+            sample = samples.get(rec["id"])
+            if sample is None:
+                where = ("no sample of that id in the samples file" if samples_named else
+                         "or give the samples its id names: --samples FILE")
+                rejected.append({"line": line_no, "id": rec["id"], "reason": f"missing field 'image_id' ({where})"})
+                continue
+            images = [str(i["id"]) for i in sample["images"] if isinstance(i, dict) and i.get("id")]
+        kept.append((line_no, rec, images, text))
+    return kept
 
 
 def response_item(rec: dict[str, Any], images: list[str], text: str, samples: dict[str, dict[str, Any]],
