@@ -136,6 +136,14 @@ def generate(
     mode: Optional[str] = typer.Option(None, "--mode", help="qa, mc or both (default both; captions always run)."),
     mixture: Optional[Path] = typer.Option(None, "--mixture", help="Mixture YAML: generator weights, per-scene budget, modes "
                                            "(see examples/mixture.yaml); in place of --generators and --mode."),
+    generator_options: Optional[list[str]] = typer.Option(
+        None, "--set", metavar="NAME.OPTION=VALUE", help="A generator option, as a mixture's config sets it: NAME "
+        "a generator (with or without version), family or glob, as -g takes them; OPTION a field of its config "
+        "(`veriscene generators` lists each one's with its default); VALUE read as YAML (true, 3, 0.2, norm1000). "
+        "Repeat it: --set depth.map_points.marks=true --set 'counting.*.num_choices=3'. A family or glob sets the "
+        "option on those of its generators that have it; an exact name wins over a glob. Wins over the mixture's "
+        "config and --per-scene for the generators it names; naming no generator of the run is refused. Recorded "
+        "in the manifest (--resume refuses other options)."),
     per_scene: Optional[int] = typer.Option(None, "--per-scene", min=1, help="Samples per scene, generator and mode, "
                                             "up to 1000 (default 1; more spread each scene's fixed cost: 3 makes "
                                             "1.5-1.8x the samples per second). Not with a mixture's budget."),
@@ -184,6 +192,12 @@ def generate(
 
     if scan_chunk_mb > MAX_SCAN_CHUNK >> 20:  # the API's bound, said in the option's unit
         _fail(f"--scan-chunk-mb must be at most {MAX_SCAN_CHUNK >> 20}, got {scan_chunk_mb}")
+    from veriscene.generators.generator_options import GeneratorOptionError, parse_settings
+
+    try:  # their text here; names, types and ranges by `generate`, before it reads or writes a file
+        settings = parse_settings(generator_options or ())
+    except GeneratorOptionError as exc:
+        _fail(str(exc))
     if to is not None:  # an unknown format is said before the run, not after it
         from veriscene.io.writers import check_libraries, get_writer
 
@@ -248,7 +262,8 @@ def generate(
                 workers=workers, backend=backend, address=address, shared_output=shared_output, shard_size=shard_size,
                 shard_format=shard_format, scan_chunk=scan_chunk_mb << 20, resume=resume, overwrite=overwrite,
                 max_scene_objects=max_scene_objects,
-                from_format=from_format, reader_options=read_options or None, mixture=mixture, plugins=plugins,
+                from_format=from_format, reader_options=read_options or None, mixture=mixture,
+                generator_options=settings or None, plugins=plugins,
                 progress=advance, scan_progress=scanned, counted=counted, staging=staging,
             )
     except DataError as exc:  # bad data: a record, a file cut short, a malformed label table or manifest
@@ -375,7 +390,7 @@ def list_generators(
     import json
 
     from veriscene.console import console
-    from veriscene.generators.catalog import generator_catalog
+    from veriscene.generators.catalog import generator_catalog, own_options, shared_options
 
     try:
         rows = generator_catalog(plugins=plugins)
@@ -387,13 +402,20 @@ def list_generators(
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=f"{len(rows)} generators")
+    from veriscene.generators.generator_options import option_text
+
+    shared = ", ".join(f"{name}={option_text(value)}" for name, value in shared_options().items())
+    table = Table(title=f"{len(rows)} generators",
+                  caption=f"options: each generator's own, with their defaults; every generator also takes {shared}. "
+                  "Set one with: veriscene generate ... --set NAME.OPTION=VALUE", caption_justify="left")
     table.add_column("name", no_wrap=True, min_width=max(len(r["name"]) for r in rows))  # typed for -g: never cut
-    for col in ("family", "answer", "modes", "requires", "example"):
-        table.add_column(col)
+    for col in ("family", "answer", "modes", "requires", "options", "example"):
+        # options folded, never cut with an ellipsis: each NAME=VALUE whole is what --set takes
+        table.add_column(col, overflow="fold" if col == "options" else "ellipsis")
     for r in rows:  # plain text: rich would read "[x0, y0, x1, y1]" in a question as markup and drop it
         table.add_row(*(Text(cell) for cell in (r["name"], r["family"], r["answer_type"], ",".join(r["modes"]),
-                                                 ",".join(r["requires"]) or "-", r["example"] or r["description"])))
+                                                 ",".join(r["requires"]) or "-", own_options(r),
+                                                 r["example"] or r["description"])))
     console.print(table)
 
 

@@ -39,7 +39,7 @@ from array import array
 from contextlib import nullcontext
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import orjson
 
@@ -48,7 +48,8 @@ from veriscene.engine.backends import Progress, pool_workers, ray_session, run_t
 from veriscene.engine.codecs import SUFFIX, check_available
 from veriscene.engine.manifest import check_resume, config_key, generator_fingerprint, write_json
 from veriscene.engine.options import (
-    DEFAULT_MAX_SCENE_OBJECTS, SEED_RANGE, _check_options, _mixture_config, _selection, check_callback, check_flags,
+    DEFAULT_MAX_SCENE_OBJECTS, SEED_RANGE, _check_options, _mixture_config, _selection, _with_options, check_callback,
+    check_flags,
     check_int, check_path, check_scene_limit, scene_object_limit,
 )
 from veriscene.engine.repeats import SharedIds, drop_repeats, kept_repeats
@@ -140,6 +141,7 @@ def generate(
     from_format: str = "jsonl",
     reader_options: dict[str, Any] | None = None,
     mixture: str | os.PathLike[str] | Mixture | None = None,
+    generator_options: Mapping[str, Mapping[str, Any]] | None = None,
     plugins: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
     progress: Progress | None = None,
     scan_progress: Callable[[int, int], None] | None = None,
@@ -184,6 +186,13 @@ def generate(
     the output does not depend on the machine. `mixture`: a mixture YAML file (or Mixture) choosing generators,
     weights, the per-scene budget and modes, in place of `generators` and `mode` (giving either
     with it is refused, as is a `per_scene` that its budget or its own per_scene contradicts).
+    `generator_options`: options of the generators' configs by generator name, family or glob
+    (``{"depth.map_points": {"marks": True}, "counting": {"num_choices": 3}}``; `veriscene
+    generators` lists each generator's options), checked as a mixture's ``config:`` is, before
+    any work (`veriscene.generators.generator_options`): they win over the mixture's config and
+    `per_scene` for the generators they name, must name generators of the run, and are recorded in
+    the manifest ("generator_options", beside the filled configs), so a resume with other ones is
+    refused.
     `plugins`: Python files or module names of generators of your own, imported here and in
     every worker before the generators are chosen (`veriscene.generators.plugins`). `from_format`: input format:
     "jsonl" (veriscene JSONL, also named "veriscene_jsonl" or "veriscene") is read as it is, or,
@@ -225,7 +234,7 @@ def generate(
     _check_options(per_scene=per_scene, workers=workers, backend=backend, address=address,
                    shared_output=shared_output, shard_size=shard_size, shard_format=shard_format,
                    pool_size=pool_size, scan_chunk=scan_chunk, generators=generators, reader_options=reader_options,
-                   from_format=from_format)
+                   from_format=from_format, generator_options=generator_options)
     check_path("out", out, "the run folder or its URL")
     check_flags(strict=strict, resume=resume, overwrite=overwrite, absolute_paths=absolute_paths)
     for called, function in (("progress(scenes, samples)", progress), ("counted(scenes)", counted),
@@ -233,13 +242,15 @@ def generate(
         check_callback(called, function)  # a number was called only once the run had started
     loaded = load_plugins(plugins)
     mix, modes, instances = _selection(generators, mode, per_scene, mixture, out, plugins_given=bool(loaded))
+    instances, settings = _with_options(generator_options, mix, instances, out, plugins_given=bool(loaded))
     if remote.is_url(out):
         return _generate_remote(
             str(out), staging, storage_options, scenes, seed=seed, generators=generators, mode=mode,
             per_scene=per_scene, strict=strict, workers=workers, backend=backend, address=address,
             shared_output=shared_output, shard_size=shard_size, shard_format=shard_format, pool_size=pool_size,
             scan_chunk=scan_chunk, max_scene_objects=max_scene_objects, resume=resume, overwrite=overwrite,
-            from_format=from_format, reader_options=reader_options, mixture=mixture, plugins=plugins, progress=progress,
+            from_format=from_format, reader_options=reader_options, mixture=mixture,
+            generator_options=generator_options, plugins=plugins, progress=progress,
             scan_progress=scan_progress, counted=counted, on_shard=on_shard)
     given = scene_items(scenes)  # TypeError for None, a number
     urls = _urls(given)
@@ -275,6 +286,8 @@ def generate(
         config["max_scene_objects"] = max_scene_objects
     if loaded:  # recorded only when given: runs without plugins keep their configuration key
         config["plugins"] = plugins_config(loaded)
+    if settings:  # as given (resolved to full names), beside their effect on "generators": only when given
+        config["generator_options"] = settings
     key = config_key(config)
     # beside the config, not in it: the key stays, and a run made before them still resumes
     fingerprints = {g.name: generator_fingerprint(g) for g in instances}

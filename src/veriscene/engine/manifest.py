@@ -285,11 +285,28 @@ def check_resume(manifest: dict[str, Any], config: dict[str, Any], out_dir: Path
                 "from and resume, or start again with --overwrite. Nothing was written.")
         raise ResumeMismatchError(
             f"cannot resume the run in {out_dir}: its configuration or input differs ({listed}){also}. "
-            "Use the original options, or --overwrite to start again."
+            f"Use the original options{_options_said(stored, config)}, or --overwrite to start again."
         )
     made, this = stored.get("veriscene_version"), config.get("veriscene_version")
     differs = f"the configuration differs: {listed}" if diffs else "the configuration is otherwise the same"
     raise ResumeMismatchError(release_refusal(out_dir, made, this, differs + also))
+
+
+def _options_said(stored: dict[str, Any], config: dict[str, Any]) -> str:
+    """The run's generator options (`generate --set`, `generator_options=`), as a resume with other
+    ones is told them: the options to give again; "" when they do not differ."""
+    made = stored.get("generator_options") or {}
+    if made == (config.get("generator_options") or {}):
+        return ""
+    if not isinstance(made, dict) or not all(isinstance(v, dict) for v in made.values()):
+        return ""
+    if not made:
+        return " (the run was made without generator options: no --set, generator_options=None)"
+    from veriscene.generators.generator_options import option_text
+
+    given = " ".join(f"--set {name}.{option}={option_text(value)}"
+                     for name, values in sorted(made.items()) for option, value in values.items())
+    return f" (the run's generator options: {given}; Python: generator_options={made!r})"
 
 
 def wording_refusal(out_dir: Path, this: Any, changed: list[str]) -> str:

@@ -16,6 +16,9 @@ from typing import Any, SupportsIndex
 from veriscene.engine.backends import BACKENDS, check_workers
 from veriscene.engine.codecs import check_available
 from veriscene.generators import Generator, select_generators
+from veriscene.generators.generator_options import (
+    GeneratorOptionError, Settings, apply_settings, check_settings_type, settings_for,
+)
 from veriscene.generators.mixture import MAX_PER_SCENE, Mixture
 
 MODE_CHOICES = {"qa": ("qa",), "mc": ("mc",), "both": ("qa", "mc")}
@@ -113,8 +116,9 @@ def _instances(generators: str | None, per_scene: int | None) -> list[Generator]
 def _check_options(*, per_scene: int | None, workers: int | None, backend: str, address: str | None,
                    shared_output: bool | None, shard_size: int, shard_format: str, pool_size: int,
                    scan_chunk: int, generators: str | None, reader_options: Mapping[str, Any] | None = None,
-                   from_format: str = "jsonl") -> None:
+                   from_format: str = "jsonl", generator_options: object = None) -> None:
     """Refuse bad options before any file is read or written (the CLI's checks are these)."""
+    check_settings_type(generator_options)
     if not isinstance(from_format, str):
         raise TypeError(f"from_format must be the name of an input format (a str: 'jsonl', 'coco', 'auto'...), "
                         f"got {from_format!r}")
@@ -158,11 +162,35 @@ def _selection(generators: str | None, mode: str | Sequence[str] | None, per_sce
     try:
         return _chosen(generators, mode, per_scene, mixture)
     except KeyError as exc:
-        suggested = bool(getattr(exc, "suggestions", None))  # (registry.UnknownGenerator's close names)
-        hint = _plugins_hint(out) or ("" if plugins_given or suggested else NO_PLUGINS_HINT)
-        if not hint:
-            raise
-        raise KeyError(f"{exc.args[0] if exc.args else exc}; {hint}") from None
+        raise _hinted(exc, out, plugins_given) from None
+
+
+def _hinted(exc: KeyError, out: str | os.PathLike[str] | None, plugins_given: bool) -> KeyError:
+    """An unknown generator's KeyError, with what `_selection` says of plugins."""
+    suggested = bool(getattr(exc, "suggestions", None))  # (registry.UnknownGenerator's close names)
+    hint = _plugins_hint(out) or ("" if plugins_given or suggested else NO_PLUGINS_HINT)
+    return KeyError(f"{exc.args[0] if exc.args else exc}; {hint}") if hint else exc
+
+
+def _with_options(generator_options: Mapping[str, Mapping[str, Any]] | None, mix: Mixture | None,
+                  instances: list[Generator], out: str | os.PathLike[str] | None = None,
+                  plugins_given: bool = True) -> tuple[list[Generator], Settings]:
+    """The run's generators with `generator_options` applied (`generators.generator_options`: they
+    win over the mixture's config and `per_scene`), and the settings as the manifest records them
+    (full generator name -> option -> value; {} when none given)."""
+    if not generator_options:
+        return instances, {}
+    try:
+        settings = settings_for(generator_options, [g.name for g in instances])
+    except KeyError as exc:
+        raise _hinted(exc, out, plugins_given) from None
+    if mix is not None and mix.budget is not None:
+        fixed = sorted(name for name, values in settings.items() if "per_scene" in values)
+        if fixed:
+            raise GeneratorOptionError(
+                f"generator option {fixed[0]}.per_scene has no effect with the mixture's budget ({mix.budget} "
+                f"samples per scene, split between the generators; {mix.source}): give one of them")
+    return apply_settings(instances, settings), settings
 
 
 # `-g example` with examples/my_generators.py left out said only "unknown generator 'example'"

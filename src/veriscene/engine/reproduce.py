@@ -2,7 +2,9 @@
 
 `generate_command(manifest, run_dir)` turns the recorded configuration (and, for an input
 converted from another format, `scenes.source.json`) back into options of `veriscene generate`,
-each given only when it differs from the command's default (the seed and mode always). What the
+each given only when it differs from the command's default (the seed and mode always); the
+generator options the run was given (manifest "generator_options") as `--set NAME.OPTION=VALUE`,
+whatever release made it. What the
 command line cannot set is returned as notes: a multi-image pool size other than the default, a
 scan chunk that is not a whole number of MiB, generator configs changed from Python, generators
 this installation does not have. A run made with a mixture needs a mixture file: `mixture` is
@@ -231,6 +233,22 @@ def _per_scene(generators: dict[str, Any], fixed: dict[str, dict[str, Any]]) -> 
     return None
 
 
+def _settings(recorded: Any) -> dict[str, dict[str, Any]]:
+    """The generator options a run recorded (`generate --set`, "generator_options": full name ->
+    option -> value; {} for none, or for a run made before they were recorded)."""
+    if not isinstance(recorded, dict):
+        return {}
+    return {name: dict(values) for name, values in recorded.items() if isinstance(values, dict)}
+
+
+def _set_args(settings: dict[str, dict[str, Any]]) -> list[str]:
+    """`--set NAME.OPTION=VALUE` of each recorded generator option, by name then as recorded."""
+    from veriscene.generators.generator_options import option_text
+
+    return [arg for name in sorted(settings) for option, value in settings[name].items()
+            for arg in ("--set", f"{name}.{option}={option_text(value)}")]
+
+
 def mixture_file(recorded: dict[str, Any]) -> dict[str, Any] | None:
     """A mixture file (as a dict to dump in YAML) giving the recorded mixture, or None when the
     rebuilt file does not read back to the same mixture."""
@@ -288,9 +306,12 @@ def generate_command(manifest: dict[str, Any], run_dir: Path) -> Reproduction:
         pattern = _generator_pattern(sorted(generators), family_of)
         if pattern is not None:
             argv += ["-g", pattern]
+    settings = _settings(config.get("generator_options"))
+    fixed = {name: fixed.get(name, {}) | settings.get(name, {}) for name in set(fixed) | set(settings)}
     per_scene = _per_scene(generators, fixed)
     if per_scene is not None:
         argv += ["--per-scene", str(per_scene)]
+    argv += _set_args(settings)
     argv += _engine_args(config, notes)
     expected = _expected_configs(generators, GENERATORS, fixed, per_scene, plugged, notes)
     made_by = config.get("veriscene_version") if isinstance(config.get("veriscene_version"), str) else None

@@ -7,10 +7,12 @@ it), so the listing shows real output rather than a raw template.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from functools import lru_cache
 from typing import Any, Sequence
 
+from veriscene.generators.generator_options import option_defaults, option_text
 from veriscene.generators.plugins import load_plugins
 from veriscene.generators.registry import GENERATORS, select_generators
 
@@ -54,7 +56,8 @@ def generator_catalog(examples: bool = True,
                       plugins: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None
                       ) -> list[dict[str, Any]]:
     """One row per generator: name, family, version, answer type, modes, requirements, number of
-    templates, first template, description and (with `examples`) one example question. `plugins`:
+    templates, first template, description, its options (config fields, what `generate --set
+    NAME.OPTION=VALUE` sets) with their defaults, and (with `examples`) one example question. `plugins`:
     files or modules of generators of your own to import first (`veriscene.generators.plugins`)."""
     load_plugins(plugins)
     questions = example_questions() if examples else {}
@@ -72,5 +75,32 @@ def generator_catalog(examples: bool = True,
             "example_template": first_group[0] if first_group else "",
             "example": questions.get(cls.name, ""),
             "description": cls.description,
+            "options": {name: _json_value(value) for name, value in option_defaults(cls).items()},
         })
     return rows
+
+
+def _json_value(value: Any) -> Any:
+    """A default as JSON holds it: itself when JSON has its kind, else as `--set` writes it."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (list, tuple)) and all(v is None or isinstance(v, (bool, int, float, str)) for v in value):
+        return list(value)
+    return option_text(value)
+
+
+def own_options(row: dict[str, Any]) -> str:
+    """A catalog row's options other than those every generator has at their shared defaults
+    (`shared_options`), as NAME=VALUE (the text `--set` takes), one a line; "-" for none."""
+    shared = shared_options()
+    own = [f"{name}={option_text(value)}" for name, value in row.get("options", {}).items()
+           if name not in shared or shared[name] != value]
+    return "\n".join(own) or "-"
+
+
+def shared_options() -> dict[str, Any]:
+    """The options of every generator (`GeneratorConfig`'s fields) and their shared defaults."""
+    from veriscene.generators.base import GeneratorConfig
+
+    defaults = GeneratorConfig()
+    return {f.name: getattr(defaults, f.name) for f in dataclasses.fields(GeneratorConfig)}

@@ -285,7 +285,9 @@ def _check_config(cls: type[Generator], overrides: Mapping[str, Any], key: str, 
     out = {}
     for name, value in overrides.items():
         if name not in fields:
-            raise bad(f"{key}.{name}", f"{cls.name} has no config field '{name}'; fields: {sorted(fields)}")
+            close = difflib.get_close_matches(str(name), fields, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise bad(f"{key}.{name}", f"{cls.name} has no config field '{name}'{hint}; fields: {sorted(fields)}")
         default = getattr(defaults, name)
         ok = type(value) is type(default)
         if isinstance(default, float) and not isinstance(value, bool) and isinstance(value, int):
