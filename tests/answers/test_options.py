@@ -107,3 +107,15 @@ def test_helpers_name_the_argument(call, said: str) -> None:
     with pytest.raises(TypeError, match=said):
         call()
     assert set_f1(["a"], ["a", "b"]) == pytest.approx(2 / 3)
+
+
+def test_the_vocabulary_file_by_its_name_elsewhere_is_said_to_be_rivals() -> None:
+    """`vocabulary_file` (make_accuracy_reward's and verl's name for the run's vocabulary.json)
+    given in score_options was answered "did you mean 'vocabulary'?", an option of another kind
+    (a list of words): the environment and evaluate take the file as 'rivals'."""
+    from veriscene.answers.options import check_names
+
+    with pytest.raises(TypeError, match=r"unknown option 'vocabulary_file' \(the run's vocabulary.json is 'rivals' "
+                                        r"here: \{'rivals': PATH\}\)"):
+        check_names(["vocabulary_file"], MATCH_OPTIONS, "score_options")
+    check_names(["vocabulary_file"], ("vocabulary_file", "rivals"), "make_accuracy_reward()")  # its own name there

@@ -36,12 +36,22 @@ RECORD_OPTIONS = ("choices", "answer_letter", "box_format", "image_size", "point
 MATCH_OPTIONS = SCORING_OPTIONS + RECORD_OPTIONS  # match_answer's keywords (tests/answers/test_options.py)
 
 
+# names other veriscene callers give an option: the run's vocabulary.json is `vocabulary_file` to
+# make_accuracy_reward and verl's reward_kwargs, `rivals` in score_options (the environment, evaluate)
+OTHER_NAMES = {"vocabulary_file": "rivals"}
+
+
 def check_names(given: Iterable[str], accepted: Sequence[str], where: str) -> None:
-    """TypeError for a name of `given` not in `accepted`, with the closest accepted name; `where`
-    says what takes them ("make_accuracy_reward()", "score_options")."""
+    """TypeError for a name of `given` not in `accepted`, with the closest accepted name (or the
+    one it is called here, `OTHER_NAMES`); `where` says what takes them ("make_accuracy_reward()",
+    "score_options")."""
     for name in given:
         if name in accepted:
             continue
+        here = OTHER_NAMES.get(str(name))
+        if here in accepted:
+            raise TypeError(f"{where} got an unknown option {name!r} (the run's vocabulary.json is {here!r} here: "
+                            f"{{{here!r}: PATH}}); it takes {', '.join(accepted)}")
         close = difflib.get_close_matches(str(name), accepted, n=1, cutoff=0.75)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise TypeError(f"{where} got an unknown option {name!r}{hint}; it takes {', '.join(accepted)}")
