@@ -56,7 +56,8 @@ CLI_ONLY: dict[str, dict[str, str]] = {
 # Options a function takes through its **options, by the same names: export's format options and
 # convert's reader options (`veriscene.io.readers.reader_options` lists each format's).
 THROUGH_OPTIONS: dict[str, set[str]] = {
-    "export": {"absolute_paths", "mc_style", "turns", "task_name", "split_by", "split", "prompts", "system"},
+    "export": {"absolute_paths", "mc_style", "turns", "task_name", "split_by", "split", "prompts", "system",
+               "max_new_tokens"},
     "convert": {"allow_pickle", "image_root", "image_size", "synonyms", "drop_bad_parts"},
 }
 

@@ -29,8 +29,10 @@ def test_known_names_pass() -> None:
 
 
 @pytest.mark.parametrize(("args", "said"), [
-    (["--to", "llava", "--task-name", "bench"], "--task-name is for --to lmms_eval (the subtasks of its task folder), "
+    (["--to", "llava", "--task-name", "bench"], "--task-name is for --to lmms_eval (its task folder's tasks), "
      "not --to llava"),
+    (["--to", "trl", "--max-new-tokens", "512"], "--max-new-tokens is for --to lmms_eval (its task folder's tasks), "
+     "not --to trl"),
     (["--to", "parquet", "--split-by", "task", "--task-name", "b"], "--task-name and --split-by are for --to lmms_eval"),
     (["--to", "lmms_eval", "--split-by", "tsk"], "unknown --split-by 'tsk'; did you mean 'task'?; choose one of family, "
      "task"),

@@ -182,6 +182,12 @@ def register(app: typer.Typer) -> None:
             typer.Option("--split-by", help="lmms_eval: one subtask per 'family' (the default) or per 'task' "
                          "(generator)."),
         ] = None,
+        max_new_tokens: Annotated[
+            int | None,
+            typer.Option("--max-new-tokens", min=1, help="lmms_eval: the tasks' generation limit (default 128, or 512 "
+                         "with prompts that ask for reasoning, such as --prompts reasoning: eval --max-tokens' "
+                         "default)."),
+        ] = None,
         split: Annotated[
             str | None,
             typer.Option("--split", help="hf: the split the run is in the exported DatasetDict folder, OUT/SPLIT/ "
@@ -217,7 +223,8 @@ def register(app: typer.Typer) -> None:
 
         console = Console()
         usage = usage_error(to, out, mc_style, absolute_paths, image_root, embed_images, turns, check_urls,
-                            task_name, split_by) or _instructions_error(to, instructions, prompts, system)
+                            task_name, split_by, max_new_tokens) or _instructions_error(to, instructions, prompts,
+                                                                                      system)
         if usage:
             fail(usage)
         if reasoning or scenes:
@@ -248,7 +255,8 @@ def register(app: typer.Typer) -> None:
         run = local_input(run_dir)
         options: dict[str, Any] = {"absolute_paths": absolute_paths, "allow_incomplete": allow_incomplete}
         if to == "lmms_eval":  # targets are scored by program, not compared as text
-            options.update(task_name=task_name or "veriscene", split_by=split_by or "family", prompts=prompts)
+            options.update(task_name=task_name or "veriscene", split_by=split_by or "family", prompts=prompts,
+                           max_new_tokens=max_new_tokens)
         elif to != "verl":  # verl targets are rewards, not text
             options["mc_style"] = mc_style or "letter"
         if split is not None:
@@ -317,15 +325,17 @@ def _close(given: str, known: tuple[str, ...]) -> str:
     return f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
 
 
-def _task_options_error(to: str, task_name: str | None, split_by: str | None) -> str | None:
-    """What is wrong with --task-name / --split-by (lmms_eval's only: another format ignored them,
-    exit 0, where `export(to=...)` refuses them), else None."""
+def _task_options_error(to: str, task_name: str | None, split_by: str | None,
+                        max_new_tokens: int | None = None) -> str | None:
+    """What is wrong with --task-name / --split-by / --max-new-tokens (lmms_eval's only: another
+    format ignored them, exit 0, where `export(to=...)` refuses them), else None."""
     from veriscene.io.writers.lmms_eval import SPLIT_KEYS, TASK_NAME
 
-    given = [name for name, value in (("--task-name", task_name), ("--split-by", split_by)) if value is not None]
+    given = [name for name, value in (("--task-name", task_name), ("--split-by", split_by),
+                                      ("--max-new-tokens", max_new_tokens)) if value is not None]
     if given and to != "lmms_eval":
-        return (f"{' and '.join(given)} {'is' if len(given) == 1 else 'are'} for --to lmms_eval (the subtasks of its "
-                f"task folder), not --to {to}")
+        return (f"{' and '.join(given)} {'is' if len(given) == 1 else 'are'} for --to lmms_eval (its task folder's "
+                f"tasks), not --to {to}")
     if split_by is not None and split_by not in SPLIT_KEYS:
         return f"unknown --split-by {split_by!r}{_close(split_by, SPLIT_KEYS)}; choose one of {', '.join(SPLIT_KEYS)}"
     if task_name is not None and not TASK_NAME.fullmatch(task_name):
@@ -336,7 +346,8 @@ def _task_options_error(to: str, task_name: str | None, split_by: str | None) ->
 
 def usage_error(to: str, out: str | None, mc_style: str | None, absolute_paths: bool,
                 image_root: Path | None, embed_images: bool = False, turns: int = 1,
-                check_urls: bool = False, task_name: str | None = None, split_by: str | None = None) -> str | None:
+                check_urls: bool = False, task_name: str | None = None, split_by: str | None = None,
+                max_new_tokens: int | None = None) -> str | None:
     """What is wrong with the options of `veriscene export` taken together (exit 2), else None."""
     from veriscene.engine.remote import is_url
     from veriscene.io.writers import EMBEDDING_FORMATS
@@ -359,7 +370,7 @@ def usage_error(to: str, out: str | None, mc_style: str | None, absolute_paths: 
                 f"conversations: {', '.join(CONVERSATION_FORMATS)}")
     if absolute_paths and image_root is not None:
         return "--absolute-paths and --image-root exclude each other (absolute paths are relative to no folder)"
-    task_error = _task_options_error(to, task_name, split_by)
+    task_error = _task_options_error(to, task_name, split_by, max_new_tokens)
     if task_error:
         return task_error
     if to == "lmms_eval" and out is not None and is_url(out):

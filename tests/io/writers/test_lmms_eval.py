@@ -132,6 +132,7 @@ def test_split_by_task_name_and_prompts(run: Path, tmp_path: Path) -> None:
 @pytest.mark.parametrize("options, message", [
     ({"task_name": "1bad"}, "task_name"),
     ({"split_by": "mode"}, "split_by"),
+    ({"max_new_tokens": 0}, "max_new_tokens must be a whole number of at least 1, got 0"),
 ])
 def test_bad_options(run: Path, tmp_path: Path, options: dict[str, str], message: str) -> None:
     with pytest.raises(ValueError, match=message):
@@ -190,3 +191,22 @@ def test_exporting_again_replaces_the_earlier_export(run: Path, tmp_path: Path) 
     assert {p.name for p in (out / "data").iterdir()} == {Path(f).name for f in data} | {"mine.parquet"}
     assert set(summary.files) == {*out.glob("veriscene*.yaml"), out / "_default_template_yaml", out / "utils.py",
                                   out / "vocabulary.json", *(Path(f) for f in data)}
+
+
+@pytest.mark.parametrize("args, limit", [([], 128), (["--prompts", "reasoning"], 512),
+                                         (["--prompts", "reasoning", "--max-new-tokens", "2048"], 2048),
+                                         (["--max-new-tokens", "64"], 64)])
+def test_the_generation_limit_leaves_room_for_the_reply_asked_for(run: Path, tmp_path: Path, args: list[str],
+                                                                 limit: int) -> None:
+    """A task asking for reasoning (--prompts reasoning: a think block, then the answer) stopped
+    every reply at 128 new tokens, where `veriscene eval` allows 512, so the harnesses disagreed:
+    cut in its think block, a reply has no answer. The limit is 512 then, and --max-new-tokens
+    (Python max_new_tokens=, which the command did not take) sets it."""
+    from typer.testing import CliRunner
+
+    from veriscene.cli import app
+
+    out = tmp_path / "bench"
+    result = CliRunner().invoke(app, ["export", str(run), "--to", "lmms_eval", "--out", str(out), *args])
+    assert result.exit_code == 0, result.output
+    assert load_yaml(out / "_default_template_yaml")["generation_kwargs"]["max_new_tokens"] == limit

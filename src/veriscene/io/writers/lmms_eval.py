@@ -46,6 +46,8 @@ TEMPLATE_FILE = "_default_template_yaml"
 SPLIT_KEYS = ("family", "task")
 TASK_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")  # a task name lmms-eval's --tasks takes (fullmatch)
 METRICS = (("accuracy", True), ("score", True), ("parse_failure", False))
+SHORT_REPLY_TOKENS = 128  # generation limit of a task asking for the answer alone
+LONG_REPLY_TOKENS = 512  # ... of one asking for reasoning too: `veriscene eval --max-tokens`' default
 HEADER = "# written by `veriscene export --to lmms_eval`"  # the first line of every YAML file it writes
 
 
@@ -100,13 +102,16 @@ def write_lmms_eval(
     *,
     task_name: str = "veriscene",
     split_by: str = "family",
-    max_new_tokens: int = 128,
+    max_new_tokens: int | None = None,
     prompts: Any = None,
     batch_rows: int = 256,
     compression: str = "zstd",
 ) -> None:
     """Write the task folder `out` (see the module docstring). `prompts`: a PromptSet, a dict or
-    the path of a JSON file, as `veriscene eval --prompts` takes (default: veriscene's)."""
+    the path of a JSON file, as `veriscene eval --prompts` takes (default: veriscene's).
+    `max_new_tokens`: the tasks' generation limit; default `SHORT_REPLY_TOKENS`, or, for prompts
+    that ask for more than the answer (a `request`: "reasoning"'s think block), `LONG_REPLY_TOKENS`,
+    `veriscene eval --max-tokens`' default (a think block cut at 128 tokens leaves no answer)."""
     from veriscene.evaluate.prompts import load_prompts
 
     if split_by not in SPLIT_KEYS:
@@ -114,6 +119,10 @@ def write_lmms_eval(
     if not TASK_NAME.fullmatch(task_name):
         raise ValueError(f"task_name must be letters, digits and underscores, starting with a letter: {task_name!r}")
     prompt_set = load_prompts(prompts)
+    if max_new_tokens is None:
+        max_new_tokens = LONG_REPLY_TOKENS if prompt_set.request else SHORT_REPLY_TOKENS
+    if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) or max_new_tokens < 1:
+        raise ValueError(f"max_new_tokens must be a whole number of at least 1, got {max_new_tokens!r}")
     out = Path(out)
     if out.suffix in (".yaml", ".yml", ".json", ".parquet"):
         raise OutputError(f"{out}: lmms_eval writes a task folder; give a folder, not a file")
