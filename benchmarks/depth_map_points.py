@@ -1,6 +1,10 @@
 """depth.map_points.v1 per scene: a synthetic map (a floor receding, a box nearer) of each size,
-20 scenes naming it, the generator run 3 times over them (median), and the map's load and
-steady-pixel pass alone. Usage: python benchmarks/depth_map_points.py [WxH ...]"""
+sharp (a sensor's) and with its steps blurred over 1/30 of the shorter side in inverse depth (a
+monocular model's: 16 px of 480), 20 scenes naming it, the generator run 3 times over them
+(median), and the map's load, steady-pixel pass and surface test of the whole map alone.
+``--figures``: the points accepted on the ramps of blurred steps and kept on the floor, by the 5x5
+step test alone and with the surface test (the figures of `scene.depth_surfaces`' notes).
+Usage: python benchmarks/depth_map_points.py [WxH ...] [--figures]"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ import numpy as np
 
 from veriscene.generators import SceneRunner, Vocabulary, select_generators
 from veriscene.scene.depth_maps import load_depth_map, steady_pixels
+from veriscene.scene.depth_surfaces import on_surfaces
 from veriscene.scene.model import Scene
 
 
@@ -23,23 +28,86 @@ def floor_and_box(w: int, h: int) -> np.ndarray:
     return depth
 
 
+def _along(values: np.ndarray, weights: np.ndarray, axis: int) -> np.ndarray:
+    """`values` convolved with `weights` along `axis`, edges repeated."""
+    k, lo = len(weights), len(weights) // 2
+    padded = np.pad(values, [(lo, k - 1 - lo) if a == axis else (0, 0) for a in range(2)], mode="edge")
+    out = np.zeros(values.shape, dtype=np.float64)
+    for i, weight in enumerate(weights):
+        out += weight * (padded[i:i + values.shape[0]] if axis == 0 else padded[:, i:i + values.shape[1]])
+    return out
+
+
+def blurred(depth: np.ndarray, kind: str, size: float) -> np.ndarray:
+    """float32 depth: 1 / depth blurred both ways by a linear ramp of `size` px (a box filter) or a
+    Gaussian of sigma `size` (monocular models predict inverse depth, and blur it)."""
+    if kind == "ramp":
+        weights = np.full(int(size), 1.0 / int(size))
+    else:
+        r = int(np.ceil(3 * size))
+        weights = np.exp(-0.5 * (np.arange(-r, r + 1) / size) ** 2)
+        weights /= weights.sum()
+    return (1.0 / _along(_along(1.0 / depth, weights, 0), weights, 1)).astype(np.float32)
+
+
+def room(w: int = 640, h: int = 480) -> tuple[np.ndarray, np.ndarray]:
+    """(depth (H, W) in metres, labels: 0 floor, 1 wall, 2 box, 3 ball): a floor 1.5 m below the
+    camera (focal 500 px at 640) receding to a wall at 8 m, a side wall 2.5 m to the left, a box's
+    face at 3 m, a ball of 0.5 m at 4 m."""
+    rows, cols = np.arange(h)[:, None] + 0.5, np.arange(w)[None, :] + 0.5
+    f, horizon, cx = 500.0 * w / 640, 0.40 * h, w / 2
+    floor = np.where(rows > horizon + 1, 1.5 * f / np.maximum(rows - horizon, 1e-6), np.inf) * np.ones((1, w))
+    depth, labels = np.minimum(floor, 8.0), np.where(floor < 8.0, 0, 1)
+    side = np.where(cols < cx - 1, 2.5 * f / np.maximum(cx - cols, 1e-6), np.inf) * np.ones((h, 1))
+    depth, labels = np.where(side < depth, side, depth), np.where(side < depth, 1, labels)
+    depth[int(0.30 * h):int(0.65 * h), int(0.55 * w):int(0.80 * w)] = 3.0
+    labels[int(0.30 * h):int(0.65 * h), int(0.55 * w):int(0.80 * w)] = 2
+    x, y = (cols - 0.38 * w) / f * 4.0, (rows - 0.55 * h) / f * 4.0
+    ball = 4.0 - np.sqrt(np.maximum(0.25 - x ** 2 - y ** 2, 0.0))
+    on = (x ** 2 + y ** 2 < 0.25) & (ball < depth)
+    return np.where(on, ball, depth), np.where(on, 3, labels)
+
+
+def figures() -> None:
+    depth, labels = room()
+    for kind, sizes in (("gauss", (0, 2, 4, 7, 10)), ("ramp", (4, 8, 15, 22, 30))):
+        for size in sizes:
+            blurry = blurred(depth, kind, size) if size else depth.astype(np.float32)
+            off = np.abs(blurry - depth) / depth
+            old = steady_pixels(blurry)
+            new = old & on_surfaces(blurry)
+            floor = (labels == 0) & (off < 0.01)
+            kept = "  ".join(f"{name} {(new & part).sum() / max((old & part).sum(), 1):.1%}" for name, part in
+                             (("floor", floor), ("wall", labels == 1), ("box", labels == 2), ("ball", labels == 3)))
+            print(f"{kind} {size:>2}: accepted >10 % off {(old & (off > 0.10)).sum():>6,} -> {(new & (off > 0.10)).sum():>4,}, "
+                  f">5 % off {(old & (off > 0.05)).sum():>6,} -> {(new & (off > 0.05)).sum():>5,}; kept: {kept}")
+
+
 def main(sizes: list[tuple[int, int]]) -> None:
     folder = Path(tempfile.mkdtemp())
     for w, h in sizes:
-        np.save(folder / f"{w}x{h}.npy", floor_and_box(w, h))
-        scenes = [Scene.from_objects(f"s{k}", w, h, [{"name": "box", "box": [1, 1, 10, 10]}],
-                                     depth_map=str(folder / f"{w}x{h}.npy")) for k in range(20)]
-        runner = SceneRunner([g() for g in select_generators("depth.map_points.v1")], Vocabulary.from_scenes(scenes[:1]))
-        per_scene, made = [], 0
-        for _ in range(3):
+        sharp = floor_and_box(w, h)
+        for name, depth in (("sharp", sharp), ("blurred", blurred(sharp, "ramp", max(2, min(w, h) // 30)))):
+            path = folder / f"{w}x{h}-{name}.npy"
+            np.save(path, depth)
+            scenes = [Scene.from_objects(f"s{k}", w, h, [{"name": "box", "box": [1, 1, 10, 10]}], depth_map=str(path))
+                      for k in range(20)]
+            runner = SceneRunner([g() for g in select_generators("depth.map_points.v1")],
+                                 Vocabulary.from_scenes(scenes[:1]))
+            per_scene, made = [], 0
+            for _ in range(3):
+                start = time.perf_counter()
+                made = sum(len(runner.run(s)) for s in scenes)
+                per_scene.append((time.perf_counter() - start) / len(scenes))
             start = time.perf_counter()
-            made = sum(len(runner.run(s)) for s in scenes)
-            per_scene.append((time.perf_counter() - start) / len(scenes))
-        start = time.perf_counter()
-        steady_pixels(load_depth_map(scenes[0]))
-        alone = time.perf_counter() - start
-        print(f"{w}x{h}: {statistics.median(per_scene) * 1000:.1f} ms a scene (median of 3 runs of 20 scenes, "
-              f"{made} samples a run); load and steady pixels {alone * 1000:.1f} ms")
+            steady_pixels(load_depth_map(scenes[0]))
+            alone = time.perf_counter() - start
+            start = time.perf_counter()
+            on_surfaces(load_depth_map(scenes[0]))
+            whole = time.perf_counter() - start
+            print(f"{w}x{h} {name}: {statistics.median(per_scene) * 1000:.1f} ms a scene (median of 3 runs of 20 "
+                  f"scenes, {made} samples a run); load and steady pixels {alone * 1000:.1f} ms; load and the surface "
+                  f"test of every pixel {whole * 1000:.1f} ms (the generator tests its drawn points only)")
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -54,4 +122,10 @@ if __name__ == "__main__":
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("sizes", nargs="*", type=_size, default=[(640, 480), (1920, 1080)],
                         help="map sizes, WIDTHxHEIGHT (default 640x480 1920x1080)")
-    main(parser.parse_args().sizes)
+    parser.add_argument("--figures", action="store_true",
+                        help="print the ramp points accepted and floor points kept, before and after the surface test")
+    args = parser.parse_args()
+    if args.figures:
+        figures()
+    else:
+        main(args.sizes)

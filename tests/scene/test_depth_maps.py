@@ -84,7 +84,7 @@ def test_inverse_depth_is_turned_into_depth(tmp_path: Path) -> None:
 
 def test_unknown_encoding_is_refused(tmp_path: Path) -> None:
     np.save(tmp_path / "d.npy", ramp())
-    with pytest.raises(DepthMapError, match="depth_map_encoding must be one of depth, inverse, relative, got 'disparity'"):
+    with pytest.raises(DepthMapError, match="depth_map_encoding must be one of depth, inverse, relative, relative_inverse, got 'disparity'"):
         load_depth_map(with_map(tmp_path / "d.npy", depth_map_encoding="disparity"))
 
 
@@ -167,7 +167,7 @@ def test_steady_pixels_of_a_relative_map_measure_steps_by_its_range() -> None:
     assert steady[4, 2] and steady[4, 9] and not steady[:, 4:8].any()
 
 
-@pytest.mark.parametrize("encoding", ["depth", "inverse", "relative"])
+@pytest.mark.parametrize("encoding", ["depth", "inverse", "relative", "relative_inverse"])
 @pytest.mark.parametrize("kind", ["npy", "png"])
 def test_a_pixel_at_a_time_gives_the_whole_maps_values(tmp_path: Path, encoding: str, kind: str) -> None:
     values = (ramp() * 1000).astype(np.uint16) if kind == "png" else ramp() - 2.0
@@ -184,4 +184,20 @@ def test_a_pixel_at_a_time_gives_the_whole_maps_values(tmp_path: Path, encoding:
             one = pixels.at(row, col)
             assert (np.isnan(one) and np.isnan(whole[row, col])) or one == whole[row, col], (row, col)
     assert np.isnan(whole).sum() == {("npy", "depth"): 24, ("npy", "inverse"): 24, ("npy", "relative"): 2,
-                                     ("png", "depth"): 3, ("png", "inverse"): 3, ("png", "relative"): 0}[kind, encoding]
+                                     ("png", "depth"): 3, ("png", "inverse"): 3, ("png", "relative"): 0,
+                                     ("npy", "relative_inverse"): 2, ("png", "relative_inverse"): 0}[kind, encoding]
+
+
+@pytest.mark.parametrize("kind", ["npy", "png"])
+def test_relative_inverse_maps_are_flipped_and_keep_zero(tmp_path: Path, kind: str) -> None:
+    """Larger = closer up to a scale and a shift (a model's disparity, ProVision's 0-255): read as
+    -v, so smaller = closer; 0 (the farthest) and less are values, not "no depth"."""
+    values = (ramp() * 10).astype(np.uint16)
+    values[0, 0] = 0
+    if kind == "npy":
+        np.save(tmp_path / "d.npy", values)
+    else:
+        Image.fromarray(values).save(tmp_path / "d.png")
+    got = load_depth_map(with_map(tmp_path / f"d.{kind}", depth_map_encoding="relative_inverse"))
+    np.testing.assert_array_equal(got, -values.astype(np.float32))
+    assert got[0, 0] == 0 and open_depth_map(with_map(tmp_path / f"d.{kind}", depth_map_encoding="relative_inverse")).at(0, 0) == 0

@@ -4,9 +4,12 @@ two points is closer to the camera.
 
 The ops read the map a pixel at a time (`depth_pixels_of`: an .npy memory-mapped, once per scene
 index, as `scene_masks` decodes masks); generators read it whole (`depth_map_of`), the same values:
-depth, smaller = closer (an inverse-depth map is turned into depth as it is read). A
-point's depth is the value of the pixel it lies on; a pixel without depth (NaN, zero) fails the
-program, as does a map that is missing or does not fit the scene (its message names the file).
+depth, smaller = closer (an inverse-depth map is turned into depth as it is read, a
+"relative_inverse" one, ProVision's, flipped: -v). A point's depth is the value of the pixel it
+lies on; a pixel without depth (NaN; 0 or less in a map of encoding "depth" or "inverse", where
+sensors write 0 for nothing measured, but not in a relative map, where 0 is a value: ProVision's
+farthest pixel) fails the program, as does a map that is missing or does not fit the scene (its
+message names the file).
 A map at a URL is read through its local copy, and one of a photo's stored pixels
 (``meta["depth_map_exif_orientation"]``) turned as the photo is shown, by `scene.depth_maps`: a
 point is always of the pixels shown.

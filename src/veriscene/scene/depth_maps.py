@@ -11,14 +11,22 @@ What the values mean: ``meta["depth_map_encoding"]`` of the scene says it, one o
 - ``"depth"`` (the default): distance from the camera, **smaller = closer**, as per-object depth
   (`Scene.depth`). Any linear unit: only the order of two values and their ratio are read, so
   metres, millimetres and KITTI's 1/256 m give the same questions.
-- ``"inverse"``: inverse depth or disparity, **larger = closer**, as MiDaS, DPT and Depth Anything
-  give it (and ProVision's 0-255 maps); read as depth ``1 / v``.
+- ``"inverse"``: inverse depth or disparity, **larger = closer**, known up to a scale but not a
+  shift (a stereo disparity, metric inverse depth); read as depth ``1 / v``.
 - ``"relative"``: smaller = closer, known only up to a scale and a shift (a model's inverse depth
   flipped, ``max - v``, as `annotate` writes it): only the order is read, and how far apart two
   values are is measured as a share of the map's range (`value_range`), not as a ratio.
+- ``"relative_inverse"``: **larger = closer**, known only up to a scale and a shift: a monocular
+  model's disparity as it gives it (MiDaS, DPT, Depth Anything: "affine-invariant inverse depth"),
+  and ProVision's 0-255 maps (Depth Anything V2's output stretched to 0-255 per image: 0 is the
+  image's farthest pixel, 255 its nearest); read as ``-v`` (smaller = closer, the same order and
+  range) and then as "relative". Read as "inverse", ``1 / v`` of such a map is no depth: its shift
+  is unknown (the farthest pixel's 0 became "no depth", and two far pixels 20 and 23 of 255 were
+  "15 % apart").
 Nothing is guessed: a map of inverse depth read as depth asks every question the wrong way round,
 so say it. A value that is NaN or infinite is "no depth there", and for "depth" and "inverse" one
-that is zero or negative too (sensors write 0 where they measured nothing).
+that is zero or negative too (sensors write 0 where they measured nothing); for the relative
+encodings 0 and less are values like any other.
 
 Paths: absolute, or relative to the folder of the scene's file, as `Scene.image` is (`anchored`,
 applied by `generate`'s workers and by `verify`), or a URL (``s3://``, ``gs://``, ``https://``: a
@@ -47,7 +55,8 @@ from veriscene.errors import SceneValidationError
 from veriscene.scene.model import Scene
 from veriscene.scene.orientations import ORIENTATIONS, upright_array
 
-ENCODINGS = ("depth", "inverse", "relative")  # meta["depth_map_encoding"] (module notes)
+ENCODINGS = ("depth", "inverse", "relative", "relative_inverse")  # meta["depth_map_encoding"] (module notes)
+RELATIVE = ("relative", "relative_inverse")  # known up to a scale and a shift: order and share of the range read
 ENCODING_KEY = "depth_map_encoding"
 ORIENTATION_KEY = "depth_map_exif_orientation"  # of the photo whose stored pixels the file holds (module notes)
 _PNG16_MODES = ("I;16", "I;16B", "I;16L", "I")  # how Pillow opens a 16-bit grayscale PNG
@@ -105,8 +114,10 @@ class DepthPixels:
         """The depth at pixel (row, col), smaller = closer; NaN where there is none."""
         value = np.float32(self.raw[row, col])
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            if not np.isfinite(value) or (self.encoding != "relative" and value <= 0):
+            if not np.isfinite(value) or (self.encoding not in RELATIVE and value <= 0):
                 return float("nan")
+            if self.encoding == "relative_inverse":
+                return float(-value)
             if self.encoding == "inverse":
                 value = np.float32(1.0) / value
                 if not np.isfinite(value):
@@ -127,8 +138,10 @@ def load_depth_map(scene: Scene) -> np.ndarray:
     values = _raw_map(scene).astype(np.float32)  # (a copy: the file's array is never written to)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         none = ~np.isfinite(values)
-        if encoding != "relative":  # (a shifted map may hold 0 and less anywhere)
+        if encoding not in RELATIVE:  # (a shifted map may hold 0 and less anywhere)
             none |= values <= 0
+        if encoding == "relative_inverse":  # larger = closer: flipped, order and range kept
+            np.negative(values, out=values)
         if encoding == "inverse":
             values = np.float32(1.0) / values
             none |= ~np.isfinite(values)
@@ -235,7 +248,9 @@ def steady_pixels(depth: np.ndarray, radius: int = 2, tolerance: float = 0.05,
     more than `tolerance` of the nearer one (of `spread`, the map's range, when given: a map of
     encoding "relative", whose values may be 0 or less). A point there is off any edge, so the pixel a reader
     takes it for has the depth of the surface it is on; a smooth slope (a floor receding, 3 % a
-    row in a small image) is no edge. Window maxima are taken along rows, then columns."""
+    row in a small image) is no edge. Window maxima are taken along rows, then columns.
+    A step a depth model blurred over more pixels than that (2-4 % a pixel) is no edge here
+    either: `depth_surfaces.on_surfaces` tells its ramp from a surface, at a larger scale."""
     h, w = depth.shape
     with np.errstate(invalid="ignore", divide="ignore"):
         step = np.zeros((h, w), dtype=np.float32)  # the larger relative step to the right or down

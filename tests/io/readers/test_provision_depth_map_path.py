@@ -1,5 +1,6 @@
 """ProVision's reader keeps the dense depth map it reads as the scene's `depth_map` (absolute,
-read as inverse depth: 0-255, larger = closer), so depth.map_points asks about it; a map it had
+read as "relative_inverse": 0-255, larger = closer, up to a scale and a shift; 0 the farthest
+pixel, not missing), so depth.map_points asks about it; a map it had
 to transpose is not the file's layout, and is only recorded in ``meta["source_depth_map"]``."""
 
 from __future__ import annotations
@@ -23,10 +24,10 @@ def test_the_depth_map_read_is_kept_as_the_scenes(tmp_path: Path, monkeypatch) -
     np.save(root / "seg_masks" / "img1_mask.npy", masks())
     (scene,), _ = read_all(root, "provision")
     assert scene.depth_map == os.path.abspath(root / "depth_masks" / "img1_depth.npy")
-    assert scene.meta["depth_map_encoding"] == "inverse"
+    assert scene.meta["depth_map_encoding"] == "relative_inverse"
     depth = load_depth_map(scene)
-    assert depth[2, 2] == 1 / 255 and depth[7, 9] == np.float32(1 / 51)  # the nearer object: smaller depth
-    assert np.isnan(depth[0, 0])  # 0 in the file: no depth
+    assert depth[2, 2] == -255 and depth[7, 9] == -51  # the nearer object: smaller depth
+    assert depth[0, 0] == 0  # 0 in the file: the farthest, a depth like any other
     runner = SceneRunner([g() for g in select_generators("depth.map_points.v1")], Vocabulary.from_scenes([scene]),
                          raise_errors=False)
     runner.run(scene)  # (the objects are too small for two points 5x5 inside them: no question, no failure)
@@ -56,4 +57,4 @@ def test_the_path_kept_is_the_file_read(tmp_path: Path, named: str) -> None:
     (scene,), _ = read_all(root, "provision")
     read = str(root / "depth_masks" / "img1_depth.npy")
     assert scene.depth_map == read and scene.meta["source_depth_map"]["path"] == read
-    assert load_depth_map(scene)[2, 2] == 1 / 255
+    assert load_depth_map(scene)[2, 2] == -255

@@ -33,11 +33,9 @@ def _stored_depth() -> np.ndarray:
 
 
 def _inverse(values: np.ndarray) -> np.ndarray:
-    """The depth `load_depth_map` reads from ProVision's 0-255 map (encoding "inverse"; 0: none)."""
-    values = values.astype(np.float32)
-    out = np.full(values.shape, np.nan, np.float32)
-    out[values > 0] = np.float32(1.0) / values[values > 0]
-    return out
+    """The depth `load_depth_map` reads from ProVision's 0-255 map (encoding "relative_inverse":
+    -v, smaller = closer; 0, the farthest, a value like any other)."""
+    return -values.astype(np.float32)
 
 
 def _set(tmp_path: Path, turn: int | None, size: tuple[int, int], boxes: np.ndarray) -> Path:

@@ -9,12 +9,25 @@ closer to the camera?
 Points are drawn among the map's steady pixels (`steady_pixels`): depth in the whole 5x5
 neighbourhood (`edge_radius` 2) and no step between neighbouring pixels in it of more than
 `edge_tolerance` (5 %; of the map's range on a "relative" map), so a point is off any depth edge (a box before a wall jumps far more) while
-a floor receding smoothly is kept; the pixel of the shown (rounded) coordinates must be steady too. Two points
+a floor receding smoothly is kept; the pixel of the shown (rounded) coordinates must be steady too. And a point
+must lie on a surface, not on the ramp a depth model makes of a step (Depth Anything, MiDaS, ZoeDepth blur
+one over 5-30 px: 2-5 % a pixel passes the step test, and the ramp's middle has a depth that is neither
+surface's): one of the four squares of (radius + 1)^2 pixels at a corner of which the shown pixel lies
+must be a plane of inverse depth, fitted within `surface_tolerance` (2.5 %) over the square and at the
+pixel (`scene.depth_surfaces`, whose notes give the figures: on blurred synthetic 640x480 maps the
+points more than 10 % off their surface's depth accepted fell from up to 21,518 to 0-125, a floor kept
+99.6 %). The radius is `surface_radius` (0.067) of the shorter image side, 32 px of 480: models predict
+at 384-518 px and their maps are scaled to the image, so their blur grows with it. The candidates are
+drawn four times over among the steady pixels and the first `candidate_points` on a surface kept, in
+the order drawn (uniform among the pixels passing both tests; the square test is made at those points
+only, about 1 ms). ``surface_radius: 0`` turns it off (a sensor's sharp map: an object under 33 px of
+480 then keeps its points). Two points
 are compared only when their depths differ by `min_relative_gap` of the nearer one or more (10 %:
 above the typical error of monocular depth models, AbsRel 0.05-0.1 on NYU Depth v2, and of
 structured-light sensors at a few metres, so the order asked is the scene's and not the map's
 noise; the test is the same on inverse depth: |a - b| / min(a, b) is unchanged by 1 / v); on a
-map known only up to scale and shift (encoding "relative", `annotate --depth-maps`), by that share
+map known only up to scale and shift (encodings "relative", `annotate --depth-maps`, and
+"relative_inverse", ProVision's maps), by that share
 of the map's range (2nd to 98th percentile, `depth_maps.value_range`) or more; and they lie
 `min_distance` of the shorter image side apart or more (two marks that touch are not asked about).
 Each pair is asked in both orders, closer and farther, so either point is the answer equally often.
@@ -41,7 +54,8 @@ from veriscene.generators.registry import register
 from veriscene.generators.regions import add_point, coord_meta, mark_meta, mark_text, point_text, shown_point
 from veriscene.program.builder import ProgramBuilder
 from veriscene.program.ops_depth_map import depth_map_of
-from veriscene.scene.depth_maps import encoding_of, steady_pixels, value_range
+from veriscene.scene.depth_maps import RELATIVE, encoding_of, steady_pixels, value_range
+from veriscene.scene.depth_surfaces import on_surface_at
 from veriscene.scene.marks import labelled
 from veriscene.scene.model import Scene
 
@@ -51,6 +65,9 @@ class DepthMapPointsConfig(GeneratorConfig):
     min_relative_gap: float = 0.10  # |a - b| / min(a, b): depths of the two points differ by 10 % or more
     edge_radius: int = 2  # a point's neighbourhood: (2r + 1)^2 pixels, 5x5, all with depth ...
     edge_tolerance: float = 0.05  # ... and no step of more than 5 % between neighbouring pixels (no edge)
+    surface_radius: float = 0.067  # ... and on a surface: a corner square of this share of the shorter image
+    # side (32 px of 480, 72 of 1080) a plane of inverse depth (0: no such test) ...
+    surface_tolerance: float = 0.025  # ... within 2.5 % (module notes of scene.depth_surfaces)
     candidate_points: int = 24  # points drawn per scene among the steady pixels (pairs: up to 276)
     min_distance: float = 0.1  # the two points lie this share of the shorter image side apart or more
     marks: bool = False  # draw the points on the image, labelled "A", "B", and ask about the labels
@@ -70,7 +87,7 @@ def _steady(ctx: GenContext, radius: int, tolerance: float) -> tuple[np.ndarray,
     (row * W + col), once per scene."""
 
     def compute() -> tuple[np.ndarray, np.ndarray]:
-        spread = map_range(ctx) if encoding_of(ctx.scene) == "relative" else None
+        spread = map_range(ctx) if encoding_of(ctx.scene) in RELATIVE else None
         steady = steady_pixels(depth_map_of(ctx.exec_ctx, 0), radius, tolerance, spread)
         return steady, np.flatnonzero(steady)
 
@@ -79,23 +96,37 @@ def _steady(ctx: GenContext, radius: int, tolerance: float) -> tuple[np.ndarray,
 
 def draw_points(ctx: GenContext, config: DepthMapPointsConfig) -> list[_Point]:
     """Up to `candidate_points` points at the centres of steady pixels, drawn with the scene's
-    rng, kept when the pixel of their shown coordinates (rounded in `box_format`) is steady too."""
+    rng, kept when the pixel of their shown coordinates (rounded in `box_format`) is steady too
+    and on a surface (`on_surface_at`): the first so many of four times as many drawn, in the
+    order drawn, then in the map's order (row by row)."""
     depth = depth_map_of(ctx.exec_ctx, 0)  # DepthMapError for a bad file: the runner counts it
     is_steady, steady = _steady(ctx, config.edge_radius, config.edge_tolerance)
     if len(steady) == 0:
         return []
     width = ctx.scene.width
-    picked = ctx.rng.choice(len(steady), size=min(config.candidate_points, len(steady)), replace=False)
-    points: list[_Point] = []
-    for flat in steady[np.sort(np.asarray(picked))].tolist():
+    radius = round(config.surface_radius * min(width, ctx.scene.height))  # (pixels)
+    over = 4 if radius > 0 else 1  # (drawn four times over: some are on ramps)
+    picked = ctx.rng.choice(len(steady), size=min(over * config.candidate_points, len(steady)), replace=False)
+    drawn: list[tuple[int, int, str, list[float]]] = []  # (flat index drawn, that of the shown pixel, text, point)
+    for flat in steady[np.asarray(picked)].tolist():
         row, col = divmod(int(flat), width)
         text, shown = shown_point(ctx.scene, (col + 0.5, row + 0.5), config.box_format)
         c, r = int(shown[0]), int(shown[1])
         if (c, r) != (col, row):  # rounded onto a neighbour: steady too?
             if not (0 <= c < width and 0 <= r < ctx.scene.height and is_steady[r, c]):
                 continue
-        points.append((text, shown, float(depth[r, c])))
-    return points
+        drawn.append((int(flat), r * width + c, text, shown))
+    spread = map_range(ctx) if drawn and encoding_of(ctx.scene) in RELATIVE else None
+    kept: list[tuple[int, int, str, list[float]]] = []
+    for start in range(0, len(drawn), config.candidate_points):  # (in turn: most maps need one turn)
+        turn = drawn[start:start + config.candidate_points]
+        at = np.asarray([d[1] for d in turn])
+        on = on_surface_at(depth, at // width, at % width, radius, config.surface_tolerance, spread)
+        kept += [d for d, ok in zip(turn, on.tolist()) if ok]
+        if len(kept) >= config.candidate_points:
+            break
+    kept = sorted(kept[:config.candidate_points], key=lambda d: d[0])
+    return [(text, shown, float(depth.flat[pixel])) for _, pixel, text, shown in kept]
 
 
 @register("depth.map_points.v1", family="depth")
@@ -134,7 +165,7 @@ class DepthMapPoints(Generator):
         xy = np.asarray([p[1] for p in points], dtype=np.float64)  # (K, 2) pixels
         depth = np.asarray([p[2] for p in points], dtype=np.float64)  # (K,)
         apart = np.abs(depth[:, None] - depth[None, :])
-        if encoding_of(ctx.scene) == "relative":  # order only: a share of the map's range
+        if encoding_of(ctx.scene) in RELATIVE:  # order only: a share of the map's range
             spread = map_range(ctx)
             gap = apart / spread if spread > 0 else np.zeros_like(apart)
         else:  # > 0: "depth" and "inverse" maps hold no value <= 0

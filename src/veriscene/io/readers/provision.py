@@ -21,10 +21,19 @@ Boxes are xyxy pixels. Segmentation files are either `.npy` (N, H, W) arrays, re
 file, so those are read only with ``allow_pickle=True`` (``--allow-pickle``), and need scipy.
 Depth maps are (H, W) arrays in 0-255 with larger = closer; each object's depth is the median
 over its mask (else its box), converted to the internal convention ``1 - v / 255`` (smaller =
-closer, in [0, 1]). The dense map is not converted: its path is kept in
-``meta["source_depth_map"]`` with its encoding, and as the scene's ``depth_map`` (absolute) with
-``meta["depth_map_encoding"]`` "inverse", which depth.map_points reads (`veriscene.scene.depth_maps`;
-a 0 there is no depth), unless it was transposed here (ProVision's [w, h] layout). A depth model
+closer, in [0, 1]). What the values are: ProVision's depth stage (``provision/annotation/
+depth_estimation.py``) runs Depth Anything V2 through transformers' depth-estimation pipeline,
+whose ``depth`` is the model's relative inverse depth (disparity known up to a scale and a shift)
+as an 8-bit image, and stretches it per image, ``(d - min) / (max - min) * 255``, to uint8. So
+every pixel has a value: 0 is the image's farthest pixel (a sky, a far wall), 255 its nearest,
+none is missing; and neither the scale nor the shift is known, so ``1 / v`` is no depth (a 0
+would be "infinitely far", and two far pixels 20 and 23 "15 % apart" where they differ by 1.2 % of
+the map's range). The dense map is not converted: its path is kept in ``meta["source_depth_map"]``
+with its encoding, and as the scene's ``depth_map`` (absolute) with ``meta["depth_map_encoding"]``
+"relative_inverse" (larger = closer, up to a scale and a shift: only the order and shares of
+the map's range are read, 0 a value like any other), which depth.map_points reads
+(`veriscene.scene.depth_maps`), unless it was transposed here (ProVision's [w, h] layout). Scenes
+converted before this was read so name "inverse": convert them again. A depth model
 that read a phone's sideways photo without its EXIF orientation (Pillow alone) made a map of the
 stored pixels: one of the stored shape, beside annotation of the photo shown, is turned as the
 photo is (`_upright_depth`, counted `depth_maps_turned_by_exif_orientation`) before objects' depths
@@ -305,14 +314,15 @@ def _scene(ctx: ReadContext, image_id: str, merged: _Merged, opts: dict[str, Any
         if depth_turn != 1:  # the file holds the stored pixels of a photo shown turned
             meta["source_depth_map"]["exif_orientation"] = depth_turn
     dense = None
-    # the dense map, for depth.map_points (`scene.depth_maps`): 0-255, larger = closer, read as
-    # inverse depth; absolute, as the scenes read are written elsewhere (a run folder). One of a
+    # the dense map, for depth.map_points (`scene.depth_maps`): 0-255, larger = closer, up to a
+    # scale and a shift (module notes): "relative_inverse"; absolute, as the scenes read are
+    # written elsewhere (a run folder). One of a
     # sideways photo's stored pixels (turned here) is read turned as the photo is; one transposed
     # here (`_orient`: ProVision's [w, h] layout) is not the file's, and kept only as the note.
     turned = depth is not None and not fits and ctx.turn == 1 and depth_turn != 1
     if depth is not None and (fits or turned):
         dense = os.path.abspath(depth_file)  # (the file read: "x.pkl" or "x" in the annotation may be x.npy)
-        meta["depth_map_encoding"] = "inverse"
+        meta["depth_map_encoding"] = "relative_inverse"
         if turned:
             meta[ORIENTATION_KEY] = depth_turn
             ctx.repair(DEPTH_MAP_TURNED)

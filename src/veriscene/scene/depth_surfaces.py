@@ -1,0 +1,181 @@
+"""Pixels of a depth map that lie on a surface, not on the blurred step between two.
+
+Monocular depth models (Depth Anything, MiDaS, DPT, ZoeDepth, and so ProVision's maps) smooth a
+depth step over 5 to 30 pixels: between a box at 3 m and a wall at 8 m the map passes through
+every depth in between. A pixel in that ramp has a depth that is neither surface's, and no step
+between neighbours is large there (3 m to 8 m over 30 px is 2-5 % a pixel), so a test of neighbouring
+steps (`depth_maps.steady_pixels`) lets it through. What tells it from a surface is the scale:
+a ramp is as wide as the blur and ends in two kinks; a surface goes on.
+
+The test (`on_surfaces`): a pixel is on a surface when one of the four squares of
+(radius + 1)^2 pixels having it at a corner (up-left, up-right, down-left, down-right) is a plane
+in inverse depth: the least-squares plane g = a + b u + c v over the square fits its pixels within
+`tolerance` (root mean square) and the pixel itself within `tolerance` (its own residual). Why a
+plane in inverse depth: a plane of the world (floor, wall, table, the face of a box) seen by a
+pinhole camera has 1 / z affine in the pixel coordinates, exactly, however steeply it recedes;
+and a monocular model's disparity known up to a scale and a shift (encodings "relative") is an
+affine function of it, so planes stay planes. Why a corner square: a point near an edge has the
+square on its own side clean; a point in a ramp narrower than the square has every square
+crossing a kink of the ramp (a ramp wider than the square looks like a steep plane: `radius` must
+exceed the blur's full width). Tolerance is a share of the pixel's inverse depth (its depth, to
+first order: 2.5 % of 1 / z is 2.5 % of z), or of the map's range for a relative map.
+
+The figures behind the defaults (radius 32 px, tolerance 0.025; `benchmarks/depth_map_points.py
+--figures`: a 640x480 room, a floor receding from 2.6 m to a wall at 8 m, a side wall, a box's
+face at 3 m, a ball of 0.5 m at 4 m; the map blurred in inverse depth, as models blur it, by a
+Gaussian of sigma 2 to 10 px or a linear ramp of 4 to 30 px; `steady_pixels`' 5x5 step test alone,
+then with this test): pixels accepted whose map depth is more than 10 % off the unblurred depth
+there: sigma 4: 674 -> 0, 7: 10,966 -> 0, 10: 23,836 (every one) -> 33; ramp 8 px: 143 -> 0, 15:
+2,703 -> 0, 22: 12,951 -> 0, 30: 21,518 -> 125. More than 5 % off: sigma 7 17,018 -> 84, ramp 30
+25,887 -> 1,544. Kept of the pixels kept before: the floor 99.6-99.9 % (sharp or blurred), the
+walls 99-91 %, the box's face 100-70 %, the ball 99-62 % (a ball is not a plane, and blurred its
+silhouette is a ramp); on the sharp map 99.8, 99.0, 100 and 98.4 %. Radius 16 left most of the
+wide ramps (sigma 10: 18,165 of 23,836; ramp 30: 19,001), radius 24 a quarter to half (5,664;
+9,913), radius 40 none, but more of the ball (51 % kept at sigma 10); tolerance 0.04 let 3,364
+through at sigma 10. So the radius must exceed the blur's full width, and the generator sets it as a share
+of the image (0.067 of the shorter side: 32 px of 480, 72 of 1080): models predict at 384-518 px
+and their maps are scaled to the image, so the blur grows with it. The tolerance, 2.5 %, is a
+quarter of the gap depth.map_points asks for (10 %): two points each within 2.5 % of their
+surface keep the order of a pair 10 % apart with a margin as large again for the map's own error.
+The price: an object smaller than the square both ways gives no point, nor a strongly curved one;
+on a sensor's sharp map (NYU, KITTI) that is all it costs, and ``radius=0`` turns the test off.
+Cost: `on_surfaces`, the whole map, is four integral images and a few passes (about 50 ms at
+640x480 on a loaded machine); `on_surface_at` fits the squares of the few points drawn (about
+1 ms for 96 points at 640x480).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def on_surfaces(depth: np.ndarray, radius: int = 32, tolerance: float = 0.025,
+                spread: float | None = None) -> np.ndarray:
+    """(H, W) bool: pixels of `depth` ((H, W), smaller = closer, NaN: none) on a plane of inverse
+    depth over one of their four corner squares of (radius + 1)^2 pixels (module notes); with
+    `spread` (a "relative" map: values affine in inverse depth), the values themselves are fitted
+    and `tolerance` is a share of `spread`. All True for ``radius=0``."""
+    h, w = depth.shape
+    n = radius + 1
+    if radius <= 0:
+        return np.ones((h, w), dtype=bool)
+    if h < n or w < n:
+        return np.zeros((h, w), dtype=bool)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        g = depth.astype(np.float64)
+        if spread is None:
+            np.divide(1.0, g, out=g)
+    bad = ~np.isfinite(g)
+    g[bad] = 0.0
+    g -= g.mean()  # (values near 0: less cancellation in the sum of squares minus the fit's)
+    # per square (top-left pixel at each (row, col) where it fits): sums over its n x n pixels,
+    # each through one integral image (a float64 buffer filled in turn: fresh ones cost more)
+    sums = _SquareSums(h, w, n)
+    cols = np.arange(w, dtype=np.float64)
+    rows = np.arange(h, dtype=np.float64)[:, None]
+    s64 = sums.of(g)
+    su = sums.of(g * cols, float32=True)  # sum of u g, u = col - the square's first col
+    su -= (cols[:w - n + 1] * s64).astype(np.float32)
+    sv = sums.of(g * rows, float32=True)  # sum of v g, v = row - its first row
+    sv -= (rows[:h - n + 1] * s64).astype(np.float32)
+    s2 = sums.of(g * g, float32=True)
+    holes = sums.of(bad, float32=True) > 0.5
+    s = s64.astype(np.float32)
+    del s64, sums
+    # least squares g ~ a + b u + c v over the square: (a, b, c) = M^-1 (s, su, sv), M the sum of
+    # (1, u, v)(1, u, v)^T over u, v in 0..n-1 (the same for every square)
+    m = np.linalg.inv(_normal_matrix(n)).astype(np.float32)
+    a = m[0, 0] * s + m[0, 1] * su + m[0, 2] * sv
+    b = m[1, 0] * s + m[1, 1] * su + m[1, 2] * sv
+    c = m[2, 0] * s + m[2, 1] * su + m[2, 2] * sv
+    sse = s2 - (a * s + b * su + c * sv)  # each square's sum of squared residuals
+    sse[holes] = np.inf
+    del s, su, sv, s2, holes
+    hb, wb = a.shape
+    gp = g.astype(np.float32)
+    if spread is None:
+        scale = np.abs(1.0 / depth.astype(np.float32)) * np.float32(tolerance)  # (tolerance in inverse depth)
+    else:
+        scale = np.full((h, w), np.float32(tolerance * spread), dtype=np.float32)
+    out = np.zeros((h, w), dtype=bool)
+    fit = np.empty_like(a)
+    for dv in (0, radius):  # the pixel at the square's top (dv 0) or bottom row
+        for du in (0, radius):  # ... and its left (du 0) or right column
+            allowed = scale[dv:dv + hb, du:du + wb]
+            np.multiply(b, np.float32(du), out=fit)
+            fit += a
+            fit += c * np.float32(dv)
+            fit -= gp[dv:dv + hb, du:du + wb]
+            with np.errstate(invalid="ignore"):
+                fits = np.abs(fit, out=fit) <= allowed
+                fits &= sse <= allowed * allowed * np.float32(n * n)
+            out[dv:dv + hb, du:du + wb] |= fits
+    return out
+
+
+class _SquareSums:
+    """Sums of an (H, W) array over each n x n square, indexed by its top-left pixel:
+    (H - n + 1, W - n + 1), through an integral image in one float64 buffer used in turn."""
+
+    def __init__(self, h: int, w: int, n: int) -> None:
+        self.n, self.total = n, np.zeros((h + 1, w + 1), dtype=np.float64)
+
+    def of(self, values: np.ndarray, float32: bool = False) -> np.ndarray:
+        n, total = self.n, self.total
+        total[1:, 1:] = values  # (row 0 and column 0 stay 0)
+        np.cumsum(total, axis=0, out=total)
+        np.cumsum(total, axis=1, out=total)
+        square = total[n:, n:] - total[:-n, n:]
+        square -= total[n:, :-n]
+        square += total[:-n, :-n]
+        return square.astype(np.float32) if float32 else square
+
+
+def _normal_matrix(n: int) -> np.ndarray:
+    """(3, 3): sum over an n x n square of (1, u, v)(1, u, v)^T, u the column and v the row in it."""
+    k = np.arange(n, dtype=np.float64)
+    s1, s2 = k.sum() * n, (k * k).sum() * n  # sum of u (or v), of u^2 (or v^2) over the square
+    suv = k.sum() ** 2
+    return np.array([[n * n, s1, s1], [s1, s2, suv], [s1, suv, s2]])
+
+
+def on_surface_at(depth: np.ndarray, rows: np.ndarray, cols: np.ndarray, radius: int = 32,
+                  tolerance: float = 0.025, spread: float | None = None) -> np.ndarray:
+    """(K,) bool: `on_surfaces` at the K pixels (rows[k], cols[k]) alone, each of its four corner
+    squares fitted directly (K x 4 x (radius + 1)^2 values, not the whole map): what the generator
+    asks of the few points it draws. The same test; the residuals summed directly rather than
+    through integral images, so a pixel at the threshold itself may differ in the last bits."""
+    rows, cols = np.asarray(rows, dtype=np.intp), np.asarray(cols, dtype=np.intp)
+    k = len(rows)
+    if radius <= 0:
+        return np.ones(k, dtype=bool)
+    h, w = depth.shape
+    n = radius + 1
+    if h < n or w < n:
+        return np.zeros(k, dtype=bool)
+    k_ = np.arange(n, dtype=np.float64)
+    design = np.stack([np.ones(n * n), np.tile(k_, n), np.repeat(k_, n)], axis=1)  # (n^2, 3): 1, u (column), v (row)
+    squares = np.lib.stride_tricks.sliding_window_view(depth, (n, n))  # (H-n+1, W-n+1, n, n), a view
+    m_inv = np.linalg.inv(_normal_matrix(n))
+    out = np.zeros(k, dtype=bool)
+    for dv in (0, radius):  # the pixel at the square's top (dv 0) or bottom row
+        for du in (0, radius):  # ... and its left (du 0) or right column
+            top, left = rows - dv, cols - du
+            inside = (top >= 0) & (left >= 0) & (top + n <= h) & (left + n <= w)
+            if not inside.any():
+                continue
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                g = squares[top[inside], left[inside]].reshape(-1, n * n).astype(np.float64)  # (K', n^2)
+                if spread is None:
+                    g = 1.0 / g
+                own = g[:, dv * n + du].copy()
+                g -= own[:, None]  # (values near 0: the sum of squares minus the fit's loses nothing)
+                moments = g @ design  # (K', 3): sums of g, u g, v g
+                coef = moments @ m_inv  # (K', 3): the plane a + b u + c v (M is symmetric)
+                sse = (g * g).sum(axis=1) - (coef * moments).sum(axis=1)
+                fit_own = coef @ np.array([1.0, du, dv])  # the plane at the pixel (whose g is 0 now)
+                allowed = tolerance * (np.abs(own) if spread is None else spread)
+                fits = (sse <= allowed * allowed * (n * n)) & (np.abs(fit_own) <= allowed)
+            fits &= np.isfinite(g).all(axis=1)
+            out[np.flatnonzero(inside)[fits]] = True
+    return out

@@ -1,0 +1,125 @@
+"""Points on the blurred step a monocular depth model makes between two surfaces are no surface's
+(`scene.depth_surfaces`): synthetic maps of a room (a floor receding in a plane, a wall at 8 m, a
+box at 3 m before it), the step blurred in inverse depth, as models blur it, by a linear ramp of
+8-22 px or a Gaussian of sigma 4-7 px."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from veriscene.scene.depth_maps import steady_pixels
+from veriscene.scene.depth_surfaces import on_surface_at, on_surfaces
+
+W, H = 640, 480
+FLOOR, WALL, BOX = 0, 1, 2
+
+
+def room(boxes: tuple[tuple[int, int, int, int], ...] = ((144, 312, 352, 512),)) -> tuple[np.ndarray, np.ndarray]:
+    """(depth (H, W) float64 in metres, labels (H, W)): a floor (a plane 1.5 m below the camera,
+    focal length 500 px, horizon at row 192: 1 / z linear in the row) up to a wall at 8 m, and
+    boxes (row0, row1, col0, col1) at 3 m."""
+    rows = np.arange(H, dtype=np.float64)[:, None] + 0.5
+    floor = np.where(rows > 193, 1.5 * 500 / np.maximum(rows - 192, 1e-9), np.inf) * np.ones((1, W))
+    depth = np.minimum(floor, 8.0)
+    labels = np.where(floor < 8.0, FLOOR, WALL)
+    for r0, r1, c0, c1 in boxes:
+        depth[r0:r1, c0:c1], labels[r0:r1, c0:c1] = 3.0, BOX
+    return depth, labels
+
+
+def _along(values: np.ndarray, weights: np.ndarray, axis: int) -> np.ndarray:
+    """`values` convolved with `weights` (odd or even length) along `axis`, edges repeated."""
+    k = len(weights)
+    lo = k // 2
+    padded = np.pad(values, [(lo, k - 1 - lo) if a == axis else (0, 0) for a in range(2)], mode="edge")
+    out = np.zeros_like(values)
+    for i, weight in enumerate(weights):
+        out += weight * (padded[i:i + values.shape[0]] if axis == 0 else padded[:, i:i + values.shape[1]])
+    return out
+
+
+def blurred(depth: np.ndarray, kind: str, size: float) -> np.ndarray:
+    """float32 depth: 1 / depth blurred by a linear ramp of `size` px (a box filter) or a Gaussian
+    of sigma `size`, both ways."""
+    if kind == "ramp":
+        weights = np.full(int(size), 1.0 / int(size))
+    else:
+        r = int(np.ceil(3 * size))
+        weights = np.exp(-0.5 * (np.arange(-r, r + 1) / size) ** 2)
+        weights /= weights.sum()
+    inverse = _along(_along(1.0 / depth, weights, 0), weights, 1)
+    return (1.0 / inverse).astype(np.float32)
+
+
+BLURS = [("ramp", 8), ("ramp", 15), ("ramp", 22), ("gauss", 4), ("gauss", 7)]
+
+
+@pytest.fixture(scope="module")
+def sharp() -> tuple[np.ndarray, np.ndarray]:
+    return room()
+
+
+@pytest.mark.parametrize("kind, size", [("ramp", 15), ("ramp", 22), ("gauss", 7)])
+def test_the_step_test_alone_lets_ramp_points_through(sharp, kind: str, size: float) -> None:
+    """(The gap, guarded: `steady_pixels`, 5x5 and 5 % a pixel, takes points in the ramp whose
+    depth is more than 10 % off the surface there.)"""
+    depth, _ = sharp
+    blurry = blurred(depth, kind, size)
+    off = np.abs(blurry - depth) / depth > 0.10
+    assert (steady_pixels(blurry) & off).sum() > 100
+
+
+@pytest.mark.parametrize("kind, size", BLURS)
+def test_points_on_surfaces_are_not_on_ramps_and_the_floor_keeps_its_own(sharp, kind: str, size: float) -> None:
+    depth, labels = sharp
+    blurry = blurred(depth, kind, size)
+    steady = steady_pixels(blurry)
+    kept = steady & on_surfaces(blurry, radius=32, tolerance=0.025)
+    off = np.abs(blurry - depth) / depth
+    assert (kept & (off > 0.10)).sum() == 0
+    assert (kept & (off > 0.05)).sum() <= 100  # (sigma 7: 84 of 17,018 before)
+    floor = steady & (labels == FLOOR) & (off < 0.01)
+    assert (kept & floor).sum() >= 0.99 * floor.sum()
+    assert (kept & (labels == BOX)).sum() >= 0.7 * (steady & (labels == BOX)).sum()  # the box's face
+
+
+def test_a_sharp_map_keeps_nearly_every_steady_pixel(sharp) -> None:
+    depth = sharp[0].astype(np.float32)
+    steady = steady_pixels(depth)
+    assert (steady & on_surfaces(depth)).sum() >= 0.99 * steady.sum()
+
+
+def test_a_relative_map_is_fitted_in_its_own_values(sharp) -> None:
+    """Values affine in inverse depth (a model's disparity flipped and shifted): the same test, the
+    tolerance a share of the range."""
+    depth, _ = sharp
+    blurry = blurred(depth, "ramp", 15)
+    relative = (0.9 - 2.0 / blurry).astype(np.float32)  # smaller = closer, values <= 0 too
+    spread = float(np.ptp(relative))
+    by_depth = steady_pixels(blurry) & on_surfaces(blurry)
+    by_values = steady_pixels(relative, spread=spread) & on_surfaces(relative, spread=spread)
+    off = np.abs(blurry - depth) / depth > 0.10
+    assert (by_values & off).sum() == 0 and by_values.sum() >= 0.9 * by_depth.sum()
+
+
+@pytest.mark.parametrize("spread", [None, 0.3])
+def test_the_test_at_points_is_the_test_of_the_whole_map(sharp, spread: float | None) -> None:
+    blurry = blurred(sharp[0], "gauss", 7)
+    blurry[100:110, 50:60] = np.nan  # squares with a hole are no plane
+    values = blurry if spread is None else (-1.0 / blurry).astype(np.float32)
+    rng = np.random.default_rng(0)
+    rows, cols = rng.integers(0, H, 3000), rng.integers(0, W, 3000)
+    whole = on_surfaces(values, 32, 0.025, spread)
+    at = on_surface_at(values, rows, cols, 32, 0.025, spread)
+    assert 0.2 < at.mean() < 0.99 and (at == whole[rows, cols]).all()
+    assert not whole[95:115, 45:65].any() or whole[95:115, 45:65].sum() < whole[95:115, 45:65].size
+
+
+def test_radius_zero_is_no_test_and_a_map_smaller_than_a_square_has_no_surface() -> None:
+    depth = np.full((10, 10), 2.0, dtype=np.float32)
+    assert on_surfaces(depth, radius=0).all() and on_surface_at(depth, [1], [1], radius=0).all()
+    assert not on_surfaces(depth, radius=10).any() and not on_surface_at(depth, [1], [1], radius=10).any()
+    corners = np.zeros((10, 10), dtype=bool)
+    corners[::9, ::9] = True
+    np.testing.assert_array_equal(on_surfaces(depth, radius=9), corners)  # one square, the map: its corners only
