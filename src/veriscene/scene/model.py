@@ -6,7 +6,7 @@ Conventions (the one internal convention; readers convert to it):
 - `masks`: optional tuple of N COCO RLE dicts ``{"size": [height, width], "counts": str}``.
 - `depth_map`: optional path of a dense depth map file, (H, W) of this scene's pixels: absolute, a
   URL, or relative to the folder of the scene's file as `image` is; ``meta["depth_map_encoding"]``
-  says what its values are ("depth", the default, smaller = closer; "inverse"; "relative"), and
+  says what its values are ("depth", the default, smaller = closer; "inverse"; "relative"; "relative_inverse": `scene.depth_maps`), and
   ``meta["depth_map_exif_orientation"]`` (1-8) that it holds the stored pixels of a photo of that
   EXIF orientation, read turned as the photo is shown. Read lazily by the generator that asks
   about it (`veriscene.scene.depth_maps`), not here.
