@@ -136,3 +136,17 @@ def test_a_mixture_s_unknown_config_field_gets_the_close_one() -> None:
 
     with pytest.raises(MixtureError, match=r"depth.points.v1 has no config field 'mark' \(did you mean 'marks'\?\)"):
         Mixture.from_dict({"generators": {"depth.points.v1": {"config": {"mark": True}}}})
+
+
+def test_the_generators_table_shows_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from veriscene.cli import app
+
+    monkeypatch.setattr("veriscene.generators.catalog.example_questions", dict)  # not run here: 10-20 s
+    result = CliRunner().invoke(app, ["generators"], env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    text = "".join(result.output.split())  # the table folds its cells at the terminal's width
+    assert "marks=false" in text and "require_overlap=true" in text
+    assert "everygeneratoralsotakesper_scene=1,num_choices=4,box_format=norm1" in text
+    assert "--setNAME.OPTION=VALUE" in text
