@@ -210,3 +210,16 @@ def test_the_generation_limit_leaves_room_for_the_reply_asked_for(run: Path, tmp
     result = CliRunner().invoke(app, ["export", str(run), "--to", "lmms_eval", "--out", str(out), *args])
     assert result.exit_code == 0, result.output
     assert load_yaml(out / "_default_template_yaml")["generation_kwargs"]["max_new_tokens"] == limit
+
+
+def test_a_system_message_of_the_prompts_is_said_to_be_in_no_task(run: Path, tmp_path: Path) -> None:
+    """`veriscene eval --prompts FILE` sends the file's "system" with every question; the task
+    folder has no place for it, and it was left out without a word, so lmms-eval asked otherwise."""
+    prompts = tmp_path / "prompts.json"
+    prompts.write_text(json.dumps({"system": "Be brief, it's a test."}))
+    summary = export(run, tmp_path / "bench", to="lmms_eval", prompts=str(prompts))
+    assert summary.warnings == [
+        "the prompts' system message \"Be brief, it's a test.\" (sent by `veriscene eval --prompts`) is in no task: "
+        "lmms-eval sends one for a whole run, given as `--system_instruction 'Be brief, it'\"'\"'s a test.'`; "
+        "without it the two harnesses ask differently"]
+    assert not export(run, tmp_path / "plain", to="lmms_eval").warnings

@@ -30,6 +30,7 @@ starting with `HEADER` that this export does not write again are removed, with t
 from __future__ import annotations
 
 import re
+import shlex
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
@@ -123,6 +124,11 @@ def write_lmms_eval(
         max_new_tokens = LONG_REPLY_TOKENS if prompt_set.request else SHORT_REPLY_TOKENS
     if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) or max_new_tokens < 1:
         raise ValueError(f"max_new_tokens must be a whole number of at least 1, got {max_new_tokens!r}")
+    if prompt_set.system:  # a task has no place for one: lmms-eval takes one system message per run
+        summary.warnings.append(
+            f"the prompts' system message {prompt_set.system!r} (sent by `veriscene eval --prompts`) is in no task: "
+            f"lmms-eval sends one for a whole run, given as `--system_instruction {shlex.quote(prompt_set.system)}`; "
+            "without it the two harnesses ask differently")
     out = Path(out)
     if out.suffix in (".yaml", ".yml", ".json", ".parquet"):
         raise OutputError(f"{out}: lmms_eval writes a task folder; give a folder, not a file")
