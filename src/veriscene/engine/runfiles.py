@@ -99,6 +99,7 @@ def sample_parts(path: str | os.PathLike[str], size: int | None = 32 << 20) -> l
     path = Path(path)
     if path.is_file() or (path / SAMPLES_FILE).is_file():
         file = path if path.is_file() else path / SAMPLES_FILE
+        check_jsonl(file)
         return [Part(str(file), "jsonl", start, end) for start, end in _cuts(file, size)]
     manifest = read_manifest(path) or {}  # a corrupt one: DataError naming it
     shards = manifest.get("shards") if manifest.get("status") == "complete" else None
@@ -108,6 +109,21 @@ def sample_parts(path: str | os.PathLike[str], size: int | None = 32 << 20) -> l
         )
     fmt = manifest["config"].get("shard_format", "jsonl")
     return [Part(str(shard_path(path / "shards", shard["index"], fmt)), fmt, shard=shard) for shard in shards]
+
+
+def check_jsonl(file: Path) -> None:
+    """DataError for a samples file given that is another kind of file a user has beside it: a
+    Parquet file (an export, a run's shard) or a JSON array (a llava or sharegpt export), whose
+    every line was reported as 'not valid JSON' (421 lines of a Parquet file)."""
+    from veriscene.errors import DataError
+
+    with open(file, "rb") as fh:
+        first = fh.readline(64)  # (a samples line is one long object: 64 bytes tell)
+    kind = ("a Parquet file" if first[:4] == b"PAR1" else
+            "a JSON array (a llava or sharegpt export?)" if first.strip() == b"[" else None)
+    if kind:
+        raise DataError(f"{file} is {kind}, not a samples file of one JSON sample record a line: give the run folder "
+                        f"(or its {SAMPLES_FILE}) the samples were generated in, or exported from")
 
 
 def _cuts(file: Path, size: int | None) -> list[tuple[int, int]]:
