@@ -202,3 +202,39 @@ def test_a_mixture_sets_marks_and_refuses_a_non_bool() -> None:
     assert gen.config.marks is True and gen.answer_type == "str"
     with pytest.raises(MixtureError, match="marks"):
         Mixture.from_dict({"generators": {"depth.points.v1": {"weight": 1.0, "config": {"marks": "yes"}}}})
+
+
+def test_marked_points_keep_their_marks_clear_of_each_other(tmp_path: Path) -> None:
+    """Two marks that overlap hide what lies under the points and leave it unclear which dot a
+    label names: every marked question's marks are more than two reaches apart (rings apart)."""
+    import math
+
+    from tests.conftest import make_scene
+    from tests.generators.test_masks_depth import rect_mask
+    from veriscene.scene.marks import mark_reach, marks_apart
+
+    assert marks_apart([[10.5, 10.5], [27.9, 10.5]], 100, 100)  # reach 8: 17 px apart clear
+    assert not marks_apart([[10.5, 10.5], [26.9, 10.5]], 100, 100)  # 16 px: the rings touch
+    assert not marks_apart([[10.5, 10.5], [60.5, 60.5], [12.5, 14.5]], 100, 100)  # any two
+    # two small objects side by side (one in front): every pair of their points is 8-13 px apart
+    side_by_side = make_scene([{"name": "cube", "box": [20, 20, 30, 30], "depth": 0.3,
+                                "mask": rect_mask(200, 100, [[20, 20, 30, 30]])},
+                               {"name": "ball", "box": [30, 20, 40, 30], "depth": 0.8,
+                                "mask": rect_mask(200, 100, [[30, 20, 40, 30]])}], width=200, height=100)
+    np.save(tmp_path / "d.npy", floor_and_box())
+    apart = {"require_overlap": False}  # (their boxes touch)
+    found = [(scene_with(tmp_path / "d.npy"), "depth.map_points.v1", {}), (side_by_side, "depth.points.v1", apart)] + [
+        (masked_scene(), name, {}) for name in ("segmentation.same_object.v1", "segmentation.different_object.v1")]
+    for scene, name, config in found:
+        clear = 2 * mark_reach(scene.width, scene.height)
+        for cand, _ in candidates(scene, name, marks=True, **config):
+            points = [m["point"] for m in cand.marks]
+            gaps = [math.dist(p, q) for k, p in enumerate(points) for q in points[k + 1:]]
+            assert min(gaps) > clear - 1.5, (name, cand.marks)  # (centres at floor(x), floor(y))
+            assert marks_apart(points, scene.width, scene.height)
+        close = 0
+        for cand, _ in candidates(scene, name, **config):  # unmarked questions: points as near as before
+            points = [n["args"] for n in cand.get_program() if n["op"] == "point"]
+            close += any(math.dist(p, q) <= clear for k, p in enumerate(points) for q in points[k + 1:])
+        assert close > 0, name  # (these scenes have such points: the check is not idle)
+    assert not candidates(side_by_side, "depth.points.v1", marks=True, **apart)

@@ -35,6 +35,7 @@ from veriscene.program.context import ExecutionContext
 from veriscene.program.ops_masks import scene_masks
 from veriscene.scene.box_grid import nearby_blocks
 from veriscene.scene.geometry import box_area, box_intersection_area, iou_of, pair_intersection_area
+from veriscene.scene.marks import labelled, marks_apart
 from veriscene.scene.model import Scene
 
 
@@ -54,6 +55,12 @@ def add_point(builder: ProgramBuilder, p: Sequence[float], label: str | None = N
     if label is None:
         return builder.add("point", args=list(p))
     return builder.add("marked_point", args=[label, *p])
+
+
+def clear_marks(scene: Scene, points: Sequence[Sequence[float]]) -> list[dict[str, Any]] | None:
+    """The marks of `points` (pixels, as shown) labelled "A", "B", ... in order (`scene.marks.labelled`),
+    or None when marks drawn there would touch (`scene.marks.marks_apart`): the question is not asked."""
+    return labelled(points) if marks_apart(points, scene.width, scene.height) else None
 
 
 def mark_meta(scene: Scene, labels: Sequence[str], answered: bool) -> dict[str, Any]:

@@ -22,13 +22,11 @@ from typing import Sequence
 from PIL import Image, ImageDraw, ImageFont
 
 from veriscene.scene.image_files import read_rgb
-from veriscene.scene.marks import Mark
+from veriscene.scene.marks import MIN_RING, RING_SHARE, Mark, mark_sizes
 
 MARK_COLOUR = (255, 0, 0)  # ring, dot and label box
 EDGE_COLOUR = (0, 0, 0)  # their outer edge: the mark stands out on light pixels
 TEXT_COLOUR = (255, 255, 255)  # the label, and the ring's and dot's inner edge: on red and dark pixels
-RING_SHARE = 0.025  # ring radius: this share of the image's shorter side ...
-MIN_RING = 6  # ... and this many pixels or more
 
 
 @lru_cache(maxsize=32)
@@ -36,12 +34,6 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     """Pillow's own font (no file read from the system: the same glyphs on every machine with the
     same Pillow) at `size` pixels; its bitmap font where Pillow has no FreeType."""
     return ImageFont.load_default(size=size)
-
-
-def mark_sizes(width: int, height: int) -> tuple[int, int, int, int]:
-    """(ring radius, ring width, dot radius, label font size) in pixels for an image of this size."""
-    ring = max(MIN_RING, round(RING_SHARE * min(width, height)))
-    return ring, max(2, ring // 4), max(2, ring // 3), max(12, round(ring * 2))
 
 
 def draw_marks(im: Image.Image, marks: Sequence[Mark]) -> Image.Image:
@@ -132,5 +124,8 @@ def marked_payload(path: str | Path, marks: Sequence[Mark], data: bytes | None =
     marked.save(out, format="PNG")
     return out.getvalue(), "image/png"
 
+
+__all__ = ["EDGE_COLOUR", "MARK_COLOUR", "MIN_RING", "RING_SHARE", "TEXT_COLOUR", "draw_marks", "mark_sizes",
+           "marked_payload", "marked_rgb"]
 
 _JPEG_START = b"\xff\xd8\xff"  # a JPEG file's first bytes (its SOI marker and the next one's start)

@@ -14,6 +14,11 @@ draws them (`veriscene.scene.mark_drawing`): eval's requests, the RL environment
 exports (embedded images, and marked copies of the files for exports by path). `verify` checks
 that they are the program's (`marks_disagree`).
 
+A mark covers the pixels around its point (`mark_reach`: its ring's outer edge, 2.5 % of the
+shorter image side, 8 px or more), so the generators ask only about points whose marks keep clear
+of each other (`marks_apart`): two marks that overlap hide what lies under the points and leave
+it unclear which dot a label names.
+
 This module reads and checks marks (no image library: generators and verify import it).
 """
 
@@ -23,6 +28,8 @@ import math
 from typing import Any, Mapping, Sequence
 
 LABELS = "ABCDEFGH"  # labels in the order a question lists its points
+RING_SHARE = 0.025  # a mark's ring radius: this share of the image's shorter side ...
+MIN_RING = 6  # ... and this many pixels or more
 
 Mark = dict[str, Any]  # {"label": "A", "point": [x, y]} (pixels, as shown)
 
@@ -32,6 +39,28 @@ def labelled(points: Sequence[Sequence[float]]) -> list[Mark]:
     if len(points) > len(LABELS):
         raise ValueError(f"at most {len(LABELS)} marked points, got {len(points)}")
     return [{"label": LABELS[k], "point": [float(p[0]), float(p[1])]} for k, p in enumerate(points)]
+
+
+def mark_sizes(width: int, height: int) -> tuple[int, int, int, int]:
+    """(ring radius, ring width, dot radius, label font size) in pixels of the marks drawn on an
+    image of this size (`scene.mark_drawing.draw_marks`)."""
+    ring = max(MIN_RING, round(RING_SHARE * min(width, height)))
+    return ring, max(2, ring // 4), max(2, ring // 3), max(12, round(ring * 2))
+
+
+def mark_reach(width: int, height: int) -> int:
+    """How far a mark drawn on an image of this size reaches from its point's pixel: the outer
+    edge of its ring (the ring's radius and its 2 px edge), in pixels."""
+    return mark_sizes(width, height)[0] + 2
+
+
+def marks_apart(points: Sequence[Sequence[float]], width: int, height: int) -> bool:
+    """Whether marks drawn at `points` (pixels, as shown) on an image of this size keep clear of
+    each other: the pixels they are centred on (floor(x), floor(y)) more than two reaches apart
+    (`mark_reach`), so no ring touches another."""
+    clear = 2 * mark_reach(width, height)
+    centres = [(math.floor(p[0]), math.floor(p[1])) for p in points]
+    return all(math.dist(c, d) > clear for k, c in enumerate(centres) for d in centres[k + 1:])
 
 
 def marks_of(image: Any, where: str = "image") -> list[Mark] | None:

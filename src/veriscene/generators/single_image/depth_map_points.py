@@ -36,6 +36,8 @@ With ``marks: true`` the points are drawn on the image as BLINK shows them (`ver
 and the question names them: "Which point is closer to the camera: A or B?" (A: the point listed
 first); the answer is the label (answer_type "str"), which the program computes from the map
 (`mark_label` of the point `closer_point_in_map` picks), and images[0]["marks"] holds the points.
+Two points are then also far enough apart for their marks not to touch (`scene.marks.marks_apart`:
+on an image whose shorter side is 160 px or less, 10 % of it is no more than two marks' reach).
 
 A scene without a map is skipped (its requirement); a map named but unreadable (missing, of
 another size, an 8-bit PNG) fails the generator on that scene: counted as ``failed:`` and written
@@ -56,7 +58,7 @@ from veriscene.program.builder import ProgramBuilder
 from veriscene.program.ops_depth_map import depth_map_of
 from veriscene.scene.depth_maps import RELATIVE, encoding_of, steady_pixels, value_range
 from veriscene.scene.depth_surfaces import on_surface_at
-from veriscene.scene.marks import labelled
+from veriscene.scene.marks import labelled, mark_reach
 from veriscene.scene.model import Scene
 
 
@@ -172,6 +174,10 @@ class DepthMapPoints(Generator):
             gap = apart / np.minimum(depth[:, None], depth[None, :])
         far = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1)) >= \
             config.min_distance * min(ctx.scene.width, ctx.scene.height)
+        if config.marks:  # and marks drawn at the two keep clear of each other (`scene.marks.marks_apart`)
+            centres = np.floor(xy)
+            far &= np.hypot(*(centres[:, None, :] - centres[None, :, :]).transpose(2, 0, 1)) > \
+                2 * mark_reach(ctx.scene.width, ctx.scene.height)
         ok = np.triu((gap >= config.min_relative_gap) & far, k=1)
         keys: list[list[Any]] = []
         asked: list[tuple[GenContext, _Point, _Point, str, bool]] = []

@@ -6,7 +6,8 @@ point's depth is the depth of the object whose visible mask holds it.
 - depth.points.v1 (depth + masks): Which point is closer to the camera: [x, y] or [x, y]?
   Answer: the point. Points are drawn on the interior of two objects' visible masks. With
   ``marks: true`` the points are drawn on the image, labelled "A" and "B" (`veriscene.scene.marks`),
-  the question names the labels and the answer is one ("str"; `mark_label` of the point picked).
+  the question names the labels and the answer is one ("str"; `mark_label` of the point picked);
+  two points whose marks would touch are not asked about (`scene.marks.marks_apart`).
 - depth.anchor.v1 (depth): Which object overlaps the <anchor> and is closer to the camera? Which
   is closer to the camera than the <anchor>: the A or the B? (one in front of it, one behind).
 
@@ -26,13 +27,14 @@ import numpy as np
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator, GeneratorConfig
 from veriscene.generators.common import add_unique
 from veriscene.generators.registry import register
-from veriscene.generators.regions import PointSampler, add_point, coord_meta, mark_meta, mark_text, point_text
+from veriscene.generators.regions import (
+    PointSampler, add_point, clear_marks, coord_meta, mark_meta, mark_text, point_text,
+)
 from veriscene.generators.vocabulary import Without
 from veriscene.generators.vocabulary_draws import naming_same, option_names
 from veriscene.program.builder import ProgramBuilder
 from veriscene.program.context import rows_of_pairs, true_rows
 from veriscene.scene.describe import Referent, referents
-from veriscene.scene.marks import labelled
 from veriscene.scene.model import Scene
 
 
@@ -128,7 +130,9 @@ class CloserPoint(Generator):
         (t1, x1), (t2, x2) = ((ta, xa), (tb, xb)) if a_first else ((tb, xb), (ta, xa))
         b = ProgramBuilder()
         if self.config.marks:  # type: ignore[attr-defined]
-            marks = labelled([x1, x2])  # "A": the point listed first
+            marks = clear_marks(ctx.scene, [x1, x2])  # "A": the point listed first
+            if marks is None:  # marks that would touch: not asked
+                return None
             la, lb = marks[0]["label"], marks[1]["label"]
             picked = b.add("closer_point", add_point(b, x1, la), add_point(b, x2, lb), args=[which])
             b.add("mark_label", picked)

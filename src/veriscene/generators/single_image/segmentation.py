@@ -12,7 +12,8 @@ exactly the point the question shows. Two points on the same object are at least
 With ``marks: true`` the points are drawn on the image as labelled marks (`veriscene.scene.marks`)
 and the question names their labels: "Which of the points A and B lies on the same object as the
 point C?" (A and B: the options, in the order listed; C: the reference point), answered with the
-label ("str": `mark_label` of the point `point_on` picks); "What object is at the point A?".
+label ("str": `mark_label` of the point `point_on` picks); "What object is at the point A?". Three
+points whose marks would touch are not asked about (`scene.marks.marks_apart`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ from typing import Any, ClassVar, Iterable
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator, GeneratorConfig
 from veriscene.generators.common import sample_up_to
 from veriscene.generators.registry import register
-from veriscene.generators.regions import PointSampler, add_point, coord_meta, mark_meta, mark_text, point_text
+from veriscene.generators.regions import (
+    PointSampler, add_point, clear_marks, coord_meta, mark_meta, mark_text, point_text,
+)
 from veriscene.generators.single_image.attributes import asked_values
 from veriscene.generators.vocabulary_draws import likely_wrong_attributes, likely_wrong_names
 from veriscene.program.builder import ProgramBuilder
@@ -86,7 +89,9 @@ class _PointPair(Generator):
         (t1, x1_), (t2, x2_) = ((tp, xp), (tq, xq)) if p_first else ((tq, xq), (tp, xp))
         b = ProgramBuilder()
         if config.marks:  # the options "A" and "B" in the order listed, the reference point "C"
-            marks = labelled([x1_, x2_, xa])
+            marks = clear_marks(ctx.scene, [x1_, x2_, xa])
+            if marks is None:  # marks that would touch: not asked
+                return None
             la, lb, lc = (m["label"] for m in marks)
             nodes = add_point(b, x1_, la), add_point(b, x2_, lb), add_point(b, xa, lc)
             anchor = b.add("object_at_point", b.add("scene", args=[0]), nodes[2])
