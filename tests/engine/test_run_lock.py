@@ -226,6 +226,7 @@ def test_a_run_to_a_url_another_run_writes_from_this_machine_is_refused_whatever
     """Before, two runs to one URL given two staging folders (--staging) both ran and uploaded over
     each other, both exiting 0. Two machines are not stopped (each has its own staging)."""
     url = "memory://bucket/locked-run"
+    remote.default_staging(url).parent.mkdir(parents=True, exist_ok=True)  # this machine's staging folder, used before
     with holding("url", url, "generate") as holder, pytest.raises(RunLockedError) as info:
         generate(scenes_file, url, staging=tmp_path / "elsewhere", **OPTIONS)
     said = str(info.value)
