@@ -128,3 +128,24 @@ def test_images_at_urls_are_marked_too(tmp_path: Path, memory) -> None:
     write(samples, parquet, "trl", embed_images=True, turns=2)
     for row in pq.read_table(parquet).to_pylist():
         assert Image.open(io.BytesIO(row["images"][0]["bytes"])).convert("RGB").getpixel((20, 30)) == MARK_COLOUR
+
+
+def test_marked_copies_of_long_or_odd_names_are_written(tmp_path: Path, root: Path) -> None:
+    """A marked copy's name is made of the image's: a file name of 250 characters (Linux takes
+    255) gave one of 267, which no file system takes (the export stopped: OSError), and a URL's
+    query or a space went into it as they were."""
+    from veriscene.io.writers.marked import marked_name
+
+    long_name = "x" * 246 + ".png"
+    Image.new("RGB", (160, 120), GREY).save(root / "images" / long_name)
+    record = sample("s1", MARKS)
+    record["images"][0]["path"] = f"images/{long_name}"
+    out = tmp_path / "out" / "llava.json"
+    summary = write([record], out, "llava", sample_root=root)
+    (written,) = [r["image"] for r in json.loads(out.read_text())]
+    assert summary.samples_written == 1 and len(Path(written).name) <= 120
+    assert Image.open(out.parent / written).convert("RGB").getpixel((20, 30)) == MARK_COLOUR
+    signed = marked_name("https://b.example.com/a/photo.jpg?X-Amz-Signature=ab12&v=1.2", MARKS, "image/jpeg")
+    assert signed.startswith("photo-") and signed.endswith(".jpg") and "?" not in signed
+    assert marked_name("images/a b&c.png", MARKS, "image/png").startswith("a_b_c-")
+    assert marked_name("images/grey.png", MARKS, "image/png").startswith("grey-")  # plain names as before

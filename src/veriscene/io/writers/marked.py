@@ -12,7 +12,9 @@ An export never points a model at the unmarked file of a marked question:
                      receives the export (`MARKED_FOLDER`), and the record names it: ship that
                      folder with the export. Copies are named after the image and a hash of the
                      image's path and marks (``demo-000001-3f2a9c01b4d2.png``, ``.jpg`` for a
-                     JPEG): the same name and the same bytes on every export
+                     JPEG; the image's own name, or its URL path's, up to 100 characters,
+                     any but letters, digits, "-", "_" and "." written "_"): the same name
+                     and the same bytes on every export
 
 Each (image, marks) is decoded and drawn once per export (the last `KEPT` kept). An image that
 cannot be decoded is counted missing, as an unmarked one is.
@@ -22,9 +24,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
+from urllib.parse import urlsplit
 
 import orjson
 
@@ -44,8 +48,16 @@ def marked_name(name: str, marks: Sequence[dict[str, Any]], mime: str) -> str:
     """The file name of the marked copy of image `name` (a path or URL) with `marks`, whose bytes
     are of MIME type `mime` (image/jpeg or image/png)."""
     digest = hashlib.sha256(orjson.dumps([name, list(marks)])).hexdigest()[:12]
-    stem = Path(name.rstrip("/").rsplit("/", 1)[-1]).stem or "image"
+    where = urlsplit(name).path if is_url(name) else name  # (a URL's query is no part of the name)
+    stem = Path(where.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]).stem
+    # a name any file system takes: characters other than letters, digits, "-", "_" and "." as
+    # "_", and at most `STEM_CHARS` of them (a file name of 250 characters stays one, not 267)
+    stem = _UNSAFE.sub("_", stem)[:STEM_CHARS] or "image"
     return f"{stem}-{digest}{'.jpg' if mime == 'image/jpeg' else '.png'}"
+
+
+STEM_CHARS = 100  # of the image's own name kept in its marked copy's
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
 class MarkedImages:
