@@ -5,6 +5,7 @@ often as chance, by value or by rank, and every option but the answer is wrong."
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -89,11 +90,15 @@ def test_every_option_but_the_answer_is_wrong(mc_samples, name: str) -> None:
         assert all(int(v) != found for i, v in enumerate(options) if i != answer), (s.question, options)
 
 
-_SCENES = {s.image_id: s for s in iter_scene_graphs(300, seed=11)}
+@lru_cache(maxsize=1)
+def _scenes() -> dict[str, Any]:
+    """The 300 demo scenes of `mc_samples` by image id, made apart from them (made when first asked,
+    not as the module is collected: in every test worker, whichever tests it runs)."""
+    return {s.image_id: s for s in iter_scene_graphs(300, seed=11)}
 
 
 def _scene_of(image_id: str):
-    return _SCENES[image_id]
+    return _scenes()[image_id]
 
 
 def test_object_count_leaves_out_a_crowd() -> None:
