@@ -238,3 +238,23 @@ def test_marked_points_keep_their_marks_clear_of_each_other(tmp_path: Path) -> N
             close += any(math.dist(p, q) <= clear for k, p in enumerate(points) for q in points[k + 1:])
         assert close > 0, name  # (these scenes have such points: the check is not idle)
     assert not candidates(side_by_side, "depth.points.v1", marks=True, **apart)
+
+
+@pytest.mark.parametrize("name", ["segmentation.same_object.v1", "segmentation.different_object.v1"])
+def test_a_reply_naming_the_reference_point_c_is_read(name) -> None:
+    """"Which of the points A and B lies on the same object as the point C?": C is the reference,
+    no option, so a reply that names it ("Point A lies on the same object as point C.") picks A.
+    With C among the sample's mark labels such a reply named two options and scored 0."""
+    from veriscene.io.writers.records import ground_truth
+    from veriscene.rewards.truth import GroundTruth
+
+    samples = [s for s in run(masked_scene(), name, marks=True, per_scene=6) if s["meta"]["mode"] == "qa"]
+    assert samples
+    for s in samples:
+        assert s["meta"]["mark_labels"] == ["A", "B"]
+        right, wrong = s["answer"], ({"A", "B"} - {s["answer"]}).pop()
+        relation = "the same object as" if "same" in name else "a different object than"
+        for reply, score in [(f"Point {right} lies on {relation} point C.", 1.0), (f"{right} (C is on it)", 1.0),
+                             (f"Point {wrong} lies on {relation} point C.", 0.0), ("C", 0.0)]:
+            assert score_sample(reply, s).score == score, reply
+            assert GroundTruth.from_json(ground_truth(s)).score(reply).score == score, reply

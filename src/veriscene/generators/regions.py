@@ -64,9 +64,11 @@ def clear_marks(scene: Scene, points: Sequence[Sequence[float]]) -> list[dict[st
 
 
 def mark_meta(scene: Scene, labels: Sequence[str], answered: bool) -> dict[str, Any]:
-    """Meta entries of a sample whose question names marks: `image_size`, and `mark_labels` (the
-    labels, in order) when the answer is one of them (scoring reads a reply's "A" or "point A"
-    as that option: `answers.match.score_sample`)."""
+    """Meta entries of a sample whose question names marks: `image_size`, and `mark_labels` when
+    the answer is one of `labels`, the labels it may be (in order: "A", "B"; not a reference
+    point's "C", which a reply names to say what it compares with). Scoring reads a reply's "A"
+    or "point A" as that option (`answers.match.score_sample`), and a label outside them, as
+    "C" in "Point B lies on a different object than point C.", as no option."""
     meta: dict[str, Any] = {"image_size": [scene.width, scene.height]}
     if answered:
         meta["mark_labels"] = list(labels)

@@ -99,7 +99,7 @@ class _PointPair(Generator):
             first_wins = (self.side == "same") == p_first
             return Candidate(b.program, {"pa": lc, "p1": la, "p2": lb}, expected=la if first_wins else lb,
                              distractors=[lb if first_wins else la], marks=marks,
-                             meta=mark_meta(ctx.scene, [la, lb, lc], answered=True))
+                             meta=mark_meta(ctx.scene, [la, lb], answered=True))  # (C: no answer)
         anchor = b.add("object_at_point", b.add("scene", args=[0]), b.add("point", args=xa))
         b.add("point_on", anchor, b.add("point", args=x1_), b.add("point", args=x2_), args=[self.side])
         return Candidate(b.program, {"pa": ta, "p1": t1, "p2": t2}, expected=answer, distractors=[other],
