@@ -258,3 +258,26 @@ def test_a_reply_naming_the_reference_point_c_is_read(name) -> None:
                              (f"Point {wrong} lies on {relation} point C.", 0.0), ("C", 0.0)]:
             assert score_sample(reply, s).score == score, reply
             assert GroundTruth.from_json(ground_truth(s)).score(reply).score == score, reply
+
+
+@pytest.mark.parametrize("reply, score", [
+    ("{a} is {w} than {b}.", 1.0), ("Point {a} is {w} from the camera than point {b}.", 1.0),
+    ("{a} appears {w} compared to {b}", 1.0), ("<answer>{a}</answer>, {w} than {b}", 1.0),
+    ("{b} is {w} than {a}.", 0.0),  # the wrong label said as the answer
+    ("{b} is {o} than {a}.", 0.0), ("{a} is not {w} than {b}.", 0.0),  # the other way round, denied: unread
+    ("{a} or {b}", 0.0)])
+def test_a_label_compared_with_is_not_the_answer(mapped, reply, score) -> None:
+    """"Which point is farther from the camera: A or B?" - "B is farther than A.": the label after
+    "than" is what the answer is compared with (`answers.mark_replies`); read as letters alone the
+    reply named two options and scored 0."""
+    from veriscene.io.writers.records import ground_truth
+    from veriscene.rewards.truth import GroundTruth
+
+    samples = run(mapped, "depth.map_points.v1", marks=True, per_scene=8)
+    assert {s["meta"]["mode"] for s in samples} == {"qa", "mc"}
+    for s in samples:
+        a = s["answer"]
+        w = "closer" if s["template_id"].startswith("closer") else "farther"  # (asked "nearer", "further away" too)
+        said = reply.format(a=a, b=({"A", "B"} - {a}).pop(), w=w, o="farther" if w == "closer" else "closer")
+        assert score_sample(said, s).score == score, (said, s["question"])
+        assert GroundTruth.from_json(ground_truth(s)).score(said).score == score, said

@@ -44,6 +44,7 @@ from veriscene.answers.coords import (
     point_distance,
 )
 from veriscene.answers.extract import DEFAULT_ANSWER_TAGS, DEFAULT_THINK_TAGS, read_reply
+from veriscene.answers.mark_replies import without_compared_labels
 from veriscene.answers.normalize import normalize_phrase, prepare_synonyms
 from veriscene.answers.options import check_flag, check_synonyms, check_texts, check_tolerances
 from veriscene.answers.parse import parse_answer
@@ -315,5 +316,8 @@ def score_sample(reply: str, sample: Mapping[str, Any] | Sample, **options: Any)
         # reply's "A", "(A)", "point A", "A is closer" read as the labels A, B, ... are read as
         # option letters (a bare "A" is an article to the phrase reader)
         kwargs["choices"], kwargs["answer_letter"] = list(labels or ()), record["answer"]
+    if record["answer_type"] == "str" and _is_mark_label(record["answer"], labels):
+        # "A is farther than B.": the label after "than" is compared with, not answered
+        reply = without_compared_labels(reply, kwargs.get("question"))
     kwargs.update(options)
     return match_answer(reply, record["answer"], record["answer_type"], **kwargs)
