@@ -255,7 +255,8 @@ def test_a_reply_naming_the_reference_point_c_is_read(name) -> None:
         right, wrong = s["answer"], ({"A", "B"} - {s["answer"]}).pop()
         relation = "the same object as" if "same" in name else "a different object than"
         for reply, score in [(f"Point {right} lies on {relation} point C.", 1.0), (f"{right} (C is on it)", 1.0),
-                             (f"Point {wrong} lies on {relation} point C.", 0.0), ("C", 0.0)]:
+                             (f"Point {wrong} lies on {relation} point C.", 0.0), ("C", 0.0),
+                             (f"Point {wrong} is not on {relation} point C; point {right} is.", 1.0)]:
             assert score_sample(reply, s).score == score, reply
             assert GroundTruth.from_json(ground_truth(s)).score(reply).score == score, reply
 
@@ -265,11 +266,13 @@ def test_a_reply_naming_the_reference_point_c_is_read(name) -> None:
     ("{a} appears {w} compared to {b}", 1.0), ("<answer>{a}</answer>, {w} than {b}", 1.0),
     ("{b} is {w} than {a}.", 0.0),  # the wrong label said as the answer
     ("{b} is {o} than {a}.", 0.0), ("{a} is not {w} than {b}.", 0.0),  # the other way round, denied: unread
-    ("{a} or {b}", 0.0)])
+    ("{a} or {b}", 0.0),
+    ("{b} is not {w}, {a} is.", 1.0), ("Point {b} isn't the {w} one; point {a} is.", 1.0),  # denied: the other
+    ("{b} is not {w} than {a}.", 1.0), ("{a} is not {o}, {b} is.", 0.0), ("{a} is not {w}, {b} is.", 0.0)])
 def test_a_label_compared_with_is_not_the_answer(mapped, reply, score) -> None:
     """"Which point is farther from the camera: A or B?" - "B is farther than A.": the label after
-    "than" is what the answer is compared with (`answers.mark_replies`); read as letters alone the
-    reply named two options and scored 0."""
+    "than" is what the answer is compared with, and "A is not farther, B is." rules A out
+    (`answers.mark_replies`); read as letters alone these replies named two options and scored 0."""
     from veriscene.io.writers.records import ground_truth
     from veriscene.rewards.truth import GroundTruth
 
