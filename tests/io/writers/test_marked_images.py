@@ -149,3 +149,40 @@ def test_marked_copies_of_long_or_odd_names_are_written(tmp_path: Path, root: Pa
     assert signed.startswith("photo-") and signed.endswith(".jpg") and "?" not in signed
     assert marked_name("images/a b&c.png", MARKS, "image/png").startswith("a_b_c-")
     assert marked_name("images/grey.png", MARKS, "image/png").startswith("grey-")  # plain names as before
+
+
+@pytest.mark.parametrize("kind", ["exif6", "palette", "grey16", "swapped"])
+def test_marks_are_drawn_on_the_image_as_shown(tmp_path: Path, root: Path, kind: str) -> None:
+    """(guard) The marked copy is the image as veriscene shows it, upright and in sRGB, 8-bit RGB,
+    with the mark at the coordinates the question names (those of the scene graph, upright): a
+    photo stored sideways (EXIF orientation 6), a palette PNG, a 16-bit grey PNG and a JPEG whose
+    colour profile swaps red and green (its stored red quarter is shown green)."""
+    from tests.scene.test_colour_profiles import swapped_icc
+
+    upright = Image.new("RGB", (160, 120), GREY)
+    upright.paste((0, 0, 255), (0, 0, 80, 60))  # the top-left quarter blue, as shown
+    name = {"exif6": "turned.jpg", "palette": "p.png", "grey16": "g.png", "swapped": "swapped.jpg"}[kind]
+    path = root / "images" / name
+    if kind == "exif6":  # stored turned a quarter back: shown upright once EXIF orientation 6 is applied
+        exif = Image.Exif()
+        exif[0x0112] = 6
+        upright.transpose(Image.Transpose.ROTATE_90).save(path, exif=exif.tobytes(), quality=95)
+    elif kind == "palette":
+        upright.convert("P").save(path)
+    elif kind == "grey16":
+        Image.fromarray((np.asarray(upright.convert("L"), dtype=np.uint16) * 257)).save(path)
+    else:  # the quarter stored red, shown green
+        stored = upright.copy()
+        stored.paste((255, 0, 0), (0, 0, 80, 60))
+        stored.save(path, icc_profile=swapped_icc(), quality=95)
+    record = sample("s1", MARKS)
+    record["images"][0]["path"] = f"images/{name}"
+    out = tmp_path / "out" / "llava.json"
+    write([record], out, "llava", sample_root=root)
+    copy = Image.open(out.parent / json.loads(out.read_text())[0]["image"])
+    assert copy.size == (160, 120) and copy.mode == "RGB" and "exif" not in copy.info
+    for (x, y), colour in [((20, 30), MARK_COLOUR), ((100, 60), MARK_COLOUR)]:
+        assert all(abs(a - b) <= 12 for a, b in zip(copy.getpixel((x, y)), colour)), (kind, x, y)
+    shown = {"exif6": (0, 0, 255), "palette": (0, 0, 255), "swapped": (0, 255, 0)}.get(kind)
+    if shown is not None:  # the top-left quarter's colour where it is shown (no mark covers (70, 5))
+        assert all(abs(a - b) <= 40 for a, b in zip(copy.getpixel((70, 5)), shown)), (kind, copy.getpixel((70, 5)))
