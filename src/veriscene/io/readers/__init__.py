@@ -24,6 +24,7 @@ from dataclasses import replace
 from typing import Any
 
 from veriscene.errors import ReaderOptionError
+from veriscene.io.readers._option_values import given_values
 from veriscene.io.readers.clevr import read_clevr
 from veriscene.io.readers.coco import read_coco
 from veriscene.io.readers.detect import FormatDetectionError, detect, detect_format
@@ -121,7 +122,7 @@ def _fit_options(fn: ReaderFn, fmt: str, options: dict[str, Any]) -> dict[str, A
             out[key] = value
         elif value not in (None, False):
             # the options a user gives: not those convert and generate pass themselves
-            accepted = ", ".join(sorted((own | set(COMMON_OPTIONS)) - {"report", "strict", "normalizer"}))
+            accepted = ", ".join(sorted((own | set(COMMON_OPTIONS) | {"synonyms"}) - {"report", "strict", "normalizer"}))
             raise ReaderOptionError(f"option {key!r} does not apply to format {fmt!r} (it takes: {accepted})",
                                     option=key, value=value)
     return out
@@ -149,6 +150,7 @@ def read(
     ids give their samples different ids (a sample id hashes its image ids)."""
     name = detect_format(path) if fmt == "auto" else resolve_format(fmt)
     fn = READERS[name]
+    options = given_values(options)  # image_size="WxH" and synonyms=FILE, as on the command line
     prefix = options.pop("id_prefix", None)
     if prefix is not None and (not isinstance(prefix, str) or not prefix.strip() or prefix != prefix.strip()):
         raise ReaderOptionError(f"id_prefix must be text without leading or trailing spaces, got {prefix!r}",
