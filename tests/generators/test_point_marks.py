@@ -284,3 +284,14 @@ def test_a_label_compared_with_is_not_the_answer(mapped, reply, score) -> None:
         said = reply.format(a=a, b=({"A", "B"} - {a}).pop(), w=w, o="farther" if w == "closer" else "closer")
         assert score_sample(said, s).score == score, (said, s["question"])
         assert GroundTruth.from_json(ground_truth(s)).score(said).score == score, said
+
+
+def test_without_the_question_a_comparison_is_not_read() -> None:
+    """A record without its question (lmms-eval's rows): which way a comparison goes is unknown,
+    so "A is closer than B." is left naming two labels, never read as A to "which is farther?"."""
+    from veriscene.answers.mark_replies import without_compared_labels
+
+    assert without_compared_labels("A is closer than B.", None) == "A is closer than B."
+    assert without_compared_labels("A is closer than B.", "Which point is closer: A or B?") == \
+        "A is closer than the other one."
+    assert without_compared_labels("A is closer than B.", "Which point is farther: A or B?") == "A is closer than B."

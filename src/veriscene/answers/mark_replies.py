@@ -11,7 +11,8 @@ two options, and scored 0, though they are the plainest ways to answer. Each is 
 the reply says what the question asks (closer, nearer / farther, further / the same object / a
 different object): a reply that compares or denies the other way round ("B is closer than A", "A
 is not closer, B is" to "which is farther?") is left as it is, naming two options (unread, as
-before): reading it would take the reply's meaning, not its words.
+before): reading it would take the reply's meaning, not its words. Without the question (a
+record that does not carry it) a reply is read as it is.
 """
 
 from __future__ import annotations
@@ -57,16 +58,18 @@ def without_compared_labels(reply: str, question: str | None) -> str:
     """`reply` with each label it compares the answer with, or says is not what `question`
     asks, said "the other one" (module notes)."""
     asked = _predicate(question or "")
+    if asked is None:  # (no question, or one asking neither: the reply is read as it is)
+        return reply
 
     def compared(m: re.Match[str]) -> str:
         clause = _clause_before(reply, m.start())
         said = _predicate(clause)
-        if _DENIED.search(clause) or (asked is not None and said is not None and said != asked):
+        if _DENIED.search(clause) or (said is not None and said != asked):
             return m.group(0)
         return f"{m.group('lead')}{OTHER}"
 
     def denied(m: re.Match[str]) -> str:
-        if asked is None or _predicate(_clause_after(reply, m.end())) != asked:
+        if _predicate(_clause_after(reply, m.end())) != asked:
             return m.group(0)
         return f"{OTHER}{m.group('rest')}"
 
