@@ -41,14 +41,19 @@ def doc_to_target(doc: dict[str, Any]) -> str:
 
 
 def record(doc: dict[str, Any]) -> dict[str, Any]:
-    """The sample record scoring reads, from a row."""
-    return {
+    """The sample record scoring reads, from a row: with its question, whose words are no answer
+    ("The cube left of the blue sphere is red." answers red) and which says what a count counts,
+    as `veriscene eval` and the reward functions read it."""
+    out = {
         "id": doc["id"],
         "answer": json.loads(doc["answer"]),
         "answer_type": doc["answer_type"],
         "choices": doc["choices"],
         "meta": json.loads(doc["meta"]),
     }
+    if isinstance(doc.get("question"), str):
+        out["question"] = doc["question"]
+    return out
 
 
 def process_results(doc: dict[str, Any], results: list[str]) -> dict[str, float]:
