@@ -30,7 +30,9 @@ FIELDS = {  # sample record field -> meaning (veriscene.sample)
     "task": "the generator that asked the question, with its version (`object.count.v1`)",
     "family": "the generator's family (`counting`, `relation`, ...)",
     "images": "the images asked about, `[{\"id\", \"path\"}]` (several for a multi-image question); "
-              "paths are relative to the run folder",
+              "paths are relative to the run folder. An image of a question about labelled points "
+              "(`marks: true`) carries `marks: [{label, point: [x, y]}]`: draw them before showing the "
+              "image (`veriscene.scene.mark_drawing.draw_marks`), or export, which does",
     "question": "the question as the model sees it; for multiple choice the options follow it, after `Options:`",
     "answer": "the program's result as JSON, in the form `answer_type` says",
     "answer_type": "the answer's type (below)",
