@@ -84,14 +84,15 @@ def test_the_samples_of_some_ids_are_read_as_the_whole_file_reads_them(demo_run:
 def test_a_sample_no_reply_could_be_scored_against_is_rejected_naming_the_field(demo_run: Path,
                                                                                 tmp_path: Path) -> None:
     """An answer that is no value of its answer_type (a bool question's null) counted every
-    reply wrong or unreadable, and an image given as a path alone was an error "field
-    'images[0].path' is empty" with the advice to rerun: both are sample lines that cannot be
-    evaluated, listed in rejects.jsonl, and no model is asked about them."""
+    reply wrong or unreadable, and an image given as a path alone, or with marks that cannot be
+    drawn (no point), was an error ("field 'images[0].path' is empty") with the advice to rerun:
+    all are sample lines that cannot be evaluated, listed in rejects.jsonl, and no model is asked about them."""
     records = samples(demo_run)[:4]
     first = {kind: next(r for r in samples(demo_run) if r["answer_type"] == kind) for kind in ("bool", "int")}
     records += [{**records[0], "id": "x1", "images": [records[0]["images"][0]["path"]]},
                 {**first["bool"], "id": "x2", "answer": None},
-                {**first["int"], "id": "x3", "answer": "four"}]
+                {**first["int"], "id": "x3", "answer": "four"},
+                {**records[0], "id": "x4", "images": [{**records[0]["images"][0], "marks": [{"label": "A"}]}]}]
     path = tmp_path / "samples.jsonl"
     path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in records))
     (tmp_path / "images").symlink_to(demo_run / "images")
@@ -99,7 +100,8 @@ def test_a_sample_no_reply_could_be_scored_against_is_rejected_naming_the_field(
     assert [r.reason for r in read.rejected] == [
         "field 'images', item 0: expected an object {id, path}, got str",
         "field 'answer': answer_type bool takes true or false, got None",
-        "field 'answer': answer_type int takes a whole number, got 'four'"]
+        "field 'answer': answer_type int takes a whole number, got 'four'",
+        "field 'images', item 0.marks[0].point must be [x, y] in pixels (finite, >= 0), got None"]
     asked: list[str] = []
     evaluate(path, lambda request: asked.append(request.prompt.text) or "1", tmp_path / "out", reports=False)
     assert len(asked) == 4

@@ -35,6 +35,7 @@ from veriscene.engine.fetch import readable
 from veriscene.engine.runfiles import sample_lines, samples_root
 from veriscene.sample import ANSWER_TYPES, answer_problem
 from veriscene.sample_ids import ID_NOTE, IdConflict, answer_key, conflicts_message
+from veriscene.scene.marks import marks_of
 
 REQUIRED_FIELDS = ("id", "task", "family", "images", "question", "answer", "answer_type")
 
@@ -90,6 +91,10 @@ def _problem(record: Any) -> str | None:
     for index, image in enumerate(record["images"]):  # (a path alone was an error "path is empty", asked again)
         if not isinstance(image, dict):
             return f"field 'images', item {index}: expected an object {{id, path}}, got {type(image).__name__}"
+        try:  # the points drawn on the image a question names by label (`scene.marks`)
+            marks_of(image, f"field 'images', item {index}")
+        except ValueError as exc:
+            return str(exc)
     if record.get("choices") is not None and not isinstance(record["choices"], list):
         return "field 'choices' must be a list of strings or null"
     if record.get("meta") is not None and not isinstance(record["meta"], dict):
