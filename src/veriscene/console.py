@@ -209,6 +209,10 @@ def print_run_summary(summary: RunSummary, title: str = "Generated samples") -> 
     )
     console.print(f"modes: {escape(modes)}", emoji=False)
     console.print(f"multiple-choice correct letters by number of options: {escape(letters) or '-'}", emoji=False)
+    if not summary.samples and summary.scenes:  # read fine, asked nothing: say so, not just zeros in tables
+        console.print(f"[yellow]warning:[/] no sample was made from the {summary.scenes:,} scene(s) read: no generator "
+                      "found anything to ask (scenes without objects, say, as an annotate run whose detector found "
+                      "none writes them); the tables above say what each generator lacked", soft_wrap=True)
     for note in summary.notes:
         console.print(note, emoji=False, markup=False)
     if summary.repeats_dropped:

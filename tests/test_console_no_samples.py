@@ -1,0 +1,27 @@
+"""A run that reads scenes and makes no sample says so in words, not only with empty tables."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+
+from veriscene import console
+from veriscene.engine.summary import RunSummary
+
+
+def _shown(monkeypatch, summary: RunSummary) -> str:
+    screen = io.StringIO()
+    monkeypatch.setattr(console, "console", Console(file=screen, width=100))
+    console.print_run_summary(summary)
+    return " ".join(screen.getvalue().split())
+
+
+def test_no_sample_from_scenes_read_is_warned(monkeypatch) -> None:
+    shown = _shown(monkeypatch, RunSummary(scenes=6, samples=0))
+    assert "warning: no sample was made from the 6 scene(s) read: no generator found anything to ask" in shown
+
+
+def test_a_run_with_samples_or_no_scenes_has_no_such_warning(monkeypatch) -> None:
+    assert "no sample was made" not in _shown(monkeypatch, RunSummary(scenes=6, samples=3))
+    assert "no sample was made" not in _shown(monkeypatch, RunSummary(scenes=0, samples=0))
