@@ -99,6 +99,8 @@ def parse_ratios(text: str) -> dict[str, float]:
     ratios: dict[str, float] = {}
     for part in filter(None, (p.strip() for p in text.split(","))):
         name, sep, value = part.partition("=")
+        if name.strip() in ratios:  # else the last share would stand for both, unsaid
+            raise ValueError(f"ratio {part!r}: split {name.strip()!r} is given twice in {text.strip()!r}")
         try:
             ratios[name.strip()] = float(value) if sep else float("nan")
         except ValueError:
