@@ -154,12 +154,44 @@ def write_scene_file(scenes: Callable[[RejectReport], Iterable[Scene]], out: Pat
     report's at its first reject), so a reader refusing its options, as it does before its first
     record, leaves nothing behind. A run that converted nothing while rejecting something (a
     file cut short, every record refused) does not replace an existing `out` with an empty file:
-    a fetch gone wrong would otherwise wipe the scene file a previous run made."""
+    a fetch gone wrong would otherwise wipe the scene file a previous run made. The report is
+    written through a hidden temporary name too, put in place when the conversion ends (an error
+    or a strict stop included: its rejects say why); a conversion stopped by Ctrl-C or SIGTERM
+    drops it, so a report an earlier conversion left stays beside the scenes it describes, as
+    `out` does (before, the stopped run's partial report replaced it, while the command said
+    nothing was written)."""
     rejects = Path(rejects_path) if rejects_path is not None else out.parent / "rejects.jsonl"
-    written = 0
     # beside `out` (renamed onto it), named for this process; made by open(), so with the
     # permissions of any file the user makes (mkstemp's would be readable by the user alone)
     tmp_name = str(out.parent / f".{out.name}.{os.getpid()}.tmp")
+    rejects_tmp = rejects.parent / f".{rejects.name}.{os.getpid()}.tmp"
+    if rejects.name.endswith(f".{os.getpid()}.tmp"):  # a temporary already (`engine.converted`'s), put in place there
+        rejects_tmp = rejects
+    try:
+        done = _write_scenes(scenes, out, tmp_name, rejects_tmp, strict, names)
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM raised as it (`engine.interrupts.Terminated`)
+        rejects_tmp.unlink(missing_ok=True)
+        raise
+    except BaseException:
+        if rejects_tmp != rejects and rejects_tmp.exists():
+            os.replace(rejects_tmp, rejects)
+        raise
+    if rejects_tmp != rejects and rejects_tmp.exists():
+        os.replace(rejects_tmp, rejects)
+    return rejects, done.written, done.report, done.kept
+
+
+@dataclass
+class _Written:
+    report: RejectReport
+    written: int  # scenes written
+    kept: bool  # an existing `out` kept (nothing converted)
+
+
+def _write_scenes(scenes: Callable[[RejectReport], Iterable[Scene]], out: Path, tmp_name: str, rejects: Path,
+                  strict: bool, names: dict[str, str] | None) -> _Written:
+    """`write_scene_file`'s work, with the report at `rejects` (its temporary name)."""
+    written = 0
     with RejectReport(rejects, names=names, deferred=True) as report:
         try:
             stream = iter(scenes(report))  # in batches: numbers are written short a batch at a time
@@ -183,7 +215,7 @@ def write_scene_file(scenes: Callable[[RejectReport], Iterable[Scene]], out: Pat
             if strict and isinstance(exc, SceneValidationError):
                 report.add(exc, "scene")  # the one reject that stopped the run
             raise
-    return rejects, written, report, kept
+    return _Written(report, written, kept)
 
 
 def placed(scene: Scene, image_root: str | os.PathLike[str], folder: Path) -> Scene:
