@@ -269,6 +269,20 @@ def images_unstored(path: Path, rows: int = 64) -> bool:
     return False
 
 
+def images_missing(path: Path, rows: int = 64) -> bool:
+    """Whether the first `rows` rows of a Parquet export hold an image that is a null cell: an
+    image the export found no file for (`export` warns of them, and writes the rest); published
+    as it is, the Hub shows no picture for those samples."""
+    import pyarrow.parquet as pq
+
+    file = pq.ParquetFile(path)
+    if "images" not in file.schema_arrow.names:
+        return False
+    for batch in file.iter_batches(batch_size=rows, columns=["images"]):
+        return any(image is None for cell in batch.column(0).to_pylist() for image in cell or ())
+    return False
+
+
 def licence_lines(sources: Mapping[str, int], scenes: int) -> list[str]:
     """Card lines naming the annotation sets the scene graphs were converted from and their licences."""
     lines = []

@@ -146,8 +146,8 @@ def _card_path(out: str) -> Path:
 
 def _warn_data_files(folder: Path, data_files: "DataFiles | None") -> None:
     """Warn of what would not load on the Hub: no configs, a split matching no file, a Parquet
-    export whose images are paths without their bytes."""
-    from veriscene.card_data import images_unstored, matched_files
+    export whose images are paths without their bytes, or missing (null cells)."""
+    from veriscene.card_data import images_missing, images_unstored, matched_files
 
     if (folder / "state.json").is_file():
         typer.echo(f"warning: {folder} is a single `save_to_disk` folder (an hf export of veriscene 0.10 or before): "
@@ -167,3 +167,8 @@ def _warn_data_files(folder: Path, data_files: "DataFiles | None") -> None:
         if unstored is not None:
             typer.echo(f"warning: {unstored.name} holds image paths without their bytes: the Hub cannot open them "
                        "(export with --embed-images)", err=True)
+        missing = next((p for p in files if p.suffix == ".parquet" and images_missing(p)), None)
+        if missing is not None:
+            typer.echo(f"warning: {missing.name} has samples whose image is missing (a null cell: the export found no "
+                       "file for it): the Hub shows no picture for them; export again where the images are "
+                       "(--image-root)", err=True)
