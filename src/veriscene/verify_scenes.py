@@ -112,6 +112,26 @@ def run_categories(samples_path: Path) -> dict[str, list[str]]:
     return {k: [n for n in v if isinstance(n, str)] for k, v in sets.items() if isinstance(k, str) and isinstance(v, list)}
 
 
+def no_scenes_message(paths: Sequence[str | os.PathLike[str]]) -> str:
+    """Why scene files that hold lines but no scene (no JSON object with an image_id) are refused,
+    naming them, and, for one file of annotations in another format (the COCO file a run was
+    converted from, given as --scenes), how to convert it. Every sample would otherwise be
+    reported "no scene of ID in the scene files", the file's fault unsaid."""
+    from veriscene.io.readers.detect import FormatDetectionError, detect
+
+    named = ", ".join(str(p) for p in paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+    text = f"{named}: no scene in the scene file{'s' * (len(paths) > 1)} given (no JSON line with an image_id)"
+    if len(paths) == 1:
+        try:
+            fmt, reason = detect(paths[0])
+        except (FormatDetectionError, OSError, ValueError):
+            fmt, reason = "veriscene_jsonl", ""
+        if fmt != "veriscene_jsonl":
+            return (f"{text}: not veriscene scene JSONL; it looks like {fmt} annotations ({reason}): give the scene "
+                    f"file converted from it (veriscene convert {paths[0]} --out scenes.jsonl), as generate read it")
+    return f"{text}: give the veriscene scene JSONL the samples were made from"
+
+
 class SceneIndex:
     """image id -> the lines of its scene, by seeking into the scene files.
 
@@ -131,11 +151,13 @@ class SceneIndex:
         # a compressed file cannot be seeked in, nor several read as one: their lines are copied
         # to a temporary file as read
         copy = tempfile.TemporaryFile() if len(paths) > 1 or compression(paths[0]) is not None else None
+        content = False  # a line other than blank read: a file of no scene is then the wrong file
         with input_errors(paths), open_scenes(paths) as fh:
             for line in fh:  # (`fh.raw` of several files learns where each starts: `spans`)
                 start, offset = offset, offset + len(line)
                 if copy is not None:
                     copy.write(line)
+                content = content or bool(line.strip())
                 try:
                     record = orjson.loads(line)
                 except orjson.JSONDecodeError:
@@ -149,6 +171,10 @@ class SceneIndex:
                         names = [o.get("name") for o in objects if isinstance(o, dict)] if isinstance(objects, list) else []
                         record_set_names(self.categories, meta, [n for n in names if isinstance(n, str)])
             spans = fh.raw.spans if len(paths) > 1 else []  # type: ignore[attr-defined]  # (a SceneStream)
+        if content and not hashes:
+            if copy is not None:
+                copy.close()
+            raise DataError(no_scenes_message(paths))
         # where each file starts in the lines read, and its folder: a scene's depth map path is
         # relative to the folder of its own file (`scene.depth_maps.anchored`), as its image; that
         # of a file read from a URL is the URL's folder (its copy's is the downloads cache)
