@@ -25,3 +25,11 @@ def test_no_sample_from_scenes_read_is_warned(monkeypatch) -> None:
 def test_a_run_with_samples_or_no_scenes_has_no_such_warning(monkeypatch) -> None:
     assert "no sample was made" not in _shown(monkeypatch, RunSummary(scenes=6, samples=3))
     assert "no sample was made" not in _shown(monkeypatch, RunSummary(scenes=0, samples=0))
+
+
+def test_an_input_of_no_scene_is_warned_of_unless_every_record_was_rejected(monkeypatch) -> None:
+    said = "warning: the input holds no scene, so the run has no sample"
+    assert said in _shown(monkeypatch, RunSummary(scenes=0, samples=0))
+    rejected = RunSummary(scenes=0, samples=0)
+    rejected.rejects["rejected"] = 2
+    assert said not in _shown(monkeypatch, rejected)

@@ -213,6 +213,9 @@ def print_run_summary(summary: RunSummary, title: str = "Generated samples") -> 
         console.print(f"[yellow]warning:[/] no sample was made from the {summary.scenes:,} scene(s) read: no generator "
                       "found anything to ask (scenes without objects, say, as an annotate run whose detector found "
                       "none writes them); the tables above say what each generator lacked", soft_wrap=True)
+    elif not summary.scenes and not summary.rejects.get("rejected"):  # (all rejected: an error, said elsewhere)
+        console.print("[yellow]warning:[/] the input holds no scene, so the run has no sample (an empty file: a "
+                      "split of few scenes may leave one empty)", soft_wrap=True)
     for note in summary.notes:
         console.print(note, emoji=False, markup=False)
     if summary.repeats_dropped:

@@ -69,6 +69,12 @@ def register(app: typer.Typer) -> None:
         console.print(table)
         for note in summary.notes:
             console.print(f"note: {escape(note)}", soft_wrap=True, highlight=False)
+        empty = [name for name, n in summary.scenes.items() if not n]
+        if empty and total:  # a benchmark split of no image: generate on it makes nothing
+            console.print(f"[yellow]warning[/]: {' and '.join(escape(n) for n in empty)} "
+                          f"{'holds' if len(empty) == 1 else 'hold'} no scene: {total} scene(s) were split by "
+                          "a hash of their image ids, so a share holds its ratio only over many; give more scenes, "
+                          "or other ratios or --seed", soft_wrap=True)
         if summary.ungrouped:
             console.print(f"[yellow]warning[/]: {summary.ungrouped} records have no {escape(group_by or '')}: split "
                           "by their image id", soft_wrap=True)
