@@ -276,6 +276,27 @@ def check_output(out: Path, rejects: str | os.PathLike[str] | None) -> None:
         check_file(name, path, "scenes.jsonl" if name == "out" else "rejects.jsonl")
 
 
+def check_not_input(src: Path, out: Path, rejects: str | os.PathLike[str] | None) -> None:
+    """Refuse (OutputError) a reject report or an `out` that is the input file (or the archive
+    holding it), and a report that is `out`: the input would be written over. Before, `--rejects
+    instances_val.json` replaced the COCO file with its own reject report."""
+    from veriscene.io.writers.files import OutputError
+
+    def same(a: Path, b: Path) -> bool:
+        try:
+            return a.exists() and b.exists() and os.path.samefile(a, b)
+        except OSError:
+            return False
+
+    inputs = [src, *(p for p in src.parents if p.is_file())]  # a member of a zip: the archive too
+    report = Path(rejects) if rejects is not None else out.parent / "rejects.jsonl"
+    for name, path in (("out", out), ("rejects", report)):
+        if any(same(path, given) for given in inputs):
+            raise OutputError(f"{name} {path} is the input: it would be written over; give another file")
+    if same(report, out) or report.absolute() == out.absolute():
+        raise OutputError(f"rejects {report} is out: the scenes and the reject report need files of their own")
+
+
 @renamed_keywords(rejects_path="rejects", fmt="from_format")
 @holding_locks  # `out` and the reject report, until it returns (within `generate`: its folder's lock covers them)
 def convert(
@@ -331,6 +352,7 @@ def convert(
         urls.update(fetched)
     src, out = Path(input), Path(out)
     check_output(out, rejects)  # before the input is read or anything written
+    check_not_input(src, out, rejects)
     lock_file(out, CONVERT)  # RunLockedError while another run writes it (or the report), before any reading
     lock_file(Path(rejects) if rejects is not None else out.parent / "rejects.jsonl", SHARED_REJECTS)
     archives.require(src)  # a file or a folder, or a file inside a zip archive (a.zip/b.json)
