@@ -116,3 +116,32 @@ def duplicate_ids(ids: list[str], files: list[Path]) -> dict[int, str]:
         if earlier != position:
             out[position] = str(files[earlier])
     return out
+
+
+def check_not_input(images: str | os.PathLike[str], out: str | os.PathLike[str],
+                    rejects: str | os.PathLike[str] | None) -> None:
+    """Refuse (OutputError, a ValueError: exit 2) an `out` or reject report that would write over what the run reads: the
+    list file or image given, or an image of the folder given; and a report that is `out`. Checked
+    on the paths alone, before any image is listed. Before, `--out photos.txt` (the list) emptied
+    the list, and `--rejects photos/1.jpg` replaced that photo with the reject report."""
+    from veriscene.io.writers.files import OutputError
+
+    given, out_path = Path(images), Path(out)
+    report = Path(rejects) if rejects is not None else out_path.parent / "rejects.jsonl"
+
+    def same(a: Path, b: Path) -> bool:
+        try:
+            return a.exists() and b.exists() and os.path.samefile(a, b)
+        except OSError:
+            return False
+
+    for name, path in (("out", out_path), ("rejects", report)):
+        if same(path, given):
+            raise OutputError(f"{name} {path} is the input ({'the list of images' if given.suffix.lower() not in IMAGE_SUFFIXES else 'the image'} "
+                             "annotated): it would be written over; give another file")
+        inside = given.is_dir() and os.path.realpath(path).startswith(os.path.realpath(given) + os.sep)
+        if inside and path.suffix.lower() in IMAGE_SUFFIXES and path.is_file():
+            raise OutputError(f"{name} {path} is an image of the folder annotated: it would be written over; "
+                             "give another file")
+    if same(report, out_path) or report.absolute() == out_path.absolute():
+        raise OutputError(f"rejects {report} is out: the scenes and the reject report need files of their own")

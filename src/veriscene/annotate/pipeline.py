@@ -64,7 +64,7 @@ from veriscene.annotate.batches import (
 from veriscene.annotate.colours import dominant_colour, dominant_colour_of
 # the parts of the pipeline, in modules of their own (re-exported: callers import them from here)
 from veriscene.annotate.inputs import (
-    IMAGE_SUFFIXES, _folder_images, duplicate_ids, image_files, image_ids, report_skipped, written_path,
+    IMAGE_SUFFIXES, _folder_images, check_not_input, duplicate_ids, image_files, image_ids, report_skipped, written_path,
 )
 from veriscene.annotate.models import (
     DepthEstimator, Detector, OpenVocabularyDetector, Segmenter, TransformersDepth, TransformersDetector,
@@ -359,6 +359,7 @@ def annotate(
 
     check_options(out, rejects, batch_size=batch_size, max_objects=max_objects, threshold=threshold, names=names,
                   attribute_kinds=attribute_kinds, predicates=predicates)
+    check_not_input(images, out, rejects)  # (the paths alone: a list file, an image, a folder's image)
     if depth_maps is not None and depth is None:
         raise ValueError("depth_maps is where the depth model's maps are written: give a depth model (depth=)")
     lock_outputs(Path(out), rejects)  # another run writing either: refused before any model loads
