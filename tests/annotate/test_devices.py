@@ -211,11 +211,16 @@ class TestOnRayWithTwoGpus:
 
 
 def test_an_annotator_actor_runs_parts_on_its_device() -> None:
+    from PIL import Image
+
+    limit = Image.MAX_IMAGE_PIXELS
     Annotator("gpu-b")
     try:
         assert _DEVICE == ["gpu-b"]
+        assert Image.MAX_IMAGE_PIXELS == limit  # no driver's limit given: this process's left as it was
     finally:
         _DEVICE.clear()
+        Image.MAX_IMAGE_PIXELS = limit
 
 
 def test_cli_puts_a_worker_on_each_device(tmp_path: Path, tiny_models: tuple[Path, Path, Path]) -> None:

@@ -350,6 +350,9 @@ def test_a_shard_worker_takes_the_drivers_pixel_limit(monkeypatch: pytest.Monkey
     assert (Image.MAX_IMAGE_PIXELS, os.environ[MAX_PIXELS_ENV]) == (333_000_000, "333000000")
     backends._init_worker(None, 0, "", None, None)  # type: ignore[arg-type]
     assert (Image.MAX_IMAGE_PIXELS, os.environ[MAX_PIXELS_ENV]) == (None, "none")
+    Image.MAX_IMAGE_PIXELS = 555_000_000
+    backends._init_worker(None, 0, "", None)  # type: ignore[arg-type]  # called without one: left as it is
+    assert Image.MAX_IMAGE_PIXELS == 555_000_000
 
 
 @pytest.mark.usefixtures("local_ray")

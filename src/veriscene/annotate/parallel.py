@@ -113,7 +113,7 @@ def _take_device(counter: Any, devices: tuple[str, ...]) -> None:
 class Annotator:
     """A Ray actor: one worker of a run whose models load where they run, on its `device`."""
 
-    def __init__(self, device: str, pixels: Any = None) -> None:
+    def __init__(self, device: str, pixels: Any = "unchanged") -> None:  # (engine.backends.UNCHANGED)
         from veriscene.engine.backends import take_pixel_limit
 
         _DEVICE[:] = [device]

@@ -75,18 +75,24 @@ def pixel_limit() -> Any:
     return Image.MAX_IMAGE_PIXELS
 
 
+UNCHANGED = "unchanged"  # `take_pixel_limit` of this leaves the worker's limit as it is (no limit is None)
+
+
 def take_pixel_limit(limit: Any) -> None:
-    """Make `limit` (`pixel_limit` of the driver) this worker's, and its child processes' too."""
+    """Make `limit` (`pixel_limit` of the driver) this worker's, and its child processes' too;
+    `UNCHANGED` (the default of the workers' entry points, called without one) leaves it."""
     from PIL import Image
 
     from veriscene.scene.image_files import MAX_PIXELS_ENV
 
+    if isinstance(limit, str) and limit == UNCHANGED:
+        return
     if Image.MAX_IMAGE_PIXELS != limit:
         Image.MAX_IMAGE_PIXELS = limit
         os.environ[MAX_PIXELS_ENV] = "none" if limit is None else str(int(limit))
 
 
-def _init_worker(spec: RunSpec, parent: int, code: str = "", started: Any = None, pixels: Any = None) -> None:
+def _init_worker(spec: RunSpec, parent: int, code: str = "", started: Any = None, pixels: Any = UNCHANGED) -> None:
     global _SPEC, _DRIVER_CODE
     die_with_parent(parent)
     ignore_interrupts()  # Ctrl-C reaches the whole process group: the driver stops the workers
@@ -101,7 +107,7 @@ def _pool_task(task: ShardTask) -> ShardOutput:
     return run_shard(_SPEC, task)
 
 
-def _ray_task(spec: RunSpec, task: ShardTask, code: str, pixels: Any = None) -> ShardOutput:
+def _ray_task(spec: RunSpec, task: ShardTask, code: str, pixels: Any = UNCHANGED) -> ShardOutput:
     """A shard as a Ray task, on a node whose code's digest must be the driver's (`code`), under
     the driver's image pixel limit (`pixels`)."""
     import ray
@@ -215,7 +221,7 @@ def _pool_outputs(pool: ProcessPoolExecutor, tasks: Iterable[ShardTask], workers
 
 
 def _init_local(parent: int, initializer: Callable[..., None] | None, initargs: tuple[Any, ...],
-                started: Any = None, pixels: Any = None) -> None:
+                started: Any = None, pixels: Any = UNCHANGED) -> None:
     die_with_parent(parent)
     ignore_interrupts()  # Ctrl-C reaches the whole process group: the driver stops the workers
     mark_started(started)
