@@ -64,6 +64,9 @@ def local_run(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def store(tmp_path: Path, memory, monkeypatch: pytest.MonkeyPatch):
+    # memory:// lives in this process, and these variables are this test's: local workers fork from
+    # it (a forkserver started by an earlier test, as once torch is imported, has neither)
+    monkeypatch.setenv("VERISCENE_START_METHOD", "fork")
     monkeypatch.setenv("VERISCENE_DOWNLOADS", str(tmp_path / "downloads"))
     monkeypatch.setenv("VERISCENE_STAGING", str(tmp_path / "staging"))
     monkeypatch.chdir(tmp_path)
