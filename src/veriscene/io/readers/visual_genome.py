@@ -309,6 +309,12 @@ def _scene(
                   "images' sizes) and its record has no width/height; pass image_root=DIR (--image-root, reads the "
                   "image header) or image_size=(W, H) (--image-size WxH), or the image_data.json of this release",
                   "width")
+    if sizes_file is None and size == (None, None) and ctx.image_root is None and ctx.image_size is None:
+        # Visual Genome's scene graphs hold no sizes: its image_data.json does (say that first)
+        raise bad("image size missing: Visual Genome's scene graphs hold no width/height and no image_data.json "
+                  "was found beside the file nor given; put image_data.json beside it or give -r "
+                  "image_data=FILE (image_data=, which holds every image's size), or pass image_root=DIR "
+                  "(--image-root, reads the image header) or image_size=(W, H) (--image-size WxH)", "width")
     width_raw, height_raw = size
     candidates = [f"{image_id}.jpg", f"VG_100K/{image_id}.jpg", f"VG_100K_2/{image_id}.jpg"]
     try:
