@@ -86,4 +86,4 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/generate_throughput.py
 
 clean:
-	rm -rf $(VENV) $(DEMO_OUT) build *.egg-info src/*.egg-info
+	rm -rf $(VENV) $(COMPILED_VENV) $(DEMO_OUT) build *.egg-info src/*.egg-info
