@@ -143,10 +143,16 @@ def test_the_generators_table_shows_them(monkeypatch: pytest.MonkeyPatch) -> Non
 
     from veriscene.cli import app
 
+    import io
+
+    from rich.console import Console
+
     monkeypatch.setattr("veriscene.generators.catalog.example_questions", dict)  # not run here: 10-20 s
-    result = CliRunner().invoke(app, ["generators"], env={"COLUMNS": "300"})
+    screen = io.StringIO()  # a wide console of its own: the shared one keeps the width it was made with
+    monkeypatch.setattr("veriscene.console.console", Console(file=screen, width=300, color_system=None))
+    result = CliRunner().invoke(app, ["generators"])
     assert result.exit_code == 0, result.output
-    text = "".join(result.output.split())  # the table folds its cells at the terminal's width
+    text = "".join(screen.getvalue().split())  # the table folds its cells at the console's width
     assert "marks=false" in text and "require_overlap=true" in text
     assert "everygeneratoralsotakesper_scene=1,num_choices=4,box_format=norm1" in text
     assert "--setNAME.OPTION=VALUE" in text
