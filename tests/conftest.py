@@ -175,6 +175,24 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 
 
 @pytest.fixture
+def pillow_limit() -> Any:
+    """Pillow's image pixel limit and VERISCENE_MAX_IMAGE_PIXELS as they were, after the test."""
+    import os
+
+    from PIL import Image
+
+    from veriscene.scene.image_files import MAX_PIXELS_ENV
+
+    kept, env = Image.MAX_IMAGE_PIXELS, os.environ.get(MAX_PIXELS_ENV)
+    yield
+    Image.MAX_IMAGE_PIXELS = kept
+    if env is None:
+        os.environ.pop(MAX_PIXELS_ENV, None)
+    else:
+        os.environ[MAX_PIXELS_ENV] = env
+
+
+@pytest.fixture
 def memory() -> Any:
     """fsspec's in-process store (`memory://`), standing for object storage; emptied after the test."""
     import fsspec

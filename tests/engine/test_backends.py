@@ -301,26 +301,8 @@ def _pixel_limit_here(_: int) -> object:
     return Image.MAX_IMAGE_PIXELS
 
 
-@pytest.fixture
-def pixel_limit_kept():
-    """Pillow's limit and VERISCENE_MAX_IMAGE_PIXELS as they were, after the test."""
-    import os
-
-    from PIL import Image
-
-    from veriscene.scene.image_files import MAX_PIXELS_ENV
-
-    kept, env = Image.MAX_IMAGE_PIXELS, os.environ.get(MAX_PIXELS_ENV)
-    yield
-    Image.MAX_IMAGE_PIXELS = kept
-    if env is None:
-        os.environ.pop(MAX_PIXELS_ENV, None)
-    else:
-        os.environ[MAX_PIXELS_ENV] = env
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a forkserver is a Linux start method")
-@pytest.mark.usefixtures("pixel_limit_kept")
+@pytest.mark.usefixtures("pillow_limit")
 def test_a_pixel_limit_set_after_a_forkserver_started_reaches_its_workers() -> None:
     """A forkserver keeps the environment and modules of its start (an earlier run's): the limit
     set since goes with the pool's work (`backends.take_pixel_limit`)."""
@@ -335,7 +317,7 @@ def test_a_pixel_limit_set_after_a_forkserver_started_reaches_its_workers() -> N
     assert (first, then, unlimited) == ([111_000_000] * 2, [222_000_000] * 2, [None, None])
 
 
-@pytest.mark.usefixtures("pixel_limit_kept")
+@pytest.mark.usefixtures("pillow_limit")
 def test_a_shard_worker_takes_the_drivers_pixel_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     """The shard pool's initializer and a Ray shard task make the driver's limit the worker's."""
     import os
@@ -359,7 +341,7 @@ def test_a_shard_worker_takes_the_drivers_pixel_limit(monkeypatch: pytest.Monkey
 class TestOnALocalRay:
     """Tasks and runs on a Ray this process started (`local_ray`, shared: tests/conftest.py)."""
 
-    @pytest.mark.usefixtures("pixel_limit_kept")
+    @pytest.mark.usefixtures("pillow_limit")
     def test_a_pixel_limit_set_after_ray_started_reaches_its_tasks(self) -> None:
         """As in a notebook: `ray.init()` first, then the limit: its workers started from Ray's
         environment of before, and take the limit with each task (`backends.take_pixel_limit`)."""

@@ -11,7 +11,6 @@ import struct
 import subprocess
 import sys
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -39,18 +38,6 @@ def _in_a_new_process(path: Path, limit: str | None) -> subprocess.CompletedProc
         env[MAX_PIXELS_ENV] = limit
     return subprocess.run([sys.executable, "-c", SIZE_OF, str(path)], env=env, capture_output=True, text=True,
                           timeout=120)
-
-
-@pytest.fixture
-def pillow_limit() -> Iterator[None]:
-    """Pillow's limit and the environment variable as they were, after the test."""
-    kept, env = Image.MAX_IMAGE_PIXELS, os.environ.get(MAX_PIXELS_ENV)
-    yield
-    Image.MAX_IMAGE_PIXELS = kept
-    if env is None:
-        os.environ.pop(MAX_PIXELS_ENV, None)
-    else:
-        os.environ[MAX_PIXELS_ENV] = env
 
 
 @pytest.mark.parametrize("limit, said", [
