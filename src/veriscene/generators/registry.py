@@ -5,6 +5,14 @@
 
 Duplicate names are rejected; unknown names get close matches. All built-in generators are
 imported in one place (`veriscene.generators.builtin`).
+
+The built-in generators are registered by a call after their class,
+``register("object.count.v1", family="counting")(CountObjects)``, the same registration: the
+compiled build (`veriscene.compiled`) compiles their modules with mypyc, which builds a class
+under a decorator of its own as a plain Python class (slower, and unable to subclass the
+compiled classes beside it). Their classes are marked
+``@mypyc_attr(allow_interpreted_subclasses=True)`` so that a plugin's class may subclass them
+there too; a plugin's own class is registered with the decorator in either build.
 """
 
 from __future__ import annotations

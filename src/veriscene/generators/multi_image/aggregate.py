@@ -23,6 +23,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from functools import partial
 
 import numpy as np
+from mypy_extensions import mypyc_attr
 
 from veriscene.generators.base import Batch, Candidate, GroupContext
 from veriscene.generators.common import Later, alike_present, sample_up_to, uncountable_names
@@ -58,6 +59,7 @@ _TOTAL_TEMPLATES = (
 )
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class _Total(GroupGenerator):
     """Totals over groups of images. A group is drawn for each phrase asked (its name, or its
     attribute on its name, in the partners half of the time) and every phrase is then counted
@@ -124,7 +126,7 @@ class _Total(GroupGenerator):
         )
 
 
-@register("multi.count_total.v1", family="multi_aggregate")
+@mypyc_attr(allow_interpreted_subclasses=True)
 class CountTotal(_Total):
     """How many X are there in the images altogether? X is one of the anchor's names or, once per
     anchor, a name it lacks (the other images may still have some)."""
@@ -139,7 +141,10 @@ class CountTotal(_Total):
         return self._totals(ctx, [(name, ()) for name in names + absent])
 
 
-@register("multi.count_attributed_total.v1", family="multi_aggregate")
+register("multi.count_total.v1", family="multi_aggregate")(CountTotal)
+
+
+@mypyc_attr(allow_interpreted_subclasses=True)
 class CountAttributedTotal(_Total):
     """How many <attr> X are there in the images altogether? (attr, X) held by an anchor object."""
 
@@ -153,6 +158,9 @@ class CountAttributedTotal(_Total):
         pairs = sorted({(a, name) for name, attrs in zip(ctx.scene.names, ctx.scene.attributes) for a in attrs
                         if ctx.index.complete(name) and name not in uncountable})
         return self._totals(ctx, [(name, (attr,)) for attr, name in _pairs_to_count(ctx, pairs, self.max_candidates)])
+
+
+register("multi.count_attributed_total.v1", family="multi_aggregate")(CountAttributedTotal)
 
 
 def _pairs_to_count(ctx: GroupContext, pairs: list[tuple[str, str]], k: int) -> list[tuple[str, str]]:
@@ -172,7 +180,7 @@ def _pairs_to_count(ctx: GroupContext, pairs: list[tuple[str, str]], k: int) -> 
     return [pairs[i] for i in np.argsort(-keys, kind="stable")[:k].tolist()]
 
 
-@register("multi.count_images.v1", family="multi_aggregate")
+@mypyc_attr(allow_interpreted_subclasses=True)
 class CountImagesWith(GroupGenerator):
     """In how many of the images is there an X? The answer m is drawn uniformly from 0..n, X
     then among the anchor's names (m = n), the names it lacks (m = 0) or either, and the group
@@ -225,6 +233,9 @@ class CountImagesWith(GroupGenerator):
                 distractors=[k for k in range(n + 1) if k != m], scenes=scenes,
                 build=partial(folded, n, partial(_has_int, name=name), "add_int"),
             )
+
+
+register("multi.count_images.v1", family="multi_aggregate")(CountImagesWith)
 
 
 def _name_held(ctx: GroupContext, names: list[str], partners: int) -> str | None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from mypy_extensions import mypyc_attr
+
 from veriscene.generators.base import Candidate, GroupContext
 from veriscene.generators.multi_image.common import Accept, GroupGenerator, all_of, counted_in, shuffled
 from veriscene.generators.registry import register
@@ -17,7 +19,7 @@ from veriscene.scene.model import Scene
 from veriscene.text import number_word
 
 
-@register("multi.compare_caption.v1", family="multi_caption")
+@mypyc_attr(allow_interpreted_subclasses=True)
 class CompareCaption(GroupGenerator):
     """Describe what the images have in common and how they differ. Partners are drawn uniformly
     among pooled scenes sharing at least one object kind with the anchor (else there is little to
@@ -53,6 +55,9 @@ class CompareCaption(GroupGenerator):
         if not _told_in_full(ctx, scenes):
             return
         yield Candidate([{"op": "describe_images", "inputs": [], "args": []}], {"n": number_word(n)}, scenes=scenes)
+
+
+register("multi.compare_caption.v1", family="multi_caption")(CompareCaption)
 
 
 def _told_in_full(ctx: GroupContext, scenes: Sequence[Scene]) -> bool:

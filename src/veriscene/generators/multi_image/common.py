@@ -20,6 +20,7 @@ from operator import attrgetter
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import numpy as np
+from mypy_extensions import mypyc_attr
 
 from veriscene.engine.scan import PoolEntry
 from veriscene.engine.scan_result import scene_group
@@ -204,6 +205,7 @@ def images_phrase(indices: Iterable[int]) -> str:
     return join_words([image_label(i) for i in indices])
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class GroupGenerator(MultiImageGenerator):
     """Base of the built-in multi-image generators (not registered itself): option text for image
     indices and word sets, partner draws that respect the generator's requirements."""

@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from functools import partial
 from typing import Any, ClassVar
 
+from mypy_extensions import mypyc_attr
+
 from veriscene.generators.base import Candidate, GroupContext
 from veriscene.generators.common import sample_up_to
 from veriscene.generators.multi_image.common import (
@@ -35,6 +37,7 @@ from veriscene.program.builder import ProgramBuilder
 from veriscene.text import counted_plural
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class _ExtremeCount(GroupGenerator):
     """Shared body of most/least: `final` is the selection op, `pick_max` its direction."""
 
@@ -70,7 +73,7 @@ class _ExtremeCount(GroupGenerator):
                 break
 
 
-@register("multi.most_objects.v1", family="multi_compare")
+@mypyc_attr(allow_interpreted_subclasses=True)
 class WhichHasMost(_ExtremeCount):
     """Which image has the most X? (every image has at least one X; the maximum is unique)"""
 
@@ -88,7 +91,10 @@ class WhichHasMost(_ExtremeCount):
     }
 
 
-@register("multi.least_objects.v1", family="multi_compare")
+register("multi.most_objects.v1", family="multi_compare")(WhichHasMost)
+
+
+@mypyc_attr(allow_interpreted_subclasses=True)
 class WhichHasLeast(_ExtremeCount):
     """Which image has the fewest X? (every image has at least one X; the minimum is unique)"""
 
@@ -107,7 +113,10 @@ class WhichHasLeast(_ExtremeCount):
     }
 
 
-@register("multi.count_compare.v1", family="multi_compare")
+register("multi.least_objects.v1", family="multi_compare")(WhichHasLeast)
+
+
+@mypyc_attr(allow_interpreted_subclasses=True)
 class CompareCountsAcross(GroupGenerator):
     """Are there more / fewer / as many X in Image i as in Image j? Image j is drawn from
     `with_name(X)` half of the time and from the whole pool otherwise (counts of 0 included)."""
@@ -150,6 +159,9 @@ class CompareCountsAcross(GroupGenerator):
             for how, expected in truth.items():
                 yield Candidate(None, slots, group=how, expected=expected, distractors=[not expected], scenes=scenes,
                                 build=partial(_compare_program, name, a, b, how))
+
+
+register("multi.count_compare.v1", family="multi_compare")(CompareCountsAcross)
 
 
 def _compare_program(name: str, a: int, b: int, how: str) -> list[dict[str, Any]]:

@@ -31,6 +31,8 @@ from collections.abc import Iterable
 from functools import partial
 from typing import Any
 
+from mypy_extensions import mypyc_attr
+
 from veriscene.generators.agreement import plural_slots
 from veriscene.generators.base import Candidate, GroupContext
 from veriscene.generators.common import sample_up_to
@@ -199,7 +201,7 @@ def differing_match(anchor: SceneIndex, i: int, partner: SceneIndex,
     return None
 
 
-@register("multi.attribute_diff.v1", family="multi_compare")
+@mypyc_attr(allow_interpreted_subclasses=True)
 class AttributeDifference(GroupGenerator):
     """Which property differs between the X of Image i and the X of Image j?"""
 
@@ -257,6 +259,9 @@ class AttributeDifference(GroupGenerator):
                                     among=ctx.pool.with_name(name), accept=holding(synonyms=keep))
 
 
+register("multi.attribute_diff.v1", family="multi_compare")(AttributeDifference)
+
+
 def _diff_program(name: str, description: tuple[str, ...], i: int, j: int) -> list[dict[str, Any]]:
     b = ProgramBuilder()
     b.add("differing_attribute_type", _described_node(b, i, name, description),
@@ -264,7 +269,7 @@ def _diff_program(name: str, description: tuple[str, ...], i: int, j: int) -> li
     return b.program
 
 
-@register("multi.attribute_same.v1", family="multi_compare")
+@mypyc_attr(allow_interpreted_subclasses=True)
 class AttributeSame(GroupGenerator):
     """Does the X in Image i have the same <kind> as the X in Image j?"""
 
@@ -312,6 +317,9 @@ class AttributeSame(GroupGenerator):
                                                                    compare)))
         if found[True] and found[False]:
             yield from found[True] + found[False]
+
+
+register("multi.attribute_same.v1", family="multi_compare")(AttributeSame)
 
 
 def _same_program(name: str, description: tuple[str, ...], kind: str, i: int, j: int,

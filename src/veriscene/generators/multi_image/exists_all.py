@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import partial
 
+from mypy_extensions import mypyc_attr
+
 from veriscene.generators.base import Candidate, GroupContext
 from veriscene.generators.common import sample_up_to
 from veriscene.generators.multi_image.common import GroupGenerator, alike_names, exists_node, folded, missing, shuffled
@@ -14,7 +16,7 @@ from veriscene.generators.registry import register
 from veriscene.text import number_word, unit_phrase, with_article
 
 
-@register("multi.exists_all.v1", family="multi_aggregate")
+@mypyc_attr(allow_interpreted_subclasses=True)
 class ExistsInAll(GroupGenerator):
     """Is there an X in every image? For an anchor name X: a "yes" group (partners from
     `with_name(X)`) and a "no" group (one partner lacking X, the others with X); both or neither
@@ -50,3 +52,6 @@ class ExistsInAll(GroupGenerator):
                                 expected=expected, distractors=[not expected],
                                 scenes=shuffled(ctx, [ctx.scene, *others]),
                                 build=partial(folded, n, partial(exists_node, name=name), "and"))
+
+
+register("multi.exists_all.v1", family="multi_aggregate")(ExistsInAll)

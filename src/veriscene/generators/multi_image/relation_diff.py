@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from functools import partial
 from typing import Any
 
+from mypy_extensions import mypyc_attr
+
 from veriscene.generators.agreement import plural_slots
 from veriscene.generators.base import Candidate, GroupContext
 from veriscene.generators.common import sample_up_to, wording
@@ -69,7 +71,7 @@ def relation_match(anchor: SceneIndex, s: int, o: int, predicate: str,
     return None
 
 
-@register("multi.relation_diff.v1", family="multi_compare")
+@mypyc_attr(allow_interpreted_subclasses=True)
 class RelationDifference(GroupGenerator):
     """The A and the B are arranged differently in Image i and Image j: how are they in Image j?
     A and B are picked alone by their names (or shared descriptions) in both images and stand in
@@ -143,6 +145,9 @@ class RelationDifference(GroupGenerator):
             yield Candidate(None, slots, group=group, expected=after, distractors=distractors, scenes=scenes,
                             plural=plural_slots(a=names[s]),
                             build=partial(_relation_program, (names[s], subject), (names[o], target), i, j))
+
+
+register("multi.relation_diff.v1", family="multi_compare")(RelationDifference)
 
 
 def _relation_program(a: tuple[str, tuple[str, ...]], b: tuple[str, tuple[str, ...]], i: int,

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import partial
 
+from mypy_extensions import mypyc_attr
+
 from veriscene.generators.base import Candidate, GroupContext
 from veriscene.generators.common import sample_up_to, shuffled as shuffled_list
 from veriscene.generators.multi_image.common import (
@@ -75,7 +77,7 @@ def _none(index: SceneIndex, name: str, attributes: tuple[str, ...]) -> bool:
     return count_in(index, name, attributes) == 0
 
 
-@register("multi.has_object.v1", family="multi_select")
+@mypyc_attr(allow_interpreted_subclasses=True)
 class WhichHasObject(GroupGenerator):
     """Which image contains an X? The target is the anchor (X drawn from its objects, partners
     without X) or a partner (X absent from the anchor, one partner from `with_name(X)`)."""
@@ -111,7 +113,10 @@ class WhichHasObject(GroupGenerator):
                            {"a_obj": with_article(name)})
 
 
-@register("multi.lacks_object.v1", family="multi_select")
+register("multi.has_object.v1", family="multi_select")(WhichHasObject)
+
+
+@mypyc_attr(allow_interpreted_subclasses=True)
 class WhichLacksObject(GroupGenerator):
     """Which image has no X? Either the anchor lacks X and every partner has one, or the anchor has
     X, one partner lacks it and the others have it."""
@@ -156,7 +161,10 @@ class WhichLacksObject(GroupGenerator):
                            {"a_obj": with_article(name), "obj": one, "all_but_one": all_but_one})
 
 
-@register("multi.has_attributed.v1", family="multi_select")
+register("multi.lacks_object.v1", family="multi_select")(WhichLacksObject)
+
+
+@mypyc_attr(allow_interpreted_subclasses=True)
 class WhichHasAttributed(GroupGenerator):
     """Which image contains an <attr> X? The anchor holds the only <attr> X; partners are hard
     negatives where possible (they have an X, but not an <attr> one)."""
@@ -191,7 +199,10 @@ class WhichHasAttributed(GroupGenerator):
                               {"a_phrase": with_article(noun_phrase(name, (attr,)))})
 
 
-@register("multi.has_relation.v1", family="multi_select")
+register("multi.has_attributed.v1", family="multi_select")(WhichHasAttributed)
+
+
+@mypyc_attr(allow_interpreted_subclasses=True)
 class WhichHasRelation(GroupGenerator):
     """In which image is there an A <predicate> a B? Only the anchor has such a pair, a direction
     one the boxes show (`SceneIndex.shows`). Partners lack A or B, or (hard negatives, for
@@ -233,3 +244,6 @@ class WhichHasRelation(GroupGenerator):
             yield which_image(shuffled(ctx, [ctx.scene, *others]), ctx.scene,
                               partial(triple_node, subject=subj, predicate=pred, obj=obj), "select_image",
                               slots, group="is")
+
+
+register("multi.has_relation.v1", family="multi_select")(WhichHasRelation)

@@ -33,6 +33,7 @@ from functools import partial
 from typing import Any
 
 import numpy as np
+from mypy_extensions import mypyc_attr
 
 from veriscene.generators.base import Candidate, GeneratorConfig, GroupContext, OpenAnswerNotes
 from veriscene.generators.common import Later, sample_up_to
@@ -84,6 +85,7 @@ from veriscene.vocab import (
 )
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class SetConfig(GeneratorConfig):
     # the most words an answer lists: a group whose answer lists more is not asked. 10 keeps
@@ -123,7 +125,7 @@ def _closed_group(scenes: Sequence[Scene]) -> bool:
     return any(scene.meta.get("category_set") is not None for scene in scenes)
 
 
-@register("multi.common_objects.v1", family="multi_aggregate")
+@mypyc_attr(allow_interpreted_subclasses=True)
 class CommonObjects(OpenAnswerNotes, GroupGenerator):
     """Which kinds of objects appear in every image? Partners come from `with_name(X)` for an
     anchor name X, so the answer holds at least X. A group with a scene of a closed category
@@ -243,7 +245,10 @@ class CommonObjects(OpenAnswerNotes, GroupGenerator):
         return (found + [s for s in drawn if s not in found])[:len(drawn)]
 
 
-@register("multi.common_attributes.v1", family="multi_aggregate")
+register("multi.common_objects.v1", family="multi_aggregate")(CommonObjects)
+
+
+@mypyc_attr(allow_interpreted_subclasses=True)
 class CommonAttributes(GroupGenerator):
     """Which colors (sizes, ...) appear in every image - on any object ("any") or on the objects of
     one name ("named")? Partners come from `annotated_with(a)` for a value a of the anchor: the
@@ -312,6 +317,9 @@ class CommonAttributes(GroupGenerator):
                             build=partial(folded, n, partial(_values_node, kind=kind, name=target), "set_intersect"))
 
 
+register("multi.common_attributes.v1", family="multi_aggregate")(CommonAttributes)
+
+
 def _said_in_all(word: str, sets: Sequence[frozenset[str]]) -> bool:
     """Whether every one of `sets` holds a word that says `word` holds (`implying_attributes`)."""
     saying = implying_attributes(word)
@@ -349,7 +357,7 @@ def _values_node(b: ProgramBuilder, image: int, kind: str, name: str | None) -> 
     return b.add("attribute_values", node, args=[kind])
 
 
-@register("multi.only_in.v1", family="multi_aggregate")
+@mypyc_attr(allow_interpreted_subclasses=True)
 class OnlyIn(OpenAnswerNotes, GroupGenerator):
     """Which kinds of objects appear in Image k and in none of the other images? Image k is the
     anchor; partners are accepted on their entry lacking one of its names X (answer holds X).
@@ -426,6 +434,9 @@ class OnlyIn(OpenAnswerNotes, GroupGenerator):
             yield Candidate(None, slots, expected=only, scenes=scenes,
                             distractors=same_size_sets(ctx.rng, only, extra, self.config.num_choices - 1),
                             build=partial(_only_program, n, k))
+
+
+register("multi.only_in.v1", family="multi_aggregate")(OnlyIn)
 
 
 def _closed_on(ctx: GroupContext, scenes: Sequence[Scene], word: str) -> bool:

@@ -17,6 +17,7 @@ from functools import partial
 from typing import Any, Iterable
 
 import numpy as np
+from mypy_extensions import mypyc_attr
 
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator, OpenAnswerNotes
 from veriscene.generators.common import Later, sample_up_to
@@ -119,7 +120,7 @@ def attribute_text(attributes: Iterable[str]) -> str:
     return ", ".join(adjective_order(attributes))  # as annotated: "on", not "switched-on"
 
 
-@register("attribute.region.v1", family="attribute")
+@mypyc_attr(allow_interpreted_subclasses=True)
 class RegionAttributes(Generator):
     """What attributes does the object in region [box] have? Answer: all its attributes.
     Options swap one attribute for another of the same type, or are other objects' sets."""
@@ -157,7 +158,10 @@ class RegionAttributes(Generator):
         return attribute_text(value)
 
 
-@register("attribute.count.v1", family="attribute")
+register("attribute.region.v1", family="attribute")(RegionAttributes)
+
+
+@mypyc_attr(allow_interpreted_subclasses=True)
 class CountAttribute(Generator):
     """How many <attribute> objects are there? Includes an attribute of the data set that no
     object here has, nor a synonym of it (answer 0). Attributes whose synonyms some object has
@@ -191,6 +195,9 @@ class CountAttribute(Generator):
                          build=partial(_count_attribute_program, attr))
 
 
+register("attribute.count.v1", family="attribute")(CountAttribute)
+
+
 def _count_attribute_program(attr: str) -> list[dict[str, Any]]:
     b = ProgramBuilder()
     b.add("count", b.add("filter_attribute", b.add("scene", args=[0]), args=[attr]))
@@ -218,7 +225,7 @@ def name_options(ctx: GenContext, name: str, answer: str, box_format: str,
     return [with_article(noun_phrase(n, ())) for n in drawn]
 
 
-@register("region.describe.v1", family="region")
+@mypyc_attr(allow_interpreted_subclasses=True)
 class DescribeRegion(OpenAnswerNotes, Generator):
     """Describe the object in region [box]: its name with every attribute ("a large shiny red
     circle"). Options are other objects' descriptions and one-attribute swaps."""
@@ -269,3 +276,6 @@ class DescribeRegion(OpenAnswerNotes, Generator):
         slots = {"region": text, "briefly": " in a few words", "say_all": " Give its attributes and name."}
         return Candidate(b.program, slots, group="default" if own else "name", expected=answer,
                          distractors=Later(options), meta=coord_meta(scene, self.config.box_format))
+
+
+register("region.describe.v1", family="region")(DescribeRegion)

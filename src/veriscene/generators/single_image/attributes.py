@@ -5,6 +5,8 @@ from __future__ import annotations
 from functools import partial
 from typing import Iterable, Sequence
 
+from mypy_extensions import mypyc_attr
+
 from veriscene.generators.agreement import plural_slots
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator
 from veriscene.generators.common import asked_kind, kind_group, name_query, referent_query, sample_up_to
@@ -17,7 +19,7 @@ from veriscene.text import is_uncountable, unit_phrase, with_article
 from veriscene.vocab import UNTYPED, attribute_class, attribute_type
 
 
-@register("attribute.query.v1", family="attribute")
+@mypyc_attr(allow_interpreted_subclasses=True)
 class QueryAttribute(Generator):
     """What <type> is the <uniquely described object>? The description never uses the queried type."""
 
@@ -61,6 +63,9 @@ class QueryAttribute(Generator):
                          build=partial(referent_query, (ref,), "query_attribute", (kind,)))
 
 
+register("attribute.query.v1", family="attribute")(QueryAttribute)
+
+
 def asked_values(index: SceneIndex) -> list[list[tuple[str, str]]]:
     """Per object: (type, answer) of the attribute questions about it, each type once, in the
     order of its first word; the answer as `query_attribute` gives it (`one_value`: the one word
@@ -88,7 +93,7 @@ def _asked_values(own: Sequence[str]) -> list[tuple[str, str]]:
     return asked
 
 
-@register("attribute.exists.v1", family="attribute")
+@mypyc_attr(allow_interpreted_subclasses=True)
 class AttributeExists(Generator):
     """Is there a <attr> <name>? Negatives keep the name and swap in an attribute of the same type
     that no object of that name has (a hard negative), as many of a type as the name shows values
@@ -145,3 +150,6 @@ class AttributeExists(Generator):
         slots = {"a_phrase": with_article(noun_phrase(name, (attr,))), "one": one, "attr": attr}
         return Candidate(None, slots, expected=expected, distractors=[not expected],
                          build=partial(name_query, name, (attr,), "exists"))
+
+
+register("attribute.exists.v1", family="attribute")(AttributeExists)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from mypy_extensions import mypyc_attr
+
 from veriscene.generators.base import Candidate, GenContext, Generator
 from veriscene.generators.registry import register
 
 
-@register("scene_graph.caption.v1", family="scene_graph")
+@mypyc_attr(allow_interpreted_subclasses=True)
 class SceneGraphCaption(Generator):
     """Describe the image in detail (answer: the caption the `describe_scene` op writes)."""
 
@@ -26,3 +28,6 @@ class SceneGraphCaption(Generator):
 
     def propose(self, ctx: GenContext) -> Iterable[Candidate]:
         yield Candidate([{"op": "describe_scene", "inputs": [], "args": [0]}], {})
+
+
+register("scene_graph.caption.v1", family="scene_graph")(SceneGraphCaption)

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Iterable
 
+from mypy_extensions import mypyc_attr
+
 from veriscene.generators.agreement import plural_slots
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator, GeneratorConfig
 from veriscene.generators.common import is_extreme_of_pair
@@ -18,13 +20,14 @@ from veriscene.generators.single_image.depth_points import depth_pairs
 from veriscene.scene.describe import Referent, referents
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class DepthConfig(GeneratorConfig):
     require_overlap: bool = True  # ask only about pairs whose boxes overlap (occlusion visible)
     min_depth_gap: float = 0.05  # min relative depth difference between the two objects
 
 
-@register("depth.closer.v1", family="depth")
+@mypyc_attr(allow_interpreted_subclasses=True)
 class CloserObject(Generator):
     """Is the A closer to the camera than the B? (and the "farther" phrasing)"""
 
@@ -57,6 +60,9 @@ class CloserObject(Generator):
                 asked += ((refs[a], refs[b_i], "closest", closer), (refs[a], refs[b_i], "farthest", truths[-1]))
         # phrased only if picked
         yield Batch.of(truths, asked, _candidate)
+
+
+register("depth.closer.v1", family="depth")(CloserObject)
 
 
 def _candidate(a: Referent, b: Referent, which: str, truth: bool) -> Candidate:

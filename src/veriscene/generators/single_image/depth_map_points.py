@@ -50,6 +50,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 import numpy as np
+from mypy_extensions import mypyc_attr
 
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator, GeneratorConfig
 from veriscene.generators.registry import register
@@ -62,6 +63,7 @@ from veriscene.scene.marks import labelled, mark_reach
 from veriscene.scene.model import Scene
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class DepthMapPointsConfig(GeneratorConfig):
     min_relative_gap: float = 0.10  # |a - b| / min(a, b): depths of the two points differ by 10 % or more
@@ -131,7 +133,7 @@ def draw_points(ctx: GenContext, config: DepthMapPointsConfig) -> list[_Point]:
     return [(text, shown, float(depth.flat[pixel])) for _, pixel, text, shown in kept]
 
 
-@register("depth.map_points.v1", family="depth")
+@mypyc_attr(allow_interpreted_subclasses=True)
 class DepthMapPoints(Generator):
     """Which of two points anywhere in the image is closer to (farther from) the camera, by the
     scene's dense depth map."""
@@ -217,3 +219,6 @@ class DepthMapPoints(Generator):
         if self.config.marks:  # type: ignore[attr-defined]
             return mark_text(value)
         return point_text(scene, value, self.config.box_format)
+
+
+register("depth.map_points.v1", family="depth")(DepthMapPoints)

@@ -23,6 +23,7 @@ from functools import partial
 from typing import Any, Callable, Iterable
 
 import numpy as np
+from mypy_extensions import mypyc_attr
 
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator, GeneratorConfig
 from veriscene.generators.common import add_unique
@@ -38,6 +39,7 @@ from veriscene.scene.describe import Referent, referents
 from veriscene.scene.model import Scene
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class DepthPairConfig(GeneratorConfig):
     require_overlap: bool = True  # compare only objects whose boxes overlap (occlusion visible)
@@ -45,6 +47,7 @@ class DepthPairConfig(GeneratorConfig):
     margin_px: int = 4  # points lie at least this far inside an object's visible mask
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class DepthPointsConfig(DepthPairConfig):
     marks: bool = False  # draw the points on the image, labelled "A", "B", and ask about the labels
@@ -72,7 +75,7 @@ def depth_pairs(ctx: GenContext, min_depth_gap: float, require_overlap: bool) ->
     return ctx.index.memo(("depth pairs", min_depth_gap, require_overlap), compute)
 
 
-@register("depth.points.v1", family="depth")
+@mypyc_attr(allow_interpreted_subclasses=True)
 class CloserPoint(Generator):
     """Which of two points is closer to (farther from) the camera? Each pair is asked in both
     orders, so the answer is the first or the second point equally often."""
@@ -150,7 +153,10 @@ class CloserPoint(Generator):
         return point_text(scene, value, self.config.box_format)
 
 
-@register("depth.anchor.v1", family="depth")
+register("depth.points.v1", family="depth")(CloserPoint)
+
+
+@mypyc_attr(allow_interpreted_subclasses=True)
 class DepthAnchor(Generator):
     """Depth relative to an anchor object; the answer is an object's name.
 
@@ -226,6 +232,9 @@ class DepthAnchor(Generator):
         slots = {"the_anchor": anchor.the, "the_1": first.the, "the_2": second.the}
         return Candidate(None, slots, group=f"pair_{which}", expected=answer, distractors=[other],
                          build=partial(_pair_program, first, second, anchor, which))
+
+
+register("depth.anchor.v1", family="depth")(DepthAnchor)
 
 
 def _call(make: Callable[..., Candidate], *args: Any) -> Candidate:

@@ -20,6 +20,7 @@ from functools import lru_cache, partial
 from typing import Iterable, Sequence
 
 import numpy as np
+from mypy_extensions import mypyc_attr
 
 from veriscene.generators.agreement import plural_slots
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator, GeneratorConfig
@@ -32,13 +33,14 @@ from veriscene.text import is_mass, is_uncountable
 _OPPOSITE = {"left": "right", "right": "left", "above": "below", "below": "above"}
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class GeometryConfig(GeneratorConfig):
     position_margin: float = 0.02  # min gap between the boxes along the axis, share of the image side
     area_ratio: float = 1.5  # min ratio of the larger to the smaller area
 
 
-@register("spatial.relation.v1", family="spatial")
+@mypyc_attr(allow_interpreted_subclasses=True)
 class GeometricRelation(Generator):
     """Is the A to the left or to the right of the B? Is the A above or below the B?"""
 
@@ -82,6 +84,9 @@ class GeometricRelation(Generator):
         yield Batch.of(answers, asked, _position_candidate)
 
 
+register("spatial.relation.v1", family="spatial")(GeometricRelation)
+
+
 def _position_candidate(a: Referent, o: Referent, axis: str, answer: str) -> Candidate:
     # {it}: the B again ("them" for a name plural in form: "Relative to the pants, ... above them")
     it = "them" if o.plural else "it"
@@ -91,7 +96,7 @@ def _position_candidate(a: Referent, o: Referent, axis: str, answer: str) -> Can
                      build=partial(referent_query, (a, o), "relative_position", (axis,)))
 
 
-@register("size.compare.v1", family="size")
+@mypyc_attr(allow_interpreted_subclasses=True)
 class CompareSize(Generator):
     """Is the A larger (smaller) than the B? (visible area, clear ratio)"""
 
@@ -120,6 +125,9 @@ class CompareSize(Generator):
             asked += ((ref_a, ref_o, "largest", is_larger), (ref_a, ref_o, "smallest", is_smaller))
         # many per scene, one or two used: phrased only if picked
         yield Batch.of(truths, asked, _size_candidate)
+
+
+register("size.compare.v1", family="size")(CompareSize)
 
 
 # Grounds and backdrops a scene stands on or against, not among `MASS_NOUNS` (`is_mass`): larger in

@@ -5,6 +5,8 @@ from __future__ import annotations
 from functools import partial
 from typing import Any, Iterable
 
+from mypy_extensions import mypyc_attr
+
 from veriscene.generators.agreement import plural_slots
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator
 from veriscene.generators.common import referent_query
@@ -40,7 +42,7 @@ class BoxFormatNote:
         return slots
 
 
-@register("grounding.box.v1", family="grounding")
+@mypyc_attr(allow_interpreted_subclasses=True)
 class GroundObject(BoxFormatNote, Generator):
     """Give the bounding box of the <referring expression>."""
 
@@ -69,3 +71,6 @@ class GroundObject(BoxFormatNote, Generator):
 
     def choice_text(self, value: Any, scene: Scene) -> str:
         return box_text(scene, value, self.config.box_format)
+
+
+register("grounding.box.v1", family="grounding")(GroundObject)

@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from functools import lru_cache, partial
 from typing import Any, Iterable, NamedTuple, Sequence
 
+from mypy_extensions import mypyc_attr
+
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator, GeneratorConfig, OpenAnswerNotes
 from veriscene.generators.common import add_unique, asked_kind, kind_group
 from veriscene.generators.registry import register
@@ -52,6 +54,7 @@ class Hop(NamedTuple):  # a tuple: made a dozen times a scene
     target: int
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class MultiHopConfig(GeneratorConfig):
     max_hops: int = 2  # relations followed (1 or 2)
@@ -100,7 +103,7 @@ def _with_setup(templates: dict[str, tuple[str, ...]]) -> dict[str, Sequence[str
     return {**templates, **{f"{group}_then": tuple(f"{{setup}} {t}" for t in ts) for group, ts in templates.items()}}
 
 
-@register("scene_graph.multihop.v1", family="scene_graph")
+@mypyc_attr(allow_interpreted_subclasses=True)
 class MultiHop(OpenAnswerNotes, Generator):
     """What <kind> is the object <relation> the <anchor>? (one or two relation hops)"""
 
@@ -197,6 +200,9 @@ class MultiHop(OpenAnswerNotes, Generator):
         return Candidate(None, {**slots, "kind": asked_kind(kind, attr)}, group=group, expected=attr,
                          distractors=wrong, meta=meta,
                          build=partial(_chain_program, ref, chain, "query_attribute", (kind,)))
+
+
+register("scene_graph.multihop.v1", family="scene_graph")(MultiHop)
 
 
 def _chain_program(anchor: Referent, chain: list[Hop], final_op: str,

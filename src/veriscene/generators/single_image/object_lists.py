@@ -22,6 +22,7 @@ from math import comb
 from typing import Any, Iterable, Sequence
 
 import numpy as np
+from mypy_extensions import mypyc_attr
 
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator, GeneratorConfig
 from veriscene.generators.common import (
@@ -136,6 +137,7 @@ def _lowest_first(keys: np.ndarray, k: int) -> np.ndarray:
     return lowest
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class ListConfig(GeneratorConfig):
     max_names: int = 3  # names listed in one question (at least 2)
@@ -150,7 +152,7 @@ _DEGREES = {
 }
 
 
-@register("object.frequency.v1", family="object")
+@mypyc_attr(allow_interpreted_subclasses=True)
 class NameFrequency(Generator):
     """Which of the listed kinds of object appears most (least) often? Needs a strict winner."""
 
@@ -215,6 +217,9 @@ class NameFrequency(Generator):
                          build=partial(_listed_query, names, "frequent_name", which))
 
 
+register("object.frequency.v1", family="object")(NameFrequency)
+
+
 _EXTREMES = {
     "leftmost": ("leftmost", "furthest to the left"),
     "rightmost": ("rightmost", "furthest to the right"),
@@ -224,12 +229,13 @@ _EXTREMES = {
 _WHICHES = tuple(_EXTREMES)
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class ExtremeAmongConfig(SpatialConfig):
     max_names: int = 3  # names listed in one question (at least 2)
 
 
-@register("object.extreme_among.v1", family="object")
+@mypyc_attr(allow_interpreted_subclasses=True)
 class ExtremeAmongNames(Generator):
     """Among the <listed kinds>, what is the leftmost (rightmost, topmost, bottommost) object?
     Asked only when the winner leads the runner-up by `position_margin` of the image size, and
@@ -265,12 +271,16 @@ class ExtremeAmongNames(Generator):
                          build=partial(_listed_query, names, "extreme", which, "query_name"))
 
 
+register("object.extreme_among.v1", family="object")(ExtremeAmongNames)
+
+
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class AbsentConfig(GeneratorConfig):
     adversarial: int = 3  # absent names per scene, most co-occurring with the scene's names first
 
 
-@register("object.absent.v1", family="object")
+@mypyc_attr(allow_interpreted_subclasses=True)
 class AbsentObjectProbe(Generator):
     """Hallucination probe: Is there a <name>? "No" names are absent objects that co-occur most
     with the scene's objects in the data set; "yes" names are present (answers balanced)."""
@@ -308,3 +318,6 @@ class AbsentObjectProbe(Generator):
     def _make(self, name: str, expected: bool, probe: str) -> Candidate:
         return Candidate(None, {"a_obj": with_article(name)}, expected=expected, distractors=[not expected],
                          meta={"probe": probe}, build=partial(name_query, name, (), "exists"))
+
+
+register("object.absent.v1", family="object")(AbsentObjectProbe)

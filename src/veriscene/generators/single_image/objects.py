@@ -6,6 +6,8 @@ from bisect import bisect_right
 from functools import partial
 from typing import Any, Iterable
 
+from mypy_extensions import mypyc_attr
+
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator
 from veriscene.generators.common import (
     MAX_PAIRED_OBJECTS,
@@ -24,7 +26,7 @@ from veriscene.scene.describe import noun_phrase
 from veriscene.text import counted_plural, is_uncountable, with_article
 
 
-@register("object.exists.v1", family="object")
+@mypyc_attr(allow_interpreted_subclasses=True)
 class ObjectExists(Generator):
     """Is there an X? Negatives name objects of the data set that are absent from the scene."""
 
@@ -50,7 +52,10 @@ class ObjectExists(Generator):
                          build=partial(name_query, name, (), "exists"))
 
 
-@register("object.count.v1", family="counting")
+register("object.exists.v1", family="object")(ObjectExists)
+
+
+@mypyc_attr(allow_interpreted_subclasses=True)
 class CountObjects(Generator):
     """How many X (or attributed X) are there? Includes absent names (answer 0). Never a
     substance (`text.is_uncountable`: sky, grass, water): its boxes are patches drawn however the
@@ -111,6 +116,9 @@ class CountObjects(Generator):
                          distractors=wrong_counts(choices, count), build=partial(name_query, name, attrs, "count"))
 
 
+register("object.count.v1", family="counting")(CountObjects)
+
+
 def _hard_zeros(ctx: GenContext, phrases: set[tuple[str, tuple[str, ...]]]) -> list[tuple[str, tuple[str, ...]]]:
     """Phrases counting none of the scene's objects: a name it has with a value of an attribute
     type shown on it that none of them has ("green squares" beside red ones). As many as the
@@ -147,7 +155,7 @@ def _hard_zeros(ctx: GenContext, phrases: set[tuple[str, tuple[str, ...]]]) -> l
 _HOWS = ("greater", "less", "equal")
 
 
-@register("counting.compare.v1", family="counting")
+@mypyc_attr(allow_interpreted_subclasses=True)
 class CompareCounts(Generator):
     """Are there more / fewer / as many X as Y? Pairs of names among at most
     `MAX_PAIRED_OBJECTS` of the scene's countable names (drawn at random when it has more; no
@@ -183,6 +191,9 @@ class CompareCounts(Generator):
     def _make(self, a: str, b_name: str, how: str, truth: bool) -> Candidate:
         return Candidate(None, {"as_": counted_plural(a), "bs": counted_plural(b_name)}, group=how, expected=truth,
                          distractors=[not truth], build=partial(_compare_program, a, b_name, how))
+
+
+register("counting.compare.v1", family="counting")(CompareCounts)
 
 
 def _compare_program(a: str, b_name: str, how: str) -> list[dict[str, Any]]:

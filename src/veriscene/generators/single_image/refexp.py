@@ -16,6 +16,8 @@ from functools import partial
 from itertools import combinations, islice
 from typing import Any, Iterable
 
+from mypy_extensions import mypyc_attr
+
 from veriscene.generators.agreement import plural_slots
 from veriscene.generators.base import Candidate, Deferred, GenContext, Generator
 from veriscene.generators.common import referent_query
@@ -80,7 +82,7 @@ def relational_referent(ctx: GenContext, reader: GenerousReader, i: int, max_att
     return None
 
 
-@register("grounding.refexp.v1", family="grounding")
+@mypyc_attr(allow_interpreted_subclasses=True)
 class GroundRelationalExpression(BoxFormatNote, Generator):
     """Give the bounding box of <the X related to the Y>, where the relation disambiguates."""
 
@@ -122,3 +124,6 @@ class GroundRelationalExpression(BoxFormatNote, Generator):
 
     def choice_text(self, value: Any, scene: Scene) -> str:
         return box_text(scene, value, self.config.box_format)
+
+
+register("grounding.refexp.v1", family="grounding")(GroundRelationalExpression)

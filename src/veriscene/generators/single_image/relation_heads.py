@@ -16,6 +16,8 @@ from __future__ import annotations
 from functools import partial
 from typing import Any, Callable, Iterable, Sequence
 
+from mypy_extensions import mypyc_attr
+
 from veriscene.generators.agreement import plural_slots
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator
 from veriscene.generators.common import add_unique, wording
@@ -43,7 +45,7 @@ from veriscene.text import has_subject_free_phrase, relation_phrase
 from veriscene.vocab import predicate_class
 
 
-@register("relation.subject.v1", family="relation")
+@mypyc_attr(allow_interpreted_subclasses=True)
 class RelatedObject(Generator):
     """Which object is <predicate> the <anchor>? / What is the <anchor> <predicate>? Asked only
     when exactly one object stands in the relation, in any of its spellings ('holding', 'holds')
@@ -116,6 +118,9 @@ class RelatedObject(Generator):
                              scene=scene_values(answers), kind=name_kind)
 
 
+register("relation.subject.v1", family="relation")(RelatedObject)
+
+
 def _naming_only(names: Sequence[str], anchor: int) -> frozenset[str]:
     """The name kinds (`name_kind`) that may name the anchor and no other object of the scene:
     never the answer of a question about the anchor (an object is not related to itself), so a
@@ -152,7 +157,7 @@ def _region_relation_program(box_s: list[float], box_o: list[float]) -> list[dic
     return b.program
 
 
-@register("relation.region.v1", family="relation")
+@mypyc_attr(allow_interpreted_subclasses=True)
 class RegionRelation(Generator):
     """What is the relation of the object in [box 1] to the object in [box 2]? Only pairs with
     one annotated predicate, a direction only as the boxes show it alone (`direction_shown`,
@@ -217,3 +222,6 @@ class RegionRelation(Generator):
                          expected=predicate, distractors=distractors,
                          meta=coord_meta(ctx.scene, self.config.box_format),
                          build=partial(_region_relation_program, region_s[1], region_o[1]))
+
+
+register("relation.region.v1", family="relation")(RegionRelation)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from functools import lru_cache, partial
 from typing import AbstractSet, Any, Callable, Container, Iterable, Sequence
 
+from mypy_extensions import mypyc_attr
+
 from veriscene.generators.agreement import plural_slots
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator
 from veriscene.generators.common import grouped_by, referent_query, sample_up_to, wording
@@ -363,7 +365,7 @@ def plausible_negatives(vocab: Vocabulary, seen: SeenPredicates, s: int, o: int,
     return found
 
 
-@register("relation.exists.v1", family="relation")
+@mypyc_attr(allow_interpreted_subclasses=True)
 class RelationExists(Generator):
     """Is the A <predicate> the B? A "no" uses a predicate whose converse holds (A right of B ->
     "Is A left of B?") when the predicate is geometric, else a plausible one the pair does not
@@ -432,6 +434,9 @@ class RelationExists(Generator):
                          plural=plural_slots(the_a=a),
                          expected=expected, distractors=[not expected],
                          build=partial(referent_query, (a, b), "has_relation", (predicate,)))
+
+
+register("relation.exists.v1", family="relation")(RelationExists)
 
 
 def wrong_option_test(vocab: Vocabulary, index: SceneIndex, s: int, o: int, predicate: str) -> Callable[[str], bool]:
@@ -566,7 +571,7 @@ class _SceneOptions:
         return [v for y, v in enumerate(values) if mask >> y & 1 and y != x]
 
 
-@register("relation.query.v1", family="relation")
+@mypyc_attr(allow_interpreted_subclasses=True)
 class QueryRelation(Generator):
     """What is the relation of A to B? Only pairs with exactly one predicate (the program fails
     otherwise) and, for a direction, none across it that a viewer might read of the boxes
@@ -647,3 +652,6 @@ class QueryRelation(Generator):
         return Candidate(None, {"the_a": a.the, "the_b": b.the}, group=group, expected=predicate,
                          plural=plural_slots(the_a=a),
                          distractors=distractors, build=partial(referent_query, (a, b), "query_relation"))
+
+
+register("relation.query.v1", family="relation")(QueryRelation)

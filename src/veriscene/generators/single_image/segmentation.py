@@ -22,6 +22,8 @@ import math
 from dataclasses import dataclass
 from typing import Any, ClassVar, Iterable
 
+from mypy_extensions import mypyc_attr
+
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator, GeneratorConfig
 from veriscene.generators.common import sample_up_to
 from veriscene.generators.registry import register
@@ -35,6 +37,7 @@ from veriscene.scene.marks import labelled
 from veriscene.scene.model import Scene
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class SegmentationConfig(GeneratorConfig):
     margin_px: int = 4  # points lie at least this far inside the visible mask
@@ -43,6 +46,7 @@ class SegmentationConfig(GeneratorConfig):
     marks: bool = False  # draw the points on the image, labelled "A", "B", ..., and ask about the labels
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class _PointPair(Generator):
     """Shared construction: point A and P on object i, Q on another object j; both orders.
 
@@ -111,7 +115,7 @@ class _PointPair(Generator):
         return point_text(scene, value, self.config.box_format)
 
 
-@register("segmentation.same_object.v1", family="segmentation")
+@mypyc_attr(allow_interpreted_subclasses=True)
 class SameObjectPoint(_PointPair):
     """Which of two points lies on the same object as a third?"""
 
@@ -124,7 +128,10 @@ class SameObjectPoint(_PointPair):
     }
 
 
-@register("segmentation.different_object.v1", family="segmentation")
+register("segmentation.same_object.v1", family="segmentation")(SameObjectPoint)
+
+
+@mypyc_attr(allow_interpreted_subclasses=True)
 class DifferentObjectPoint(_PointPair):
     """Which of two points lies on a different object than a third?"""
 
@@ -137,7 +144,10 @@ class DifferentObjectPoint(_PointPair):
     }
 
 
-@register("segmentation.point_object.v1", family="segmentation")
+register("segmentation.different_object.v1", family="segmentation")(DifferentObjectPoint)
+
+
+@mypyc_attr(allow_interpreted_subclasses=True)
 class PointObject(Generator):
     """What object is at point P? What is the <kind> of the object at point P?"""
 
@@ -199,3 +209,6 @@ class PointObject(Generator):
         return Candidate(b.program, {"p": text, "kind": kind}, group="attribute_marks" if marks else "attribute",
                          expected=attr,
                          distractors=wrong, meta=meta, marks=marks)
+
+
+register("segmentation.point_object.v1", family="segmentation")(PointObject)

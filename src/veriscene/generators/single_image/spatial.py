@@ -15,6 +15,7 @@ from functools import partial
 from typing import Any, Iterable, NamedTuple, Sequence
 
 import numpy as np
+from mypy_extensions import mypyc_attr
 
 from veriscene.generators.agreement import plural_slots
 from veriscene.generators.base import Candidate, Deferred, GenContext, Generator, GeneratorConfig
@@ -36,6 +37,7 @@ _PHRASES = {
 }
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class SpatialConfig(GeneratorConfig):
     position_margin: float = 0.08  # min gap between winner and runner-up centres, share of image size
@@ -331,7 +333,7 @@ def _extreme_attribute_program(name: str, which: str, kind: str) -> list[dict[st
     return b.program
 
 
-@register("spatial.extreme.v1", family="spatial")
+@mypyc_attr(allow_interpreted_subclasses=True)
 class SpatialExtreme(Generator):
     """What is the leftmost object? What color is the largest circle?"""
 
@@ -402,3 +404,6 @@ class SpatialExtreme(Generator):
         return Candidate(None, slots, group=group, distractors=wrong, plural=plural_slots(name=name),
                          expected=answer, build=partial(_extreme_attribute_program, name, which, kind),
                          sides=which in SIDEWAYS, vertical=which in UPRIGHT)
+
+
+register("spatial.extreme.v1", family="spatial")(SpatialExtreme)
