@@ -7,7 +7,8 @@ does. The environment running lmms-eval needs veriscene installed (`pip install 
 
 Each row of the task's Parquet files holds the prompt `veriscene eval` would send (`prompt`:
 the question plus its answer-format instruction), the images (`images`, decoded by `datasets`
-into PIL images), and what scoring reads (`answer`, `answer_type`, `choices`, `meta`). The run's
+into PIL images), and what scoring reads (`answer`, `answer_type`, `choices`, `meta`, `question`,
+`program`, `image_ids`). The run's
 `vocabulary.json`, which the export copies into the task folder, makes the data set's words rivals
 of a word answer, as `veriscene eval` scores them: a reply naming a cat and a dog is no answer.
 """
@@ -43,7 +44,10 @@ def doc_to_target(doc: dict[str, Any]) -> str:
 def record(doc: dict[str, Any]) -> dict[str, Any]:
     """The sample record scoring reads, from a row: with its question, whose words are no answer
     ("The cube left of the blue sphere is red." answers red) and which says what a count counts,
-    as `veriscene eval` and the reward functions read it."""
+    as `veriscene eval` and the reward functions read it; with its program, which gives the points
+    a "which point" question offers (a reply naming another of them is wrong, not near the
+    answer) and the points drawn on the image, and with its images, whose number reads "the last
+    image"."""
     out = {
         "id": doc["id"],
         "answer": json.loads(doc["answer"]),
@@ -53,6 +57,10 @@ def record(doc: dict[str, Any]) -> dict[str, Any]:
     }
     if isinstance(doc.get("question"), str):
         out["question"] = doc["question"]
+    if isinstance(doc.get("program"), str):
+        out["program"] = json.loads(doc["program"])
+    if isinstance(doc.get("image_ids"), list):
+        out["images"] = [{"id": image_id} for image_id in doc["image_ids"]]
     return out
 
 
