@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import http.server
 import io
+import sys
 import threading
 from pathlib import Path
 
@@ -153,6 +154,31 @@ def test_maps_at_http_urls(tmp_path: Path, http_folder, local_run: Path, monkeyp
     assert summary.generator_stats.get(f"failed:{NAME}", 0) == 0
     assert answers(tmp_path / "run-served") == answers(local_run)
     assert verify(tmp_path / "run-served").ok
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a forkserver is a Linux start method")
+def test_a_downloads_folder_set_after_a_forkserver_started_is_its_workers(tmp_path: Path, http_folder,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """As in a notebook: a first run with two workers starts the forkserver, whose environment is
+    fixed then; `VERISCENE_DOWNLOADS` set since is where the next run's workers keep the maps
+    (`engine.task_settings`), not the folder of the forkserver's start."""
+    pytest.importorskip("aiohttp")  # fsspec's HTTP file system
+    monkeypatch.setenv("VERISCENE_START_METHOD", "forkserver")
+    folder, url = http_folder
+    (folder / "maps").mkdir()
+    for k in range(4):
+        np.save(folder / "maps" / f"s{k}.npy", floor_and_box(k % 3))
+    write_scenes(scenes([f"{url}/maps/s{k}.npy" for k in range(4)]), tmp_path / "scenes.jsonl")
+
+    def kept(downloads: Path) -> list[str]:
+        return sorted(path.name for path in downloads.rglob("*.npy"))
+
+    for name in ("first", "then"):
+        monkeypatch.setenv("VERISCENE_DOWNLOADS", str(tmp_path / name))
+        summary = generate(tmp_path / "scenes.jsonl", tmp_path / f"run-{name}", seed=1, generators=NAME, workers=2,
+                           shard_size=2)
+        assert summary.samples > 0 and summary.generator_stats.get(f"failed:{NAME}", 0) == 0
+        assert kept(tmp_path / name) == [f"s{k}.npy" for k in range(4)]
 
 
 def test_a_scene_file_on_s3_reads_its_maps_there(tmp_path: Path, s3, local_run: Path,  # noqa: F811

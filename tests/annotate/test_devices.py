@@ -223,6 +223,24 @@ def test_an_annotator_actor_runs_parts_on_its_device() -> None:
         Image.MAX_IMAGE_PIXELS = limit
 
 
+@pytest.mark.usefixtures("pillow_limit")
+def test_an_annotator_actor_takes_the_driver_s_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An actor's worker started from Ray's environment of before: the driver's folders and pixel
+    limit of now come with it (`engine.task_settings`)."""
+    from veriscene.engine.backends import driver_settings
+
+    monkeypatch.setenv("VERISCENE_DOWNLOADS", str(tmp_path / "now"))
+    Image.MAX_IMAGE_PIXELS = 777_000_000
+    settings = driver_settings()
+    monkeypatch.setenv("VERISCENE_DOWNLOADS", str(tmp_path / "before"))
+    Image.MAX_IMAGE_PIXELS = 1
+    Annotator("gpu-b", settings)
+    try:
+        assert (os.environ["VERISCENE_DOWNLOADS"], Image.MAX_IMAGE_PIXELS) == (str(tmp_path / "now"), 777_000_000)
+    finally:
+        _DEVICE.clear()
+
+
 def test_cli_puts_a_worker_on_each_device(tmp_path: Path, tiny_models: tuple[Path, Path, Path]) -> None:
     from typer.testing import CliRunner
 

@@ -301,11 +301,18 @@ def _pixel_limit_here(_: int) -> object:
     return Image.MAX_IMAGE_PIXELS
 
 
+def _downloads_here(_: int) -> str | None:
+    """`VERISCENE_DOWNLOADS` in the worker that runs this."""
+    import os
+
+    return os.environ.get("VERISCENE_DOWNLOADS")
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a forkserver is a Linux start method")
 @pytest.mark.usefixtures("pillow_limit")
 def test_a_pixel_limit_set_after_a_forkserver_started_reaches_its_workers() -> None:
     """A forkserver keeps the environment and modules of its start (an earlier run's): the limit
-    set since goes with the pool's work (`backends.take_pixel_limit`)."""
+    set since goes with the pool's work (`backends.take_settings`)."""
     from veriscene.scene.image_files import set_max_image_pixels
 
     set_max_image_pixels(111_000_000)
@@ -317,26 +324,6 @@ def test_a_pixel_limit_set_after_a_forkserver_started_reaches_its_workers() -> N
     assert (first, then, unlimited) == ([111_000_000] * 2, [222_000_000] * 2, [None, None])
 
 
-@pytest.mark.usefixtures("pillow_limit")
-def test_a_shard_worker_takes_the_drivers_pixel_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The shard pool's initializer and a Ray shard task make the driver's limit the worker's."""
-    import os
-
-    from PIL import Image
-
-    from veriscene.scene.image_files import MAX_PIXELS_ENV
-
-    monkeypatch.setattr(backends, "die_with_parent", lambda parent: None)
-    monkeypatch.setattr(backends, "ignore_interrupts", lambda: None)
-    backends._init_worker(None, 0, "", None, 333_000_000)  # type: ignore[arg-type]
-    assert (Image.MAX_IMAGE_PIXELS, os.environ[MAX_PIXELS_ENV]) == (333_000_000, "333000000")
-    backends._init_worker(None, 0, "", None, None)  # type: ignore[arg-type]
-    assert (Image.MAX_IMAGE_PIXELS, os.environ[MAX_PIXELS_ENV]) == (None, "none")
-    Image.MAX_IMAGE_PIXELS = 555_000_000
-    backends._init_worker(None, 0, "", None)  # type: ignore[arg-type]  # called without one: left as it is
-    assert Image.MAX_IMAGE_PIXELS == 555_000_000
-
-
 @pytest.mark.usefixtures("local_ray")
 class TestOnALocalRay:
     """Tasks and runs on a Ray this process started (`local_ray`, shared: tests/conftest.py)."""
@@ -344,7 +331,7 @@ class TestOnALocalRay:
     @pytest.mark.usefixtures("pillow_limit")
     def test_a_pixel_limit_set_after_ray_started_reaches_its_tasks(self) -> None:
         """As in a notebook: `ray.init()` first, then the limit: its workers started from Ray's
-        environment of before, and take the limit with each task (`backends.take_pixel_limit`)."""
+        environment of before, and take the limit with each task (`backends.take_settings`)."""
         from veriscene.scene.image_files import set_max_image_pixels
 
         set_max_image_pixels(444_000_000)
@@ -352,6 +339,15 @@ class TestOnALocalRay:
                                          workers=2)) == [444_000_000] * 3
         set_max_image_pixels(None)
         assert list(backends.ordered_map(_pixel_limit_here, [(0,), (1,)], backend="ray", workers=2)) == [None, None]
+
+    def test_a_folder_set_after_ray_started_reaches_its_tasks(self, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """The folders too (`engine.task_settings`): `VERISCENE_DOWNLOADS` set, then unset, after
+        `ray.init()`."""
+        monkeypatch.setenv("VERISCENE_DOWNLOADS", str(tmp_path / "downloads"))
+        assert list(backends.ordered_map(_downloads_here, [(0,), (1,)], backend="ray",
+                                         workers=2)) == [str(tmp_path / "downloads")] * 2
+        monkeypatch.delenv("VERISCENE_DOWNLOADS")
+        assert list(backends.ordered_map(_downloads_here, [(0,), (1,)], backend="ray", workers=2)) == [None, None]
 
     def test_a_ray_node_running_other_code_fails_its_shard(self, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
         """On Ray the error comes back as raised on the node (not Ray's traceback), naming the node.

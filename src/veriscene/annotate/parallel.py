@@ -113,11 +113,11 @@ def _take_device(counter: Any, devices: tuple[str, ...]) -> None:
 class Annotator:
     """A Ray actor: one worker of a run whose models load where they run, on its `device`."""
 
-    def __init__(self, device: str, pixels: Any = "unchanged") -> None:  # (engine.backends.UNCHANGED)
-        from veriscene.engine.backends import take_pixel_limit
+    def __init__(self, device: str, settings: Any = None) -> None:
+        from veriscene.engine.backends import take_settings
 
         _DEVICE[:] = [device]
-        take_pixel_limit(pixels)  # the driver's image pixel limit (`engine.backends.pixel_limit`)
+        take_settings(settings)  # the driver's pixel limit, folders, ... (`engine.task_settings`)
 
     def part(self, *task: Any) -> "Part":
         return annotate_part(*task)
@@ -285,7 +285,7 @@ def _on_ray(token: str, stages: Stages, images: str | os.PathLike[str], listing:
             strict: bool, batch_size: int, part: int, workers: int, address: str | None, threads: int | None,
             devices: tuple[str, ...], gpus: float, timeout: float | None = None,
             redo: Mapping[int, dict[str, str]] | None = None) -> Iterator[Part]:
-    from veriscene.engine.backends import in_order, pixel_limit, ray_getter, ray_session
+    from veriscene.engine.backends import driver_settings, in_order, ray_getter, ray_session
 
     with ray_session(workers, address) as ray:
         todo = [listing[1][p] for p in sorted(redo or ())] + listing[1][start:]
@@ -305,8 +305,8 @@ def _on_ray(token: str, stages: Stages, images: str | os.PathLike[str], listing:
         # models loaded where they run: an actor per worker keeps its own, on its device
         options = [ray_options(devices[k % len(devices)], gpus) for k in range(workers)]
         _check_room(ray, options)
-        actor, pixels = ray.remote(Annotator), pixel_limit()
-        actors = [actor.options(**options[k]).remote(devices[k % len(devices)], pixels) for k in range(workers)]
+        actor, settings = ray.remote(Annotator), driver_settings()
+        actors = [actor.options(**options[k]).remote(devices[k % len(devices)], settings) for k in range(workers)]
         turn = iter(range(sys.maxsize))
         try:
             yield from in_order(lambda task: actors[next(turn) % workers].part.remote(*task),

@@ -18,7 +18,7 @@ from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, Callable, Iterable, Iterator, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, TypeVar
 
 from veriscene.engine import collector
 from veriscene.engine.interrupts import ignore_interrupts, stop_workers
@@ -33,11 +33,15 @@ from veriscene.engine.worker_faults import (
 )
 from veriscene.text import inflect_engine
 
+if TYPE_CHECKING:
+    from veriscene.engine.task_settings import TaskSettings
+
 __all__ = [
     # defined here
     "BACKENDS", "MAX_CLUSTER_WORKERS", "WORKERS_PER_CPU", "Progress", "check_workers", "in_order", "max_workers",
     "START_METHOD_ENV", "mp_context", "ordered_map", "pool_workers", "run_in_process", "run_local_pool", "run_ray",
-    "run_tasks", "platform_start_method", "start_method", "pixel_limit", "take_pixel_limit",
+    "run_tasks", "platform_start_method", "start_method", "pixel_limit", "driver_settings", "take_pixel_limit",
+    "take_settings",
     # moved to `ray_cluster`
     "_sees", "_token_auth", "_versions", "check_nodes", "cluster_address", "cluster_workers", "nodes_without",
     "on_each_node", "ray_getter", "ray_session",
@@ -67,9 +71,9 @@ _DRIVER_CODE = ""  # the driver's code digest (`source_digest.veriscene_digest`)
 def pixel_limit() -> Any:
     """This process's image pixel limit: Pillow's `Image.MAX_IMAGE_PIXELS`, which
     `VERISCENE_MAX_IMAGE_PIXELS` or `scene.image_files.set_max_image_pixels` set (None: no limit).
-    Every worker a run or `ordered_map` uses takes the driver's (`take_pixel_limit`) with its work,
-    so a limit set after the workers' environment was fixed still holds: a notebook's own
-    `ray.init()`, a forkserver started by an earlier run."""
+    Every worker a run or `ordered_map` uses takes it with the driver's other settings
+    (`driver_settings`), so a limit set after the workers' environment was fixed still holds: a
+    notebook's own `ray.init()`, a forkserver started by an earlier run."""
     from PIL import Image
 
     return Image.MAX_IMAGE_PIXELS
@@ -80,24 +84,37 @@ UNCHANGED = "unchanged"  # `take_pixel_limit` of this leaves the worker's limit 
 
 def take_pixel_limit(limit: Any) -> None:
     """Make `limit` (`pixel_limit` of the driver) this worker's, and its child processes' too;
-    `UNCHANGED` (the default of the workers' entry points, called without one) leaves it."""
-    from PIL import Image
+    `UNCHANGED` leaves it. The workers' entry points take all the driver's settings
+    (`take_settings`), this limit among them."""
+    from veriscene.engine.task_settings import take_pixel_limit as take
 
-    from veriscene.scene.image_files import MAX_PIXELS_ENV
-
-    if isinstance(limit, str) and limit == UNCHANGED:
-        return
-    if Image.MAX_IMAGE_PIXELS != limit:
-        Image.MAX_IMAGE_PIXELS = limit
-        os.environ[MAX_PIXELS_ENV] = "none" if limit is None else str(int(limit))
+    if not (isinstance(limit, str) and limit == UNCHANGED):
+        take(limit)
 
 
-def _init_worker(spec: RunSpec, parent: int, code: str = "", started: Any = None, pixels: Any = UNCHANGED) -> None:
+def driver_settings() -> TaskSettings:
+    """The settings this driver hands its workers with their work: its pixel limit, folders,
+    ... (`engine.task_settings`: a worker's own environment may be of before they were set)."""
+    from veriscene.engine.task_settings import task_settings
+
+    return task_settings()
+
+
+def take_settings(settings: TaskSettings | None) -> None:
+    """Make the driver's `settings` this worker's (None, the default of the workers' entry points
+    called without a driver's, leaves them; `engine.task_settings.take_settings`)."""
+    from veriscene.engine.task_settings import take_settings as take
+
+    take(settings)
+
+
+def _init_worker(spec: RunSpec, parent: int, code: str = "", started: Any = None,
+                 settings: TaskSettings | None = None) -> None:
     global _SPEC, _DRIVER_CODE
     die_with_parent(parent)
     ignore_interrupts()  # Ctrl-C reaches the whole process group: the driver stops the workers
     mark_started(started)
-    take_pixel_limit(pixels)
+    take_settings(settings)
     _SPEC, _DRIVER_CODE = spec, code
 
 
@@ -107,24 +124,24 @@ def _pool_task(task: ShardTask) -> ShardOutput:
     return run_shard(_SPEC, task)
 
 
-def _ray_task(spec: RunSpec, task: ShardTask, code: str, pixels: Any = UNCHANGED) -> ShardOutput:
+def _ray_task(spec: RunSpec, task: ShardTask, code: str, settings: TaskSettings | None = None) -> ShardOutput:
     """A shard as a Ray task, on a node whose code's digest must be the driver's (`code`), under
-    the driver's image pixel limit (`pixels`)."""
+    the driver's `settings` (its image pixel limit, its folders on its own machine)."""
     import ray
 
     check_worker_code(code, task.index, ray.get_runtime_context().get_node_id())
-    take_pixel_limit(pixels)
+    take_settings(settings)
     return run_shard(spec, task)
 
 
-def _ray_call(fn: Callable[..., R], code: str, pixels: Any, k: int, a: tuple[Any, ...]) -> R:
+def _ray_call(fn: Callable[..., R], code: str, settings: TaskSettings | None, k: int, a: tuple[Any, ...]) -> R:
     """`fn(*a)` as the `k`-th Ray task of `ordered_map`, on a node whose code's digest must be the
     driver's (`code`): a scan or a verification made by other code would be silently wrong; under
-    the driver's image pixel limit (`pixels`)."""
+    the driver's `settings`."""
     import ray
 
     check_worker_code(code, k, ray.get_runtime_context().get_node_id(), what=f"task {k} of {fn.__name__}")
-    take_pixel_limit(pixels)
+    take_settings(settings)
     return fn(*a)
 
 
@@ -180,7 +197,7 @@ def run_local_pool(spec: RunSpec, tasks: Iterable[ShardTask], workers: int,
     context = mp_context()
     started = started_flag(context)  # to tell workers that died starting (`worker_faults`)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
-                             initargs=(spec, os.getpid(), veriscene_digest(), started, pixel_limit())) as pool:
+                             initargs=(spec, os.getpid(), veriscene_digest(), started, driver_settings())) as pool:
         processes: dict[int, Any] = {}  # the pool's worker processes, to say how one died
         try:
             yield from _pool_outputs(pool, tasks, workers, progress, processes)
@@ -221,11 +238,11 @@ def _pool_outputs(pool: ProcessPoolExecutor, tasks: Iterable[ShardTask], workers
 
 
 def _init_local(parent: int, initializer: Callable[..., None] | None, initargs: tuple[Any, ...],
-                started: Any = None, pixels: Any = UNCHANGED) -> None:
+                started: Any = None, settings: TaskSettings | None = None) -> None:
     die_with_parent(parent)
     ignore_interrupts()  # Ctrl-C reaches the whole process group: the driver stops the workers
     mark_started(started)
-    take_pixel_limit(pixels)
+    take_settings(settings)
     if initializer is not None:
         initializer(*initargs)
 
@@ -260,13 +277,13 @@ def ordered_map(fn: Callable[..., R], args: Iterable[tuple[Any, ...]], *, backen
                 except WorkerCodeMismatch as exc:  # Ray's RayTaskError of it: its message, not Ray's traceback
                     raise WorkerCodeMismatch(str(getattr(exc, "cause", exc))) from None
 
-            pixels = pixel_limit()
-            yield from in_order(lambda ka: remote.remote(fn, code, pixels, *ka), result, enumerate(args), workers)
+            taken = driver_settings()
+            yield from in_order(lambda ka: remote.remote(fn, code, taken, *ka), result, enumerate(args), workers)
     else:
         context = mp_context(start)
         started = started_flag(context)  # to tell workers that died starting (`worker_faults`)
         with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_local,
-                                 initargs=(os.getpid(), initializer, initargs, started, pixel_limit())) as pool:
+                                 initargs=(os.getpid(), initializer, initargs, started, driver_settings())) as pool:
             processes: dict[int, Any] = {}
 
             def submit(a: tuple[Any, ...]) -> Future[R]:
@@ -314,7 +331,7 @@ def run_ray(spec: RunSpec, tasks: Iterable[ShardTask], workers: int, address: st
     veriscene code is not the driver's fails its shard (WorkerCodeMismatch, said as raised there)."""
     with ray_session(workers, address) as ray:
         remote = ray.remote(_ray_task)
-        spec_ref, code, pixels = ray.put(spec), veriscene_digest(), pixel_limit()
+        spec_ref, code, taken = ray.put(spec), veriscene_digest(), driver_settings()
 
         def result(pair: tuple[Any, int]) -> tuple[ShardOutput, int]:
             try:
@@ -322,7 +339,7 @@ def run_ray(spec: RunSpec, tasks: Iterable[ShardTask], workers: int, address: st
             except WorkerCodeMismatch as exc:  # Ray's RayTaskError of it: its message, not Ray's traceback
                 raise WorkerCodeMismatch(str(getattr(exc, "cause", exc))) from None
 
-        submitted = in_order(lambda task: (remote.remote(spec_ref, task, code, pixels), len(task.lines)), result, tasks,
+        submitted = in_order(lambda task: (remote.remote(spec_ref, task, code, taken), len(task.lines)), result, tasks,
                              workers)
         for output, size in submitted:
             if progress is not None:
