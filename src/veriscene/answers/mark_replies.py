@@ -13,11 +13,22 @@ different object): a reply that compares or denies the other way round ("B is cl
 is not closer, B is" to "which is farther?") is left as it is, naming two options (unread, as
 before): reading it would take the reply's meaning, not its words. Without the question (a
 record that does not carry it) a reply is read as it is.
+
+A reply may give a point by its coordinates, as a model asked about points often does ("The point
+at (312, 140) is closer."): `named_marks` says such a point "point A" when it lies on mark A (within
+its drawn reach, in every convention its values fit), so it is read as the label; a point on no
+mark, or on two marks read two ways, is left, and a reply naming no label then scores 0 with the
+reason. A reply naming both marks, by label or point, still names two options (0).
 """
 
 from __future__ import annotations
 
+import math
 import re
+from typing import Any, Mapping, Sequence
+
+from veriscene.answers.coords import BOX_FORMATS, check_image_size, fits_format, to_pixels
+from veriscene.scene.marks import MIN_RING, mark_reach
 
 # a label compared with: "than B", "than point B", "compared to (B)"
 _COMPARED = re.compile(
@@ -75,3 +86,53 @@ def without_compared_labels(reply: str, question: str | None) -> str:
 
     reply = _COMPARED.sub(compared, reply)
     return _DENIED_LABEL.sub(denied, reply)
+
+
+# --- a point given by its coordinates, read as the mark drawn there ------------------------------
+# "(312, 140)", "[0.49, 0.29]", "x=312, y=140", "(x: 312, y: 140)"
+_NUMBER = r"(-?\d+(?:\.\d+)?)"
+_COORDS = re.compile(
+    rf"[\(\[]\s*(?:x\s*[=:]\s*)?{_NUMBER}\s*[,;]\s*(?:y\s*[=:]\s*)?{_NUMBER}\s*[\)\]]"
+    rf"|\bx\s*[=:]\s*{_NUMBER}\s*(?:,|;|and)?\s*y\s*[=:]\s*{_NUMBER}", re.IGNORECASE)
+_FORMAT_WORDS = {"pixel": "in pixels", "norm1": "as shares of the image (0-1)", "norm1000": "on a 0-1000 scale"}
+
+
+def named_marks(reply: str, marks: Sequence[Mapping[str, Any]], image_size: Sequence[int] | None) -> tuple[str, str | None]:
+    """`reply` with each point it gives by coordinates that lies on one drawn mark said as that
+    mark ("point A"), and why the others name none (None when every one names a mark).
+
+    A point names a mark when it lies within the mark's drawn reach (`scene.marks.mark_reach`: its
+    ring's outer edge, 8 px or more; 8 px without `image_size`) of the pixel the mark is centred
+    on, read in pixels and, with `image_size`, as shares of the image (0-1) and on a 0-1000 scale:
+    every reading the values fit (`coords.fits_format`) must name the same mark, else the point is
+    left as it is (two readings on two marks: it names neither). Marks lie more than two reaches
+    apart (`marks_apart`), so one reading names one mark at most. A point on no mark is left too:
+    the reply is then read by its labels alone, and with none it scores 0 with the reason."""
+    size = check_image_size(image_size) if image_size is not None else None
+    reach = mark_reach(*size) if size is not None else MIN_RING + 2
+    centres = [(math.floor(float(m["point"][0])) + 0.5, math.floor(float(m["point"][1])) + 0.5) for m in marks]
+    problems: list[str] = []
+
+    def named(m: re.Match[str]) -> str:
+        values = [float(v) for v in m.groups() if v is not None]
+        hits: dict[str, list[str]] = {}  # label -> the readings that put the point on its mark
+        for fmt in BOX_FORMATS:
+            if (fmt != "pixel" and size is None) or not fits_format(values, fmt, size):
+                continue
+            x, y = to_pixels(values, fmt, size)
+            for mark, (cx, cy) in zip(marks, centres):
+                if math.hypot(x - cx, y - cy) <= reach:
+                    hits.setdefault(str(mark["label"]), []).append(_FORMAT_WORDS[fmt])
+        if len(hits) == 1:
+            return f"point {next(iter(hits))}"
+        given = m.group(0)
+        if hits:
+            problems.append(f"{given} lies on " + " and on ".join(
+                f"mark {label} read {' or '.join(ways)}" for label, ways in hits.items()) + ": it names neither")
+        else:
+            drawn = ", ".join(f"{mark['label']} at ({cx:g}, {cy:g})" for mark, (cx, cy) in zip(marks, centres))
+            problems.append(f"{given} lies on no mark (drawn {reach} px around {drawn}, in pixels)")
+        return given
+
+    said = _COORDS.sub(named, reply)
+    return said, "; ".join(problems) or None

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from veriscene import vocab
@@ -44,13 +45,14 @@ from veriscene.answers.coords import (
     point_distance,
 )
 from veriscene.answers.extract import DEFAULT_ANSWER_TAGS, DEFAULT_THINK_TAGS, read_reply
-from veriscene.answers.mark_replies import without_compared_labels
+from veriscene.answers.mark_replies import named_marks, without_compared_labels
 from veriscene.answers.normalize import normalize_phrase, prepare_synonyms
 from veriscene.answers.options import check_flag, check_synonyms, check_texts, check_tolerances
 from veriscene.answers.parse import parse_answer
 from veriscene.answers.result import MatchResult
 from veriscene.answers.rivals import Rivals, RivalsLike, as_rivals
 from veriscene.sample import ANSWER_TYPES, OPTION_LETTERS, Sample
+from veriscene.scene.marks import program_marks, record_marks
 
 
 def set_f1(predicted: Iterable[str], gold: Iterable[str]) -> float:
@@ -316,8 +318,17 @@ def score_sample(reply: str, sample: Mapping[str, Any] | Sample, **options: Any)
         # reply's "A", "(A)", "point A", "A is closer" read as the labels A, B, ... are read as
         # option letters (a bare "A" is an article to the phrase reader)
         kwargs["choices"], kwargs["answer_letter"] = list(labels or ()), record["answer"]
+    unread = None
     if record["answer_type"] == "str" and _is_mark_label(record["answer"], labels):
+        # "The point at (312, 140) is closer.": a point given by coordinates on a drawn mark is
+        # that mark ("point A"), read as its label is
+        marks = record_marks(record, 0) or program_marks(record.get("program"))
+        if marks:
+            reply, unread = named_marks(reply, marks, kwargs["image_size"])
         # "A is farther than B.": the label after "than" is compared with, not answered
         reply = without_compared_labels(reply, kwargs.get("question"))
     kwargs.update(options)
-    return match_answer(reply, record["answer"], record["answer_type"], **kwargs)
+    result = match_answer(reply, record["answer"], record["answer_type"], **kwargs)
+    if unread is not None and result.parse_failed:  # (the reply named no mark: say why its points did not)
+        return replace(result, reason=f"{result.reason}; {unread}" if result.reason else unread)
+    return result

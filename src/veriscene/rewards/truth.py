@@ -42,6 +42,7 @@ from veriscene.answers.rivals import Rivals, RivalsLike, as_rivals
 from veriscene.rewards import truth_checks as checks
 from veriscene.rewards.completions import completion_text  # noqa: F401  (imported from here before)
 from veriscene.sample import ANSWER_TYPES, Sample
+from veriscene.scene.marks import marks_of, program_marks, record_marks
 
 # Columns TRL hands to reward functions besides the data set's own (never ground truth).
 TRL_RUNTIME_KWARGS = ("trainer_state", "log_extra", "log_metric", "environments", "completion_ids")
@@ -70,6 +71,10 @@ class GroundTruth:
     num_images    how many images the sample shows (reads "the last image"), or None
     mark_labels   the labels of points drawn on the image ("A", "B") when the answer is one
                   (`veriscene.scene.marks`; read as option letters), or None
+    marks         the points drawn on the image, ({"label": "A", "point": [x, y]}, ...) in pixels,
+                  where a reply may give a mark by its coordinates ("The point at (312, 140) is
+                  closer."; `veriscene.answers.mark_replies.named_marks`): from the ground truth's
+                  "marks", else the sample's program (`with_program`), or None
     question      the question text, or None (ground truth written before it was added)
     """
 
@@ -86,6 +91,7 @@ class GroundTruth:
     num_images: int | None = None
     question: str | None = None
     mark_labels: tuple[str, ...] | None = None
+    marks: tuple[Mapping[str, Any], ...] | None = None
 
     def __post_init__(self) -> None:
         if self.answer_type not in ANSWER_TYPES:
@@ -132,20 +138,28 @@ class GroundTruth:
             question=str(d["question"]) if isinstance(d.get("question"), str) else None,
             mark_labels=checks.field("mark_labels", d["mark_labels"], checks.texts, "a list of labels")
             if d.get("mark_labels") else None,
+            marks=_marks(d.get("marks")),
         )
         return truth.with_program(d["program"]) if d.get("program") is not None else truth
 
     def with_program(self, program: Any) -> GroundTruth:
         """This ground truth with the points its question shows, read from the sample's program
-        (a list of nodes or its JSON text: TRL's `program` column, verl's `extra_info.program`).
-        Unchanged unless it is an open point question without `point_options`."""
-        if self.answer_type != "point" or self.choices or self.point_options is not None or program is None:
+        (a list of nodes or its JSON text: TRL's `program` column, verl's `extra_info.program`), and
+        the marks its question names by label (`marks`), when it has none. Unchanged unless it is
+        an open point question without `point_options` or a question answered by a mark's label
+        without `marks`."""
+        wants_marks = self.mark_labels is not None and self.marks is None
+        if program is None or not (wants_marks or (
+                self.answer_type == "point" and not self.choices and self.point_options is None)):
             return self
         if isinstance(program, (str, bytes)):
             try:
                 program = orjson.loads(program)
             except orjson.JSONDecodeError:
                 return self
+        if wants_marks:
+            marks = program_marks(program)
+            return replace(self, marks=tuple(marks)) if marks else self
         points = program_point_options(program, self.answer)
         if points is None:
             return self
@@ -192,6 +206,7 @@ class GroundTruth:
             "vocabulary": meta.get("vocabulary"), "point_options": meta.get("point_options"),
             "program": record.get("program"), "question": record.get("question"),
             "mark_labels": meta.get("mark_labels"),
+            "marks": record_marks(record, 0) if meta.get("mark_labels") else None,
         }).with_images(record.get("images"))
 
     # -- properties --------------------------------------------------------------------------
@@ -230,6 +245,8 @@ class GroundTruth:
                   "choices": list(self.choices) if self.choices is not None else None, "meta": meta}
         if self.question is not None:
             record["question"] = self.question
+        if self.marks is not None:  # (image 0's, as a sample holds them)
+            record["images"] = [{"marks": [dict(m) for m in self.marks]}]
         return record
 
     # -- scoring -----------------------------------------------------------------------------
@@ -406,3 +423,11 @@ def safe_score(truth: GroundTruth, reply: str, **options: Any) -> MatchResult:
 def as_reward(result: MatchResult) -> float | None:
     """A MatchResult as a reward: its score, None where it does not apply (NaN for `text`)."""
     return None if math.isnan(result.score) else float(result.score)
+
+
+def _marks(value: Any) -> tuple[Mapping[str, Any], ...] | None:
+    """Ground truth's "marks" checked (`scene.marks.marks_of`: ValueError naming the bad entry)."""
+    if not value:
+        return None
+    marks = marks_of({"marks": list(value) if _is_list(value) else value}, "ground truth")
+    return tuple(marks) if marks else None

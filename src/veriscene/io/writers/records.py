@@ -178,7 +178,9 @@ def ground_truth(sample: dict[str, Any]) -> str:
     computed from this text equal evaluation scores: `synonyms` and `vocabulary` are added
     only when the sample's meta has them (they change how `str` answers are read), and the
     `question` (a `str` reply may restate it: its words do not compete with the gold), as
-    generated (`GENERATED_QUESTION`: without an instruction an export added).
+    generated (`GENERATED_QUESTION`: without an instruction an export added), and for a question
+    answered by a mark's label, the `marks` drawn (`images[0].marks`: a reply may give a mark by
+    its coordinates).
     """
     meta = sample.get("meta") or {}
     truth = {
@@ -196,6 +198,11 @@ def ground_truth(sample: dict[str, Any]) -> str:
     for key in ("synonyms", "vocabulary", "mark_labels"):  # (mark_labels: a label of marked points)
         if meta.get(key):
             truth[key] = meta[key]
+    if meta.get("mark_labels"):  # the marks' points: a reply may give one by its coordinates
+        images = sample.get("images")
+        marks = images[0].get("marks") if isinstance(images, list) and images and isinstance(images[0], dict) else None
+        if marks:
+            truth["marks"] = marks
     return dumps(truth)
 
 

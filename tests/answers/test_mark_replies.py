@@ -1,0 +1,111 @@
+"""Replies to a marked question ("Which point is closer to the camera: A or B?") that give a point
+by its coordinates: read as the mark drawn there when the point lies within its drawn reach and
+names one mark, else left (scored 0 with the reason). The one reading is shared: eval
+(`score_sample`), the TRL and verl rewards (ground truth with the marks) and the RL environment."""
+
+from pathlib import Path
+
+import numpy as np
+import orjson
+import pytest
+from PIL import Image
+
+from tests.generators.test_depth_map_points import floor_and_box, scene_with
+from tests.generators.test_point_marks import run
+from veriscene.answers import score_sample
+from veriscene.answers.mark_replies import named_marks
+from veriscene.io.writers.records import ground_truth
+from veriscene.rewards.env import VQAEnv
+from veriscene.rewards.trl import make_accuracy_reward
+from veriscene.rewards.truth import GroundTruth
+from veriscene.rewards.verl import compute_score
+
+MARKS = [{"label": "A", "point": [312.5, 140.5]}, {"label": "B", "point": [100.5, 400.5]}]  # on 640 x 480
+
+
+def test_a_point_on_a_mark_is_that_mark() -> None:
+    # reach on 640 x 480: a ring of 12 px and its 2 px edge, 14 px around the pixel (312, 140)
+    assert named_marks("The point at (312, 140) is closer.", MARKS, [640, 480]) == \
+        ("The point at point A is closer.", None)
+    assert named_marks("[100, 400]", MARKS, [640, 480])[0] == "point B"
+    assert named_marks("x=322, y=148", MARKS, [640, 480])[0] == "point A"  # 12.5 px off: on the ring
+    assert named_marks("(0.488, 0.293)", MARKS, [640, 480])[0] == "point A"  # shares of the image
+    assert named_marks("(488, 293)", MARKS, [640, 480])[0] == "point A"  # 0-1000 (on no mark in pixels)
+
+
+def test_a_point_off_the_marks_or_on_two_readings_names_none() -> None:
+    said, why = named_marks("(330, 140)", MARKS, [640, 480])  # 17.5 px off A: past its ring
+    assert said == "(330, 140)" and "lies on no mark" in why and "A at (312.5, 140.5)" in why
+    # on a 200 x 1000 image (100, 400) is A in pixels and B read 0-1000 (20, 400): neither
+    two = [{"label": "A", "point": [100.5, 400.5]}, {"label": "B", "point": [20.5, 400.5]}]
+    said, why = named_marks("(100, 400)", two, [200, 1000])
+    assert said == "(100, 400)"
+    assert "mark A read in pixels" in why and "mark B read on a 0-1000 scale" in why
+    # without the image size: pixels alone, within the smallest reach a mark is drawn with (8 px)
+    assert named_marks("(318, 140)", MARKS, None)[0] == "point A"
+    assert named_marks("(0.488, 0.293)", MARKS, None)[0] == "(0.488, 0.293)"
+
+
+@pytest.fixture
+def marked(tmp_path: Path) -> list[dict]:
+    np.save(tmp_path / "d.npy", floor_and_box())
+    return run(scene_with(tmp_path / "d.npy"), "depth.map_points.v1", marks=True, per_scene=4)
+
+
+def _replies(sample: dict) -> list[tuple[str, float]]:
+    """Replies by coordinates to `sample` and the score each must get."""
+    marks = {m["label"]: m["point"] for m in sample["images"][0]["marks"]}
+    right, wrong = marks[sample["answer"]], marks[({"A", "B"} - {sample["answer"]}).pop()]
+    w, h = sample["meta"]["image_size"]
+    at = "({:d}, {:d})"
+    return [(f"The point at {at.format(int(right[0]), int(right[1]))}.", 1.0),
+            (f"[{right[0] / w:.3f}, {right[1] / h:.3f}]", 1.0),
+            (at.format(int(wrong[0]), int(wrong[1])), 0.0),
+            # hedging, or a label and a point of the other mark: two options named, 0
+            (f"{at.format(int(right[0]), int(right[1]))} or {at.format(int(wrong[0]), int(wrong[1]))}", 0.0),
+            (f"{sample['answer']}, at {at.format(int(wrong[0]), int(wrong[1]))}", 0.0),
+            ("(2, 2)", 0.0)]
+
+
+def test_eval_and_rewards_read_a_point_as_its_mark(marked, tmp_path: Path) -> None:
+    """Eval, the TRL and verl rewards (from the exported ground truth, which carries the marks)
+    give each reply the same score; a point on no mark scores 0 and says why."""
+    reward = make_accuracy_reward()
+    assert {s["meta"]["mode"] for s in marked} == {"qa", "mc"}
+    for sample in marked:
+        truth = ground_truth(sample)
+        assert orjson.loads(truth)["marks"] == sample["images"][0]["marks"]
+        for reply, score in _replies(sample):
+            assert score_sample(reply, sample).score == score, (reply, sample["question"])
+            assert GroundTruth.from_json(truth).score(reply).score == score, reply
+            assert GroundTruth.from_sample(sample).score(reply).score == score, reply
+            assert reward(completions=[reply], ground_truth=[truth]) == [score], reply
+            assert compute_score("veriscene/depth.map_points.v1", reply, truth)["score"] == score, reply
+        off = score_sample("(2, 2)", sample)
+        assert off.score == 0.0 and "(2, 2) lies on no mark" in off.reason
+
+
+def test_ground_truth_without_marks_takes_them_from_the_program(marked) -> None:
+    """Ground truth written before it carried marks: verl's extra_info.program (TRL's program
+    column) gives them."""
+    sample = next(s for s in marked if s["meta"]["mode"] == "qa")
+    old = orjson.loads(ground_truth(sample))
+    del old["marks"]
+    (reply, _), *_ = _replies(sample)
+    assert GroundTruth.from_dict(old).score(reply).score == 0.0
+    assert compute_score("veriscene/depth.map_points.v1", reply, orjson.dumps(old).decode(),
+                         {"program": sample["program"]})["score"] == 1.0
+    with pytest.raises(ValueError, match=r"ground truth\.marks\[0\]\.point"):
+        GroundTruth.from_dict({**old, "marks": [{"label": "A", "point": [1, -2]}]})
+
+
+def test_the_environment_reads_a_point_as_its_mark(marked, tmp_path: Path) -> None:
+    sample = next(s for s in marked if s["meta"]["mode"] == "qa")
+    w, h = sample["meta"]["image_size"]
+    Image.new("RGB", (w, h), (128, 128, 128)).save(tmp_path / "i.png")
+    record = {**sample, "images": [{**sample["images"][0], "path": "i.png"}]}
+    for reply, score in _replies(sample):
+        env = VQAEnv(samples=[record], image_root=tmp_path)
+        env.reset()
+        _, reward, *_ = env.step(reply)
+        assert reward == score, reply
