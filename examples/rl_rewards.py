@@ -41,7 +41,7 @@ columns = {key: [value] * n for key, value in row.items() if key not in ("prompt
 prompts = [row["prompt"]] * n
 # the run's vocabulary makes the data set's other words rivals of a word answer
 accuracy_reward = make_accuracy_reward(vocabulary_file=exported.vocabulary_file)
-weighted = WeightedReward()  # accuracy 1.0 + format 0.1 (DEFAULT_WEIGHTS)
+weighted = WeightedReward(vocabulary_file=exported.vocabulary_file)  # accuracy 1.0 + format 0.1 (DEFAULT_WEIGHTS)
 scores = {
     "accuracy": accuracy_reward(prompts=prompts, completions=list(completions.values()), **columns),
     "format": format_reward(prompts=prompts, completions=list(completions.values()), **columns),

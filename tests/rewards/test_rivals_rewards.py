@@ -8,7 +8,7 @@ import orjson
 import pytest
 
 from veriscene.io.writers.records import ground_truth
-from veriscene.rewards import make_accuracy_reward
+from veriscene.rewards import WeightedReward, make_accuracy_reward
 from veriscene.rewards.truth import GroundTruth
 from veriscene.rewards.verl import compute_score
 
@@ -67,3 +67,24 @@ def test_a_missing_vocabulary_file_says_where_one_comes_from(tmp_path: Path) -> 
     truth = orjson.dumps({"answer": "cat", "answer_type": "str"}).decode()
     with pytest.raises(FileNotFoundError, match=r"reward_kwargs\.vocabulary_file.*veriscene export RUN"):
         compute_score("veriscene/t", "cat", truth, None, vocabulary_file=str(missing))
+
+
+def test_weighted_reward_takes_the_vocabulary_file(tmp_path: Path) -> None:
+    """`WeightedReward(vocabulary_file=...)` scores its accuracy with the run's words, as
+    `make_accuracy_reward(vocabulary_file=...)` does: before, WeightedReward() (the README's way to
+    combine accuracy and format) had the plain accuracy_reward only, and a reply listing three
+    of the data set's animals earned 1.1 for one of them."""
+    path = tmp_path / "vocabulary.json"
+    path.write_bytes(orjson.dumps({"names": {"okapi": 1, "tapir": 1, "capybara": 1}, "predicates": {},
+                                   "attributes": {}}))
+    gt = [ground_truth(_sample("okapi", "What animal is left of the tree?"))]
+    hack = ["<think>x</think><answer>There is an okapi. There is a tapir. There is a capybara.</answer>"]
+    right = ["<think>x</think><answer>an okapi</answer>"]
+    assert WeightedReward()(completions=hack, ground_truth=gt) == [pytest.approx(1.1)]  # (built-in words only)
+    weighted = WeightedReward(vocabulary_file=path)
+    assert weighted(completions=hack, ground_truth=gt) == [pytest.approx(0.1)]
+    assert weighted(completions=right, ground_truth=gt) == [pytest.approx(1.1)]
+    with pytest.raises(ValueError, match="vocabulary_file or an 'accuracy' function"):
+        WeightedReward(functions={"accuracy": make_accuracy_reward()}, vocabulary_file=path)
+    with pytest.raises(FileNotFoundError, match="vocabulary"):
+        WeightedReward(vocabulary_file=tmp_path / "missing.json")

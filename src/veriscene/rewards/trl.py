@@ -164,10 +164,17 @@ class WeightedReward:
     "format", "iou" (defaults `DEFAULT_WEIGHTS`); `functions` may replace or add components
     (e.g. ``{"process": process_reward}``). The same result is obtained by passing the functions
     separately with ``GRPOConfig(reward_weights=[...])``, which also logs each one.
+
+    `vocabulary_file`: the run's `vocabulary.json` (the export's `<stem>.vocabulary.json`), given
+    to the accuracy component (`make_accuracy_reward(vocabulary_file=...)`), so the data set's
+    words are rivals of a word answer as in `veriscene eval`. Without it (or an "accuracy" of
+    `functions` made with it) the accuracy is the plain `accuracy_reward`'s, which knows the
+    built-in words only: "There is an okapi. There is a tapir." earns it 1.0 for "okapi".
     """
 
     def __init__(self, weights: Mapping[str, float] | None = None,
-                 functions: Mapping[str, RewardFunc] | None = None) -> None:
+                 functions: Mapping[str, RewardFunc] | None = None, *,
+                 vocabulary_file: RivalsLike = None) -> None:
         for name, given, what in (("weights", weights, "{'accuracy': 1.0, 'format': 0.1}"),
                                   ("functions", functions, "{'process': process_reward}")):
             if given is not None and not isinstance(given, Mapping):
@@ -176,8 +183,12 @@ class WeightedReward:
             if not callable(function):
                 raise TypeError(f"functions[{name!r}] must be a reward function (called as TRL calls one), "
                                 f"got {function!r}")
+        if vocabulary_file is not None and "accuracy" in (functions or {}):
+            raise ValueError("give vocabulary_file or an 'accuracy' function, not both: the function given is "
+                             "used as it is (make it with make_accuracy_reward(vocabulary_file=...))")
+        accuracy = accuracy_reward if vocabulary_file is None else make_accuracy_reward(vocabulary_file)
         self.functions: dict[str, RewardFunc] = {
-            "accuracy": accuracy_reward, "format": format_reward, "iou": iou_reward, **(functions or {})}
+            "accuracy": accuracy, "format": format_reward, "iou": iou_reward, **(functions or {})}
         self.weights = dict(DEFAULT_WEIGHTS if weights is None else weights)
         for name, weight in self.weights.items():
             if isinstance(weight, bool) or not isinstance(weight, numbers.Real) or not math.isfinite(weight):
