@@ -52,6 +52,16 @@ def test_counts_and_distributions(run_dir) -> None:
     assert "options" not in report.vocabulary and "circle" in report.vocabulary
 
 
+def test_one_answer_has_entropy_zero_not_minus_zero(run_dir) -> None:
+    """A task of one answer showed entropy '-0.00' in the table and -0.0 in --json."""
+    from veriscene.cli import app
+
+    row = next(r for r in stats(run_dir).to_dict()["tasks"] if r["task"] == "object.count.v1")
+    assert str(row["entropy_bits"]) == "0.0"
+    result = CliRunner().invoke(app, ["stats", str(run_dir), "--json", "--no-chart"])
+    assert '"entropy_bits": -0.0' not in result.output and '"entropy_bits": 0.0' in result.output
+
+
 def test_the_first_unreadable_line_is_named_alike_on_any_number_of_workers(tmp_path, monkeypatch) -> None:
     """The report counted unreadable lines and the command said '1 unreadable lines', not where."""
     from veriscene import stats as module

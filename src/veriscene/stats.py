@@ -69,8 +69,9 @@ def _answer_key(answer: Any, answer_type: str) -> str:
 
 
 def entropy_bits(counts: Counter[str]) -> float:
+    """Shannon entropy of the counts in bits; 0.0 (never -0.0, which printed as '-0.00') for one answer."""
     total = sum(counts.values())
-    return -sum(c / total * math.log2(c / total) for c in counts.values() if c) if total else 0.0
+    return 0.0 - sum(c / total * math.log2(c / total) for c in counts.values() if c) if total else 0.0
 
 
 def percentile(histogram: Counter[int], q: float) -> float:
