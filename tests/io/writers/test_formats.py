@@ -288,6 +288,19 @@ def test_an_image_without_a_path_skips_its_sample(tmp_path: Path, fmt: str, out:
         assert [r["id"] for r in records] == ["ok"]
 
 
+@pytest.mark.parametrize("fmt, out", [("llava", "l.json"), ("parquet", "p.parquet")])
+def test_an_image_without_a_path_is_one_missing_image(tmp_path: Path, fmt: str, out: str) -> None:
+    """A scene without an image file (COCO file_name null) in 60 multi-image samples was '72 images
+    missing' beside 12 real ones, its '<image '1' has no path>' listed 4 times among 10 examples."""
+    samples = []
+    for k in range(3):
+        sample = make_sample(f"no-path-{k}", [])
+        sample["images"] = [{"id": "y"}]
+        samples.append(sample)
+    summary = write(samples, tmp_path / out, fmt, sample_root=tmp_path)
+    assert summary.images_missing == 1 and summary.missing_examples == ["<image 'y' has no path>"]
+
+
 def test_images_of_skipped_samples_are_not_counted_as_written(run_dir: Path, tmp_path: Path) -> None:
     summary = export(run_dir, tmp_path / "v.parquet", to="verl", embed_images=True)  # s-missing skipped
     assert summary.images_referenced == 6 and summary.images_embedded == 6  # 7 named, 1 sample left out

@@ -162,8 +162,11 @@ class ImageResolver:
         marks = marks_of(image, f"image {image_id!r}")  # (ValueError: the sample is skipped, named)
         self.summary.images_referenced += 1
         raw = image.get("path")
-        if not raw:
-            self._missing(f"<image {image_id!r} has no path>")
+        if not raw:  # counted and listed once per image, as a missing file is (not once per sample naming it)
+            no_path = f"<image {image_id!r} has no path>"
+            if no_path not in self._missing_seen:
+                self._missing_seen.add(no_path)
+                self._missing(no_path)
             return ImageRef(image_id, None, None, False)
         if marks:
             return resolve_marked(self, image_id, str(raw), tuple(marks))
