@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
 
 from rich.console import Console
 from rich.markup import escape
@@ -189,6 +189,7 @@ def print_run_summary(summary: RunSummary, title: str = "Generated samples") -> 
         table.add_row(escape(task), escape(family), str(n), escape(top))  # answers: "[x0, y0, ...]" is no markup
     console.print(table)
     print_generator_stats(summary.per_generator())
+    print_marks_clash(summary.generator_stats)
     fam = Table(title="Per family")
     fam.add_column("family")
     fam.add_column("samples", justify="right")
@@ -275,6 +276,19 @@ def print_generator_stats(rows: dict[str, dict[str, int]]) -> None:
         needs = "; ".join(f"{need}: {', '.join(tasks)}" for need, tasks in sorted(idle.items()))
         console.print(f"{sum(map(len, idle.values()))} generator(s) made no samples, as no scene has what they "
                       f"need. {escape(needs)}", emoji=False)
+
+
+def print_marks_clash(generator_stats: Mapping[str, int]) -> None:
+    """The candidates each generator did not ask because marks drawn at their points would touch
+    (``marks_clash:<generator>``, `generators.regions.MARKS_CLASH`; a generator's ``marks: true``):
+    a line, when any."""
+    clashes = sorted((key.partition(":")[2], n) for key, n in generator_stats.items()
+                     if key.startswith("marks_clash:") and n)
+    if clashes:
+        said = ", ".join(f"{task} {n:,}" for task, n in clashes)
+        console.print(f"Marked points: candidates not asked because their marks would touch: {escape(said)} "
+                      "(marks_clash in the summary's generator_stats; those made and refused are among 'dropped')",
+                      emoji=False)
 
 
 def _first_lines(report: str | None, k: int) -> list[str]:

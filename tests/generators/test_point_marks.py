@@ -295,3 +295,29 @@ def test_without_the_question_a_comparison_is_not_read() -> None:
     assert without_compared_labels("A is closer than B.", "Which point is closer: A or B?") == \
         "A is closer than the other one."
     assert without_compared_labels("A is closer than B.", "Which point is farther: A or B?") == "A is closer than B."
+
+
+def test_candidates_not_asked_for_marks_that_touch_are_counted(tmp_path: Path, capsys) -> None:
+    """A run never drops a question silently: each candidate a generator does not ask because its
+    marks would touch is counted as marks_clash:<generator> in the run's counts (the summary's
+    generator_stats) and said after the run's table."""
+    from tests.conftest import make_scene
+    from tests.generators.test_masks_depth import rect_mask
+    from veriscene.console import print_marks_clash
+
+    np.save(tmp_path / "d.npy", floor_and_box())
+    side_by_side = make_scene([{"name": "cube", "box": [20, 20, 30, 30], "depth": 0.3,
+                                "mask": rect_mask(200, 100, [[20, 20, 30, 30]])},
+                               {"name": "ball", "box": [30, 20, 40, 30], "depth": 0.8,
+                                "mask": rect_mask(200, 100, [[30, 20, 40, 30]])}], width=200, height=100)
+    for scene, name, config in [(scene_with(tmp_path / "d.npy"), "depth.map_points.v1", {}),
+                                (side_by_side, "depth.points.v1", {"require_overlap": False})]:
+        cls = get_generator(name)
+        counts = {}
+        for marks in (False, True):
+            runner = SceneRunner([cls(cls.Config(marks=marks, **config))], VOCAB)
+            runner.run(scene)
+            counts[marks] = runner.stats[f"marks_clash:{name}"]
+        assert counts[False] == 0 and counts[True] > 0, (name, counts)
+    print_marks_clash({"marks_clash:depth.points.v1": 3, "rejected_unmade:depth.points.v1": 3})
+    assert "marks would touch: depth.points.v1 3" in " ".join(capsys.readouterr().out.split())  # (folded)

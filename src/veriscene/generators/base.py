@@ -9,6 +9,7 @@ answers and renders the question (see `veriscene.generators.runner`).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Iterator, Sequence
@@ -130,10 +131,20 @@ class GenContext:
     # Generator with faster single draws: `integers(n)` returns a Python int, same values)
     rng: np.random.Generator
     vocab: Vocabulary
+    # the run's counts and the generator's name, set by the runner (`count`)
+    counts: Counter[str] | None = field(default=None, init=False, repr=False, compare=False)
+    task: str = field(default="", init=False, repr=False, compare=False)
 
     def group_context(self, scenes: Sequence[Scene]) -> ExecutionContext:
         """An execution context over a candidate's own scenes (multi-image groups)."""
         return ExecutionContext(scenes, categories=self.vocab.category_sets)
+
+    def count(self, kind: str, n: int = 1) -> None:
+        """Count `n` candidates of `kind` the generator refused for a reason of its own, in the run's
+        counts as ``kind:<generator>`` (`SceneRunner.stats`: the summary's generator_stats), as the
+        runner counts what it refuses (``rejected_unmade:...``); nothing outside a runner."""
+        if self.counts is not None and n:
+            self.counts[f"{kind}:{self.task}"] += n
 
 
 @dataclass

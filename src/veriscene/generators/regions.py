@@ -57,9 +57,15 @@ def add_point(builder: ProgramBuilder, p: Sequence[float], label: str | None = N
     return builder.add("marked_point", args=[label, *p])
 
 
+# what a generator counts (`GenContext.count`: ``marks_clash:<generator>`` in the run's counts) for
+# each candidate it does not ask because marks drawn at its points would touch or overlap
+MARKS_CLASH = "marks_clash"
+
+
 def clear_marks(scene: Scene, points: Sequence[Sequence[float]]) -> list[dict[str, Any]] | None:
     """The marks of `points` (pixels, as shown) labelled "A", "B", ... in order (`scene.marks.labelled`),
-    or None when marks drawn there would touch (`scene.marks.marks_apart`): the question is not asked."""
+    or None when marks drawn there would touch (`scene.marks.marks_apart`): the question is not asked
+    (the generator counts it: `MARKS_CLASH`)."""
     return labelled(points) if marks_apart(points, scene.width, scene.height) else None
 
 

@@ -232,6 +232,7 @@ class SceneRunner:
             ctx: GenContext = GroupContext(scene, index, exec_ctx, rng, self.vocab, self.pool)
         else:
             ctx = GenContext(scene, index, exec_ctx, rng, self.vocab)
+        ctx.counts, ctx.task = self.stats, gen.name  # (what the generator refuses itself: `GenContext.count`)
         if gen.in_order:
             pool: CandidatePool = InOrder(self, gen, ctx, gen.propose(ctx))
         else:

@@ -37,7 +37,9 @@ and the question names them: "Which point is closer to the camera: A or B?" (A: 
 first); the answer is the label (answer_type "str"), which the program computes from the map
 (`mark_label` of the point `closer_point_in_map` picks), and images[0]["marks"] holds the points.
 Two points are then also far enough apart for their marks not to touch (`scene.marks.marks_apart`:
-on an image whose shorter side is 160 px or less, 10 % of it is no more than two marks' reach).
+on an image whose shorter side is 160 px or less, 10 % of it is no more than two marks' reach); the
+candidates of pairs left out for that alone are counted (``marks_clash:depth.map_points.v1`` in the
+run's counts, `GenContext.count`), as depth.points.v1 and the segmentation point generators count theirs.
 
 A scene without a map is skipped (its requirement); a map named but unreadable (missing, of
 another size, an 8-bit PNG) fails the generator on that scene: counted as ``failed:`` and written
@@ -54,7 +56,7 @@ from mypy_extensions import mypyc_attr
 
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator, GeneratorConfig
 from veriscene.generators.registry import register
-from veriscene.generators.regions import add_point, coord_meta, mark_meta, mark_text, point_text, shown_point
+from veriscene.generators.regions import MARKS_CLASH, add_point, coord_meta, mark_meta, mark_text, point_text, shown_point
 from veriscene.program.builder import ProgramBuilder
 from veriscene.program.ops_depth_map import depth_map_of
 from veriscene.scene.depth_maps import RELATIVE, encoding_of, steady_pixels, value_range
@@ -176,11 +178,13 @@ class DepthMapPoints(Generator):
             gap = apart / np.minimum(depth[:, None], depth[None, :])
         far = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1)) >= \
             config.min_distance * min(ctx.scene.width, ctx.scene.height)
+        ok = np.triu((gap >= config.min_relative_gap) & far, k=1)
         if config.marks:  # and marks drawn at the two keep clear of each other (`scene.marks.marks_apart`)
             centres = np.floor(xy)
-            far &= np.hypot(*(centres[:, None, :] - centres[None, :, :]).transpose(2, 0, 1)) > \
+            clear = np.hypot(*(centres[:, None, :] - centres[None, :, :]).transpose(2, 0, 1)) > \
                 2 * mark_reach(ctx.scene.width, ctx.scene.height)
-        ok = np.triu((gap >= config.min_relative_gap) & far, k=1)
+            ctx.count(MARKS_CLASH, 4 * int((ok & ~clear).sum()))  # (the pairs' candidates: 2 orders, 2 ways)
+            ok &= clear
         keys: list[list[Any]] = []
         asked: list[tuple[GenContext, _Point, _Point, str, bool]] = []
         for i, j in zip(*(side.tolist() for side in np.nonzero(ok))):

@@ -29,7 +29,7 @@ from veriscene.generators.base import Batch, Candidate, GenContext, Generator, G
 from veriscene.generators.common import add_unique
 from veriscene.generators.registry import register
 from veriscene.generators.regions import (
-    PointSampler, add_point, clear_marks, coord_meta, mark_meta, mark_text, point_text,
+    MARKS_CLASH, PointSampler, add_point, clear_marks, coord_meta, mark_meta, mark_text, point_text,
 )
 from veriscene.generators.vocabulary import Without
 from veriscene.generators.vocabulary_draws import naming_same, option_names
@@ -134,7 +134,8 @@ class CloserPoint(Generator):
         b = ProgramBuilder()
         if self.config.marks:  # type: ignore[attr-defined]
             marks = clear_marks(ctx.scene, [x1, x2])  # "A": the point listed first
-            if marks is None:  # marks that would touch: not asked
+            if marks is None:  # marks that would touch: not asked (counted, and as rejected_unmade)
+                ctx.count(MARKS_CLASH)
                 return None
             la, lb = marks[0]["label"], marks[1]["label"]
             picked = b.add("closer_point", add_point(b, x1, la), add_point(b, x2, lb), args=[which])

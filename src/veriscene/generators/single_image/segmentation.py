@@ -28,7 +28,7 @@ from veriscene.generators.base import Batch, Candidate, GenContext, Generator, G
 from veriscene.generators.common import sample_up_to
 from veriscene.generators.registry import register
 from veriscene.generators.regions import (
-    PointSampler, add_point, clear_marks, coord_meta, mark_meta, mark_text, point_text,
+    MARKS_CLASH, PointSampler, add_point, clear_marks, coord_meta, mark_meta, mark_text, point_text,
 )
 from veriscene.generators.single_image.attributes import asked_values
 from veriscene.generators.vocabulary_draws import likely_wrong_attributes, likely_wrong_names
@@ -94,7 +94,8 @@ class _PointPair(Generator):
         b = ProgramBuilder()
         if config.marks:  # the options "A" and "B" in the order listed, the reference point "C"
             marks = clear_marks(ctx.scene, [x1_, x2_, xa])
-            if marks is None:  # marks that would touch: not asked
+            if marks is None:  # marks that would touch: not asked (counted, and as rejected_unmade)
+                ctx.count(MARKS_CLASH)
                 return None
             la, lb, lc = (m["label"] for m in marks)
             nodes = add_point(b, x1_, la), add_point(b, x2_, lb), add_point(b, xa, lc)
