@@ -70,3 +70,21 @@ def test_bootstrap_means_of_int8_values_are_those_of_a_float64_copy(n: int, n_bo
     low, high = metrics._ci_of(values, n_boot=n_boot, confidence=0.9, seed=1, name="g")
     assert (low, high) == metrics.bootstrap_ci(values.astype(np.float64), n_boot=n_boot, confidence=0.9, seed=1,
                                                name="g")
+
+
+def test_an_accuracy_of_every_sample_right_or_wrong_has_the_exact_interval() -> None:
+    """Where every answered sample is right (or wrong) the bootstrap's resamples have no spread:
+    its interval was [100, 100] % for 1 right of 1, reported beside per-generator accuracies as if
+    one sample settled them. It is the exact binomial one there; elsewhere the bootstrap's."""
+    one = summarise([rec(0, "a", True)], n_boot=200)["overall"]
+    assert (one["ci_low"], one["ci_high"]) == (pytest.approx(0.025), 1.0)
+    twelve = summarise([rec(i, "a", False) for i in range(12)], n_boot=200)["overall"]
+    assert (twelve["ci_low"], twelve["ci_high"]) == (0.0, pytest.approx(1 - 0.025 ** (1 / 12)))
+    assert 0.26 < twelve["ci_high"] < 0.27
+    at_90 = summarise([rec(i, "a", True) for i in range(12)], n_boot=200, confidence=0.9)["overall"]
+    assert at_90["ci_low"] == pytest.approx(0.05 ** (1 / 12))
+    mixed = [rec(i, "a", i % 2 == 0) for i in range(20)]
+    low, high = metrics.bootstrap_ci(np.array([float(i % 2 == 0) for i in sorted(range(20), key=lambda i: f"a{i}")]),
+                                     n_boot=200, name="all")
+    assert (summarise(mixed, n_boot=200)["overall"]["ci_low"], summarise(mixed, n_boot=200)["overall"]["ci_high"]) \
+        == (low, high)

@@ -37,7 +37,8 @@ def test_settings_rows_say_what_it_takes_to_run_it_again() -> None:
         "scoring vocabulary": "/r/vocabulary.json",
         "requests": "concurrency 16, timeout 120.0, max_retries 6",
         "HTTP attempts": "613 for 600 requests (13 retries)",
-        "intervals": "95% percentile bootstrap over samples, 1000 resamples",
+        "intervals": "95% percentile bootstrap over samples, 1000 resamples (exact binomial where all are right "
+                     "or all wrong)",
         "veriscene": "0.9.0, started 2026-12-04T13:00:00+00:00",
     }
 

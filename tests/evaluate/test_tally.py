@@ -25,7 +25,8 @@ def _group(records: list[dict[str, Any]], name: str, **kw: Any) -> dict[str, Any
     correct = np.array([bool(r["correct"]) for r in answered], dtype=np.float64)
     parsed = [r for r in answered if r["status"] == "scored"]
     n, failures = len(answered), sum(r["status"] == "parse_failed" for r in answered)
-    low, high = bootstrap_ci(correct, name=name, **kw)
+    low, high = metrics.exact_where_uniform(int(correct.sum()), n, *bootstrap_ci(correct, name=name, **kw),
+                                            kw.get("confidence", 0.95))
     return GroupStats(
         n=n, correct=int(correct.sum()), accuracy=float(correct.mean()) if n else math.nan, ci_low=low, ci_high=high,
         accuracy_parsed=(sum(bool(r["correct"]) for r in parsed) / len(parsed)) if parsed else math.nan,

@@ -121,7 +121,8 @@ def settings_rows(summary: dict[str, Any]) -> list[list[str]]:
     boot = summary.get("bootstrap") or {}
     if boot:
         rows.append(["intervals", f"{pct(boot.get('confidence'), 0)}% percentile bootstrap over samples, "
-                                  f"{boot.get('resamples')} resamples"])
+                                  f"{boot.get('resamples')} resamples (exact binomial where all are right or all "
+                                  "wrong)"])
     rows.append(["veriscene", str(summary.get("veriscene_version", "?")) +
                  (f", started {settings['started']}" if settings.get("started") else "")])
     return rows
