@@ -67,6 +67,7 @@ def test_a_replay_run_reports_its_settings(demo_run: Path, tmp_path: Path) -> No
     text = (tmp_path / "o" / "report.md").read_text()
     assert "| prompts | system 'Be brief.' |" in text and "| 90% CI |" in text
     assert "HTTP attempts" not in text  # a replay sends none
+    assert "| model | replay:replies.jsonl |" in text  # (was 'replay:replay:replies.jsonl')
     assert to_markdown(result.summary) == text
 
 

@@ -102,7 +102,9 @@ def settings_rows(summary: dict[str, Any]) -> list[list[str]]:
     settings = summary.get("settings") or {}
     counts = summary.get("counts") or {}
     params = model.get("params") or {}
-    rows = [["model", f"{model.get('adapter', '?')}:{model.get('model', model.get('file', '?'))}"],
+    adapter, name = str(model.get("adapter", "?")), str(model.get("model", model.get("file", "?")))
+    # (a replay model's name is already "replay:FILE": not "replay:replay:FILE")
+    rows = [["model", name if name.startswith(f"{adapter}:") else f"{adapter}:{name}"],
             ["generation", ", ".join(f"{k} {v}" for k, v in params.items()) or "-"],
             ["samples", f"{summary.get('samples')}: {_selection_text(summary)}"]]
     if settings.get("prompts"):
