@@ -96,6 +96,9 @@ def test_errors_are_said_on_stderr(run_dir: Path, tmp_path: Path) -> None:
 @pytest.mark.parametrize("args, said", [
     (["--to", "llava", "--embed-images"], "--embed-images does not apply to llava"),
     (["--to", "sharegpt", "--embed-images"], "--embed-images does not apply to sharegpt"),
+    # exit 1 ('TRL JSONL cannot embed images; write to a .parquet file instead') after the run was read
+    (["--to", "trl", "--embed-images", "--out", "t.jsonl"], "--embed-images stores the images in a Parquet file: "
+                                                            "TRL JSONL names them by path; give --out t.parquet"),
     (["--to", "parquet", "--split", "test"], "--split names the split of an hf export's DatasetDict or of verl's "
                                              "rows, not of --to parquet"),
     (["--to", "verl", "--split", "a b"], "split 'a b': a split name is letters, digits and _"),

@@ -362,6 +362,9 @@ def usage_error(to: str, out: str | None, mc_style: str | None, absolute_paths: 
     if embed_images and to not in EMBEDDING_FORMATS:
         return (f"--embed-images does not apply to {to}: it names images by path; formats that store image bytes: "
                 f"{', '.join(EMBEDDING_FORMATS)}")
+    if embed_images and to == "trl" and out is not None and out.lower().endswith(".jsonl"):
+        return (f"--embed-images stores the images in a Parquet file: TRL JSONL names them by path; give --out "
+                f"{out[:-len('.jsonl')]}.parquet, or leave out --embed-images")
     if embed_images and check_urls:
         return ("--check-urls is for an export without --embed-images: embedding reads every image's bytes, so a "
                 "missing one is found (and counted) anyway")
