@@ -8,7 +8,9 @@ retried with exponential backoff and jitter (a server's ``Retry-After`` is honou
 `max_retries` retries; a request that fails after them says so (``gave up after N attempts``)
 and carries ``info["gave_up"] = True``: no server answered it, so a later run may get it
 (annotate's --resume asks again). 401 / 403 / 404 stop the whole run with a one-line error (bad
-key, URL or model name); other 4xx fail only that request, at once. So does a request that gives
+key, URL or model name), and so does a 429 whose error code says the account's quota is used up
+(`QUOTA_CODES`: OpenAI's ``insufficient_quota``), which no wait ends; other 4xx fail only that
+request, at once. So does a request that gives
 up on connection errors alone while no request of this model has had any HTTP answer: nothing
 listens at the URL (a wrong port, a server not started), and asking every other sample through
 its own retries would take about 40 s per `concurrency` samples before saying so.
@@ -35,6 +37,7 @@ a paid request, and the waits between them grow to minutes):
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
 import time
@@ -56,6 +59,24 @@ from veriscene.scene.image_files import ImageFileError
 RETRY_STATUSES = frozenset({408, 409, 425, 429})
 FATAL_STATUSES = {401: "the server refused the API key", 403: "access forbidden",
                   404: "endpoint or model not found"}
+# Error codes (or types) of a 429 that no wait ends: the account's credit or quota is used up
+# (OpenAI: "You exceeded your current quota, please check your plan and billing details."). A
+# rate limit's 429 ("rate_limit_exceeded") is retried; these stop the run as a 401 does.
+QUOTA_CODES = frozenset({"insufficient_quota", "billing_not_active", "billing_hard_limit_reached"})
+
+
+def quota_error(text: str) -> str | None:
+    """The code of a 429 body saying the account's quota is used up (`QUOTA_CODES`), else None."""
+    try:
+        error = json.loads(text).get("error")
+    except (ValueError, AttributeError):
+        return None
+    if not isinstance(error, dict):
+        return None
+    for key in ("code", "type"):
+        if isinstance(error.get(key), str) and error[key] in QUOTA_CODES:
+            return str(error[key])
+    return None
 
 
 def chat_url(base_url: str) -> str:
@@ -262,6 +283,12 @@ class OpenAIChatModel(Model):
                     raise ModelConfigError(
                         f"{self.url} answered HTTP {status} for model {self.name!r}: {FATAL_STATUSES[status]} "
                         f"({response.text[:200].strip()}){served}")
+                elif status == 429 and (code := quota_error(response.text)) is not None:
+                    raise ModelConfigError(
+                        f"{self.url} answered HTTP 429 for model {self.name!r}: the account's quota is used up "
+                        f"({code}: {response.text[:200].strip()}); waiting does not end it, so nothing is asked "
+                        "again: add credit or raise the limit (or use another key, --api-key-env), then run the "
+                        "same command")
                 elif retried_status(status):
                     last = f"HTTP {status}: {response.text[:200].strip()}"
                     retry_after = response.headers.get("retry-after")
