@@ -32,9 +32,11 @@ def floor_depth(image: Image.Image) -> np.ndarray:
 def test_maps_are_written_named_and_asked_about(tmp_path: Path) -> None:
     draw_scene(tmp_path / "photos" / "a" / "one.png")
     out = tmp_path / "scenes" / "scenes.jsonl"
-    annotate(tmp_path / "photos", out, detector=fake_detector, depth=floor_depth, depth_maps=tmp_path / "maps")
+    summary = annotate(tmp_path / "photos", out, detector=fake_detector, depth=floor_depth, depth_maps=tmp_path / "maps")
     (line,) = out.read_bytes().splitlines()
     record = orjson.loads(line)
+    assert (summary.scenes_written, summary.objects_written, summary.relations_written, summary.masks_written,
+            summary.depth_maps_written) == (1, len(record["objects"]), len(record["relations"]), 0, 1)
     assert record["depth_map"] == "../maps/a/one.npy" and record["meta"]["depth_map_encoding"] == "relative"
     written = np.load(tmp_path / "maps" / "a" / "one.npy")
     assert written.dtype == np.float32 and written.shape == (80, 120)

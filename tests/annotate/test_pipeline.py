@@ -179,6 +179,7 @@ def test_cli(tmp_path: Path, tiny_models: tuple[Path, Path, Path]) -> None:
                                     "--threshold", "0", "--out", str(tmp_path / "s.jsonl")])
     assert done.exit_code == 0, done.output
     assert "veriscene annotate" in done.output and "scenes written" in done.output
+    assert "objects written" in done.output and "relations written" in done.output
     missing = CliRunner().invoke(app, ["annotate", str(tmp_path / "photos"), "--detector", str(tmp_path / "none"),
                                        "--out", str(tmp_path / "t.jsonl")])
     assert missing.exit_code == 2 and "nothing is downloaded" in " ".join(missing.output.split()), missing.output

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import orjson
 import pytest
 
 from veriscene.annotate import annotate
@@ -175,6 +176,10 @@ def test_resume_of_a_finished_run_leaves_it_as_it_was_and_says_so(tmp_path: Path
     assert again.notes == ["resumed: the run had finished; its 8 images kept, none annotated again "
                            "(scenes.jsonl left as it was)"]
     assert again.as_dict() | {"notes": []} == first.as_dict()  # the run's summary, as it ended
+    written = [orjson.loads(line) for line in out.read_bytes().splitlines()]  # (its objects and relations too)
+    assert (first.objects_written, first.relations_written) == (sum(len(s["objects"]) for s in written),
+                                                                sum(len(s["relations"]) for s in written))
+    assert first.objects_written and first.relations_written
     assert done == [8]
 
 

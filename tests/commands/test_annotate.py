@@ -22,11 +22,15 @@ def test_the_summary_says_images_and_names_each_count() -> None:
         rejected=6, boxes_clipped=0,
         repairs={"duplicate_objects_merged": 4, "attribute_requests_failed": 2, "masks_from_boxes": 0,
                  "images_failed_on_the_server": 1, "retried_images_failing_again": 0, "some_new_count": 5},
-        rejected_by_level={"scene": 3, "attribute": 2, "object": 1}, sparse=["attributes", "relations"])
+        rejected_by_level={"scene": 3, "attribute": 2, "object": 1}, sparse=["attributes", "relations"],
+        objects_written=41, relations_written=96, masks_written=41)
     lines = _printed(summary)
     assert lines[1:] == [
         "images read 10",
         "scenes written 7 -> out/scenes.jsonl",
+        "objects written 41",
+        "relations written 96",
+        "objects with a mask 41",
         "images rejected 3",
         "attributes left out (request failed) 2",
         "objects dropped 1",

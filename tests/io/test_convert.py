@@ -36,6 +36,8 @@ def test_convert_writes_scenes_and_rejects(gqa: Path, tmp_path: Path) -> None:
     assert summary.format == "gqa" and summary.format_detected and summary.detection_reason
     assert (summary.scenes_read, summary.scenes_written, summary.scenes_rejected) == (3, 1, 2)
     assert summary.boxes_clipped == 1 and summary.rejected == 2
+    assert (summary.objects_written, summary.relations_written, summary.masks_written,
+            summary.depth_maps_written) == (2, 1, 0, 0)
     scenes = list(read_scenes(out))
     assert scenes[0].names == ("dog", "cat")
     rejects = [json.loads(x) for x in (tmp_path / "out" / "rejects.jsonl").read_text().splitlines()]
@@ -90,6 +92,9 @@ def test_cli_summary_and_exit_codes(cli: typer.Typer, gqa: Path, tmp_path: Path)
     assert result.exit_code == 0, result.output
     assert "gqa" in result.output and "auto-detected" in result.output and "boxes clipped" in result.output
     assert "sparse annotations" in result.output and "attributes, relations" in result.output
+    assert re.search(r"objects written\s+│\s+2\b", result.output) and re.search(r"relations written\s+│\s+1\b",
+                                                                                   result.output), result.output
+    assert "objects with a mask" not in result.output and "depth maps named" not in result.output
     assert out.exists()
 
     result = runner.invoke(cli, ["convert", str(gqa), "--from", "gqa", "--out", str(out), "--strict"])
@@ -145,6 +150,8 @@ def test_cli_reader_options(cli: typer.Typer, tmp_path: Path) -> None:
     assert runner.invoke(cli, ["convert", str(src), "--out", str(out)]).exit_code == 0
     plain = list(read_scenes(out))
     assert plain[0].masks is not None and plain[1].meta["crowd"] == [1]
+    shown = runner.invoke(cli, ["convert", str(src), "--out", str(out)]).output
+    assert re.search(r"objects written\s+│\s+3\b", shown) and re.search(r"objects with a mask\s+│\s+3\b", shown), shown
 
     out = tmp_path / "opts.jsonl"
     result = runner.invoke(cli, ["convert", str(src), "--out", str(out), "-r", "masks=false",

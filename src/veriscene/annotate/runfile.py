@@ -69,6 +69,7 @@ from veriscene.annotate.retry import (
 from veriscene.engine.manifest import file_sha256
 from veriscene.engine.run_lock import RunKind, lock_file
 from veriscene.evaluate.adapters.base import ModelConfigError
+from veriscene.io.contents import Contents
 from veriscene.io.convert import ConvertSummary
 from veriscene.io.rejects import Reject, RejectReport
 from veriscene.scene.compressed import compression_for_name, create_scene_file, open_scene_file
@@ -200,7 +201,8 @@ def _had_finished(images: str | os.PathLike[str], out: Path, rejects: Path, stat
                 continue
     report.rejected.update(Counter(state["rejected"]))
     report.repairs.update(Counter({k: n for k, n in state["repairs"].items() if k not in PER_RUN}))
-    summary = ConvertSummary.of(str(images), str(out), str(rejects), FORMAT, state["written"], report, sparse)
+    summary = ConvertSummary.of(str(images), str(out), str(rejects), FORMAT, state["written"], report, sparse,
+                                contents=Contents.of_file(out))
     summary.notes.append(FINISHED_NOTE.format(count=state["done"], out=out.name))
     return summary
 
@@ -317,4 +319,5 @@ def write_resumable(images: str | os.PathLike[str], out: Path, stages: Stages, *
     _finish(partial, out, state, state_path)
     if not state["noted_bytes"]:
         notes_path.unlink(missing_ok=True)
-    return ConvertSummary.of(str(images), str(out), str(rejects), FORMAT, state["written"], report, stages.sparse())
+    return ConvertSummary.of(str(images), str(out), str(rejects), FORMAT, state["written"], report, stages.sparse(),
+                             contents=Contents.of_file(out))

@@ -30,7 +30,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from veriscene.commands import fail
-from veriscene.commands.convert import exit_codes
+from veriscene.commands.convert import add_contents, exit_codes
 
 if TYPE_CHECKING:  # imported by the command when it runs, not at every `veriscene` start (0.3 s)
     from veriscene.io.convert import ConvertSummary
@@ -204,6 +204,7 @@ def summary_table(summary: ConvertSummary) -> Table:
     table.add_column("")
     table.add_row("images read", str(summary.scenes_read))
     table.add_row("scenes written", f"{summary.scenes_written} -> {escape(summary.output)}")
+    add_contents(table, summary)
     table.add_row("images rejected", str(summary.scenes_rejected))
     for level, n in sorted(summary.rejected_by_level.items()):
         if level != "scene":

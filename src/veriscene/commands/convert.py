@@ -104,6 +104,7 @@ def summary_table(summary: ConvertSummary, command: str = "convert") -> Table:
     table.add_row("format", f"{escape(summary.format)} [dim]{escape(how)}[/dim]")
     table.add_row("scenes read", str(summary.scenes_read))
     table.add_row("scenes written", f"{summary.scenes_written} -> {escape(summary.output)}")
+    add_contents(table, summary)
     table.add_row("scenes rejected", str(summary.scenes_rejected))
     for level, n in sorted(summary.rejected_by_level.items()):
         if level != "scene":
@@ -118,6 +119,16 @@ def summary_table(summary: ConvertSummary, command: str = "convert") -> Table:
                       f"programs never take it for absent{how})[/dim]")
     table.add_row("reject report", escape(summary.rejects))
     return table
+
+
+def add_contents(table: Table, summary: ConvertSummary) -> None:
+    """The rows of what the scenes written hold: objects and relations, and the objects with a
+    mask and the scenes naming a depth map when there are any."""
+    table.add_row("objects written", str(summary.objects_written))
+    table.add_row("relations written", str(summary.relations_written))
+    for what, n in (("objects with a mask", summary.masks_written), ("depth maps named", summary.depth_maps_written)):
+        if n:
+            table.add_row(what, str(n))
 
 
 @contextmanager

@@ -33,6 +33,7 @@ from veriscene.engine.options import check_flags, check_path
 from veriscene.engine.remote import is_url
 from veriscene.engine.run_lock import RunKind, holding_locks, lock_file
 from veriscene.errors import SceneValidationError
+from veriscene.io.contents import Contents
 from veriscene.io.readers import detect, read, resolve_format
 from veriscene.io.readers._base import PART_REJECTS_SCENE, sparse_for
 from veriscene.io.readers._sizes import IMAGE_NOT_FOUND, TURNED
@@ -80,6 +81,12 @@ class ConvertSummary:
     # nothing was converted and `output` already held a file: that file was left as it was, not
     # replaced by an empty one (`nothing_converted` says so)
     output_kept: bool = False
+    # what the scenes written hold (`io.contents.Contents`): objects, relations, objects with a
+    # mask, scenes naming a dense depth map
+    objects_written: int = 0
+    relations_written: int = 0
+    masks_written: int = 0
+    depth_maps_written: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -115,15 +122,19 @@ class ConvertSummary:
 
     @classmethod
     def of(cls, input: str, output: str, rejects: str, format: str, written: int, report: RejectReport,
-           sparse: list[str], detection_reason: str | None = None, detected: bool = False) -> "ConvertSummary":
-        """The summary of a run that wrote `written` scenes and reported into `report`."""
+           sparse: list[str], detection_reason: str | None = None, detected: bool = False,
+           contents: Contents | None = None) -> "ConvertSummary":
+        """The summary of a run that wrote `written` scenes holding `contents` and reported into `report`."""
+        contents = contents or Contents()
         return cls(input=input, output=output, rejects=rejects, format=format, format_detected=detected,
                    detection_reason=detection_reason, scenes_read=written + report.rejected["scene"],
                    scenes_written=written, scenes_rejected=report.rejected["scene"], rejected=report.total,
                    boxes_clipped=report.boxes_clipped, repairs=dict(report.repairs),
                    rejected_by_level={k: v for k, v in report.rejected.items() if v}, sparse=sparse,
                    file_faults=[f"{e.file}: {e.reason}" for e in report.entries if e.level == "file"][:_FILE_FAULTS],
-                   first_reject=_said(report.entries[0]) if report.entries else None)
+                   first_reject=_said(report.entries[0]) if report.entries else None,
+                   objects_written=contents.objects, relations_written=contents.relations,
+                   masks_written=contents.masks, depth_maps_written=contents.depth_maps)
 
     @property
     def nothing_converted(self) -> str | None:
@@ -148,11 +159,12 @@ def _said(entry: Reject) -> str:
 
 def write_scene_file(scenes: Callable[[RejectReport], Iterable[Scene]], out: Path,
                      rejects_path: str | os.PathLike[str] | None, strict: bool,
-                     names: dict[str, str] | None = None) -> tuple[Path, int, RejectReport, bool]:
+                     names: dict[str, str] | None = None,
+                     contents: Contents | None = None) -> tuple[Path, int, RejectReport, bool]:
     """Write the scenes `scenes(report)` yields to `out` atomically, rejects to `rejects_path`
     (default: `out`'s folder/rejects.jsonl): (rejects path, scenes written, the report, whether
-    an existing `out` was kept). The first batch is read before any file or folder is made (the
-    report's at its first reject), so a reader refusing its options, as it does before its first
+    an existing `out` was kept); `contents`, given, sums what the scenes written hold. The first
+    batch is read before any file or folder is made (the report's at its first reject), so a reader refusing its options, as it does before its first
     record, leaves nothing behind. A run that converted nothing while rejecting something (a
     file cut short, every record refused) does not replace an existing `out` with an empty file:
     a fetch gone wrong would otherwise wipe the scene file a previous run made. The report is
@@ -170,7 +182,7 @@ def write_scene_file(scenes: Callable[[RejectReport], Iterable[Scene]], out: Pat
     if rejects.name.endswith(f".{os.getpid()}.tmp"):  # a temporary already (`engine.converted`'s), put in place there
         rejects_tmp = rejects
     try:
-        done = _write_scenes(scenes, out, tmp_name, rejects_tmp, strict, names)
+        done = _write_scenes(scenes, out, tmp_name, rejects_tmp, strict, names, contents)
     except KeyboardInterrupt:  # Ctrl-C, or SIGTERM raised as it (`engine.interrupts.Terminated`)
         rejects_tmp.unlink(missing_ok=True)
         raise
@@ -209,7 +221,7 @@ class _Written:
 
 
 def _write_scenes(scenes: Callable[[RejectReport], Iterable[Scene]], out: Path, tmp_name: str, rejects: Path,
-                  strict: bool, names: dict[str, str] | None) -> _Written:
+                  strict: bool, names: dict[str, str] | None, contents: Contents | None) -> _Written:
     """`write_scene_file`'s work, with the report at `rejects` (its temporary name)."""
     written = 0
     with RejectReport(rejects, names=names, deferred=True) as report:
@@ -222,6 +234,9 @@ def _write_scenes(scenes: Callable[[RejectReport], Iterable[Scene]], out: Path, 
                     for line in dumps_scenes(batch):
                         fh.write(line)
                         fh.write(b"\n")
+                    if contents is not None:
+                        for scene in batch:
+                            contents.add(scene)
                     written += len(batch)
                     batch = list(islice(stream, BATCH))
             kept = not written and report.total > 0 and out.exists()
@@ -409,8 +424,9 @@ def convert(
             found = (placed_depth_map(scene, maps_root, out.parent) for scene in found)
         return found if not folders else (at_url(scene, folders) for scene in found)
 
+    contents = Contents()
     try:
-        written_to, written, report, kept = write_scene_file(scenes, out, rejects, strict, names or None)
+        written_to, written, report, kept = write_scene_file(scenes, out, rejects, strict, names or None, contents)
     except IsADirectoryError as exc:  # a folder given to a reader of one file (COCO, VG, GQA...)
         folder = renamed(str(exc.filename), names) if exc.filename else source or str(src)
         raise IsADirectoryError(f"{folder} is a folder: the {name} reader reads an annotation file (give the file "
@@ -421,7 +437,8 @@ def convert(
         raise SceneValidationError(exc.reason, source=renamed(exc.source, names), record=exc.record,
                                    field=exc.field) from None
     summary = ConvertSummary.of(source or str(src), str(out), str(written_to), name, written, report,
-                                sparse_for(name, options.get("sparse")), reason, detected=from_format == "auto")
+                                sparse_for(name, options.get("sparse")), reason, detected=from_format == "auto",
+                                contents=contents)
     summary.left_out = left_out
     summary.output_kept = kept
     return summary
