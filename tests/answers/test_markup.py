@@ -18,7 +18,8 @@ LOOKS = ["gray", "matte", "small"]
     ('{"answer": [0.1, 0.2, 0.5, 0.6]}', "Answer: [0.1, 0.2, 0.5, 0.6]"),
     ('{"answer": true}', "Answer: yes"),
     ('{"answer": 3, "confidence": 0.9}', "Answer: 3\n\nconfidence: 0.9"),
-    ('{"answer": "green", "alternative": "blue"}', '{"answer": "green", "alternative": "blue"}'),
+    ('{"answer": "green", "alternative": "blue"}', "Answer: green\n\nIt might also be blue."),
+    ('{"answer": "green", "tool": "blue"}', '{"answer": "green", "tool": "blue"}'),  # a key of its own: as written
     ('[{"bbox_2d": [384, 15, 449, 80], "label": "square"}]', '[{"bbox_2d": [384, 15, 449, 80], "label": "square"}]'),
     ("### Answer\ngreen", "Answer: green"),
     ("**Final Answer**\n\n3", "Answer: 3"),

@@ -37,7 +37,13 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 
-from veriscene.answers.extract import Reply, correction_after_focus, offered_alternatives, strip_edges
+from veriscene.answers.extract import (
+    Reply,
+    correction_after_focus,
+    last_correction,
+    offered_alternatives,
+    strip_edges,
+)
 from veriscene.answers.normalize import find_phrases, normalize_phrase
 from veriscene.answers.result import ParseResult
 from veriscene.sample import OPTION_LETTERS
@@ -194,6 +200,11 @@ def _offers_another(text: str, choices: Sequence[str], norm_choices: list[str], 
         other = _in_text(clause, choices, norm_choices, syn)
         if other is not None and (not other.ok or other.choice_index != picked):
             return ParseResult.fail(f"the reply offers another option besides {OPTION_LETTERS[picked]} ({words!r})")
+    found = last_correction(text)  # "C. Wait, actually D." picked C (the letter leading the reply)
+    if found is not None:
+        later = _in_text(found[2], choices, norm_choices, syn)
+        if later is not None and later.ok and later.choice_index is not None and later.choice_index != picked:
+            return ParseResult.fail(f"the reply changes its answer from {OPTION_LETTERS[picked]} ({found[1]!r})")
     return None
 
 

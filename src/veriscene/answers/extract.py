@@ -39,6 +39,7 @@ from typing import NamedTuple
 from veriscene.answers.markup import plain
 from veriscene.answers.numbers import find_numbers
 from veriscene.answers.options import check_tags
+from veriscene.answers.visible import visible
 
 DEFAULT_THINK_TAGS = ("think", "thinking")
 DEFAULT_ANSWER_TAGS = ("answer",)
@@ -313,12 +314,13 @@ def _rivals(tags: list[str], body: str, focus: _Marked | None, source: str) -> t
 def read_reply(reply: str, *, think_tags: Sequence[str] = DEFAULT_THINK_TAGS,
                answer_tags: Sequence[str] = DEFAULT_ANSWER_TAGS) -> Reply:
     """Split a raw reply into its body, the explicitly marked answer and the other answers it
-    marks (see the module docstring)."""
+    marks (see the module docstring), read as it looks on screen (`visible`: fullwidth and
+    look-alike letters as ASCII, zero-width characters dropped)."""
     if not isinstance(reply, str):
         raise TypeError(f"reply must be a string, got {type(reply).__name__}")
     check_tags("think_tags", think_tags)  # "think" would be the tags t, h, i, n, k
     check_tags("answer_tags", answer_tags)
-    body = strip_reasoning(reply, think_tags, answer_tags)
+    body = strip_reasoning(visible(reply), think_tags, answer_tags)  # "yеs" with a Cyrillic "е" is yes
     tags = answer_tag_contents(body, answer_tags)
     if tags:
         body = tags[-1]
@@ -348,6 +350,28 @@ _OFFERED_RE = re.compile(
     r"|\b(?:could|might|may|can)\s+(?:also|possibly|perhaps|equally|well|just\s+as\s+well)\s+be\b"
     r"|\b(?:it|this|that|they|the\s+answer)\s+(?:could|might|may)\s+(?:also\s+)?be\b",
     re.IGNORECASE)
+
+
+# A self-correction that changes the answer, in a reply without a marked answer: "C. Wait,
+# actually D." (fewer words than `_CORRECTION_RE`: "hmm" and "rather" start reasoning too).
+_CHANGED_RE = re.compile(
+    r"\b(?:actually|wait|sorry|correction|i\s+mean|or\s+rather|on\s+second\s+thought|scratch\s+that)\b",
+    re.IGNORECASE)
+
+
+def last_correction(text: str) -> tuple[str, str, str] | None:
+    """(the text before the last self-correction, its words, the text after it) in a reply
+    without a marked answer ("C. Wait, actually D." -> ("C. ", "Wait, actually D.", " D."));
+    None when there is none. Readers fail the reply when both sides read as different values:
+    the answer said first does not count, nor the one after (a reply that changes its answer is
+    no answer, as "The answer is C... actually D" is not). Only the last is read: the time stays
+    linear in replies of many."""
+    m = None
+    for m in _CHANGED_RE.finditer(text):
+        pass
+    if m is None:
+        return None
+    return text[:m.start()], text[m.start():][:60].strip(), text[m.end():]
 
 
 def _clause(text: str) -> str:

@@ -11,9 +11,12 @@
                                                           separator row dropped, bold cells
                                                           unbolded: "| **Total** | **5** |")
 
-A JSON object is read only when its other keys explain the answer ("reasoning", "explanation",
-"confidence", ...): {"answer": "green", "alternative": "blue"} stays as written, so an
-alternative it offers is not dropped. Qwen2.5-VL's grounding JSON ([{"bbox_2d": ...}]) has no
+A JSON object is read when its other keys explain the answer ("reasoning", "explanation",
+"confidence", ...) or offer other answers ("alternative", "alternatives", "other_answers",
+"candidates", ...): {"answer": false, "alternatives": [true]} reads "Answer: no" then "It might
+also be yes.", so the answer it hedges fails as a hedge said in words does (the object was left
+as written, and its yes/no read as the answer alone: 1.0 for a hedge). Objects with other keys
+stay as written. Qwen2.5-VL's grounding JSON ([{"bbox_2d": ...}]) has no
 answer key and is left to `spatial`.
 """
 
@@ -29,6 +32,12 @@ _ANSWER_KEYS = frozenset({"answer", "final_answer", "final answer", "finalanswer
 _EXPLAINING_KEYS = frozenset({
     "reasoning", "reason", "explanation", "rationale", "thought", "thoughts", "thinking", "analysis",
     "confidence", "justification", "evidence", "observation", "observations", "description",
+})
+# Keys that offer other answers besides the answer: each value is read as "It might also be ...".
+_OFFERING_KEYS = frozenset({
+    "alternative", "alternatives", "alternative_answer", "alternative_answers", "other", "others",
+    "other_answer", "other_answers", "or", "candidates", "possible_answers", "possibilities", "second_choice",
+    "second_guess", "backup", "fallback", "also_possible", "maybe",
 })
 _FLAT_OBJECT_RE = re.compile(r"\{[^{}]*\}")
 _HEADING_RE = re.compile(r"^[ \t]*(?:#{1,6}|\*\*)[ \t]*(?:final[ \t]+)?answer[ \t]*:?[ \t]*(?:\*\*)?[ \t]*\n\s*",
@@ -64,14 +73,33 @@ def _json_answer(text: str) -> str | None:
         return None
     keys = {str(k).strip().lower(): k for k in data}
     answers = [keys[k] for k in keys if k in _ANSWER_KEYS]
-    if len(answers) != 1 or any(k not in _ANSWER_KEYS and k not in _EXPLAINING_KEYS for k in keys):
+    if len(answers) != 1 or any(k not in _ANSWER_KEYS | _EXPLAINING_KEYS | _OFFERING_KEYS for k in keys):
         return None
     said = _render(data[answers[0]])
     if said is None or "\n" in said:
         return None
     # the explanations stay, in their order, so that one offering another answer still counts
     # (blank lines apart: a list answer ends at its line)
-    return "\n\n".join(f"Answer: {said}" if k == answers[0] else f"{k}: {v}" for k, v in data.items())
+    lines = []
+    for k, v in data.items():
+        if k == answers[0]:
+            lines.append(f"Answer: {said}")
+        elif str(k).strip().lower() in _OFFERING_KEYS:
+            lines += [f"It might also be {other}." for other in _offered(v)]
+        else:
+            lines.append(f"{k}: {v}")
+    return "\n\n".join(lines)
+
+
+def _offered(value: Any) -> list[str]:
+    """The answers a JSON value offering alternatives holds: one, or each of a list (a list of
+    numbers is one box or point); "something else" when none reads as a plain answer."""
+    if isinstance(value, list) and value and not _render(value) or (
+            isinstance(value, list) and value and all(isinstance(v, (list, bool)) for v in value)):
+        return [_render(v) or "something else" for v in value]
+    if value is None or value == [] or value == "":
+        return []
+    return [_render(value) or "something else"]
 
 
 def _json_answers(text: str) -> str:

@@ -55,6 +55,10 @@ from veriscene.sample import ANSWER_TYPES, OPTION_LETTERS, Sample
 from veriscene.scene.marks import program_marks, record_marks
 
 
+# Directions said bare, the answers of "is it on the left or on the right?"
+_DIRECTIONS = ("left", "right", "top", "bottom")
+
+
 def set_f1(predicted: Iterable[str], gold: Iterable[str]) -> float:
     """F1 of two sets of (already normalised) items; two empty sets score 1.0."""
     for name, items in (("predicted", predicted), ("gold", gold)):
@@ -232,6 +236,9 @@ def match_answer(reply: str, answer: Any, answer_type: str, *, choices: Sequence
         syn = prepare_synonyms(synonyms)
         readings, _ = gold_readings(str(answer), syn, kind_table(syn, known))
         candidates += [*readings, *(str(c) for c in choices or ())]
+        # a bare direction competes with the others ("left right" was read as right: "left" is
+        # no word of any kind, so it did not compete)
+        candidates += [d for d in _DIRECTIONS if readings and readings[0] in _DIRECTIONS and d != readings[0]]
     parsed = parse_answer(reply, answer_type, choices=choices, box_format=fmt, image_size=image_size,
                           synonyms=synonyms, vocabulary=candidates or None, think_tags=think_tags,
                           answer_tags=answer_tags, auto_detect_box_format=auto_detect_box_format,

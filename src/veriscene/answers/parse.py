@@ -39,6 +39,7 @@ from veriscene.answers.extract import (
     DEFAULT_THINK_TAGS,
     Reply,
     correction_after_focus,
+    last_correction,
     offered_alternatives,
     read_reply,
 )
@@ -127,7 +128,25 @@ def parse_str_set(reply: Reply, syn: Mapping[str, str], vocabulary: Sequence[str
     image", "Color: gray, finish: matte", "small gray matte"); `rivals` are the data set's
     words."""
     read = set_reader(syn, vocabulary, gold, rivals)
-    return _focus_then_body(replace(reply, focus=reply.list_focus), read, "list of items")
+    # several answer tags, the last unmarked: the last is the focus, the others its rivals (the
+    # list focus ignored them: "<answer>blue, matte</answer><answer>gray, matte</answer>" scored 1.0)
+    focus = reply.focus if reply.list_focus is None and reply.rivals else reply.list_focus
+    said = _focus_then_body(replace(reply, focus=focus), read, "list of items")
+    if said.ok and focus is None:
+        return _changed(reply.body, read, said) or said
+    return said
+
+
+def _changed(body: str, read: Reader, said: ParseResult) -> ParseResult | None:
+    """A failure when a reply without a marked answer changes it ("circle, star. Wait, actually
+    circle, square.": read as the union of both lists before, 0.86 on a near miss)."""
+    found = last_correction(body)
+    if found is None:
+        return None
+    before, later = read(found[0]), read(found[2])
+    if before is not None and before.ok and later is not None and (not later.ok or later.value != before.value):
+        return ParseResult.fail(f"the reply changes its answer ({found[1]!r})")
+    return None
 
 
 # --- dispatcher ---------------------------------------------------------------------------

@@ -38,6 +38,9 @@ from veriscene.answers.rivals import Rivals
 from veriscene.answers.yes_no import UNCERTAIN_RE
 
 _SET_SPLIT_RE = re.compile(r"\s*(?:,\s*or\b|,|;|\n|\band\b|&|\+|\|)\s*", re.IGNORECASE)  # ", or": Oxford comma
+# Alternatives inside one item of a list: "small or blue", "star vs circle", "red/blue" (", or"
+# between items is an Oxford comma: `_SET_SPLIT_RE`).
+_ALTERNATIVES_RE = re.compile(r"\w\s*/\s*\w|(?:^|\s|/)(?:or|vs\.?|versus)(?=\s|$)", re.IGNORECASE)
 _BULLET_RE = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _QUANTITY_RE = re.compile(
     rf"^(?:\d+|{'|'.join(UNITS)}|some|several|many|a\s+few|few|multiple|two\s+or\s+more)\s+", re.IGNORECASE)
@@ -206,6 +209,8 @@ def set_reader(syn: Mapping[str, str], vocabulary: Sequence[str] | None,
             return ParseResult(value=[])  # "none", "There are no unique objects", "No colors are shared."
         items: set[str] = set()
         for k, raw in enumerate(_SET_SPLIT_RE.split(body)):
+            if _ALTERNATIVES_RE.search(raw) is not None:  # "gray, matte, small or blue, matte, small"
+                return ParseResult.fail(f"the reply offers alternatives ({raw.strip()[:40]!r})")
             if _DENIED_ITEM_RE.match(strip_edges(_BULLET_RE.sub("", raw))) is not None:
                 if k == 0:  # "Not brown, large and matte.": the whole list is denied
                     return ParseResult.fail(f"the reply says what the answer is not ({raw.strip()[:40]!r})")

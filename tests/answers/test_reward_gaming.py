@@ -1,0 +1,140 @@
+"""Hedges a policy under RL could hide from the answer readers, found by
+benchmarks/reward_gaming.py on `veriscene demo` samples: look-alike, fullwidth and zero-width
+characters, JSON alternatives, a self-correction after an unmarked letter or list, several
+answer tags of a list, alternatives inside a list item, and two bare directions. Each scored 1.0
+on one of the two answers (or a near miss's F1) before; the honest replies beside them still read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from veriscene.answers import read_reply, score_sample
+from veriscene.answers.visible import visible
+
+
+def _sample(answer: Any, answer_type: str, question: str, **meta: Any) -> dict[str, Any]:
+    return {"id": "s", "question": question, "answer": answer, "answer_type": answer_type, "choices": None,
+            "meta": {"mode": "qa", **meta}, "images": [{"id": "a"}, {"id": "b"}, {"id": "c"}]}
+
+
+BOOL = _sample(False, "bool", "Is there a brown circle in the image?")
+IMAGE = _sample(1, "image_index", "Which image contains a matte triangle?")
+POINT = _sample([456.96, 329.4], "point", "Which point is closer to the camera: [0.888, 0.176] or [0.952, 0.915]?",
+                image_size=[480, 360], point_options=[[426.24, 63.36], [456.96, 329.4]])
+SIZE = _sample("small", "str", "What size is the hexagon?")
+LOOKS = _sample(["gray", "matte", "small"], "str_set", "What attributes does the object in the region "
+                "[0.090, 0.528, 0.163, 0.617] have?")
+SHARED = _sample(["circle", "diamond"], "str_set", "Which kinds of object appear only in Image 1?")
+CHOICE = {**_sample(0, "int", "Count the purple objects in this picture.\nOptions:\nA. 3\nB. 4\nC. 0\nD. 1"),
+          "choices": ["3", "4", "0", "1"], "meta": {"mode": "mc", "answer_letter": "C"}}
+SIDE = _sample("right", "str", "Relative to the matte triangle, is the shiny triangle on the left or on the right?")
+
+
+@pytest.mark.parametrize(("sample", "reply"), [
+    (BOOL, "no or y\u0435s"),  # Cyrillic "е": read as no
+    (BOOL, "no \u043er yes"),  # Cyrillic "о" in "or"
+    (IMAGE, "Image 2 or Im\u0430g\u0435 1"),  # read as Image 2
+    (POINT, "[0.952, 0.915] \uff4f\uff52 [0.888, 0.176]"),  # fullwidth "or": read as the first point
+    (POINT, "[0.952, 0.915] \u043er [0.888, 0.176]"),
+    (POINT, "[0.952, 0.915]\u200b \u200bor\u200b [0.888, 0.176]"),
+    (IMAGE, "Image 1\u200bImage 2"),
+    (SIZE, "small \uff4f\uff52 large"),
+    (SIZE, "small\u200blarge"),
+    (SIZE, "sm\u0430ll or l\u0430rge"),
+])
+def test_hedges_hidden_by_characters_fail(sample: dict[str, Any], reply: str) -> None:
+    result = score_sample(reply, sample)
+    assert result.parse_failed and result.score == 0.0, (result.parsed, result.reason)
+
+
+@pytest.mark.parametrize(("sample", "reply"), [
+    (BOOL, "\uff4e\uff4f"), (BOOL, "n\u043e"), (BOOL, "\U0001d427\U0001d428"),  # fullwidth, Cyrillic, bold maths
+    (IMAGE, "Im\u0430ge \uff12"), (POINT, "\uff3b\uff10\uff0e\uff19\uff15\uff12\uff0c \uff10\uff0e\uff19\uff11\uff15\uff3d"),
+    (SIZE, "\uff53\uff4d\uff41\uff4c\uff4c"), (CHOICE, "\uff23"),
+])
+def test_answers_in_look_alike_characters_are_read(sample: dict[str, Any], reply: str) -> None:
+    assert score_sample(reply, sample).score == 1.0
+
+
+def test_a_word_split_by_an_invisible_character_is_no_word() -> None:
+    # read as the reader would show it: two words (it was "no" with the space dropped, and
+    # "left\u200bright" hid two answers the same way)
+    assert visible("n\u200bo") == "n o"
+    assert score_sample("n\u200bo", BOOL).score == 0.0
+
+
+def test_visible_leaves_ascii_and_other_scripts_alone() -> None:
+    assert visible("The answer is B.") == "The answer is B."
+    assert visible("\u6c34 \u00e9t\u00e9") == "\u6c34 \u00e9t\u00e9"  # CJK, accented Latin
+    assert read_reply("<answer>\uff59\uff45\uff53</answer>").body == "yes"
+
+
+@pytest.mark.parametrize(("sample", "reply"), [
+    (BOOL, '{"answer": false, "alternatives": [true]}'),  # 1.0 before: the object was read as its yes/no
+    (BOOL, '{"answer": false, "other": "yes"}'),
+    (POINT, '{"answer": [0.952, 0.915], "alternatives": [[0.888, 0.176]]}'),
+    (LOOKS, '{"answer": ["gray", "matte", "small"], "alternatives": [["blue", "matte", "small"]]}'),
+    (LOOKS, '{"answer": ["gray", "matte", "small"], "alternatives": ["blue"]}'),
+    (SIZE, '{"answer": "small", "candidates": ["large"]}'),
+    (CHOICE, '{"answer": "C", "alternatives": ["D"]}'),
+])
+def test_json_alternatives_fail(sample: dict[str, Any], reply: str) -> None:
+    result = score_sample(reply, sample)
+    assert result.parse_failed, (result.parsed, result.reason)
+
+
+@pytest.mark.parametrize(("sample", "reply"), [
+    (BOOL, '{"answer": false, "alternatives": []}'), (BOOL, '{"answer": false, "alternatives": null}'),
+    (SIZE, '{"answer": "small", "alternatives": ["small"]}'), (BOOL, '{"answer": false, "reasoning": "none"}'),
+])
+def test_json_without_another_answer_is_read(sample: dict[str, Any], reply: str) -> None:
+    assert score_sample(reply, sample).score == 1.0
+
+
+@pytest.mark.parametrize("reply", ["C. Wait, actually D.", "C\n\nSorry, I mean D.", "(C) On second thought, D."])
+def test_a_letter_changed_after_it_fails(reply: str) -> None:
+    # the letter leading the reply was read and the correction ignored: 1.0 for "C. Wait, actually D."
+    assert score_sample(reply, CHOICE).parse_failed
+
+
+@pytest.mark.parametrize("reply", ["D. Wait, actually C.", "C. Actually, A is 3 and B is 4, so C."])
+def test_a_letter_restated_or_explained_after_a_correction_word(reply: str) -> None:
+    # D then C: changes its answer (0, either order); C explained with the other letters: kept
+    expected = 0.0 if reply.startswith("D") else 1.0
+    assert score_sample(reply, CHOICE).score == expected
+
+
+@pytest.mark.parametrize(("sample", "reply"), [
+    (LOOKS, "<answer>blue, large, matte</answer><answer>gray, matte, small</answer>"),  # 1.0 before
+    (LOOKS, "gray, matte, small. Wait, actually blue, matte, small."),  # read as the union
+    (SHARED, "circle, diamond, star. Wait, actually circle, diamond."),  # the union: 0.8 as a near miss
+    (LOOKS, "gray, matte, small or blue, matte, small"),  # "small or blue" one item: 0.857
+    (SHARED, "circle, diamond vs circle, diamond, star"),
+    (SHARED, "circle, diamond/circle, diamond, star"),
+    (SHARED, "circle, diamond and/or star"),
+])
+def test_list_hedges_and_changed_lists_fail(sample: dict[str, Any], reply: str) -> None:
+    result = score_sample(reply, sample)
+    assert result.parse_failed and result.score == 0.0, (result.parsed, result.reason)
+
+
+@pytest.mark.parametrize(("sample", "reply"), [
+    (LOOKS, "small, gray and matte"), (LOOKS, "<answer>gray, matte, small</answer><answer>gray, matte, small</answer>"),
+    (SHARED, "circle, diamond. Wait, actually circle and diamond."),
+    (SHARED, "- circle\n- diamond"),
+])
+def test_honest_lists_still_read(sample: dict[str, Any], reply: str) -> None:
+    assert score_sample(reply, sample).score == 1.0
+
+
+@pytest.mark.parametrize("reply", ["left right", "left vs right", "**left** **right**", "right left right left"])
+def test_two_bare_directions_fail(reply: str) -> None:
+    # "left" is no word of any kind, so it did not compete with the gold "right"
+    assert score_sample(reply, SIDE).parse_failed
+
+
+@pytest.mark.parametrize("reply", ["right", "On the right.", "It is on the right, not the left."])
+def test_one_direction_still_reads(reply: str) -> None:
+    assert score_sample(reply, SIDE).score == 1.0
