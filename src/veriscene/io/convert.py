@@ -47,6 +47,11 @@ from veriscene.scene.model import Scene
 
 
 _FILE_FAULTS = 3  # file-level rejects a summary repeats (the report has them all)
+# readers that name image files by the paths given to them (`images=`, `slice_images=`, the input
+# folder: an MSD task's imagesTr), so relative to the current folder, not to an image root: written
+# into a scene file elsewhere (`--out data/scenes.jsonl`, `generate --from ... -o run/`), they are
+# made relative to its folder (`placed`), where a scene file's image paths are read from
+PATHS_FROM_HERE = frozenset({"label_map", "dicom_seg", "dicom_rt"})
 CONVERT = RunKind("convert", "two conversions to one scene file would mix their reject reports")
 SHARED_REJECTS = RunKind("convert", "two conversions writing one reject report would mix their rejects (or give "
                          "each a report of its own: --rejects)")
@@ -418,6 +423,10 @@ def convert(
 
     def scenes(report: RejectReport) -> Iterable[Scene]:
         found = read(src, name, report=report, strict=strict, **options)
+        if name in PATHS_FROM_HERE:  # (image_root gives these readers image sizes, not paths)
+            found = (placed(scene, os.curdir, out.parent) for scene in (
+                found if not folders else (at_url(scene, folders) for scene in found)))
+            return found
         if root is not None:
             found = (placed(scene, root, out.parent) for scene in found)
         if maps_root is not None:
