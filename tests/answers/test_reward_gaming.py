@@ -21,9 +21,15 @@ def _sample(answer: Any, answer_type: str, question: str, **meta: Any) -> dict[s
 
 BOOL = _sample(False, "bool", "Is there a brown circle in the image?")
 IMAGE = _sample(1, "image_index", "Which image contains a matte triangle?")
-POINT = _sample([456.96, 329.4], "point", "Which point is closer to the camera: [0.888, 0.176] or [0.952, 0.915]?",
-                image_size=[480, 360], point_options=[[426.24, 63.36], [456.96, 329.4]])
-SIZE = _sample("small", "str", "What size is the hexagon?")
+POINT = {**_sample([292.8, 155.52], "point", "The point [0.129, 0.315] is on an object. Which point is on another "
+                  "object: [0.100, 0.223] or [0.610, 0.432]?", image_size=[480, 360], box_format="norm1"),
+         "program": [{"op": "scene", "inputs": [], "args": [0]}, {"op": "point", "inputs": [], "args": [61.92, 113.4]},
+                     {"op": "object_at_point", "inputs": [0, 1], "args": []},
+                     {"op": "point", "inputs": [], "args": [48.0, 80.28]},
+                     {"op": "point", "inputs": [], "args": [292.8, 155.52]},
+                     {"op": "point_on", "inputs": [2, 3, 4], "args": ["different"]}]}
+SIZE = _sample("small", "str", "How big is the square: what is its size?")  # "big": large is a question word
+NAME = _sample("star", "str", "Name the object that is near the hexagon.")
 LOOKS = _sample(["gray", "matte", "small"], "str_set", "What attributes does the object in the region "
                 "[0.090, 0.528, 0.163, 0.617] have?")
 SHARED = _sample(["circle", "diamond"], "str_set", "Which kinds of object appear only in Image 1?")
@@ -36,13 +42,14 @@ SIDE = _sample("right", "str", "Relative to the matte triangle, is the shiny tri
     (BOOL, "no or y\u0435s"),  # Cyrillic "е": read as no
     (BOOL, "no \u043er yes"),  # Cyrillic "о" in "or"
     (IMAGE, "Image 2 or Im\u0430g\u0435 1"),  # read as Image 2
-    (POINT, "[0.952, 0.915] \uff4f\uff52 [0.888, 0.176]"),  # fullwidth "or": read as the first point
-    (POINT, "[0.952, 0.915] \u043er [0.888, 0.176]"),
-    (POINT, "[0.952, 0.915]\u200b \u200bor\u200b [0.888, 0.176]"),
+    (POINT, "[0.610, 0.432] \uff4f\uff52 [0.129, 0.315]"),  # fullwidth "or": read as the first point
+    (POINT, "[0.610, 0.432] \u043er [0.129, 0.315]"),  # as with "or" itself: several points
+    (POINT, "[0.610, 0.432]\u200b \u200bor\u200b [0.129, 0.315]"),
     (IMAGE, "Image 1\u200bImage 2"),
-    (SIZE, "small \uff4f\uff52 large"),
-    (SIZE, "small\u200blarge"),
-    (SIZE, "sm\u0430ll or l\u0430rge"),
+    (SIZE, "small \uff4f\uff52 large"),  # read as small
+    (SIZE, "small \u043er large"),
+    (NAME, "star \uff4f\uff52 hexagon"),
+    (NAME, "star \u043er hexagon"),
 ])
 def test_hedges_hidden_by_characters_fail(sample: dict[str, Any], reply: str) -> None:
     result = score_sample(reply, sample)
@@ -51,7 +58,7 @@ def test_hedges_hidden_by_characters_fail(sample: dict[str, Any], reply: str) ->
 
 @pytest.mark.parametrize(("sample", "reply"), [
     (BOOL, "\uff4e\uff4f"), (BOOL, "n\u043e"), (BOOL, "\U0001d427\U0001d428"),  # fullwidth, Cyrillic, bold maths
-    (IMAGE, "Im\u0430ge \uff12"), (POINT, "\uff3b\uff10\uff0e\uff19\uff15\uff12\uff0c \uff10\uff0e\uff19\uff11\uff15\uff3d"),
+    (IMAGE, "Im\u0430ge \uff12"), (POINT, "\uff3b\uff10\uff0e\uff16\uff11\uff10\uff0c \uff10\uff0e\uff14\uff13\uff12\uff3d"),
     (SIZE, "\uff53\uff4d\uff41\uff4c\uff4c"), (CHOICE, "\uff23"),
 ])
 def test_answers_in_look_alike_characters_are_read(sample: dict[str, Any], reply: str) -> None:
@@ -74,7 +81,7 @@ def test_visible_leaves_ascii_and_other_scripts_alone() -> None:
 @pytest.mark.parametrize(("sample", "reply"), [
     (BOOL, '{"answer": false, "alternatives": [true]}'),  # 1.0 before: the object was read as its yes/no
     (BOOL, '{"answer": false, "other": "yes"}'),
-    (POINT, '{"answer": [0.952, 0.915], "alternatives": [[0.888, 0.176]]}'),
+    (POINT, '{"answer": [0.610, 0.432], "alternatives": [[0.100, 0.223]]}'),
     (LOOKS, '{"answer": ["gray", "matte", "small"], "alternatives": [["blue", "matte", "small"]]}'),
     (LOOKS, '{"answer": ["gray", "matte", "small"], "alternatives": ["blue"]}'),
     (SIZE, '{"answer": "small", "candidates": ["large"]}'),
