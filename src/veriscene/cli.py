@@ -74,6 +74,25 @@ PLUGINS_HELP = ("A Python file (my_generators.py) or an importable module of gen
 # -g of generate and demo: globs match family names as well as generator names
 GENERATORS_HELP = ("Comma-separated generator names, families, or globs over either (object.*, multi_*, counting); "
                    "`veriscene generators` lists them.")
+# --set of generate and demo (`generator_options`), parsed by `_generator_settings`
+SET_HELP = ("A generator option, as a mixture's config sets it: NAME a generator (with or without version), family or "
+            "glob, as -g takes them; OPTION a field of its config (`veriscene generators` lists each one's with its "
+            "default); VALUE read as YAML (true, 3, 0.2, norm1000). Repeat it: --set depth.map_points.marks=true "
+            "--set 'counting.*.num_choices=3'. A family or glob sets the option on those of its generators that have "
+            "it; an exact name wins over a glob. Naming no generator of the run is refused.")
+
+
+def _generator_settings(texts: Optional[list[str]]) -> dict[str, dict[str, object]] | None:
+    """`--set` texts as `generator_options` ({NAME: {OPTION: VALUE}}, None for none), or the
+    command's error (exit 2) naming the malformed one; names, types and ranges are checked by the
+    run, before it reads or writes a file."""
+    from veriscene.generators.generator_options import GeneratorOptionError, parse_settings
+
+    try:
+        return parse_settings(texts or ()) or None
+    except GeneratorOptionError as exc:
+        _fail(str(exc))
+
 
 @app.command()
 def demo(
@@ -85,6 +104,8 @@ def demo(
     generators: Optional[str] = typer.Option(None, "--generators", "-g", help=GENERATORS_HELP),
     mode: str = typer.Option("both", "--mode", help="qa, mc or both."),
     workers: int = typer.Option(1, "--workers", "-w", min=1, help="Worker processes for generation."),
+    generator_options: Optional[list[str]] = typer.Option(
+        None, "--set", metavar="NAME.OPTION=VALUE", help=SET_HELP + " Recorded in the manifest, as generate's."),
 ) -> None:
     """Render the built-in synthetic world, generate samples with every generator, export LLaVA
     JSON and verify everything (Python: veriscene.demo.pipeline.run_demo)."""
@@ -93,13 +114,14 @@ def demo(
     from veriscene.demo.pipeline import run_demo
     from veriscene.engine.interrupts import unfinished_message
 
+    settings = _generator_settings(generator_options)
     labels = {"render": "rendering scenes", "generate": "generating", "verify": "verifying"}
     try:  # the demo owns its folder: the same command replaces what a stopped one wrote
         with said_when_stopped(lambda exc: unfinished_message(
                 exc, f"the demo in {out} did not finish", "run the same command again to make it (it starts over, "
                 "replacing what the stopped one wrote)")), stage_progress(labels) as advance:
             result = run_demo(out, scenes=scenes, seed=seed, generators=generators, mode=mode, workers=workers,
-                              progress=advance)
+                              generator_options=settings, progress=advance)
     except (KeyError, ValueError) as exc:
         _fail(said(exc))
     except OSError as exc:  # --out where no folder can be made
@@ -137,13 +159,8 @@ def generate(
     mixture: Optional[Path] = typer.Option(None, "--mixture", help="Mixture YAML: generator weights, per-scene budget, modes "
                                            "(see examples/mixture.yaml); in place of --generators and --mode."),
     generator_options: Optional[list[str]] = typer.Option(
-        None, "--set", metavar="NAME.OPTION=VALUE", help="A generator option, as a mixture's config sets it: NAME "
-        "a generator (with or without version), family or glob, as -g takes them; OPTION a field of its config "
-        "(`veriscene generators` lists each one's with its default); VALUE read as YAML (true, 3, 0.2, norm1000). "
-        "Repeat it: --set depth.map_points.marks=true --set 'counting.*.num_choices=3'. A family or glob sets the "
-        "option on those of its generators that have it; an exact name wins over a glob. Wins over the mixture's "
-        "config and --per-scene for the generators it names; naming no generator of the run is refused. Recorded "
-        "in the manifest (--resume refuses other options)."),
+        None, "--set", metavar="NAME.OPTION=VALUE", help=SET_HELP + " Wins over the mixture's config and --per-scene "
+        "for the generators it names. Recorded in the manifest (--resume refuses other options)."),
     per_scene: Optional[int] = typer.Option(None, "--per-scene", min=1, help="Samples per scene, generator and mode, "
                                             "up to 1000 (default 1; more spread each scene's fixed cost: 3 makes "
                                             "1.5-1.8x the samples per second). Not with a mixture's budget."),
@@ -192,12 +209,7 @@ def generate(
 
     if scan_chunk_mb > MAX_SCAN_CHUNK >> 20:  # the API's bound, said in the option's unit
         _fail(f"--scan-chunk-mb must be at most {MAX_SCAN_CHUNK >> 20}, got {scan_chunk_mb}")
-    from veriscene.generators.generator_options import GeneratorOptionError, parse_settings
-
-    try:  # their text here; names, types and ranges by `generate`, before it reads or writes a file
-        settings = parse_settings(generator_options or ())
-    except GeneratorOptionError as exc:
-        _fail(str(exc))
+    settings = _generator_settings(generator_options)
     if to is not None:  # an unknown format is said before the run, not after it
         from veriscene.io.writers import check_libraries, get_writer
 
@@ -263,7 +275,7 @@ def generate(
                 shard_format=shard_format, scan_chunk=scan_chunk_mb << 20, resume=resume, overwrite=overwrite,
                 max_scene_objects=max_scene_objects,
                 from_format=from_format, reader_options=read_options or None, mixture=mixture,
-                generator_options=settings or None, plugins=plugins,
+                generator_options=settings, plugins=plugins,
                 progress=advance, scan_progress=scanned, counted=counted, staging=staging,
             )
     except DataError as exc:  # bad data: a record, a file cut short, a malformed label table or manifest

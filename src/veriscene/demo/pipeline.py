@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable, Mapping
 
 from veriscene.demo.world import make_world
 from veriscene.engine.generate import generate
@@ -49,13 +49,21 @@ def run_demo(
     mode: str = "both",
     render: bool = True,
     workers: int = 1,
+    generator_options: Mapping[str, Mapping[str, Any]] | None = None,
     progress: StageProgress | None = None,
 ) -> DemoResult:
-    """Make the demo world and a verified data set from it (see module docstring)."""
+    """Make the demo world and a verified data set from it (see module docstring).
+    `generator_options`: {NAME: {OPTION: VALUE}}, the generators' options `generate` takes (the
+    command's ``--set NAME.OPTION=VALUE``), checked before anything is rendered."""
     if scenes <= 0:
         raise ValueError(f"scenes must be a positive number, got {scenes}")
     if not 0 <= seed < 2**64:  # the demo world's random generator takes no negative seed
         raise ValueError(f"seed must be 0 to 2**64-1 for the demo, got {seed}")
+    if generator_options:  # names, types and ranges, before the world is rendered
+        from veriscene.generators.generator_options import settings_for
+        from veriscene.generators.registry import select_generators
+
+        settings_for(generator_options, [cls.name for cls in select_generators(generators)])
     out_dir = Path(out)
     lock_folder(out_dir, DEMO)  # (made for it, removed again if nothing was written)
     out_dir.mkdir(parents=True, exist_ok=True)  # (where nothing is locked: Windows)
@@ -69,7 +77,7 @@ def run_demo(
     del world
     # The demo owns its folder: a second `make demo` replaces the first run.
     summary = generate(scenes_path, out_dir, seed=seed, generators=generators, mode=mode, workers=workers,
-                       overwrite=True, progress=lambda n, _samples: progress("generate", n, scenes) if progress else None)
+                       overwrite=True, generator_options=generator_options, progress=lambda n, _samples: progress("generate", n, scenes) if progress else None)
     llava_path = _export_llava(out_dir)
     report = verify(out_dir, progress=tick("verify", summary.samples))
     return DemoResult(out_dir=out_dir, summary=summary, verification=report, llava_path=llava_path)
