@@ -72,8 +72,8 @@ BAD_VALUES = [
     ("visual_genome", "objects=all", "objects must be one of complete, present, sparse, got 'all'"),
     ("gqa", "objects=most", "objects must be one of complete, present, sparse, got 'most'"),
     ("gqa", "sparse=colours", "sparse must be true, false, none or some of attributes, relations; got ['colours']"),
-    ("coco", "skip_crowd=flase", "option 'skip_crowd' of format 'coco' must be true or false (yes/no, on/off, 1/0), "
-                                 "got 'flase'"),
+    ("coco", "skip_crowd=flase", "option 'skip_crowd' of format 'coco' must be true or false (True or False in "
+                                 "Python; on the command line yes/no, on/off, 1/0 too), got 'flase'"),
     ("clevr", "approximate_boxes=maybe", "option 'approximate_boxes' of format 'clevr' must be true or false"),
     ("provision", "allow_pickle=perhaps", "option 'allow_pickle' of format 'provision' must be true or false"),
     ("open_images", "labels=LABELS", "labels and relationships files go with an Open Images box file"),

@@ -57,6 +57,17 @@ def test_true_false_options_refuse_other_values(tmp_path: Path, fmt: str, option
         read(path, fmt, **{option: "flase"})
 
 
+def test_a_command_line_word_given_in_python_is_not_said_to_be_taken(tmp_path: Path) -> None:
+    """convert(..., masks="no") was refused saying 'must be true or false (yes/no, on/off, 1/0), got
+    'no'': the word it refused was among those it named."""
+    path = tmp_path / "a.json"
+    path.write_text("{}")
+    with pytest.raises(ReaderOptionError) as info:
+        read(path, "coco", masks="no")
+    assert str(info.value) == ("option 'masks' of format 'coco' must be true or false (True or False in Python; "
+                               "on the command line yes/no, on/off, 1/0 too), got 'no'")
+
+
 def test_command_line_true_false_words_become_bools() -> None:
     from veriscene.commands.convert import parse_reader_options
 

@@ -116,8 +116,10 @@ def _fit_options(fn: ReaderFn, fmt: str, options: dict[str, Any]) -> dict[str, A
         if key in may_be_bool and value in ("1", "0"):
             value = value == "1"
         if key in flags and not isinstance(value, bool):
-            raise ReaderOptionError(f"option {key!r} of format {fmt!r} must be true or false (yes/no, on/off, 1/0), "
-                                    f"got {value!r}", option=key, value=value)
+            # (the command line's words are made bools before: Python's masks="no" is no bool either)
+            raise ReaderOptionError(f"option {key!r} of format {fmt!r} must be true or false (True or False in Python; "
+                                    f"on the command line yes/no, on/off, 1/0 too), got {value!r}", option=key,
+                                    value=value)
         if key in own or key in COMMON_OPTIONS:
             out[key] = value
         elif value not in (None, False):
