@@ -145,3 +145,10 @@ def test_two_bare_directions_fail(reply: str) -> None:
 @pytest.mark.parametrize("reply", ["right", "On the right.", "It is on the right, not the left."])
 def test_one_direction_still_reads(reply: str) -> None:
     assert score_sample(reply, SIDE).score == 1.0
+
+
+@pytest.mark.parametrize("reply", ["large vs small", "small vs. large", "small versus large"])
+def test_versus_offers_both(reply: str) -> None:
+    # read as small before: "large" is a word of the question ("big"), competing only beside another
+    assert score_sample(reply, SIZE).parse_failed
+    assert score_sample("small", SIZE).score == 1.0

@@ -41,6 +41,7 @@ _SET_SPLIT_RE = re.compile(r"\s*(?:,\s*or\b|,|;|\n|\band\b|&|\+|\|)\s*", re.IGNO
 # Alternatives inside one item of a list: "small or blue", "star vs circle", "red/blue" (", or"
 # between items is an Oxford comma: `_SET_SPLIT_RE`).
 _ALTERNATIVES_RE = re.compile(r"\w\s*/\s*\w|(?:^|\s|/)(?:or|vs\.?|versus)(?=\s|$)", re.IGNORECASE)
+_VERSUS_RE = re.compile(r"\s+(?:vs\.?|versus)\s+", re.IGNORECASE)
 _BULLET_RE = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _QUANTITY_RE = re.compile(
     rf"^(?:\d+|{'|'.join(UNITS)}|some|several|many|a\s+few|few|multiple|two\s+or\s+more)\s+", re.IGNORECASE)
@@ -146,6 +147,9 @@ def str_reader(syn: Mapping[str, str], vocabulary: Sequence[str] | None, closed:
         return list(dict.fromkeys([*found, *find_phrases(text_norm, given_map)]))
 
     def read(text: str) -> ParseResult | None:
+        # "large vs small" offers both as "large or small" does (it read small where the
+        # question names large: a question word competes only beside another candidate)
+        text = _VERSUS_RE.sub(" or ", text)
         phrase = strip_lead_in(text)
         norm = normalize_phrase(phrase, prepared=syn)
         if not norm:
