@@ -22,7 +22,8 @@ What the values mean: ``meta["depth_map_encoding"]`` of the scene says it, one o
   image's farthest pixel, 255 its nearest); read as ``-v`` (smaller = closer, the same order and
   range) and then as "relative". Read as "inverse", ``1 / v`` of such a map is no depth: its shift
   is unknown (the farthest pixel's 0 became "no depth", and two far pixels 20 and 23 of 255 were
-  "15 % apart").
+  "15 % apart"). ProVision scenes converted before 0.29.0 say "inverse": their maps are refused,
+  naming the fix (`scene.provision_depth`).
 Nothing is guessed: a map of inverse depth read as depth asks every question the wrong way round,
 so say it. A value that is NaN or infinite is "no depth there", and for "depth" and "inverse" one
 that is zero or negative too (sensors write 0 where they measured nothing); for the relative
@@ -52,6 +53,7 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from veriscene.errors import SceneValidationError
+from veriscene.scene import provision_depth
 from veriscene.scene.model import Scene
 from veriscene.scene.orientations import ORIENTATIONS, upright_array
 
@@ -82,11 +84,14 @@ def anchored(scene: Scene, folder: str | os.PathLike[str] | None) -> Scene:
 
 def encoding_of(scene: Scene) -> str:
     """The scene's ``meta["depth_map_encoding"]`` ("depth" when not given); DepthMapError for
-    another value."""
+    another value, and for the "inverse" of a ProVision scene converted before 0.29.0, whose map
+    is "relative_inverse" (`scene.provision_depth`: the message names the file and the fix)."""
     encoding = scene.meta.get(ENCODING_KEY, "depth")
     if encoding not in ENCODINGS:
         raise DepthMapError(f"scene {scene.image_id!r}: meta.{ENCODING_KEY} must be one of {', '.join(ENCODINGS)}, "
                             f"got {str(encoding)[:80]!r}", field=f"meta.{ENCODING_KEY}")
+    if encoding == "inverse" and provision_depth.misread(scene):
+        raise DepthMapError(provision_depth.message(scene), field=f"meta.{ENCODING_KEY}")
     return str(encoding)
 
 

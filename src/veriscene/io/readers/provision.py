@@ -33,7 +33,9 @@ with its encoding, and as the scene's ``depth_map`` (absolute) with ``meta["dept
 "relative_inverse" (larger = closer, up to a scale and a shift: only the order and shares of
 the map's range are read, 0 a value like any other), which depth.map_points reads
 (`veriscene.scene.depth_maps`), unless it was transposed here (ProVision's [w, h] layout). Scenes
-converted before this was read so name "inverse": convert them again. A depth model
+converted before this was read so name "inverse": their maps are refused, naming the fix, until
+they are converted again (`veriscene convert OLD.jsonl --out NEW.jsonl` rewrites them:
+`scene.provision_depth`). A depth model
 that read a phone's sideways photo without its EXIF orientation (Pillow alone) made a map of the
 stored pixels: one of the stored shape, beside annotation of the photo shown, is turned as the
 photo is (`_upright_depth`, counted `depth_maps_turned_by_exif_orientation`) before objects' depths
@@ -71,7 +73,7 @@ from veriscene.errors import SceneValidationError
 from veriscene.io.readers._images import SIDEWAYS, ImageHeader, read_header, upright_array
 from veriscene.io.readers._stored_pixels import AUTO, DEPTH_MAP_TURNED
 from veriscene.io.readers._base import ReadContext, SceneParts, bad, is_number, load_json, parse_json
-from veriscene.scene import archives
+from veriscene.scene import archives, provision_depth
 from veriscene.scene.compressed import READ_ERRORS, data_error, data_files, open_data_file, plain_name, unreadable
 from veriscene.scene.depth_maps import ORIENTATION_KEY
 from veriscene.scene.masks import encode_mask
@@ -309,7 +311,7 @@ def _scene(ctx: ReadContext, image_id: str, merged: _Merged, opts: dict[str, Any
     if depth is not None:
         meta["source_depth_map"] = {
             "path": str(depth_file),
-            "encoding": "uint8 0-255, larger = closer (internal depth = 1 - v / 255)",
+            "encoding": provision_depth.NOTE,  # "uint8 0-255, larger = closer (internal depth = 1 - v / 255)"
         }
         if depth_turn != 1:  # the file holds the stored pixels of a photo shown turned
             meta["source_depth_map"]["exif_orientation"] = depth_turn

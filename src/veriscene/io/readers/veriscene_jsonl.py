@@ -19,6 +19,8 @@ is not rewritten: the scene says it holds those pixels (``meta["depth_map_exif_o
 photo's EXIF orientation; counted `DEPTH_MAPS_OF_STORED_PIXELS`, by `ReadContext.scene`), and it is
 read turned as `ImageOps.exif_transpose` turns the photo, so it lays on the scene. A
 ``meta["source_depth_map"]`` dict the scene gives (a note of its own) gains ``"exif_orientation"``.
+A ProVision scene converted before 0.29.0, whose map says "inverse", is written "relative_inverse",
+what the map holds (`scene.provision_depth`, counted `provision_depth.REWRITTEN`).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from typing import Any
 from veriscene.errors import SceneValidationError
 from veriscene.io.readers._base import ReadContext
 from veriscene.io.readers._stored_pixels import DEPTH_MAP_TURNED, SHOWN
+from veriscene.scene import provision_depth
 from veriscene.scene.compressed import CompressedFileError, jsonl_files
 from veriscene.scene.jsonl import numbered_scenes
 from veriscene.scene.masks import check_counts
@@ -89,6 +92,9 @@ def _file_scenes(ctx: ReadContext, file: Path, on_error: Any, seen: dict[str, tu
                     continue
                 scene = shown
             seen[scene.image_id] = (str(file), lineno)
+            if provision_depth.misread(scene):  # converted before 0.29.0: "inverse" made "relative_inverse"
+                scene = provision_depth.corrected(scene)
+                ctx.report.count(provision_depth.REWRITTEN)
             if ctx.sparse_given and scene.meta.get("sparse", []) != ctx.sparse:
                 meta = {k: v for k, v in scene.meta.items() if k != "sparse"}
                 if ctx.sparse:
