@@ -94,6 +94,8 @@ def test_freeform_scores_of_repeated_and_invalid_scenes_are_those_of_every_scene
     summary = evaluate(demo_run, f"replay:{reasoned_replies}", out, freeform="lexical", cache=False, reports=False,
                        scenes=files).summary
     assert hashlib.sha256((out / "freeform.jsonl").read_bytes()).hexdigest() == REFERENCE["freeform.jsonl"]
+    by_task = summary["freeform"].pop("by_task")  # (added since: the scores per generator)
+    assert sum(v["n"] for v in by_task.values()) == summary["freeform"]["n"]
     assert _named(summary["freeform"], files) == REFERENCE["freeform"]
     assert _named(summary["repeated_scenes"], files) == REFERENCE["repeated_scenes"]
 

@@ -121,6 +121,8 @@ def test_process_and_freeform_scores_in_blocks_are_those_of_every_reply_held(
     for name in ("process.jsonl", "freeform.jsonl"):
         assert hashlib.sha256((out / name).read_bytes()).hexdigest() == reference[name], name
     freeform = orjson.loads(orjson.dumps(summary["freeform"]).replace(str(given_scenes).encode(), b"SCENES"))
+    by_task = freeform.pop("by_task")  # (added since: the scores per generator)
+    assert sum(v["n"] for v in by_task.values()) == freeform["n"]
     assert freeform == reference["freeform"]
     assert summary["process"] == reference["process"]
 

@@ -225,11 +225,23 @@ def _ci_pair(ff: dict[str, Any], key: str) -> str:
     return ci_text({"ci_low": low, "ci_high": high})
 
 
+FREEFORM_BY_TASK = ["generator", "n", "helpfulness %", "95% CI", "truthfulness %", "95% CI", "unsupported claims"]
+
+
+def freeform_task_rows(ff: dict[str, Any]) -> list[list[str]]:
+    """The free-form scores per generator (`summary["freeform"]["by_task"]`), one row each."""
+    return [[task, str(v["n"]), pct(v.get("helpfulness")), _ci_pair(v, "helpfulness"), pct(v.get("truthfulness")),
+             _ci_pair(v, "truthfulness"), str(v.get("hallucinations", 0))] for task, v in (ff.get("by_task") or {}).items()]
+
+
 def freeform_markdown(ff: dict[str, Any]) -> str:
     rows = [[key, pct(ff.get(key)), _ci_pair(ff, key)] for key in ("helpfulness", "truthfulness")]
     note = (f"{ff.get('n', 0)} replies; claims extracted by {ff.get('extractor')}, matched with {ff.get('matcher')}; "
             f"{ff.get('hallucinations', 0)} unsupported claims in all.")
-    return markdown_table(["", "mean %", "95% CI"], rows) + "\n\n" + note
+    text = markdown_table(["", "mean %", "95% CI"], rows) + "\n\n" + note
+    if ff.get("by_task"):  # (captions, region descriptions, comparisons: their scores apart)
+        text += "\n\nBy generator:\n\n" + markdown_table(FREEFORM_BY_TASK, freeform_task_rows(ff))
+    return text
 
 
 # --- HTML -----------------------------------------------------------------------------------
@@ -323,6 +335,8 @@ def to_html(summary: dict[str, Any]) -> str:
                                                        for key in ("helpfulness", "truthfulness")]),
                  f"<p>{ff.get('n', 0)} replies; extractor {html.escape(str(ff.get('extractor')))}, matcher "
                  f"{html.escape(str(ff.get('matcher')))}; {ff.get('hallucinations', 0)} unsupported claims.</p>"]
+        if ff.get("by_task"):
+            body += ["<h3>Free-form answers by generator</h3>", html_table(FREEFORM_BY_TASK, freeform_task_rows(ff))]
     return page(f"veriscene evaluation: {model_label(summary)}", body)
 
 

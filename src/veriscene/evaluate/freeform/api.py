@@ -19,8 +19,10 @@ are reported in `rejected` with their line number, never dropped silently. An im
 files give is scored against the first file's scene, as `generate` made the samples from it; the
 later ones are reported in `repeated` (`scene_map`).
 
-Writes (with `out`) one JSON line per reply: id, image_id (the first), image_ids, helpfulness,
-truthfulness, hallucinations, recall_by_kind and every claim with its verdict.
+Writes (with `out`) one JSON line per reply: id, task (the line's, or its sample's, when known),
+image_id (the first), image_ids, helpfulness, truthfulness, hallucinations, recall_by_kind and
+every claim with its verdict. The summary gives the scores per task too (`by_task`) when replies
+name one.
 
 This module holds the public functions and their report (`FreeformReport`, `FreeformTally`); a
 RESPONSES file is read by `responses`, and replies are scored a list at a time by
@@ -72,18 +74,56 @@ from veriscene.scene.model import Scene
 
 class FreeformTally:
     """What the summary needs of scored replies, kept as they pass: each one's helpfulness, its
-    truthfulness when it has one (8 bytes each: the confidence intervals resample them all), and
-    the count of hallucinations."""
+    truthfulness when it has one (8 bytes each: the confidence intervals resample them all), the
+    count of hallucinations, and of a reply with a "task" (its generator), that task (4 bytes
+    beside each value), for the scores per generator."""
 
     def __init__(self) -> None:
         self.helpful, self.truthful = array("d"), array("d")
         self.hallucinations = 0
+        self.tasks: dict[str, int] = {}  # task -> its index, first seen first
+        self.helpful_task, self.truthful_task = array("i"), array("i")  # the task of each value (-1: none)
+        self.task_hallucinations: dict[int, int] = {}
 
     def add(self, record: dict[str, Any]) -> None:
+        task = record.get("task")
+        k = self.tasks.setdefault(task, len(self.tasks)) if isinstance(task, str) else -1
         self.helpful.append(record["helpfulness"])
+        self.helpful_task.append(k)
         if record["truthfulness"] is not None:
             self.truthful.append(record["truthfulness"])
+            self.truthful_task.append(k)
         self.hallucinations += len(record["hallucinations"])
+        if k >= 0:
+            self.task_hallucinations[k] = self.task_hallucinations.get(k, 0) + len(record["hallucinations"])
+
+    def by_task(self, n_boot: int) -> dict[str, dict[str, Any]]:
+        """Per task (sorted), the figures of the summary: n, helpfulness and truthfulness with
+        their intervals, replies without claims, hallucinations."""
+        helpful_task = np.frombuffer(self.helpful_task, dtype=np.int32)
+        truthful_task = np.frombuffer(self.truthful_task, dtype=np.int32)
+        helpful = np.frombuffer(self.helpful, dtype=np.float64)
+        truthful = np.frombuffer(self.truthful, dtype=np.float64)
+        out = {}
+        for task in sorted(self.tasks):
+            k = self.tasks[task]
+            out[task] = {**_means(helpful[helpful_task == k], truthful[truthful_task == k], n_boot, f":{task}"),
+                         "hallucinations": self.task_hallucinations.get(k, 0)}
+        return out
+
+
+def _means(helpful: np.ndarray, truthful: np.ndarray, n_boot: int, name: str = "") -> dict[str, Any]:
+    """n, the mean helpfulness and truthfulness with their bootstrap intervals, replies without claims."""
+    return {
+        "n": len(helpful),
+        "helpfulness": float(np.mean(helpful)) if len(helpful) else None,
+        "helpfulness_ci": list(bootstrap_ci(helpful, n_boot=n_boot, name=f"helpfulness{name}")) if len(helpful)
+        else None,
+        "truthfulness": float(np.mean(truthful)) if len(truthful) else None,
+        "truthfulness_ci": (list(bootstrap_ci(truthful, n_boot=n_boot, name=f"truthfulness{name}")) if len(truthful)
+                            else None),
+        "no_claims": len(helpful) - len(truthful),
+    }
 
 
 @dataclass
@@ -116,17 +156,13 @@ class FreeformReport:
             left_out["rejected_scenes"] = len(self.rejected_scenes)
         asked = {} if self.extractor_requests is None else {"extractor_requests": self.extractor_requests,
                                                             "extractor_cache": self.extractor_cache}
+        means = _means(helpful, truthful, n_boot)
         return {
-            "n": len(helpful), "extractor": self.extractor, "matcher": self.matcher,
-            "helpfulness": float(np.mean(helpful)) if len(helpful) else None,
-            "helpfulness_ci": list(bootstrap_ci(helpful, n_boot=n_boot, name="helpfulness")) if len(helpful) else None,
-            "truthfulness": float(np.mean(truthful)) if len(truthful) else None,
-            "truthfulness_ci": (list(bootstrap_ci(truthful, n_boot=n_boot, name="truthfulness")) if len(truthful)
-                                else None),
-            "no_claims": len(helpful) - len(truthful),
+            "n": means.pop("n"), "extractor": self.extractor, "matcher": self.matcher, **means,
             "hallucinations": tally.hallucinations,
             "rejected": len(self.rejected),
             **left_out, **asked,
+            **({"by_task": tally.by_task(n_boot)} if tally.tasks else {}),
         }
 
 
@@ -207,8 +243,11 @@ def score_freeform(responses: str | os.PathLike[str], scenes: Any = None, *, ext
             report.rejected.append({"line": line_no, "id": rec.get("id"),
                                     "reason": f"the claim extractor gave no readable answer{why}"})
             continue
-        report.records.append({"id": rec.get("id", line_no), "image_id": item.image_ids[0],
-                               "image_ids": list(item.image_ids), **score.to_dict()})
+        # the generator, as eval's freeform.jsonl gives it: the line's own, else its sample's
+        sample = by_id.get(rec["id"]) if isinstance(rec.get("id"), str) else None
+        task = rec.get("task") if isinstance(rec.get("task"), str) else (sample or {}).get("task")
+        report.records.append({"id": rec.get("id", line_no), **({"task": task} if isinstance(task, str) else {}),
+                               "image_id": item.image_ids[0], "image_ids": list(item.image_ids), **score.to_dict()})
     if out is not None:
         _write_records(Path(out), report.records)
     return report
