@@ -148,3 +148,28 @@ def test_one_folder_as_text_is_refused_not_read_letter_by_letter(tmp_path: Path)
         compare(str(tmp_path / "e1"))
     assert str(info.value) == (f"runs must be a list of evaluation folders, got one: '{tmp_path / 'e1'}'; give "
                                f"['{tmp_path / 'e1'}', ...]")
+
+
+def test_the_runs_free_form_scores_are_side_by_side(demo_run: Path, tmp_path: Path) -> None:
+    """compare puts the runs' helpfulness and truthfulness side by side, over all descriptions and
+    per generator; before, it showed no free-form score at all, so two models' captions could not
+    be compared with it."""
+    runs = []
+    for name, gold in (("gold", True), ("yes", False)):
+        replies = tmp_path / f"{name}.jsonl"
+        replies.write_bytes(b"".join(orjson.dumps({"id": r["id"], "reply": r["answer"] if gold and r["answer_type"]
+                                                   == "text" else "yes"}) + b"\n" for r in samples(demo_run)))
+        runs.append(tmp_path / name)
+        evaluate(demo_run, f"replay:{replies}", runs[-1], freeform="lexical", n_boot=50)
+    result = compare(runs, tmp_path / "cmp")
+    ffs = [orjson.loads((run / "summary.json").read_bytes())["freeform"] for run in runs]
+    rows = {row[0]: row[1:] for row in result["freeform"]}
+    assert rows["helpfulness"][0].startswith(f"{100 * ffs[0]['helpfulness']:.1f} [") and \
+        rows["helpfulness"][0].endswith(f"(n={ffs[0]['n']})")
+    assert rows["truthfulness"][0].startswith("100.0 [100.0, 100.0]")
+    for task, v in ffs[1]["by_task"].items():
+        assert rows[f"helpfulness: {task}"][1].startswith(f"{100 * v['helpfulness']:.1f} [")
+    assert "## Free-form answers" in (tmp_path / "cmp" / "compare.md").read_text()
+    assert "<h2>Free-form answers</h2>" in (tmp_path / "cmp" / "compare.html").read_text()
+    # runs without free-form scores: no such table
+    assert compare([replay(demo_run, tmp_path, "a", 10_000, limit=6)])["freeform"] == []

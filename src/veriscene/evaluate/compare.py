@@ -9,7 +9,8 @@ sets (`--limit`, `--families`), samples that got no reply in a run, and also oth
 scoring vocabularies. Runs of other samples files are paired only on the ids both files give the
 same answer (an id names another sample in a data set whose images share ids with the first's:
 `veriscene.sample_ids`); the others are named in a note. Groups of numbers (steps, images) are in
-numeric order.
+numeric order. The runs' free-form scores (helpfulness, truthfulness: overall and per generator)
+follow, when any run scored descriptions.
 """
 
 from __future__ import annotations
@@ -227,6 +228,7 @@ def compare(runs: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str] 
         tables["overall"].append(["families, macro"] + [
             "-" if (m := s.get("macro_by_family") or {}).get("accuracy") is None else
             f"{pct(m['accuracy'])} {ci_text(m)} ({m['groups']} families)" for s in summaries])
+    freeform = freeform_rows(summaries)
     results = [_results(p) for p in paths]
     files = [_samples_file(p, s) for p, s in zip(paths, summaries)]
     # ids naming other samples in another run's samples file: never paired (`veriscene.sample_ids`)
@@ -236,7 +238,7 @@ def compare(runs: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str] 
     result = {"runs": [str(p) for p in paths], "labels": labels, "tables": tables, "paired_vs_first": diffs,
               "paired_by_family": paired_by_family(paired) if len(paired) > 1 else {},
               "notes": _notes(labels, files, summaries, [ids for ids, _, _ in results]) + id_notes,
-              "id_conflicts": sorted(other)}
+              "id_conflicts": sorted(other), "freeform": freeform}
     if out is not None:
         # (imported here: the writers' package is not for every compare)
         from veriscene.io.writers.files import AtomicTextFile, new_folders
@@ -249,6 +251,32 @@ def compare(runs: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str] 
             md_file.write(markdown)
             html_file.write(html_text)
     return result
+
+
+FREEFORM_NOTE = ("Cells: mean % [95% CI] (n descriptions scored) of the free-form replies' helpfulness (the share of "
+                 "the scene graph they state) and truthfulness (the share of their claims the scene graph supports), "
+                 "over all of them, then per generator.")
+
+
+def freeform_rows(summaries: list[dict[str, Any]]) -> list[list[str]]:
+    """The runs' free-form scores side by side (`summary["freeform"]`): helpfulness and
+    truthfulness over every description, then per generator; none when no run scored any."""
+    ffs = [s.get("freeform") or {} for s in summaries]
+    if not any(ff.get("n") for ff in ffs):
+        return []
+
+    def cell(v: dict[str, Any] | None, key: str) -> str:
+        if not v or v.get(key) is None:
+            return "-"
+        low, high = (v.get(f"{key}_ci") or [None, None])[:2]
+        return f"{pct(v[key])} {ci_text({'ci_low': low, 'ci_high': high})} (n={v['n']})"
+
+    tasks = sorted({t for ff in ffs for t in (ff.get("by_task") or {})})
+    rows = []
+    for key in ("helpfulness", "truthfulness"):
+        rows.append([key, *(cell(ff, key) for ff in ffs)])
+        rows += [[f"{key}: {task}", *(cell((ff.get("by_task") or {}).get(task), key) for ff in ffs)] for task in tasks]
+    return rows
 
 
 def _diff_rows(result: dict[str, Any]) -> list[list[str]]:
@@ -288,6 +316,8 @@ def to_markdown(result: dict[str, Any]) -> str:
     if result.get("paired_by_family"):
         parts += ["", f"## Paired difference by family against {result['labels'][0]}", "", FAMILY_DIFF_NOTE, "",
                   markdown_table(["family", *result["labels"][1:]], _family_diff_rows(result))]
+    if result.get("freeform"):
+        parts += ["", "## Free-form answers", "", FREEFORM_NOTE, "", markdown_table(header, result["freeform"])]
     return "\n".join(parts) + "\n"
 
 
@@ -306,4 +336,7 @@ def to_html(result: dict[str, Any], summaries: list[dict[str, Any]]) -> str:
         body += [f"<h2>Paired difference by family against {html.escape(result['labels'][0])}</h2>",
                  f"<p>{html.escape(FAMILY_DIFF_NOTE)}</p>",
                  html_table(["family", *result["labels"][1:]], _family_diff_rows(result))]
+    if result.get("freeform"):
+        body += ["<h2>Free-form answers</h2>", f"<p>{html.escape(FREEFORM_NOTE)}</p>",
+                 html_table(header, result["freeform"])]
     return page("veriscene comparison", body)
