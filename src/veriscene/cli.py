@@ -11,12 +11,14 @@ from veriscene import __version__
 from veriscene.commands import exit_code, fail, said
 # the formats and reader options of the help, without the readers (0.2 s): each command imports
 # what it runs when it runs
+from veriscene.commands.environment import EPILOG
 from veriscene.commands.reader_help import FORMATS, READER_OPTION_HELP
 
 app = typer.Typer(
     name="veriscene",
     help="Turn scene graphs into verifiable vision-language data: every question carries the program "
     "that computes its answer.",
+    epilog=EPILOG,  # the environment variables read
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -107,8 +109,9 @@ def demo(
     generator_options: Optional[list[str]] = typer.Option(
         None, "--set", metavar="NAME.OPTION=VALUE", help=SET_HELP + " Recorded in the manifest, as generate's."),
 ) -> None:
-    """Render the built-in synthetic world, generate samples with every generator, export LLaVA
-    JSON and verify everything (Python: veriscene.demo.pipeline.run_demo)."""
+    """Render the built-in synthetic world, generate samples with every generator (or those -g
+    names, their options as --set gives them), export LLaVA JSON and verify everything (Python:
+    veriscene.demo.pipeline.run_demo)."""
     from veriscene.commands import said_when_stopped
     from veriscene.console import console, print_run_summary, print_verify_report, stage_progress
     from veriscene.demo.pipeline import run_demo
