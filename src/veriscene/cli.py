@@ -9,9 +9,9 @@ import typer
 
 from veriscene import __version__
 from veriscene.commands import exit_code, fail, said
+from veriscene.commands.environment import EPILOG
 # the formats and reader options of the help, without the readers (0.2 s): each command imports
 # what it runs when it runs
-from veriscene.commands.environment import EPILOG
 from veriscene.commands.reader_help import FORMATS, READER_OPTION_HELP
 
 app = typer.Typer(
