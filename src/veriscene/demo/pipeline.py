@@ -13,12 +13,15 @@ a `generate`) into it meanwhile is refused, before it writes anything.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from veriscene.demo.world import make_world
 from veriscene.engine.generate import generate
+from veriscene.engine.manifest import RunExistsError
+from veriscene.engine.run_folder import DERIVED, RUN_FILES, RUN_FOLDERS
 from veriscene.engine.run_lock import RunKind, holding_locks, lock_folder
 from veriscene.engine.summary import RunSummary
 from veriscene.scene.jsonl import write_scenes
@@ -29,6 +32,10 @@ StageProgress = Callable[[str, int, int], None]
 # Two demos in one folder: each renders its images and scenes over the other's, then generates
 # from a mix (seen: the one that finished exiting 1, `verify` finding 875 of its 2,503 samples wrong)
 DEMO = RunKind("demo", "two demos in one folder would mix their images, scenes and samples")
+# What a demo replaces in its folder (and what `export`, `card` and `stats` add there by default,
+# which its generate removes): a folder holding them must be a demo's (`check_demo_folder`)
+DEMO_ENTRIES = frozenset({"scenes.jsonl", "llava.json", *RUN_FILES, *RUN_FOLDERS, *DERIVED})
+_DEMO_IMAGE = re.compile(r"demo-\d{6,}\.png")
 
 
 @dataclass
@@ -66,6 +73,7 @@ def run_demo(
         settings_for(generator_options, [cls.name for cls in select_generators(generators)])
     out_dir = Path(out)
     lock_folder(out_dir, DEMO)  # (made for it, removed again if nothing was written)
+    check_demo_folder(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)  # (where nothing is locked: Windows)
 
     def tick(stage: str, total: int) -> Callable[..., None]:
@@ -81,6 +89,50 @@ def run_demo(
     llava_path = _export_llava(out_dir)
     report = verify(out_dir, progress=tick("verify", summary.samples))
     return DemoResult(out_dir=out_dir, summary=summary, verification=report, llava_path=llava_path)
+
+
+def check_demo_folder(out_dir: Path) -> None:
+    """Refuse (RunExistsError, before anything is rendered) an output folder the demo would take
+    files of the user's from: one holding a scenes.jsonl of other images than the demo world's (a
+    conversion's, a `generate --from` run's), a run's files (samples.jsonl, manifest.json, export/,
+    ...) without the demo's scenes.jsonl, or an images/ folder holding other files than
+    demo-NNNNNN.png. A new or empty folder, or a demo's, is taken (the demo owns it and makes it
+    again); files the demo neither writes nor removes are left as they are. Before, `veriscene demo
+    --out coco` replaced the scenes.jsonl a COCO conversion had written there, and its rejects.jsonl,
+    and put 3 demo images among the COCO photos, without a word."""
+    if not out_dir.is_dir():
+        return
+    scenes = out_dir / "scenes.jsonl"
+    taken = []
+    if scenes.exists() and not _demo_scenes(scenes):
+        taken.append("scenes.jsonl (scene graphs of other images than the demo world's)")
+    elif not scenes.exists():
+        taken += [name + ("/" if (out_dir / name).is_dir() else "") for name in sorted(DEMO_ENTRIES)
+                  if (out_dir / name).exists()]
+    images = out_dir / "images"
+    if images.is_dir():
+        others = [p.name for p in sorted(images.iterdir()) if not _DEMO_IMAGE.fullmatch(p.name)]
+        if others:
+            taken.append(f"images/ holding other images ({', '.join(others[:3])}{', ...' if len(others) > 3 else ''})")
+    if taken:
+        raise RunExistsError(f"{out_dir} is no demo's folder: it holds {'; '.join(taken)}, which the demo would "
+                             "replace or mix its own with (scenes.jsonl, samples.jsonl, manifest.json, rejects.jsonl, "
+                             "images/demo-*.png). Give a new or empty folder (--out), or an earlier demo's")
+
+
+def _demo_scenes(path: Path) -> bool:
+    """Whether a folder's scenes.jsonl is missing, empty or the demo world's (its first image id)."""
+    try:
+        with path.open("rb") as lines:
+            first = lines.readline(1 << 20)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    if not first.strip():
+        return True
+    found = re.search(rb'"image_id"\s*:\s*"([^"]*)"', first)
+    return found is not None and found.group(1).startswith(b"demo-")
 
 
 def _export_llava(out_dir: Path) -> Path:
