@@ -152,3 +152,45 @@ def test_versus_offers_both(reply: str) -> None:
     # read as small before: "large" is a word of the question ("big"), competing only beside another
     assert score_sample(reply, SIZE).parse_failed
     assert score_sample("small", SIZE).score == 1.0
+
+
+# --- hedges around markup ------------------------------------------------------------------
+
+@pytest.mark.parametrize("reply", ["no or `yes`", "no or yes]", "no or [yes]", "no or {yes}", "no or yes<br>",
+                                   "no <b>or yes</b>", "no or yes~~", "no or **yes**", "no or __yes__"])
+def test_yes_and_no_in_markup_fail(reply: str) -> None:
+    # "yes" followed by "`", "]", "}" or "<" was skipped (no clause end): read as no
+    result = score_sample(reply, BOOL)
+    assert result.parse_failed and result.score == 0.0, (result.parsed, result.reason)
+
+
+@pytest.mark.parametrize("reply", ["`no`", "No<br>", "<b>No</b>", "[no]", "__no__", "**No.**"])
+def test_one_yes_or_no_in_markup_still_reads(reply: str) -> None:
+    assert score_sample(reply, BOOL).score == 1.0
+
+
+@pytest.mark.parametrize(("sample", "reply"), [
+    (SIZE, "large or **small**"), (SIZE, "**small** or large"), (NAME, "hexagon, square, or **star**"),
+    (IMAGE, "Image 1 or **Image 2**"), (CHOICE, "D or **C**"), (LOOKS, "blue, large or **gray, matte, small**"),
+    (_sample(4, "int", "How many stars are there?"), "3 or \\boxed{4}"),
+    (_sample(4, "int", "How many stars are there?"), "\\boxed{4} or more"),
+    (_sample(4, "int", "How many stars are there?"), "**4** or so"),
+])
+def test_a_marked_answer_with_another_beside_it_fails(sample: dict[str, Any], reply: str) -> None:
+    # the bold or boxed span was read alone as the marked answer: 1.0 for each
+    result = score_sample(reply, sample)
+    assert result.parse_failed and result.score == 0.0, (result.parsed, result.reason)
+
+
+@pytest.mark.parametrize(("sample", "reply"), [
+    (SIZE, "It is **small**."), (SIZE, "**small**"), (CHOICE, "The answer is **C**."),
+    (_sample(4, "int", "How many stars are there?"), "I count 3 circles and 1 square, so \\boxed{4}"),
+    (_sample(4, "int", "How many stars are there?"), "There are **4** stars or shapes like them."),
+])
+def test_marked_answers_still_read(sample: dict[str, Any], reply: str) -> None:
+    assert score_sample(reply, sample).score == 1.0
+
+
+@pytest.mark.parametrize("reply", ["C. D would also be right.", "C or d", "c/D", "C, or d", "(C) or (d)"])
+def test_another_letter_granted_or_in_lower_case_fails(reply: str) -> None:
+    assert score_sample(reply, CHOICE).parse_failed

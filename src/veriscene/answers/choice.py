@@ -66,6 +66,8 @@ _INLINE_LABEL_RE = re.compile(r"(?<![\w'’])([A-H])\s*[.)]\s+(?=\S)")
 # More letters joined to a labelled one: "answer is A or B", "choose A/B", "option A, B and C".
 _JOINED_RE = re.compile(
     r"\s*[\)\]]?\s*(?:,\s*(?:or|and)?|/|\bor\b|\band\b|&)\s*(?:(?:option|choice)\s*)?[\(\[]?\s*([A-H])\b(?![\w'’-])")
+# Two letters offered as the whole reply, either in lower case: "C or d", "c/D", "(C) or (d)".
+_LETTER_PAIR_RE = re.compile(r"^\W*([A-Ha-h])\W*?\s*(?:,?\s*\bor\b|/|\bvs\b\.?)\s*\W*([A-Ha-h])\W*$", re.IGNORECASE)
 # A letter leading the reply on its own line or sentence: "B\n\nExplanation: ...", "B. The ...".
 _LEAD_PICK_RE = re.compile(
     r"^[\s>#*_\-]*(?:(?:[Oo]ption|[Cc]hoice|OPTION|CHOICE)\s*)?[\(\[]?\s*([A-Ha-h])\s*[\)\]]?[*_]*"
@@ -243,6 +245,9 @@ def _in_text(text: str, choices: Sequence[str], norm_choices: list[str],
     if (m := _NO_PICK_RE.search(text)) is not None and not any(
             normalize_phrase(m.group(0), prepared=syn) in c for c in norm_choices):
         return ParseResult.fail(f"the reply picks no single option ({m.group(0)!r})")
+    pair = _LETTER_PAIR_RE.match(strip_edges(text))
+    if pair and pair.group(1).upper() != pair.group(2).upper():  # "C or d" was read as C
+        return ParseResult.fail(f"the reply names several options ({pair.group(0)!r})")
     # "It is not A. It is not C." denies letters, it does not list the options
     if len({m.group(1) for m in _INLINE_LABEL_RE.finditer(text) if not _denied_at(text, m.start())}) > 2 \
             or _lists_every_option(text, norm_choices, syn):

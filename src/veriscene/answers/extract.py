@@ -262,6 +262,33 @@ def _marked(region: str, for_list: bool, trim: bool = True) -> _Marked | None:
     return _Marked(text, region[at + len(text):] if at >= 0 else "", text, None)
 
 
+# Another answer offered right beside a marked span: "blue or **green**", "**4** or 3",
+# "3 or \\boxed{4}", "red/**green**" (the bold span was read alone: 1.0 for a hedge).
+_OR_BEFORE_RE = re.compile(r"(?:\bor|\bvs\.?|\bversus|/|\|)\s*$", re.IGNORECASE)
+_OR_AFTER_RE = re.compile(r"\s*,?\s*(?:or\b|vs\b|versus\b|/|\|)", re.IGNORECASE)
+
+
+_SIMPLE_BOXED_RE = re.compile(r"\\(?:boxed|fbox)\s*\{([^{}]*)\}")
+
+
+def _offered_beside(body: str, start: int, end: int) -> bool:
+    """Whether the span body[start:end] has "or" (or "/", "vs") right before or after it."""
+    return bool(_OR_BEFORE_RE.search(body, max(0, start - 12), max(0, start))) or bool(_OR_AFTER_RE.match(body, end))
+
+
+def unmark_offered(body: str) -> str:
+    """`body` with each bold or \\boxed{} span that has another answer offered right beside it
+    replaced by its content: "blue or **green**" is read as "blue or green", a hedge, not as
+    the marked answer green."""
+    if "**" not in body and "__" not in body and "box" not in body:
+        return body
+
+    def unwrap(m: re.Match[str]) -> str:
+        inner = next(g for g in m.groups() if g is not None)
+        return inner if _offered_beside(m.string, m.start(), m.end()) else m.group(0)
+    return _SIMPLE_BOXED_RE.sub(unwrap, _BOLD_RE.sub(unwrap, body))
+
+
 def _marked_answer(body: str, for_list: bool = False) -> tuple[_Marked | None, str]:
     """The marked answer of `body` (see the module docstring) and where it came from:
     "boxed", "marker", "lead", "bold" or "" (nothing marked)."""
@@ -324,7 +351,7 @@ def read_reply(reply: str, *, think_tags: Sequence[str] = DEFAULT_THINK_TAGS,
     tags = answer_tag_contents(body, answer_tags)
     if tags:
         body = tags[-1]
-    body = plain(body).strip()
+    body = unmark_offered(plain(body).strip())
     focus, source = _marked_answer(body)
     listed, _ = _marked_answer(body, for_list=True)
     rivals = _rivals(tags, body, focus, source)
@@ -387,6 +414,9 @@ def _clause(text: str) -> str:
 _GRANTED_RE = re.compile(
     r"\b(?:is|are|seems|looks|would\s+be|could\s+be|might\s+be|may\s+be)\s+(?:also|equally|too)\s+"
     r"(?:possible|plausible|likely|correct|right|valid|true|an?\s+(?:option|possibility|candidate|answer))\b"
+    # "D would also be right", "B could equally be correct" ("C. D would also be right." picked C)
+    r"|\b(?:would|could|might|may|can)\s+(?:also|equally)\s+be\s+"
+    r"(?:possible|plausible|likely|correct|right|valid|true|fine|acceptable|an?\s+(?:option|possibility|candidate|answer))\b"
     r"|\b(?:is|are)\s+(?:possible|plausible|correct)\s+(?:too|as\s+well)\b"
     r"|\bas\s+(?:a\s+)?(?:close\s+)?(?:second|runner[\s-]up|alternative|backup|fallback)\b", re.IGNORECASE)
 _CLAUSE_START_RE = re.compile(r"[.!?;,:(\n]|\b(?:but|although|though|while|whereas|and|or|with)\b", re.IGNORECASE)

@@ -49,7 +49,10 @@ _HEDGE_BEFORE_RE = re.compile(
     r"likely|definitely|certainly|absolutely|surely|clearly|answer\s+is|answer|so|then|well|oh|"
     r"actually|hmm|that's|that\s+is|it's|it\s+is|seems|looks))\s*$", re.IGNORECASE)
 # (the patterns read around a yes/no word, at its position in the reply: `_read_words`)
-_CLAUSE_END_RE = re.compile(r"\s*(?:$|[.!?;:,)\n\"'*])")
+# a yes/no word ends a clause at punctuation, and at markup closing round it ("no or yes]",
+# "no or yes<br>", "no or `yes`" were read as no: "yes" followed by "]", "<" or "`" was skipped)
+_CLAUSE_END_RE = re.compile(r"\s*(?:$|[.!?;:,)\n\"'*\]}<>|])")
+_EMPHASIS_RE = re.compile(r"[*_~`]")
 _NOT_BEFORE_RE = re.compile(r"(?:\bnot|n't)\s*$")
 _NEGATION_RE = re.compile(
     r"\b(?:no|not|none|nothing|nobody|never|neither|nor|without|cannot)\b|n't\b|\bnt\b", re.IGNORECASE)
@@ -117,7 +120,7 @@ def read_bool(text: str, question: str | None = None) -> ParseResult | None:
 
 def _read_words(text: str) -> ParseResult | None:
     """`read_bool` without the question."""
-    text = fold(text).replace("*", " ")
+    text = _EMPHASIS_RE.sub(" ", fold(text))  # "**yes**", "__yes__", "~~yes~~", "`yes`"
     if not text.strip():
         return None
     if (m := UNCERTAIN_RE.search(text)) is not None:
