@@ -184,3 +184,27 @@ def test_the_split_of_verl_rows_is_given_on_the_command_line(run_dir: Path, tmp_
     assert result.exit_code == 0, result.output
     splits = {row["split"] for row in pq.read_table(out).column("extra_info").to_pylist()}
     assert splits == {"test"}
+
+
+@pytest.mark.parametrize("fmt, said", [("trl", "accuracy_reward gives them None"),
+                                       ("verl", "compute_score gives them score 0.0")])
+def test_free_form_descriptions_in_an_rl_export_are_warned(tmp_path: Path, fmt: str, said: str) -> None:
+    """An RL export holding descriptions says that no reward scores them by program: before, a
+    verl export of the demo (36 descriptions in 1,002 rows) gave them score 0.0 whatever the reply,
+    and a TRL one format_reward alone, without a word. Exports without descriptions, and other
+    formats, say nothing of it."""
+    from PIL import Image
+
+    (tmp_path / "images").mkdir()
+    Image.new("RGB", (40, 30), "red").save(tmp_path / "images" / "a.png")
+    described = make_sample("d1", ["images/a.png"], task="scene_graph.caption.v1", answer="A red square.",
+                            answer_type="text", question="Describe the image.", meta={"mode": "caption"})
+    samples = tmp_path / "samples.jsonl"
+    samples.write_text(json.dumps(make_sample("s1", ["images/a.png"])) + "\n" + json.dumps(described) + "\n")
+    warned = [w for w in export(samples, tmp_path / "ex" / f"{fmt}.parquet", to=fmt, embed_images=True).warnings
+              if "free-form descriptions" in w]
+    assert len(warned) == 1 and warned[0].startswith("1 sample(s) are free-form descriptions") and said in warned[0]
+    assert ("SFT trains on them" in warned[0]) == (fmt == "trl")
+    samples.write_text(json.dumps(make_sample("s1", ["images/a.png"])) + "\n")
+    assert not [w for w in export(samples, tmp_path / "ex2" / f"{fmt}.parquet", to=fmt, embed_images=True).warnings
+                if "free-form" in w]

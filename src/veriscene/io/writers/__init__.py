@@ -87,6 +87,34 @@ def relative_paths_warning(root: Path, fmt: str) -> str:
             "--absolute-paths (absolute_paths=True)")
 
 
+# Formats whose rows are scored by veriscene's rewards; what they do with a free-form description
+UNREWARDED = {"trl": "accuracy_reward gives them None, so format_reward alone scores them",
+              "verl": "compute_score gives them score 0.0 with applicable False, whatever the reply"}
+
+
+class FreeformCount:
+    """Counts the free-form descriptions (`text` answers without options) of the records it passes on."""
+
+    def __init__(self) -> None:
+        self.n = 0
+
+    def passed(self, records: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]:
+        for record in records:
+            if record.get("answer_type") == "text" and not record.get("choices"):
+                self.n += 1
+            yield record
+
+    def warning(self, fmt: str) -> str | None:
+        """What an RL export of descriptions should know: no reward scores them by program."""
+        if not self.n or fmt not in UNREWARDED:
+            return None
+        sft = " (SFT trains on them as on any other target)" if fmt == "trl" else ""
+        return (f"{self.n} sample(s) are free-form descriptions (text answers without options), which no reward "
+                f"scores by program ({UNREWARDED[fmt]}): in RL they give no accuracy signal{sft}; leave them out "
+                "of RL data (generate without the caption and description generators, or drop the rows whose "
+                "answer_type is 'text' and choices null), or score them yourself (veriscene.evaluate.score_freeform)")
+
+
 def register_writer(name: str, writer: Writer, layout: OutputLayout = OutputLayout()) -> None:
     if name in WRITERS:
         raise ValueError(f"a writer named {name!r} is already registered")
@@ -218,7 +246,12 @@ def write(
         marked_folder=output_folder(out, fmt) / MARKED_FOLDER,  # copies of images with marks drawn (by path)
     )
     records = (s.to_dict() if isinstance(s, Sample) else s for s in samples)  # (a Sample made in Python)
+    described = FreeformCount()
+    if fmt in UNREWARDED:
+        records = described.passed(records)
     writer(images.prefetch(records) if images.embed or check_urls else records, out, summary, images, **options)
+    if described.warning(fmt) is not None:
+        summary.warnings.append(str(described.warning(fmt)))
     reencoded = images.reencoded_warning()
     if reencoded is not None:
         summary.warnings.append(reencoded)
