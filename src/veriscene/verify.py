@@ -26,8 +26,10 @@ from veriscene.sample import OPTION_LETTERS, Sample
 from veriscene.engine import source_digest
 from veriscene.engine.options import check_callback, check_int, check_path
 from veriscene.engine.runfiles import FileCheck, check_files, sample_lines
+from veriscene.engine.remote import is_url
 from veriscene.engine.manifest import (
-    changed_fingerprints, generator_fingerprint, read_manifest, recorded_fingerprints,
+    changed_fingerprints, file_sha256, generator_fingerprint, input_file, read_manifest, recorded_fingerprints,
+    scene_inputs,
 )
 from veriscene.scene.marks import marks_disagree
 from veriscene.scene.model import Scene
@@ -76,6 +78,10 @@ class VerifyReport:
     # the code that differs from the code that made the run (its digest in the manifest's "source",
     # `veriscene.engine.source_digest`): "veriscene" and plugin modules; a note, not a failure
     code_changed: list[str] = field(default_factory=list)
+    # the scene files the run's manifest names whose SHA-256 is not the one it records (edited or
+    # replaced since the run: samples then miss their scenes or disagree with them); looked at only
+    # when the manifest's files were read and a sample failed
+    scenes_changed: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -254,6 +260,7 @@ def verify(
                                   cache, files, specs)
         report.made_by, report.wording_changed = run_version(samples_path), wording_changed(samples_path)
         report.code_changed = code_changed(samples_path)
+        report.scenes_changed = scenes_changed(samples_path) if scenes is None and report.problems else []
         return report
     # programs read the closed category lists (COCO) of the scene files and the run's vocabulary
     lookup = SceneLookup(scenes_path, parsed=ParsedScenes(cache), categories=run_categories(samples_path))
@@ -269,6 +276,7 @@ def verify(
     finally:
         lookup.close()
     report.problems += stopped
+    report.scenes_changed = scenes_changed(samples_path) if scenes is None and report.problems else []
     return report
 
 
@@ -314,6 +322,31 @@ def wording_changed(samples_path: Path) -> list[str]:
         except KeyError:
             continue
     return changed_fingerprints(recorded, current)
+
+
+def scenes_changed(samples_path: Path) -> list[str]:
+    """The scene files the run's manifest names (as it names them) whose SHA-256 differs from the one
+    it records: a failed verification says so, as its cause may be the file, not the samples (a
+    `demo --out` or a conversion written over the run's scenes.jsonl made every sample
+    'MISSING_SCENE ... no scene of 3 in the scene files', the file's change unsaid). None without a
+    readable manifest, or for a file that cannot be read (said by the reading)."""
+    run_dir = samples_path if samples_path.is_dir() else samples_path.parent
+    try:
+        manifest = read_manifest(run_dir)
+        entries = scene_inputs(manifest["config"]) if isinstance(manifest, dict) else []
+    except (ValueError, KeyError, TypeError):
+        return []
+    changed = []
+    for entry in entries:
+        if not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str):
+            continue
+        try:
+            if file_sha256(input_file(run_dir, entry["path"])) != entry["sha256"]:
+                path = str(entry["path"])  # (a URL as it is; a local path as found from here)
+                changed.append(path if is_url(path) else os.path.normpath(run_dir / path))
+        except (OSError, KeyError, TypeError, ValueError):
+            continue
+    return changed
 
 
 def code_changed(samples_path: Path) -> list[str]:
