@@ -110,6 +110,30 @@ def test_zoom_returns_the_region(demo_run):
     assert env.step("<zoom>[0, 0, 0.5, 0.5]</zoom>")[2] is True
 
 
+def test_a_box_answer_after_a_zoom_is_read_over_the_whole_image(demo_run):
+    """The view a zoom shows changes no coordinate: a box answer is in the sample's convention over
+    the whole image (the gold box right, the same box put in the view's coordinates wrong)."""
+    env = VQAEnv(demo_run, max_zooms=1)
+    i = index_of(env, "grounding.box.v1")
+    sample = env.samples[i]
+    env.reset(options={"index": i})
+    x0, y0, x1, y1 = sample["answer"]
+    width, height = sample["meta"]["image_size"]
+    region = [x0 / width / 2, y0 / height / 2, (1 + x1 / width) / 2, (1 + y1 / height) / 2]  # around the box
+    def text(box: list[float]) -> str:
+        return "[" + ", ".join(f"{v:.3f}" for v in box) + "]"
+
+    env.step(f"<zoom>{text(region)}</zoom>")
+    left, top = region[0] * width, region[1] * height
+    scale_x, scale_y = width / ((region[2] - region[0]) * width), height / ((region[3] - region[1]) * height)
+    in_view = [(x0 - left) * scale_x / width, (y0 - top) * scale_y / height,
+               (x1 - left) * scale_x / width, (y1 - top) * scale_y / height]
+    assert score_sample(text(in_view), sample).score < 0.5
+    gold = answer_text(sample)
+    _, reward, terminated, _, info = env.step(f"<answer>{gold}</answer>")
+    assert terminated and info["correct"] and reward == score_sample(gold, sample).score > 0.9
+
+
 def test_bad_zoom_gets_feedback(demo_run):
     env = VQAEnv(demo_run, max_zooms=2)
     env.reset(seed=0)

@@ -26,7 +26,9 @@ other answers or images, as two runs' samples can, is a ValueError naming their 
 * a zoom ``<zoom>[x0, y0, x1, y1]</zoom>`` (when ``max_zooms > 0``): the region, in the
   sample's box convention (`meta.box_format`, else `zoom_format`) over the original image, is
   cropped and fitted into the observation; reward 0, no attempt used. Unreadable regions get
-  feedback and use the zoom. With no zooms left a zoom is read as an answer.
+  feedback and use the zoom. With no zooms left a zoom is read as an answer. A later zoom, and
+  a box or point answer, are read over the whole original image too, never over the view shown
+  (`info["view"]["region"]` says where the view lies in it).
 
 So an episode lasts at most ``max_attempts + max_zooms`` steps, `truncated` is always False.
 Observation images have one fixed size (`observation_size` = (width, height); default the size
