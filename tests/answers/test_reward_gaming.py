@@ -194,3 +194,24 @@ def test_marked_answers_still_read(sample: dict[str, Any], reply: str) -> None:
 @pytest.mark.parametrize("reply", ["C. D would also be right.", "C or d", "c/D", "C, or d", "(C) or (d)"])
 def test_another_letter_granted_or_in_lower_case_fails(reply: str) -> None:
     assert score_sample(reply, CHOICE).parse_failed
+
+
+STARS = _sample(4, "int", "How many stars are there?")
+
+
+@pytest.mark.parametrize("reply", ["4-ish", "4ish", "4 or thereabouts", "4, roughly", "4, more or less",
+                                   "4 stars, 5 if you count shadows", "4, or 5 if we include the half-hidden one"])
+def test_approximate_and_conditional_counts_fail(reply: str) -> None:
+    # read as 4 before, though "about 4" failed
+    assert score_sample(reply, STARS).parse_failed
+
+
+@pytest.mark.parametrize("reply", ["4", "4 stars and 5 circles", "Not 5, but 4.", "four", "There are 4 stars."])
+def test_counts_still_read(reply: str) -> None:
+    assert score_sample(reply, STARS).score == 1.0
+
+
+@pytest.mark.parametrize("reply", ["everything except red", "any colour except red", "all colours excluding red"])
+def test_a_word_said_after_except_is_denied(reply: str) -> None:
+    # "everything except red" names every colour but red: it was read as red
+    assert score_sample(reply, _sample("red", "str", "What color is the circle?")).score == 0.0

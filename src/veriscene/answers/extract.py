@@ -418,7 +418,9 @@ _GRANTED_RE = re.compile(
     r"|\b(?:would|could|might|may|can)\s+(?:also|equally)\s+be\s+"
     r"(?:possible|plausible|likely|correct|right|valid|true|fine|acceptable|an?\s+(?:option|possibility|candidate|answer))\b"
     r"|\b(?:is|are)\s+(?:possible|plausible|correct)\s+(?:too|as\s+well)\b"
-    r"|\bas\s+(?:a\s+)?(?:close\s+)?(?:second|runner[\s-]up|alternative|backup|fallback)\b", re.IGNORECASE)
+    r"|\bas\s+(?:a\s+)?(?:close\s+)?(?:second|runner[\s-]up|alternative|backup|fallback)\b"
+    # "4 stars, 5 if you count shadows" (read as 4): another answer under another reading
+    r"|\bif\s+(?:you|we|one)\s+(?:also\s+)?(?:count|include|consider|add)\b", re.IGNORECASE)
 _CLAUSE_START_RE = re.compile(r"[.!?;,:(\n]|\b(?:but|although|though|while|whereas|and|or|with)\b", re.IGNORECASE)
 
 

@@ -29,6 +29,9 @@ _MARGIN_AFTER_RE = re.compile(r"^\s*,?\s*(?:±|∓|\+\s*/\s*-|\+-|\\(?:pm|mp)(?!
                               re.IGNORECASE)
 _APPROX_BEFORE_RE = re.compile(r"\b(?:about|around|approximately|roughly|nearly|almost|maybe|perhaps)\s*$",
                                re.IGNORECASE)
+# "4-ish", "4ish", "4 or thereabouts", "4 or so", "4, roughly" (read as 4 before, as "about 4" was not)
+_APPROX_AFTER_RE = re.compile(r"^(?:\s*-?\s*ish\b|\s*,?\s*(?:or\s+thereabouts?|or\s+about|roughly|approximately|more\s+or\s+less)\b)",
+                              re.IGNORECASE)
 # Two numbers offered as alternatives or a range: "3 or 4", "3-4", "3 to 4", "3/4 objects".
 # (also the "or" of logic and LaTeX: "3 | 4", "3 ∨ 4", "\\boxed{3 \\vee 4}")
 _ALTERNATIVE_RE = re.compile(r"^\s*(?:,\s*or|,|or|to|-|–|—|/|and\s*/\s*or|\.\.\.?|…|\||∨|\\(?:vee|lor|mid)(?![a-z]))\s*$",
@@ -44,7 +47,7 @@ def _hedged_number(text: str, numbers: list[Number], i: int, integer: bool) -> s
         return "a bound, not a number"
     if _MARGIN_AFTER_RE.match(after):
         return "a number with a margin of error"
-    if integer and _APPROX_BEFORE_RE.search(before):
+    if integer and (_APPROX_BEFORE_RE.search(before) or _APPROX_AFTER_RE.match(after)):
         return "an approximate count"
     if integer and "/" in text[n.start:n.end]:
         return "alternatives or a fraction"  # "0 / 1" is no count of 0

@@ -64,7 +64,8 @@ def _normalized_vocab(words: tuple[str, ...], syn_items: tuple[tuple[str, str], 
 
 
 _NO_INTERJECTION_RE = re.compile(r"\b(?:no|nope)\s*[,.!;:]", re.IGNORECASE)
-_NEGATIONS = frozenset({"not", "no", "never", "isnt", "arent", "wasnt", "doesnt", "dont", "nor", "neither"})
+_NEGATIONS = frozenset({"not", "no", "never", "isnt", "arent", "wasnt", "doesnt", "dont", "nor", "neither",
+                        "except", "excluding"})  # "everything except red" was read as red
 # Words between a negation and what it denies: "doesnt look red", "not to right of", "not located above".
 _LINKS = frozenset({"look", "looks", "seem", "seems", "appear", "appears", "be", "really", "quite", "exactly",
                     "to", "located", "positioned", "placed", "situated", "directly"})
