@@ -245,7 +245,7 @@ def write(
         check_urls=check_urls,
         marked_folder=output_folder(out, fmt) / MARKED_FOLDER,  # copies of images with marks drawn (by path)
     )
-    records = (s.to_dict() if isinstance(s, Sample) else s for s in samples)  # (a Sample made in Python)
+    records: Iterable[dict[str, Any]] = (s.to_dict() if isinstance(s, Sample) else s for s in samples)  # (from Python)
     described = FreeformCount()
     if fmt in UNREWARDED:
         records = described.passed(records)
