@@ -14,21 +14,20 @@ the digest of the samples' ids (the same digest: the same samples).
 
 `--modules default` compiles what the compiled build compiles (`veriscene.compiled.COMPILED`:
 the runner, the candidate pool, point regions, shared generator helpers, option draws, the
-program builder, executor and operations, the scene pool, masks, text and vocabulary helpers);
-`few` the seven of the first trial (runner, candidate pool, regions, `generators/common.py`,
-executor, builder, scene pool); or give module paths under `src/`, comma-separated (passed to
-setup.py as VERISCENE_COMPILE_MODULES). The generator modules themselves are not compiled by
-default: their classes are registered by a class decorator, which makes mypyc build them as
-plain Python classes, and those may not inherit from the compiled classes of the modules beside
-them ("Non-extension classes may not inherit from extension classes"). Measured on a scratch
-copy (helper-225; docs/performance.md): each generator class registered by a
-call after it instead, marked `@mypyc_attr(allow_interpreted_subclasses=True)` (plugins
-subclass them; `mypy_extensions` then a runtime dependency), the frozen dataclass configs
-`@mypyc_attr(native_class=False)` (native, a subclass of the uncompiled `GeneratorConfig` fails
-at import), and `object_lists.py`'s arrays given names of their own (compiled code refused an
-ndarray in a variable typed list): all 26 generator modules then compile with the default 21
-and make the same samples, 36.73 M instructions per demo scene against 40.71 M for the default
-modules and 46.03 M pure (-20.2% against -11.6%).
+program builder, executor and operations, the scene pool, masks, text and vocabulary helpers,
+and the generator modules); `few` the seven of the first trial (runner, candidate pool, regions,
+`generators/common.py`, executor, builder, scene pool); or give module paths under `src/`,
+comma-separated (passed to setup.py as VERISCENE_COMPILE_MODULES). `--keep DIR` keeps the build
+(its `src/` is importable: PYTHONPATH=DIR/src), as tests/test_benchmarks.py does to run a plugin
+there.
+
+The generator modules compile since each class is registered by a call after it instead of the
+class decorator (a decorated class is built by mypyc as a plain Python class, which may not
+inherit from the compiled classes beside it), marked
+`@mypyc_attr(allow_interpreted_subclasses=True)` (plugins subclass them; `mypy_extensions` is a
+core dependency), the frozen dataclass configs `@mypyc_attr(native_class=False)`, and
+`object_lists.py`'s arrays given names of their own (compiled code refused an ndarray in a
+variable typed list). See docs/performance.md for the figures.
 """
 
 from __future__ import annotations

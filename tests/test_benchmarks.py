@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import orjson
 import pytest
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
@@ -492,20 +493,81 @@ def test_runner_side_by_side_together(cache: str) -> None:
     assert "every side made the same samples" in out
 
 
-def test_compiled_side_by_side(cache: str) -> None:
+# A plugin of generators, as a user writes one: a subclass of a built-in generator (compiled in the
+# compiled build) overriding a method and calling the compiled one, and a subclass of Generator,
+# each registered with the class decorator.
+COMPILED_PLUGIN = '''
+from veriscene.generators.base import Candidate, Generator
+from veriscene.generators.registry import register
+from veriscene.generators.single_image.objects import CountObjects
+from veriscene.program.builder import ProgramBuilder
+
+
+@register("mine.count_again.v1", family="mine")
+class CountAgain(CountObjects):
+    description = "How many objects of a kind, asked as object.count.v1 asks it."
+
+    def propose(self, ctx):
+        yield from super().propose(ctx)
+
+
+@register("mine.total.v1", family="mine")
+class Total(Generator):
+    answer_type = "int"
+    description = "How many objects the scene holds."
+    templates = {"default": ("How many objects are there in total?",)}
+
+    def propose(self, ctx):
+        b = ProgramBuilder()
+        b.add("count", b.add("scene", args=[0]))
+        yield Candidate(b.program, {}, distractors=[len(ctx.scene) + 1, len(ctx.scene) + 2])
+'''
+
+
+def _plugin_run(scenes: Path, out: Path, plugin: Path, src: Path | None = None) -> tuple[bytes, str]:
+    """samples.jsonl of a run of the plugin's generators (by `veriscene.generate` in a process of its
+    own, importing veriscene from `src` if given), and the file CountObjects' module was run from."""
+    code = ("import sys, veriscene\n"
+            "from veriscene.generators.single_image import objects\n"
+            "veriscene.generate(sys.argv[1], sys.argv[2], plugins=[sys.argv[3]], generators='mine.*', workers=1)\n"
+            "print(objects.__file__)")
+    env = dict(os.environ, PYTHONPATH=str(src)) if src is not None else None
+    done = subprocess.run([sys.executable, "-c", code, str(scenes), str(out), str(plugin)], capture_output=True,
+                          text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return (out / "samples.jsonl").read_bytes(), done.stdout.strip().splitlines()[-1]
+
+
+def test_compiled_side_by_side(cache: str, tmp_path: Path) -> None:
     """The compiled build (`VERISCENE_COMPILE=1 pip install .`, setup.py) compiles its modules with
     mypyc, says so in its version, and makes the same samples as this checkout (a hint that does
-    not tell the truth can change what compiled code does)."""
+    not tell the truth can change what compiled code does); a plugin's generators, one subclassing
+    a compiled generator, run there and make the same samples as here."""
     # the C that mypyc writes built without the C compiler's optimisations (MYPYC_OPT_LEVEL, read by
     # setup.py): the same compiled semantics, several times less compiling than -O3
-    out = _run("compiled_side_by_side.py", "--scenes", "40", "--pairs", "1", "--cache", cache, timeout=600,
-               env={"MYPYC_OPT_LEVEL": "0"})
+    build = tmp_path / "compiled"
+    out = _run("compiled_side_by_side.py", "--scenes", "40", "--pairs", "1", "--cache", cache, "--keep", str(build),
+               timeout=900, env={"MYPYC_OPT_LEVEL": "0"})
     from veriscene.compiled import COMPILED
 
     n = len(COMPILED)  # each module's extension file and mypyc's one shared library
     assert re.search(rf"built {n} modules with VERISCENE_COMPILE=1 into .* \({n + 1} extension files\); "
                      rf"its veriscene --version: compiled with mypyc: {n} modules\n", out), out
     assert "every side made the same samples" in out
+
+    from veriscene.demo.world import iter_scene_graphs
+    from veriscene.scene.jsonl import write_scenes
+
+    scenes = tmp_path / "scenes.jsonl"
+    write_scenes(iter_scene_graphs(30, seed=0), scenes)
+    plugin = tmp_path / "my_generators.py"
+    plugin.write_text(COMPILED_PLUGIN, encoding="utf-8")
+    pure, pure_module = _plugin_run(scenes, tmp_path / "pure", plugin)
+    compiled, compiled_module = _plugin_run(scenes, tmp_path / "compiled-run", plugin, build / "src")
+    assert pure_module.endswith("objects.py") and compiled_module.endswith(".so")  # CountObjects compiled there
+    names = [orjson.loads(line)["task"] for line in compiled.splitlines()]
+    assert set(names) == {"mine.count_again.v1", "mine.total.v1"}
+    assert compiled == pure
 
 
 def test_compiled_side_by_side_refuses_an_unknown_module() -> None:

@@ -20,10 +20,14 @@ PACKAGE = Path(__file__).resolve().parent  # the veriscene package folder
 
 # Module paths under the package. The generators' hot paths (the runner, the candidate pool,
 # point regions, shared helpers, the option draws), the program builder, executor and operations,
-# the scene pool, masks, text and vocabulary helpers: 49% of a demo run's self time, about 1.45x
-# faster compiled. The generator modules are not here: each class is registered by a class
-# decorator, which mypyc builds as a plain Python class, and it cannot compile the closures in
-# the methods of such a class.
+# the scene pool, masks, text and vocabulary helpers (0.29.0's 21: 49% of a demo run's self time,
+# about 1.45x faster compiled), then the generator modules. Those compile as they are written
+# (`veriscene.generators.registry`): each class registered by a call after it (mypyc builds a
+# class under a decorator of its own as a plain Python class), marked
+# `@mypyc_attr(allow_interpreted_subclasses=True)` (a plugin's class may subclass it), its frozen
+# config dataclass `@mypyc_attr(native_class=False)` (a native one may not subclass the
+# interpreted `GeneratorConfig`). Compiled code checks the declared type of each variable: a
+# variable holds values of one type (an ndarray in a variable first given a list is refused).
 COMPILED: tuple[str, ...] = (
     "generators/runner.py", "generators/candidate_pool.py", "generators/regions.py", "generators/common.py",
     "program/executor.py", "program/builder.py", "engine/pool.py",
@@ -31,6 +35,19 @@ COMPILED: tuple[str, ...] = (
     "generators/relation_options.py", "generators/multi_image/set_options.py", "program/ops.py",
     "program/ops_objects.py", "program/ops_logic.py", "program/ops_geometry.py", "program/ops_masks.py",
     "program/ops_multi.py", "text.py", "vocab.py", "scene/masks.py",
+    # the generator modules
+    "generators/single_image/attribute_regions.py", "generators/single_image/attributes.py",
+    "generators/single_image/captions.py", "generators/single_image/depth.py",
+    "generators/single_image/depth_map_points.py", "generators/single_image/depth_points.py",
+    "generators/single_image/geometry.py", "generators/single_image/grounding.py",
+    "generators/single_image/multihop.py", "generators/single_image/object_lists.py",
+    "generators/single_image/objects.py", "generators/single_image/refexp.py",
+    "generators/single_image/relation_heads.py", "generators/single_image/relations.py",
+    "generators/single_image/segmentation.py", "generators/single_image/spatial.py",
+    "generators/multi_image/aggregate.py", "generators/multi_image/captions.py", "generators/multi_image/common.py",
+    "generators/multi_image/compare_counts.py", "generators/multi_image/differences.py",
+    "generators/multi_image/exists_all.py", "generators/multi_image/relation_diff.py",
+    "generators/multi_image/select.py", "generators/multi_image/sets.py",
 )
 
 

@@ -30,6 +30,7 @@ MC_FORMAT_NOTES = {
 }
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class BoxFormatNote:
     """For a generator whose questions end with the box convention in their "fmt" slot: said as
     an instruction in open questions, as a description of the options in multiple choice."""

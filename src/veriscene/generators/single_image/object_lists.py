@@ -193,16 +193,19 @@ class NameFrequency(Generator):
             # axis: numpy's sorts along a short axis cost thousands of instructions per list):
             # whether its largest and its smallest count are unique, and whose they are; padding
             # counts as -1 for the largest and as more than any count for the smallest
+            # (arrays named apart from the lists and ints of the branch above: compiled, a variable
+            # keeps one type)
             assert table is not None  # made for more than FEW_LISTS lists
-            counts = np.array([len(by_name[n]) for n in countable] + [-1])[table.T]
-            for_least = np.where(counts < 0, len(ctx.scene) + 1, counts)
-            most, least = counts == counts.max(axis=0), for_least == for_least.min(axis=0)
+            count_table = np.array([len(by_name[n]) for n in countable] + [-1])[table.T]
+            for_least = np.where(count_table < 0, len(ctx.scene) + 1, count_table)
+            is_most, is_least = count_table == count_table.max(axis=0), for_least == for_least.min(axis=0)
             # a list is asked both ways or not at all: asked "most" alone where its fewest tie
             # (one tree beside one hat and five men), a frequent name was the answer wherever it
             # was listed, and the options alone gave it away
-            clear = (most.sum(axis=0) == 1) & (least.sum(axis=0) == 1)
-            positions = np.arange(len(counts))[:, None]  # of the one name where the count is unique
-            winners = zip((most * positions).sum(axis=0)[clear].tolist(), (least * positions).sum(axis=0)[clear].tolist())
+            clear = (is_most.sum(axis=0) == 1) & (is_least.sum(axis=0) == 1)
+            positions = np.arange(len(count_table))[:, None]  # of the one name where the count is unique
+            winners = zip((is_most * positions).sum(axis=0)[clear].tolist(),
+                          (is_least * positions).sum(axis=0)[clear].tolist())
             for m, (top, bottom) in zip(np.flatnonzero(clear).tolist(), winners):  # lists in order
                 names = lists[m]
                 answers += [names[top], names[bottom]]
