@@ -205,6 +205,9 @@ def test_free_form_descriptions_in_an_rl_export_are_warned(tmp_path: Path, fmt: 
               if "free-form descriptions" in w]
     assert len(warned) == 1 and warned[0].startswith("1 sample(s) are free-form descriptions") and said in warned[0]
     assert ("SFT trains on them" in warned[0]) == (fmt == "trl")
+    if fmt == "trl":  # conversations of several turns are SFT data: no reward reads them
+        assert not [w for w in export(samples, tmp_path / "ex3" / "t.parquet", to=fmt, embed_images=True,
+                                      turns=2).warnings if "free-form" in w]
     samples.write_text(json.dumps(make_sample("s1", ["images/a.png"])) + "\n")
     assert not [w for w in export(samples, tmp_path / "ex2" / f"{fmt}.parquet", to=fmt, embed_images=True).warnings
                 if "free-form" in w]

@@ -247,7 +247,7 @@ def write(
     )
     records: Iterable[dict[str, Any]] = (s.to_dict() if isinstance(s, Sample) else s for s in samples)  # (from Python)
     described = FreeformCount()
-    if fmt in UNREWARDED:
+    if fmt in UNREWARDED and (options.get("turns") or 1) == 1:  # (a trl conversation of N > 1 turns is for SFT)
         records = described.passed(records)
     writer(images.prefetch(records) if images.embed or check_urls else records, out, summary, images, **options)
     if described.warning(fmt) is not None:
