@@ -28,3 +28,19 @@ def test_folder_of_nothing_known_says_so(tmp_path: Path) -> None:
     (tmp_path / "notes.json").write_text("[1, 2]")
     with pytest.raises(FormatDetectionError, match="cannot tell the annotation format of this folder"):
         detect_format(tmp_path)
+
+
+def test_coco_download_folder_names_its_annotations_folder(tmp_path: Path) -> None:
+    """`convert coco/` (annotations/ beside val2017/) said 'pass --from FORMAT', and --from coco
+    then 'coco is a folder: the coco reader reads an annotation file'."""
+    coco = {"images": [], "annotations": [], "categories": [{"id": 1, "name": "cup"}]}
+    (tmp_path / "annotations").mkdir()
+    (tmp_path / "annotations" / "instances_val2017.json").write_text(json.dumps(coco))
+    (tmp_path / "val2017").mkdir()
+    (tmp_path / "val2017" / "000000000139.jpg").write_bytes(b"jpeg")
+    with pytest.raises(FormatDetectionError) as caught:
+        detect_format(tmp_path)
+    file = (tmp_path / "annotations" / "instances_val2017.json").as_posix()
+    assert str(caught.value) == (f"{tmp_path}: cannot tell the annotation format of this folder, whose annotation "
+                                 f"files are in a folder of it ({file} (coco)); give the file to convert, as in "
+                                 f"{file} (with --image-root naming the folder of its images)")

@@ -114,10 +114,26 @@ def _folder_of_files(path: Path) -> str:
         if found is not None:
             known.append(f"{file.name} ({found[0]})")
     if not known:
+        below = _annotations_below(path)
+        if below:  # COCO's download: annotations/ beside val2017/ ("pass --from FORMAT" led to another refusal)
+            return (f"{path}: cannot tell the annotation format of this folder, whose annotation files are in a "
+                    f"folder of it ({', '.join(below)}); give the file to convert, as in {below[0].split(' (')[0]} "
+                    "(with --image-root naming the folder of its images)")
         return f"{path}: cannot tell the annotation format of this folder; pass --from FORMAT"
     first = known[0].split(" (")[0]
     return (f"{path}: a folder of annotation files read one at a time ({', '.join(known)}); give the one to "
             f"convert, as in {(path / first).as_posix()}")
+
+
+def _annotations_below(path: Path) -> list[str]:
+    """The annotation files (COCO, GQA, ...) of `path`'s first subfolders, as 'PATH (FORMAT)'."""
+    known = []
+    for folder in [p for p in sorted(path.iterdir()) if p.is_dir() and not p.name.startswith(".")][:_FOLDER_SNIFFS]:
+        for file in data_files(folder, ".json")[:_FOLDER_SNIFFS]:
+            found = _sniff_json(file)
+            if found is not None:
+                known.append(f"{file.as_posix()} ({found[0]})")
+    return known[:_FOLDER_SNIFFS]
 
 
 _FOLDER_SNIFFS = 20  # the JSON files of a folder whose formats a refusal names
