@@ -347,9 +347,9 @@ def print_verify_report(report: VerifyReport, max_listed: int = 20) -> None:
                       "may be worded otherwise than this build words them; the answers were checked by program "
                       "all the same[/]", soft_wrap=True)
     if report.scenes_changed:
-        files = ", ".join(report.scenes_changed)
+        changed = ", ".join(report.scenes_changed)
         console.print(f"[yellow]note: the scene file(s) the run was made from changed since (their SHA-256 is not "
-                      f"the one manifest.json records): {escape(files)}; the problems above may be the file's, not "
+                      f"the one manifest.json records): {escape(changed)}; the problems above may be the file's, not "
                       "the samples' (written over by another conversion or a demo?): verify against the run's own "
                       "scene file (--scenes FILE)[/]", soft_wrap=True)
     if report.code_changed:
