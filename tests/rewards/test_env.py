@@ -176,6 +176,18 @@ def test_trajectories_round_trip(demo_run, tmp_path):
     assert messages[4]["content"] == [{"type": "text", "text": "incorrect, 1 attempt left"}]
 
 
+def test_write_trajectories_says_what_goes_where(tmp_path):
+    """The two arguments the other way round raised "expected str, bytes or os.PathLike object,
+    not list" from pathlib; one episode (a dict) was written key by key."""
+    episodes = [{"sample_id": "s", "actions": [], "rewards": []}]
+    with pytest.raises(TypeError, match="path must be the JSONL file.*the two arguments are the other way round"):
+        write_trajectories(episodes, tmp_path / "e.jsonl")
+    with pytest.raises(TypeError, match=r"episodes must be a list of episodes \(TrajectoryRecorder.episodes\), got dict"):
+        write_trajectories(tmp_path / "e.jsonl", episodes[0])
+    assert not (tmp_path / "e.jsonl").exists()
+    assert list(read_trajectories(write_trajectories(str(tmp_path / "e.jsonl"), iter(episodes)))) == episodes
+
+
 def test_bad_configuration(demo_run):
     with pytest.raises(ValueError):
         VQAEnv()

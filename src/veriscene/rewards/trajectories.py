@@ -121,7 +121,16 @@ class TrajectoryRecorder(gym.Wrapper):
 
 
 def write_trajectories(path: str | Path, episodes: Iterable[dict[str, Any]]) -> Path:
-    """Write episodes as JSON Lines (atomically); returns the path."""
+    """Write episodes as JSON Lines (atomically); returns the path. A path that is none, or
+    episodes that are one episode or a path, are a TypeError saying what goes where (the two
+    given the other way round raised "expected str, bytes or os.PathLike object, not list")."""
+    swapped = isinstance(episodes, (str, os.PathLike))
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"write_trajectories(path, episodes): path must be the JSONL file to write (a str or Path), "
+                        f"got {type(path).__name__}" + ("; the two arguments are the other way round" if swapped else ""))
+    if swapped or isinstance(episodes, (bytes, dict)) or not isinstance(episodes, Iterable):
+        raise TypeError(f"write_trajectories(path, episodes): episodes must be a list of episodes "
+                        f"(TrajectoryRecorder.episodes), got {type(episodes).__name__}")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     write_json_lines(path, (_jsonable(e) for e in episodes))
