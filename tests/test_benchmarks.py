@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -524,16 +525,16 @@ class Total(Generator):
 '''
 
 
-def _plugin_run(scenes: Path, out: Path, plugin: Path, src: Path | None = None) -> tuple[bytes, str]:
-    """samples.jsonl of a run of the plugin's generators (by `veriscene.generate` in a process of its
-    own, importing veriscene from `src` if given), and the file CountObjects' module was run from."""
-    code = ("import sys, veriscene\n"
+def _generated(scenes: Path, out: Path, options: dict[str, Any], src: Path | None = None) -> tuple[bytes, str]:
+    """samples.jsonl of `veriscene.generate(scenes, out, **options)` in a process of its own,
+    importing veriscene from `src` if given, and the file CountObjects' module was run from."""
+    code = ("import json, sys, veriscene\n"
             "from veriscene.generators.single_image import objects\n"
-            "veriscene.generate(sys.argv[1], sys.argv[2], plugins=[sys.argv[3]], generators='mine.*', workers=1)\n"
+            "veriscene.generate(sys.argv[1], sys.argv[2], workers=1, **json.loads(sys.argv[3]))\n"
             "print(objects.__file__)")
     env = dict(os.environ, PYTHONPATH=str(src)) if src is not None else None
-    done = subprocess.run([sys.executable, "-c", code, str(scenes), str(out), str(plugin)], capture_output=True,
-                          text=True, env=env, timeout=300)
+    done = subprocess.run([sys.executable, "-c", code, str(scenes), str(out), orjson.dumps(options).decode()],
+                          capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr
     return (out / "samples.jsonl").read_bytes(), done.stdout.strip().splitlines()[-1]
 
@@ -541,8 +542,9 @@ def _plugin_run(scenes: Path, out: Path, plugin: Path, src: Path | None = None) 
 def test_compiled_side_by_side(cache: str, tmp_path: Path) -> None:
     """The compiled build (`VERISCENE_COMPILE=1 pip install .`, setup.py) compiles its modules with
     mypyc, says so in its version, and makes the same samples as this checkout (a hint that does
-    not tell the truth can change what compiled code does); a plugin's generators, one subclassing
-    a compiled generator, run there and make the same samples as here."""
+    not tell the truth can change what compiled code does). There too: a plugin's generators, one
+    subclassing a compiled generator, make the same samples as here, and so do the marked point
+    questions (opt-in: the labels ride on the points through the compiled ops)."""
     # the C that mypyc writes built without the C compiler's optimisations (MYPYC_OPT_LEVEL, read by
     # setup.py): the same compiled semantics, several times less compiling than -O3
     build = tmp_path / "compiled"
@@ -562,12 +564,19 @@ def test_compiled_side_by_side(cache: str, tmp_path: Path) -> None:
     write_scenes(iter_scene_graphs(30, seed=0), scenes)
     plugin = tmp_path / "my_generators.py"
     plugin.write_text(COMPILED_PLUGIN, encoding="utf-8")
-    pure, pure_module = _plugin_run(scenes, tmp_path / "pure", plugin)
-    compiled, compiled_module = _plugin_run(scenes, tmp_path / "compiled-run", plugin, build / "src")
+    mine = {"plugins": [str(plugin)], "generators": "mine.*"}
+    pure, pure_module = _generated(scenes, tmp_path / "pure", mine)
+    compiled, compiled_module = _generated(scenes, tmp_path / "compiled-run", mine, build / "src")
     assert pure_module.endswith("objects.py") and compiled_module.endswith(".so")  # CountObjects compiled there
-    names = [orjson.loads(line)["task"] for line in compiled.splitlines()]
-    assert set(names) == {"mine.count_again.v1", "mine.total.v1"}
+    assert {orjson.loads(line)["task"] for line in compiled.splitlines()} == {"mine.count_again.v1", "mine.total.v1"}
     assert compiled == pure
+
+    marked = ("depth.points.v1", "segmentation.same_object.v1", "segmentation.point_object.v1")
+    marks = {"generators": ",".join(marked), "generator_options": {g: {"marks": True} for g in marked}}
+    pure, _ = _generated(scenes, tmp_path / "pure-marks", marks)
+    compiled, _ = _generated(scenes, tmp_path / "compiled-marks", marks, build / "src")
+    tasks = [row["task"] for row in map(orjson.loads, compiled.splitlines()) if row["images"][0].get("marks")]
+    assert set(tasks) == set(marked) and compiled == pure
 
 
 def test_compiled_side_by_side_refuses_an_unknown_module() -> None:

@@ -24,7 +24,7 @@ from veriscene.program.ops import fail
 from veriscene.program.ops_geometry import point_inside
 from veriscene.program.ops_masks import DEPTH_ORDER
 from veriscene.program.registry import op
-from veriscene.program.types import FLOAT, POINT
+from veriscene.program.types import FLOAT, POINT, Point
 from veriscene.scene.depth_maps import DepthMapError, DepthPixels, load_depth_map, open_depth_map
 
 
@@ -45,7 +45,7 @@ def depth_pixels_of(ctx: ExecutionContext, image: int) -> DepthPixels:
     return ctx.index(image).memo("depth pixels", lambda: open_depth_map(ctx.scene(image)))
 
 
-def map_depth_at(ctx: ExecutionContext, image: int, p: tuple[float, float]) -> float:
+def map_depth_at(ctx: ExecutionContext, image: int, p: Point) -> float:
     """Depth of the map under point p (its pixel); fails outside the image, on a pixel without
     depth, and when the map cannot be read."""
     col, row = point_inside(ctx, image, p)
@@ -59,14 +59,13 @@ def map_depth_at(ctx: ExecutionContext, image: int, p: tuple[float, float]) -> f
 
 
 @op("depth_at_point", inputs=[POINT], out=FLOAT, requires=("depth_map",))
-def depth_at_point(ctx: ExecutionContext, p: tuple[float, float]) -> float:
+def depth_at_point(ctx: ExecutionContext, p: Point) -> float:
     """The depth map's depth under a point of image 0 (smaller = closer)."""
     return map_depth_at(ctx, 0, p)
 
 
 @op("closer_point_in_map", inputs=[POINT, POINT], args=[DEPTH_ORDER], out=POINT, requires=("depth_map",))
-def closer_point_in_map(ctx: ExecutionContext, p1: tuple[float, float], p2: tuple[float, float],
-                        which: str) -> tuple[float, float]:
+def closer_point_in_map(ctx: ExecutionContext, p1: Point, p2: Point, which: str) -> Point:
     """Of two points of image 0, the one closer to (farther from) the camera by the depth map;
     fails on a pixel without depth and on equal depth."""
     d1, d2 = map_depth_at(ctx, 0, p1), map_depth_at(ctx, 0, p2)

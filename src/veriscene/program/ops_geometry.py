@@ -14,7 +14,7 @@ from typing import Sequence
 from veriscene.program.context import ExecutionContext
 from veriscene.program.ops import fail, no_region
 from veriscene.program.registry import op
-from veriscene.program.types import BOX, OBJECT, OBJECTS, POINT, STR, Obj, Objs
+from veriscene.program.types import BOX, OBJECT, OBJECTS, POINT, STR, Obj, Objs, Point
 
 AXES = ("horizontal", "vertical")
 # Objects whose box overlaps a region by at least this IoU are "the object in the region".
@@ -38,7 +38,7 @@ def region(ctx: ExecutionContext, x0: float, y0: float, x1: float, y1: float) ->
     return tuple(float(v) for v in values)
 
 
-def point_inside(ctx: ExecutionContext, image: int, p: tuple[float, float]) -> tuple[int, int]:
+def point_inside(ctx: ExecutionContext, image: int, p: Point) -> tuple[int, int]:
     """The pixel (column, row) a point lies on; fails when it is outside image `image`."""
     scene = ctx.scene(image)
     if not (0 <= p[0] < scene.width and 0 <= p[1] < scene.height):

@@ -17,7 +17,7 @@ from veriscene.program.context import ExecutionContext
 from veriscene.program.ops import fail, no_region
 from veriscene.program.ops_geometry import point_inside
 from veriscene.program.registry import op
-from veriscene.program.types import OBJECT, OBJECTS, POINT, Obj, Objs
+from veriscene.program.types import OBJECT, OBJECTS, POINT, Obj, Objs, Point
 from veriscene.scene.masks import BACKGROUND, CONTESTED, SceneMasks
 
 SIDES = ("same", "different")
@@ -36,7 +36,7 @@ def scene_masks(ctx: ExecutionContext, image: int) -> SceneMasks:
     return ctx.index(image).memo("scene masks", compute)
 
 
-def object_index_at(ctx: ExecutionContext, image: int, p: tuple[float, float]) -> int:
+def object_index_at(ctx: ExecutionContext, image: int, p: Point) -> int:
     """Index of the object under point p, or BACKGROUND / CONTESTED."""
     col, row = point_inside(ctx, image, p)
     found = scene_masks(ctx, image).at(col, row)
@@ -46,7 +46,7 @@ def object_index_at(ctx: ExecutionContext, image: int, p: tuple[float, float]) -
 
 
 @op("object_at_point", inputs=[OBJECTS, POINT], out=OBJECT, requires=("masks",))
-def object_at_point(ctx: ExecutionContext, objs: Objs, p: tuple[float, float]) -> Obj:
+def object_at_point(ctx: ExecutionContext, objs: Objs, p: Point) -> Obj:
     """The object of the set whose visible mask holds the point; fails on background, on pixels
     covered by several masks, and on objects outside the set."""
     found = object_index_at(ctx, objs.image, p)
@@ -60,8 +60,7 @@ def object_at_point(ctx: ExecutionContext, objs: Objs, p: tuple[float, float]) -
 
 
 @op("point_on", inputs=[OBJECT, POINT, POINT], args=[SIDES], out=POINT, requires=("masks",))
-def point_on(ctx: ExecutionContext, obj: Obj, p1: tuple[float, float], p2: tuple[float, float],
-             side: str) -> tuple[float, float]:
+def point_on(ctx: ExecutionContext, obj: Obj, p1: Point, p2: Point, side: str) -> Point:
     """Of two points, the one on the object ("same") or on another object ("different"; the
     background does not count). Fails unless exactly one of the two points qualifies, and on a
     crowd region (whether two of its points lie on one instance is unknown)."""
@@ -78,8 +77,7 @@ def point_on(ctx: ExecutionContext, obj: Obj, p1: tuple[float, float], p2: tuple
 
 
 @op("closer_point", inputs=[POINT, POINT], args=[DEPTH_ORDER], out=POINT, requires=("masks", "depth"))
-def closer_point(ctx: ExecutionContext, p1: tuple[float, float], p2: tuple[float, float],
-                 which: str) -> tuple[float, float]:
+def closer_point(ctx: ExecutionContext, p1: Point, p2: Point, which: str) -> Point:
     """Of two points of image 0, the one closer to (farther from) the camera: depth of the object
     under each point, smaller = closer. Fails on background, contested pixels and equal depth."""
     depth = ctx.scene(0).depth

@@ -25,6 +25,13 @@ ANY = "Any"  # in a signature: any type, but all Any inputs of one node must agr
 
 VALUE_TYPES = (OBJECTS, OBJECT, BOOL, INT, FLOAT, STR, STR_SET, BOX, POINT, IMAGE, TEXT)
 
+# A POINT value as the ops take and return it: (x, y) in pixels, or a marked point
+# (`veriscene.program.ops_marks.MarkedPoint`, a tuple carrying its label). Of any length to the
+# type checker on purpose: compiled with mypyc, a tuple[float, float] argument is unpacked into
+# two floats and a fresh tuple made when it is returned, so an op returning the point it was
+# given (`point_on`, `closer_point`) would drop a marked point's label.
+Point = tuple[float, ...]
+
 # Program result type -> sample answer_type (see veriscene.sample.ANSWER_TYPES).
 ANSWER_TYPE_OF = {
     BOOL: "bool",
