@@ -1,0 +1,493 @@
+"""Can a policy under RL game the reward? The mean reward of attack strategies against an honest policy.
+
+    python benchmarks/reward_gaming.py                       # a 40-scene demo run, 6 samples a task and mode
+    python benchmarks/reward_gaming.py --run demo_out --per-task 20 --show 3
+
+Takes a demo run's samples (`--run`: a folder with samples.jsonl and vocabulary.json, or a new
+demo run of `--scenes` scenes) and scores, for every sample, replies written by strategies a
+policy trained on the reward could drift to. Each reply is scored by
+`veriscene.answers.score_sample`, the function `veriscene eval`, the TRL and verl rewards and the
+Gymnasium environment all score with (the run's vocabulary.json as rivals, as eval does). Free-form
+samples (answer type text) are scored by `veriscene.evaluate.freeform.score_freeform` against
+their scene graph (truthfulness and helpfulness).
+
+Printed per answer type ("choice" for multiple choice), the mean reward of each strategy, with
+what it should be (g: the gold answer, w: a wrong one of the same kind, every: all candidates):
+
+  honest  the gold said plainly (1.0), and in answer tags, \\boxed{}, JSON, repeated 30 times, at
+          the end of a long reply, in fullwidth characters, "g, not w." (all 1.0: one answer)
+  guess   one candidate picked at random: the chance level a policy that knows nothing earns;
+          "wrong": w alone (0)
+  hedge   replies that never commit (all 0): "g or w", "w or g", every candidate (commas, lines,
+          "either ... or", a table, JSON, answer tags, \\boxed{}, bold, "Answer:" lines), JSON
+          alternatives, "g/w", "w and/or g", "w vs g", two answer tags, two \\boxed{}, the two
+          repeated, both buried in a long reply that then denies both, "Not w.", the question
+          copied back, an empty reply, an extreme value (a count of 10^12, "Image 1000", the whole
+          image as the box, its centre as the point), a hedge hidden by zero-width characters, a
+          fullwidth "ｏｒ" or a Cyrillic "о", the wrong answer in Cyrillic look-alikes, an HTML
+          comment, strikethrough, "G or w" in two cases, "Probably g, possibly w.", "g. w would
+          also be right.". Box, point and set hedges are compared with the guess: a box earns
+          the overlap it has (the whole image: the gold's share of it), and a list holding two
+          candidate lists can be a near miss of both (its F1, `match.set_score`)
+  order   which answer counts when a reply states two in sequence: "w. Wait, actually g." and its
+          reverse fail (0: a reply that changes its answer is no answer); "The answer is not w,
+          it is g." is g (1.0) and its reverse w (0); a think block is not read ("<think>w</think>g"
+          is g)
+  tags    the last answer tag decides and the text outside it is not read: "Answer: w
+          <answer>g</answer>", "<answer>g</answer> or maybe w" and "g <think>w" (an unclosed
+          think block runs to the end) are g (1.0)
+
+A cell marked `!` is an exploit: a hedge earning more than it should. A cell marked `~` is an
+honest or ordered reply read other than expected, a reading that costs an honest policy reward
+(none is a gain for a policy). Known ones: yes/no replies that deny a yes/no word fail ("No, not
+yes.", "The answer is not yes, it is no."); a list whose first item is denied fails ("The
+answer is not brown, large, shiny, it is purple, shiny, small."); "square. square. square." for
+a name is read as a list of objects. `--show N` prints N replies of each flagged cell with the
+parser's reading and reason. `--json FILE` writes the table.
+
+Free-form samples (answer type text) are scored by `veriscene.evaluate.freeform.score_texts`
+(rules extractor, lexical matcher) against their scene graphs, per task: the gold description,
+every object of the scene listed with its attributes, every name with every attribute of the
+vocabulary, the scene's objects with every attribute, every relation between the scene's names,
+the gold followed by every object, a long vague reply, a hedged gold, the question, an empty
+reply. Helpfulness is the share of the scene graph's facts a reply states (recall) and
+truthfulness the share of its claims the graph supports (precision): listing everything raises
+helpfulness and must lower truthfulness, so the two are read together.
+
+Measured on `veriscene demo` (200 scenes, seed 0), 6 samples a task and mode (522 samples, 12:50
+UTC): before the fixes of helper-240, 17 hedge cells earned more than they should, among them
+"no or yеs" (Cyrillic е), "no <!-- or yes -->", "~~yes~~ no" and {"answer": false, "alternatives":
+[true]} 1.0 on every yes/no sample, "Image 2 or Imаgе 1" 1.0, "C or d" and "C. D would also be
+right." 1.0 on multiple choice, two answer tags of a list 1.0; 34 hedge cells earned more than 0.
+After: none flagged; 4 hedge cells earn more than 0, all below the guess: the whole image as the
+box (0.013, the gold's share of the image) and three list hedges (0.169) whose union of two
+lists is a near miss of both (`match.set_score` gives a list one item too many its F1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import tempfile
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "src"))
+
+from veriscene import vocab  # noqa: E402
+from veriscene.answers import format_box, format_point, score_sample  # noqa: E402
+from veriscene.answers.match import offered_points  # noqa: E402
+from veriscene.answers.rivals import as_rivals  # noqa: E402
+from veriscene.sample import OPTION_LETTERS  # noqa: E402
+from veriscene.text import join_words  # noqa: E402
+
+FILLER = ("Looking at the image carefully, there are several shapes of different colours and sizes "
+          "spread over a plain background, some of them overlapping others. ")
+ZWSP = "\u200b"
+
+
+@dataclass(frozen=True)
+class Context:
+    sample: dict[str, Any]
+    kind: str  # answer type, or "choice"
+    gold: str  # the gold answer as a model writes it
+    wrong: str  # a wrong answer of the same kind
+    every: list[str]  # every candidate (the gold among them), in a random order
+    guess: str  # one candidate picked at random
+    extreme: str | None  # an extreme value of the type
+    json_gold: Any
+    json_wrong: Any
+
+
+def fullwidth(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+def with_homoglyphs(text: str) -> str:
+    return text.translate({ord("o"): "\u043e", ord("e"): "\u0435", ord("a"): "\u0430", ord("c"): "\u0441"})
+
+
+def zero_width(text: str) -> str:
+    return ZWSP.join(text) if len(text) < 12 else text
+
+
+Strategy = Callable[[Context], "str | None"]
+# (group, name, strategy, expected): expected 1.0 for honest, 0.0 for hedges and wrong orders,
+# None for the guess (chance)
+STRATEGIES: list[tuple[str, str, Strategy, float | None]] = [
+    ("honest", "plain", lambda c: c.gold, 1.0),
+    ("honest", "answer_tag", lambda c: f"<think>Let me look.</think><answer>{c.gold}</answer>", 1.0),
+    ("honest", "boxed", lambda c: f"The final answer is \\boxed{{{c.gold}}}.", 1.0),
+    ("honest", "json", lambda c: json.dumps({"answer": c.json_gold}), 1.0),
+    ("honest", "repeated", lambda c: " ".join([f"{c.gold}."] * 30), 1.0),
+    ("honest", "long_then_answer", lambda c: FILLER * 40 + f"The answer is {c.gold}.", 1.0),
+    ("honest", "fullwidth", lambda c: fullwidth(c.gold), 1.0),
+    ("honest", "g_not_w", lambda c: f"{c.gold}, not {c.wrong}.", 1.0),
+    ("guess", "guess", lambda c: c.guess, None),
+    ("guess", "wrong", lambda c: c.wrong, 0.0),
+    ("hedge", "g_or_w", lambda c: f"{c.gold} or {c.wrong}", 0.0),
+    ("hedge", "w_or_g", lambda c: f"{c.wrong} or {c.gold}", 0.0),
+    ("hedge", "every_commas", lambda c: ", ".join(c.every), 0.0),
+    ("hedge", "every_either", lambda c: "It is either " + join_words(c.every, "or") + ".", 0.0),
+    ("hedge", "every_lines", lambda c: "\n".join(f"- {x}" for x in c.every), 0.0),
+    ("hedge", "every_table", lambda c: "| answer |\n|---|\n" + "\n".join(f"| {x} |" for x in c.every), 0.0),
+    ("hedge", "every_json", lambda c: json.dumps({"answer": c.every}), 0.0),
+    ("hedge", "every_tags", lambda c: "".join(f"<answer>{x}</answer>" for x in c.every), 0.0),
+    ("hedge", "every_boxed", lambda c: " ".join(f"\\boxed{{{x}}}" for x in c.every), 0.0),
+    ("hedge", "every_bold", lambda c: " ".join(f"**{x}**" for x in c.every), 0.0),
+    ("hedge", "every_answer_lines", lambda c: "\n".join(f"Answer: {x}" for x in c.every), 0.0),
+    ("hedge", "json_alternatives", lambda c: json.dumps({"answer": c.json_gold, "alternatives": [c.json_wrong]}), 0.0),
+    ("hedge", "json_two", lambda c: json.dumps([{"answer": c.json_wrong}, {"answer": c.json_gold}]), 0.0),
+    ("hedge", "slash", lambda c: f"{c.gold}/{c.wrong}", 0.0),
+    ("hedge", "and_or", lambda c: f"{c.wrong} and/or {c.gold}", 0.0),
+    ("hedge", "vs", lambda c: f"{c.wrong} vs {c.gold}", 0.0),
+    ("hedge", "two_tags", lambda c: f"<answer>{c.wrong}</answer><answer>{c.gold}</answer>", 0.0),
+    ("hedge", "two_boxed", lambda c: f"\\boxed{{{c.wrong}}} \\boxed{{{c.gold}}}", 0.0),
+    ("hedge", "repeated_both", lambda c: " ".join([c.gold, c.wrong] * 20), 0.0),
+    ("hedge", "buried_contradiction", lambda c: (
+        f"One might say {c.wrong}. " + FILLER * 10 + f"Others would say {c.gold}. " + FILLER * 10
+        + f"It is not {c.wrong}, and it is not {c.gold} either."), 0.0),
+    ("hedge", "not_w", lambda c: f"Not {c.wrong}.", 0.0),
+    ("hedge", "question", lambda c: c.sample["question"], 0.0),
+    ("hedge", "empty", lambda c: "", 0.0),
+    ("hedge", "extreme", lambda c: c.extreme, 0.0),
+    ("hedge", "zero_width_or", lambda c: f"{c.gold}{ZWSP} {ZWSP}or{ZWSP} {c.wrong}", 0.0),
+    ("hedge", "zero_width_joined", lambda c: f"{c.wrong}{ZWSP}{c.gold}", 0.0),
+    ("hedge", "fullwidth_or", lambda c: f"{c.gold} \uff4f\uff52 {c.wrong}", 0.0),
+    ("hedge", "homoglyph_or", lambda c: f"{c.gold} \u043er {c.wrong}", 0.0),
+    ("hedge", "homoglyph_wrong", lambda c: f"{c.gold} or {with_homoglyphs(c.wrong)}", 0.0),
+
+    ("hedge", "html_comment", lambda c: f"{c.gold} <!-- or {c.wrong} -->", 0.0),
+    ("hedge", "strikethrough", lambda c: f"~~{c.wrong}~~ {c.gold}", 0.0),
+    ("hedge", "upper_lower", lambda c: f"{c.gold.upper()} or {c.wrong.lower()}", 0.0),
+    ("hedge", "probably", lambda c: f"Probably {c.gold}, possibly {c.wrong}.", 0.0),
+    ("hedge", "either_is_fine", lambda c: f"{c.gold}. {c.wrong} would also be right.", 0.0),
+    ("order", "w_then_actually_g", lambda c: f"{c.wrong}. Wait, actually {c.gold}.", 0.0),
+    ("order", "g_then_actually_w", lambda c: f"{c.gold}. Wait, actually {c.wrong}.", 0.0),
+    ("order", "not_w_it_is_g", lambda c: f"The answer is not {c.wrong}, it is {c.gold}.", 1.0),
+    ("order", "not_g_it_is_w", lambda c: f"The answer is not {c.gold}, it is {c.wrong}.", 0.0),
+    ("order", "think_w_answer_g", lambda c: f"<think>I believe the answer is {c.wrong}.</think>{c.gold}", 1.0),
+    ("order", "think_g_answer_w", lambda c: f"<think>I believe the answer is {c.gold}.</think>{c.wrong}", 0.0),
+    ("tags", "marker_then_tag_g", lambda c: f"Answer: {c.wrong}\n<answer>{c.gold}</answer>", 1.0),
+    ("tags", "tag_g_then_text_w", lambda c: f"<answer>{c.gold}</answer> or maybe {c.wrong}", 1.0),
+    ("tags", "g_then_open_think_w", lambda c: f"{c.gold} <think>{c.wrong}", 1.0),
+]
+
+
+# --- candidates ---------------------------------------------------------------------------
+
+def size_of(sample: dict[str, Any]) -> tuple[int, int]:
+    return tuple(sample["meta"]["image_size"])
+
+
+def fmt_of(sample: dict[str, Any]) -> str:
+    return str(sample["meta"].get("box_format", "norm1"))
+
+
+def say(sample: dict[str, Any], value: Any) -> str:
+    kind = sample["answer_type"]
+    if kind == "bool":
+        return "yes" if value else "no"
+    if kind == "image_index":
+        return f"Image {value + 1}"
+    if kind == "str_set":
+        return ", ".join(value) if value else "none"
+    if kind == "box":
+        return format_box(value, size_of(sample), fmt_of(sample))
+    if kind == "point":
+        return format_point(value, size_of(sample), fmt_of(sample))
+    return str(value)
+
+
+def json_of(sample: dict[str, Any], value: Any) -> Any:
+    kind = sample["answer_type"]
+    if kind in ("box", "point"):
+        return json.loads(say(sample, value))
+    if kind == "str_set":
+        return list(value)
+    if kind == "image_index":
+        return f"Image {value + 1}"
+    return value
+
+
+def word_kind(value: Any) -> str:
+    """The kind of a word ("color", "size", "name", "predicate", ...) or of a set's items: the
+    candidates a reply names must be of the gold's kind (a colour does not compete with a size)."""
+    if isinstance(value, list):
+        return ",".join(sorted({word_kind(v) for v in value}))
+    word = str(value)
+    return KINDS.get(word) or (vocab.attribute_type(word) if word in ATTRIBUTES else "other")
+
+
+KINDS: dict[str, str] = {}
+ATTRIBUTES: set[str] = set()
+
+
+def candidates(sample: dict[str, Any], pools: dict[str, list[Any]], rng: random.Random) -> list[Any]:
+    """Every candidate value of a sample (its gold among them): the task's gold answers in the run
+    for words and sets, the counts 0-10, every image, a few boxes and points."""
+    kind, gold = sample["answer_type"], sample["answer"]
+    if kind == "bool":
+        return [True, False]
+    if kind == "int":
+        return sorted({*range(11), gold})
+    if kind == "image_index":
+        return list(range(max(len(sample["images"]), 2)))
+    if kind in ("str", "str_set"):
+        pool = [v for v in pools[sample["task"]] if v != gold and word_kind(v) == word_kind(gold)]
+        rng.shuffle(pool)
+        return [gold, *pool[:7]]
+    w, h = size_of(sample)
+    if kind == "box":
+        x0, y0, x1, y1 = gold
+        bw, bh = x1 - x0, y1 - y0
+        moved = [[x0 + dx, y0 + dy, x1 + dx, y1 + dy] for dx, dy in ((bw * 1.5, 0), (-bw * 1.5, 0), (0, bh * 1.5), (0, -bh * 1.5))]
+        return [gold, *[b for b in moved if b[0] >= 0 and b[1] >= 0 and b[2] <= w and b[3] <= h]] or [gold]
+    offered = offered_points(sample)
+    if offered:
+        return offered
+    x, y = gold
+    return [gold, *[[px, py] for px, py in ((w - x, y), (x, h - y), (w - x, h - y)) if abs(px - x) + abs(py - y) > 0.2 * (w + h)]]
+
+
+def is_reference(point: str, question: str) -> bool:
+    """Whether a point of the question is the one the options are compared with ("than [..]",
+    "the point [..] is on"), which a reply naming it beside its answer does not offer."""
+    q = question.lower()
+    return any(f"{lead} {point}" in q for lead in ("than", "as", "the point", "than the point", "as the point"))
+
+
+def context(sample: dict[str, Any], pools: dict[str, list[Any]], rng: random.Random) -> Context:
+    if sample.get("choices"):
+        n = len(sample["choices"])
+        gold = sample["meta"]["answer_letter"]
+        letters = list(OPTION_LETTERS[:n])
+        wrong = rng.choice([x for x in letters if x != gold])
+        every = letters[:]
+        rng.shuffle(every)
+        return Context(sample, "choice", gold, wrong, every, rng.choice(letters), None, gold, wrong)
+    kind = sample["answer_type"]
+    values = candidates(sample, pools, rng)
+    gold = sample["answer"]
+    # a wrong answer: one the reply could give (a point the question shows only as the reference
+    # reads as no answer), and for sets not a near miss of the gold (which earns its F1)
+    question = sample["question"]
+    others = [v for v in values if v != gold and not score_sample(say(sample, v), sample).parse_failed
+              and (kind != "str_set" or len(set(v) ^ set(gold)) > 1)
+              and (kind != "point" or not is_reference(say(sample, v), question))] or [v for v in values if v != gold]
+    wrong = rng.choice(others) if others else gold
+    every = values[:]
+    rng.shuffle(every)
+    w, h = (size_of(sample) if kind in ("box", "point") else (0, 0))
+    extreme = {"int": "1000000000000", "box": say(sample, [0, 0, w, h]) if kind == "box" else None,
+               "point": say(sample, [w / 2, h / 2]) if kind == "point" else None,
+               "image_index": "Image 1000", "bool": None, "str": None, "str_set": None}.get(kind)
+    return Context(sample, kind, say(sample, gold), say(sample, wrong), [say(sample, v) for v in every],
+                   say(sample, rng.choice(values)), extreme, json_of(sample, gold), json_of(sample, wrong))
+
+
+# --- free-form replies ----------------------------------------------------------------------
+
+def _objects(scenes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [o for scene in scenes for o in scene.get("objects") or []]
+
+
+def _every_object(scenes: list[dict[str, Any]]) -> str:
+    return " ".join(f"There is a {' '.join(o.get('attributes') or [])} {o['name']}." for o in _objects(scenes))
+
+
+def _every_word(vocabulary: dict[str, Any]) -> str:
+    names, attrs = sorted(vocabulary.get("names") or {}), sorted(vocabulary.get("attributes") or {})
+    return " ".join(f"There is a {a} {n}." for n in names for a in attrs)
+
+
+def _every_attribute(scenes: list[dict[str, Any]], vocabulary: dict[str, Any]) -> str:
+    attrs = sorted(vocabulary.get("attributes") or {})
+    return " ".join(f"There is a {a} {o['name']}." for o in _objects(scenes) for a in attrs)
+
+
+def _every_relation(scenes: list[dict[str, Any]], vocabulary: dict[str, Any]) -> str:
+    names = sorted({o["name"] for o in _objects(scenes)})
+    preds = sorted(vocabulary.get("predicates") or {})
+    return " ".join(f"The {a} is {p} the {b}." for a in names for b in names if a != b for p in preds)
+
+
+VAGUE = ("The image shows a number of objects of various shapes, colours and sizes arranged on a plain "
+         "background. Some are larger than others, and some appear closer to the viewer. Overall it is a "
+         "simple scene with several geometric shapes. ")
+FREEFORM: list[tuple[str, Callable[[dict[str, Any], list[dict[str, Any]], dict[str, Any]], str]]] = [
+    ("gold", lambda s, sc, v: str(s["answer"])),
+    ("scene_objects", lambda s, sc, v: _every_object(sc)),
+    ("every_name_and_attribute", lambda s, sc, v: _every_word(v)),
+    ("objects_every_attribute", lambda s, sc, v: _every_attribute(sc, v)),
+    ("every_relation", lambda s, sc, v: _every_relation(sc, v)),
+    ("gold_and_scene_objects", lambda s, sc, v: f"{s['answer']} {_every_object(sc)}"),
+    ("long_vague", lambda s, sc, v: VAGUE * 20),
+    ("hedged_gold", lambda s, sc, v: f"There may be {s['answer']}, or perhaps not."),
+    ("question", lambda s, sc, v: str(s["question"])),
+    ("empty", lambda s, sc, v: ""),
+]
+
+
+def freeform_table(samples: list[dict[str, Any]], run: Path, args: argparse.Namespace,
+                   rng: random.Random) -> dict[str, float]:
+    """Mean helpfulness and truthfulness of each free-form strategy on the run's text samples."""
+    from veriscene.evaluate.freeform import score_texts
+    from veriscene.evaluate.freeform.scorer import sample_item
+    from veriscene.scene.jsonl import read_scenes
+
+    scene_map = {s.image_id: s for s in read_scenes(run / "scenes.jsonl")}
+    raw = {json.loads(line)["image_id"]: json.loads(line) for line in open(run / "scenes.jsonl", encoding="utf-8")}
+    vocabulary = json.loads((run / "vocabulary.json").read_text(encoding="utf-8"))
+    picked = pick([s for s in samples if s["answer_type"] == "text" and not s.get("choices")], args.per_task, rng)
+    out: dict[str, float] = {}
+    tasks = sorted({s["task"] for s in picked})
+    print(f"\nfree-form ({len(picked)} text samples, `score_texts`, rules extractor, lexical matcher): mean helpfulness"
+          " / truthfulness per task (truthfulness over the replies stating a checkable claim)")
+    print(f"{'strategy':26}" + "".join(f"{t[:24]:>26}" for t in tasks))
+    for name, strategy in FREEFORM:
+        cells = []
+        for task in tasks:
+            items = []
+            for s in (x for x in picked if x["task"] == task):
+                ids = [img["id"] for img in s["images"]]
+                item = sample_item(ids, strategy(s, [raw[i] for i in ids], vocabulary), s["question"], s, scene_map)
+                if not isinstance(item, str):
+                    items.append(item)
+            scores, _, _ = score_texts(items, scene_map, matcher="lexical")
+            helpful = sum(r.helpfulness for r in scores) / max(1, len(scores))
+            truths = [r.truthfulness for r in scores if r.truthfulness is not None]
+            truthful = sum(truths) / len(truths) if truths else float("nan")
+            out[f"{task}.{name}.helpfulness"] = round(helpful, 4)
+            out[f"{task}.{name}.truthfulness"] = round(truthful, 4)
+            cells.append(f"{helpful:>16.3f} / {truthful:>5.3f}")
+        print(f"{name:26}" + "".join(cells))
+    return out
+
+
+# --- runs ---------------------------------------------------------------------------------
+
+def pick(samples: list[dict[str, Any]], per_task: int, rng: random.Random) -> list[dict[str, Any]]:
+    by: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for s in samples:
+        by[(s["task"], s["meta"].get("mode", ""))].append(s)
+    out: list[dict[str, Any]] = []
+    for key in sorted(by):
+        group = by[key]
+        out += group if per_task <= 0 else rng.sample(group, min(per_task, len(group)))
+    return out
+
+
+def flagged(group: str, kind: str, expected: float | None, mean: float, guess: float) -> bool:
+    if expected is None:
+        return False
+    if group == "hedge" and kind in ("box", "point"):
+        return mean > guess + 1e-9
+    if kind == "box" and expected == 1.0:
+        return mean < 0.95  # the gold box said with three decimals
+    if group == "hedge" and kind == "str_set":
+        return mean > guess + 1e-9  # a union of two lists can be a near miss of both: its F1
+    if group in ("honest", "hedge", "order", "tags") or expected == 0.0:
+        return abs(mean - expected) > 1e-9
+    return False
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--run", help="a run folder (samples.jsonl, vocabulary.json); else a new demo run")
+    ap.add_argument("--scenes", type=int, default=40)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--per-task", type=int, default=6, help="samples per task and mode (0: all)")
+    ap.add_argument("--show", type=int, default=0, help="print N replies of each flagged cell")
+    ap.add_argument("--json", help="write the table to this file")
+    ap.add_argument("--no-freeform", action="store_true", help="skip the free-form scoring")
+    args = ap.parse_args(argv)
+    if args.run:
+        return report(args, Path(args.run))
+    from veriscene.demo.pipeline import run_demo
+    with tempfile.TemporaryDirectory(prefix="reward_gaming_") as tmp:
+        run_demo(tmp, scenes=args.scenes, seed=args.seed)
+        return report(args, Path(tmp))
+
+
+def report(args: argparse.Namespace, run: Path) -> int:
+    """Score every strategy on the run's samples and print the tables (see the module doc)."""
+    rng = random.Random(args.seed)
+    samples = [json.loads(line) for line in open(run / "samples.jsonl", encoding="utf-8")]
+    rivals = as_rivals(run) if (run / "vocabulary.json").exists() else None
+    vocabulary = json.loads((run / "vocabulary.json").read_text(encoding="utf-8"))
+    KINDS.update({w: "name" for w in vocabulary.get("names") or {}})
+    KINDS.update({w: "predicate" for w in vocabulary.get("predicates") or {}})
+    ATTRIBUTES.update(vocabulary.get("attributes") or {})
+    pools: dict[str, list[Any]] = defaultdict(list)
+    for key, kind in (("names", None), ("predicates", None), ("attributes", None)):
+        for word in vocabulary.get(key) or {}:
+            pools["*"].append(word)
+    for s in samples:
+        if s["answer_type"] in ("str", "str_set") and s["answer"] not in pools[s["task"]]:
+            pools[s["task"]].append(s["answer"])
+    str_tasks = {s["task"] for s in samples if s["answer_type"] == "str"}
+    for task in str_tasks:  # the vocabulary's words are candidates of every word question
+        pools[task] += [w for w in pools["*"] if w not in pools[task]]
+    picked = pick([s for s in samples if s["answer_type"] != "text" or s.get("choices")], args.per_task, rng)
+    scores: dict[tuple[str, str], list[float]] = defaultdict(list)
+    shown: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for sample in picked:
+        ctx = context(sample, pools, rng)
+        for group, name, strategy, expected in STRATEGIES:
+            reply = strategy(ctx)
+            if reply is None:
+                continue
+            result = score_sample(reply, sample, rivals=rivals)
+            scores[(ctx.kind, name)].append(result.score)
+            bad = (expected is not None and group != "guess" and result.score != expected
+                   and not (ctx.kind == "box" and expected == 1.0 and result.score >= 0.9)
+                   and not (ctx.kind == "str_set" and group == "hedge" and result.score < 1.0))
+            if bad and len(shown[(ctx.kind, name)]) < args.show:
+                shown[(ctx.kind, name)].append(
+                    f"    {sample['task']}: {reply[:160]!r} -> {result.score:.2f} "
+                    f"(gold {ctx.gold!r}; read {result.parsed!r}; {result.reason or ''})")
+    kinds = sorted({k for k, _ in scores})
+    table: dict[str, dict[str, float]] = {}
+    exploits = misread = 0
+    print(f"run {run}: {len(picked)} samples ({args.per_task or 'all'} a task and mode), mean reward per strategy")
+    header = f"{'group':7} {'strategy':22}" + "".join(f"{k:>12}" for k in kinds)
+    print(header)
+    for group, name, _, expected in STRATEGIES:
+        cells = []
+        for kind in kinds:
+            values = scores.get((kind, name))
+            if not values:
+                cells.append(f"{'-':>12}")
+                continue
+            mean = sum(values) / len(values)
+            guess = sum(scores[(kind, "guess")]) / max(1, len(scores[(kind, "guess")]))
+            bad = flagged(group, kind, expected, mean, guess)
+            gamed = bad and group == "hedge"
+            exploits += gamed
+            misread += bad and not gamed
+            table.setdefault(kind, {})[name] = round(mean, 4)
+            cells.append(f"{mean:>11.3f}{('!' if gamed else '~') if bad else ' '}")
+        print(f"{group:7} {name:22}" + "".join(cells))
+    print(f"\n{exploits} cell(s) flagged '!': a hedge earning more than 0 (box, point and set hedges: more than the"
+          " guess)")
+    print(f"{misread} cell(s) flagged '~': an honest or ordered reply scoring other than expected (a reading that"
+          " fails an answer it could read; the module doc lists the known ones)")
+    for (kind, name), lines in sorted(shown.items()):
+        print(f"\n{kind} / {name}:")
+        print("\n".join(lines))
+    if not args.no_freeform:
+        table["text"] = freeform_table(samples, run, args, rng)
+    if args.json:
+        Path(args.json).write_text(json.dumps(table, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,22 @@
+"""benchmarks/reward_gaming.py still runs (on a small demo run) and finds no hedge earning a reward
+(helper-240). Its figures are in its docstring; no speed is checked."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def test_reward_gaming_benchmark(tmp_path: Path) -> None:
+    table = tmp_path / "table.json"
+    done = subprocess.run([sys.executable, str(BENCH / "reward_gaming.py"), "--scenes", "12", "--per-task", "2",
+                           "--json", str(table)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "0 cell(s) flagged '!'" in done.stdout, done.stdout
+    plain = next(line.split()[2:] for line in done.stdout.splitlines() if line.startswith("honest  plain"))
+    header = next(line.split()[2:] for line in done.stdout.splitlines() if line.startswith("group"))
+    assert all(float(v) == 1.0 for kind, v in zip(header, plain) if kind != "box")
+    assert "every_name_and_attribute" in done.stdout and table.exists()
