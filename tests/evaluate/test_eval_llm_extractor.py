@@ -79,6 +79,10 @@ def test_eval_scores_free_form_replies_with_the_llm_extractor(demo_run: Path, tm
         assert sum(server.delivered().values()) == len(described)
         assert freeform["n"] == len(described) - 1
         assert freeform["unread"] == 1 and freeform["unread_examples"][0].startswith(described[0]["id"])
+        # said in the report and on stderr too (before, in summary.json only)
+        said = f"1 not scored, their claims unread by the extractor (first: {described[0]['id']}"
+        assert said in (out / "report.md").read_text() and said in (out / "report.html").read_text()
+        assert f"warning free-form descriptions left out of their scores: {said}" in " ".join(result.stderr.split())
         eval_rows = _by_id(out / "freeform.jsonl")
         assert described[0]["id"] not in eval_rows
         # the claim the fake extractor made of each: the first object of its (first) image, which a

@@ -285,6 +285,12 @@ def register(app: typer.Typer) -> None:
         if cut_text(result.summary):  # on stderr too: the report on stdout runs to a few screens
             err_console.print(f"[yellow]warning[/] {escape(cut_text(result.summary))}", soft_wrap=True, markup=True,
                               highlight=False)
+        from veriscene.evaluate.report import freeform_left_out
+
+        if freeform_left_out(freeform_summary):  # descriptions not in the free-form scores
+            err_console.print(f"[yellow]warning[/] free-form descriptions left out of their scores: "
+                              f"{escape(freeform_left_out(freeform_summary))}", soft_wrap=True, markup=True,
+                              highlight=False)
         if not result.complete:
             _fail(_failed_requests(result.summary), 1)
 

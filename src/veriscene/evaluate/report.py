@@ -234,10 +234,26 @@ def freeform_task_rows(ff: dict[str, Any]) -> list[list[str]]:
              _ci_pair(v, "truthfulness"), str(v.get("hallucinations", 0))] for task, v in (ff.get("by_task") or {}).items()]
 
 
+def freeform_left_out(ff: dict[str, Any]) -> str:
+    """The descriptions the free-form scores leave out, and why ("" when none): those whose
+    claims the llm extractor gave no readable answer for (`unread`), and those without a scene
+    graph of their images or whose region was not found (`unscorable`)."""
+    parts = []
+    if ff.get("unread"):
+        first = (ff.get("unread_examples") or [""])[0]
+        parts.append(f"{ff['unread']} not scored, their claims unread by the extractor"
+                     + (f" (first: {first})" if first else ""))
+    if ff.get("unscorable"):
+        parts.append(f"{ff['unscorable']} not scorable: no scene graph of their images, or their region not found")
+    return "; ".join(parts)
+
+
 def freeform_markdown(ff: dict[str, Any]) -> str:
     rows = [[key, pct(ff.get(key)), _ci_pair(ff, key)] for key in ("helpfulness", "truthfulness")]
     note = (f"{ff.get('n', 0)} replies; claims extracted by {ff.get('extractor')}, matched with {ff.get('matcher')}; "
             f"{ff.get('hallucinations', 0)} unsupported claims in all.")
+    if freeform_left_out(ff):  # (before, said in summary.json only: "0 replies" and empty cells)
+        note += f" **Descriptions left out: {freeform_left_out(ff)}.**"
     text = markdown_table(["", "mean %", "95% CI"], rows) + "\n\n" + note
     if ff.get("by_task"):  # (captions, region descriptions, comparisons: their scores apart)
         text += "\n\nBy generator:\n\n" + markdown_table(FREEFORM_BY_TASK, freeform_task_rows(ff))
@@ -335,6 +351,8 @@ def to_html(summary: dict[str, Any]) -> str:
                                                        for key in ("helpfulness", "truthfulness")]),
                  f"<p>{ff.get('n', 0)} replies; extractor {html.escape(str(ff.get('extractor')))}, matcher "
                  f"{html.escape(str(ff.get('matcher')))}; {ff.get('hallucinations', 0)} unsupported claims.</p>"]
+        if freeform_left_out(ff):
+            body.append(f"<p class='warn'>Descriptions left out: {html.escape(freeform_left_out(ff))}.</p>")
         if ff.get("by_task"):
             body += ["<h3>Free-form answers by generator</h3>", html_table(FREEFORM_BY_TASK, freeform_task_rows(ff))]
     return page(f"veriscene evaluation: {model_label(summary)}", body)
