@@ -136,8 +136,9 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(
                 "--mc-style",
-                help="Multiple-choice targets as 'letter' (B, the default) or 'letter_text' (B. red); "
-                "not for verl and lmms_eval, whose targets are scored by program.",
+                help="Multiple-choice targets as 'letter' (B, the default) or 'letter_text' (B. red, the question "
+                "then ending 'Answer with the option's letter and its text from the given choices.'); not for verl "
+                "and lmms_eval, whose targets are scored by program.",
             ),
         ] = None,
         instructions: Annotated[

@@ -33,7 +33,8 @@ from veriscene.io.writers.marked import MARKED_FOLDER
 from veriscene.io.writers.arrow import require_pyarrow
 from veriscene.io.writers.hf_datasets import require_datasets, write_hf
 from veriscene.io.writers.lmms_eval import write_lmms_eval
-from veriscene.io.writers.text import answer_text, check_mc_style, check_system
+from veriscene.io.writers.records import GENERATED_QUESTION
+from veriscene.io.writers.text import answer_text, check_mc_style, check_system, letter_text_question
 from veriscene.sample import Sample
 
 # writer(samples, out, summary, images, **options) -> None; fills `summary`
@@ -246,6 +247,8 @@ def write(
         marked_folder=output_folder(out, fmt) / MARKED_FOLDER,  # copies of images with marks drawn (by path)
     )
     records: Iterable[dict[str, Any]] = (s.to_dict() if isinstance(s, Sample) else s for s in samples)  # (from Python)
+    if options.get("mc_style") == "letter_text":  # the question asks for what the target gives: "B. red"
+        records = (letter_text_question(r, GENERATED_QUESTION) if isinstance(r, dict) else r for r in records)
     described = FreeformCount()
     if fmt in UNREWARDED and (options.get("turns") or 1) == 1:  # (a trl conversation of N > 1 turns is for SFT)
         records = described.passed(records)

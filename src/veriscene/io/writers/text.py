@@ -126,6 +126,28 @@ def _answer_text(sample: dict[str, Any], mc_style: str) -> str:
     return _plain_answer(sample)
 
 
+# the last line of a multiple-choice question (`generators.runner.MC_INSTRUCTION`), and what it
+# becomes where the targets are the option's letter and text (mc_style="letter_text", `letter_text_question`)
+MC_LETTER_INSTRUCTION = "Answer with the option's letter from the given choices."
+MC_LETTER_TEXT_INSTRUCTION = "Answer with the option's letter and its text from the given choices."
+
+
+def letter_text_question(record: dict[str, Any], generated_key: str) -> dict[str, Any]:
+    """A multiple-choice record as exported with "B. red" targets (mc_style="letter_text"): its
+    question asks for the option's letter and text (`MC_LETTER_TEXT_INSTRUCTION`) where it asked for
+    the letter alone, and keeps the question as generated under `generated_key` (which the rewards'
+    ground truth reads). Before, the prompt said "Answer with the option's letter from the given
+    choices." and the target was "B. brown": a model was trained to answer otherwise than asked.
+    Other records are returned as they are."""
+    question, meta = record.get("question"), record.get("meta")
+    if not (isinstance(meta, dict) and meta.get("mode") == "mc" and isinstance(question, str)
+            and MC_LETTER_INSTRUCTION in question):
+        return record
+    head, _, tail = question.rpartition(MC_LETTER_INSTRUCTION)
+    return {**record, "question": head + MC_LETTER_TEXT_INSTRUCTION + tail,
+            generated_key: record.get(generated_key, question)}
+
+
 def check_system(system: Any) -> None:
     """ValueError unless `system` (a system message for every record) is None or non-blank text."""
     if system is not None and (not isinstance(system, str) or not system.strip()):
