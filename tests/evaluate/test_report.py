@@ -43,6 +43,15 @@ def test_settings_rows_say_what_it_takes_to_run_it_again() -> None:
     }
 
 
+def test_a_local_model_is_named_by_the_spec_that_runs_it_again() -> None:
+    """`--model hf:/models/llava-tiny` read 'transformers:llava-tiny' in the run settings: neither
+    the spec given nor one that runs it again."""
+    model = {"adapter": "transformers", "model": "llava-tiny", "source": "/models/llava-tiny", "params": {}}
+    assert dict(settings_rows(summary_of(model=model)))["model"] == "hf:/models/llava-tiny"
+    given = {**model, "source": None}  # (a model object given in Python: no folder)
+    assert dict(settings_rows(summary_of(model=given)))["model"] == "transformers:llava-tiny"
+
+
 def test_a_summary_of_an_older_release_gives_what_it_has() -> None:
     old = summary_of(scoring_vocabulary=None, selection={"selected": 5, "in_file": 5, "limit": None})
     del old["settings"], old["counts"]["attempts"]

@@ -103,6 +103,8 @@ def settings_rows(summary: dict[str, Any]) -> list[list[str]]:
     counts = summary.get("counts") or {}
     params = model.get("params") or {}
     adapter, name = str(model.get("adapter", "?")), str(model.get("model", model.get("file", "?")))
+    if adapter == "transformers" and model.get("source"):  # the spec that runs it again: hf:PATH
+        adapter, name = "hf", str(model["source"])
     # (a replay model's name is already "replay:FILE": not "replay:replay:FILE")
     rows = [["model", name if name.startswith(f"{adapter}:") else f"{adapter}:{name}"],
             ["generation", ", ".join(f"{k} {v}" for k, v in params.items()) or "-"],
