@@ -173,3 +173,19 @@ def test_the_runs_free_form_scores_are_side_by_side(demo_run: Path, tmp_path: Pa
     assert "<h2>Free-form answers</h2>" in (tmp_path / "cmp" / "compare.html").read_text()
     # runs without free-form scores: no such table
     assert compare([replay(demo_run, tmp_path, "a", 10_000, limit=6)])["freeform"] == []
+
+
+def test_the_runs_reasoning_step_scores_are_side_by_side(demo_run: Path, tmp_path: Path) -> None:
+    """compare puts the runs' process F1 (`eval --process`) side by side, overall and per family;
+    before, it showed none of it."""
+    stepped = replay(demo_run, tmp_path, "stepped", 10_000, limit=40, seed=1, process=True)
+    plain = replay(demo_run, tmp_path, "plain", 10_000, limit=40, seed=1)
+    process = orjson.loads((stepped / "summary.json").read_bytes())["process"]
+    assert process["samples"] > 0
+    result = compare([stepped, plain], tmp_path / "cmp")
+    rows = {row[0]: row[1:] for row in result["process"]}
+    assert rows["process F1"] == [f"{process['score']:.3f} (recall {process['recall']:.3f}, precision "
+                                  f"{process['precision']:.3f}; n={process['samples']})", "-"]
+    assert {f for f in rows if f != "process F1"} == set(process["by_family"])
+    assert "## Reasoning steps" in (tmp_path / "cmp" / "compare.md").read_text()
+    assert compare([plain])["process"] == []

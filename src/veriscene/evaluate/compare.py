@@ -10,7 +10,8 @@ scoring vocabularies. Runs of other samples files are paired only on the ids bot
 same answer (an id names another sample in a data set whose images share ids with the first's:
 `veriscene.sample_ids`); the others are named in a note. Groups of numbers (steps, images) are in
 numeric order. The runs' free-form scores (helpfulness, truthfulness: overall and per generator)
-follow, when any run scored descriptions.
+follow, when any run scored descriptions, and their reasoning-step scores (`eval --process`:
+process F1 overall and per family), when any run has them.
 """
 
 from __future__ import annotations
@@ -229,6 +230,7 @@ def compare(runs: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str] 
             "-" if (m := s.get("macro_by_family") or {}).get("accuracy") is None else
             f"{pct(m['accuracy'])} {ci_text(m)} ({m['groups']} families)" for s in summaries])
     freeform = freeform_rows(summaries)
+    process = process_rows(summaries)
     results = [_results(p) for p in paths]
     files = [_samples_file(p, s) for p, s in zip(paths, summaries)]
     # ids naming other samples in another run's samples file: never paired (`veriscene.sample_ids`)
@@ -238,7 +240,7 @@ def compare(runs: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str] 
     result = {"runs": [str(p) for p in paths], "labels": labels, "tables": tables, "paired_vs_first": diffs,
               "paired_by_family": paired_by_family(paired) if len(paired) > 1 else {},
               "notes": _notes(labels, files, summaries, [ids for ids, _, _ in results]) + id_notes,
-              "id_conflicts": sorted(other), "freeform": freeform}
+              "id_conflicts": sorted(other), "freeform": freeform, "process": process}
     if out is not None:
         # (imported here: the writers' package is not for every compare)
         from veriscene.io.writers.files import AtomicTextFile, new_folders
@@ -276,6 +278,28 @@ def freeform_rows(summaries: list[dict[str, Any]]) -> list[list[str]]:
     for key in ("helpfulness", "truthfulness"):
         rows.append([key, *(cell(ff, key) for ff in ffs)])
         rows += [[f"{key}: {task}", *(cell((ff.get("by_task") or {}).get(task), key) for ff in ffs)] for task in tasks]
+    return rows
+
+
+PROCESS_NOTE = ("Cells: mean process F1 of the reasoning of multi-step replies against their programs' steps "
+                "(`eval --process`), recall and precision, (n replies); then the F1 per family.")
+
+
+def process_rows(summaries: list[dict[str, Any]]) -> list[list[str]]:
+    """The runs' reasoning-step scores side by side (`summary["process"]`, `eval --process`):
+    overall, then per family; none when no run scored any."""
+    scored = [s.get("process") if (s.get("process") or {}).get("samples") else None for s in summaries]
+    if not any(scored):
+        return []
+    rows = [["process F1", *("-" if p is None else f"{p['score']:.3f} (recall {p['recall']:.3f}, precision "
+                                                  f"{p['precision']:.3f}; n={p['samples']})" for p in scored)]]
+    families = sorted({f for p in scored if p for f in p.get("by_family") or {}})
+    for family in families:
+        cells = []
+        for p in scored:
+            v = (p or {}).get("by_family", {}).get(family)
+            cells.append("-" if not v else f"{v['score']:.3f} (n={v['samples']})")
+        rows.append([family, *cells])
     return rows
 
 
@@ -318,6 +342,8 @@ def to_markdown(result: dict[str, Any]) -> str:
                   markdown_table(["family", *result["labels"][1:]], _family_diff_rows(result))]
     if result.get("freeform"):
         parts += ["", "## Free-form answers", "", FREEFORM_NOTE, "", markdown_table(header, result["freeform"])]
+    if result.get("process"):
+        parts += ["", "## Reasoning steps", "", PROCESS_NOTE, "", markdown_table(header, result["process"])]
     return "\n".join(parts) + "\n"
 
 
@@ -339,4 +365,6 @@ def to_html(result: dict[str, Any], summaries: list[dict[str, Any]]) -> str:
     if result.get("freeform"):
         body += ["<h2>Free-form answers</h2>", f"<p>{html.escape(FREEFORM_NOTE)}</p>",
                  html_table(header, result["freeform"])]
+    if result.get("process"):
+        body += ["<h2>Reasoning steps</h2>", f"<p>{html.escape(PROCESS_NOTE)}</p>", html_table(header, result["process"])]
     return page("veriscene comparison", body)
