@@ -56,6 +56,7 @@ def test_an_earlier_demo_is_made_again_and_other_files_kept(tmp_path: Path) -> N
     out = tmp_path / "demo_out"
     run_demo(out, scenes=2, generators="counting")
     (out / "notes.txt").write_text("mine")
+    (out / "images" / ".DS_Store").write_bytes(b"finder")  # a hidden file a file browser left
     (out / "export").mkdir()
     (out / "README.md").write_text("card")
     first = (out / "samples.jsonl").read_bytes()

@@ -111,7 +111,8 @@ def check_demo_folder(out_dir: Path) -> None:
                   if (out_dir / name).exists()]
     images = out_dir / "images"
     if images.is_dir():
-        others = [p.name for p in sorted(images.iterdir()) if not _DEMO_IMAGE.fullmatch(p.name)]
+        others = [p.name for p in sorted(images.iterdir())
+                  if not _DEMO_IMAGE.fullmatch(p.name) and not p.name.startswith(".")]  # (.DS_Store)
         if others:
             taken.append(f"images/ holding other images ({', '.join(others[:3])}{', ...' if len(others) > 3 else ''})")
     if taken:
