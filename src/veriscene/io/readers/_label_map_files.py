@@ -304,12 +304,13 @@ def load_array(path: Path, labels: bool) -> tuple[np.ndarray, bool, Grid | None]
                 raise bad(f"a label map must be one channel of integers (greyscale, 16-bit or palette); "
                           f"this image is {im.mode}", "pixels")
             array = np.asarray(im)
+    stored = array.shape  # (said in the errors: a squeezed shape is not the file's)
     if array.ndim > 3:
         array = np.squeeze(array)  # NIfTI's trailing axes of length 1
     if not labels and array.ndim == 4:
         array = array[..., 0]  # a multi-channel image volume (MSD's MRI sequences): the first channel
     if array.ndim not in (2, 3) or (not labels and array.ndim != 3):
-        raise bad(f"expected a 2D map or a 3D volume, got an array of shape {array.shape}", "pixels")
+        raise bad(f"expected a 2D map or a 3D volume, got an array of shape {stored}", "pixels")
     if array.size == 0:
         raise bad(f"the {'label map' if labels else 'image volume'} is empty (shape {array.shape})", "pixels")
     if not labels:
