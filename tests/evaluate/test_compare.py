@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import orjson
+import pytest
 
 from tests.evaluate.conftest import samples
 from veriscene.evaluate import compare, evaluate
@@ -85,10 +86,13 @@ def test_paired_differences_by_family_are_over_each_familys_common_samples() -> 
     second = {i: (0.0 if family[i] == "counting" else 1.0) for i in ids[:7]}  # s7 not answered
     table = paired_by_family([(set(ids), first, family), (set(ids), second, family)])
     assert list(table) == ["counting", "relation"]
-    assert table["counting"][0] == {"n": 4, "diff": -1.0, "ci": [-1.0, -1.0]}
-    assert table["relation"][0] == {"n": 3, "diff": 0.0, "ci": [0.0, 0.0]}
-    assert _diff_cell(table["counting"][0]) == "-100.0 [-100.0, -100.0] (n=4) *"
-    assert _diff_cell(table["relation"][0]) == "+0.0 [0.0, 0.0] (n=3)"
+    # every pair alike: the exact binomial bound of the share of samples the runs differ on, not
+    # the bootstrap's point ([-1, -1] and [0, 0] before)
+    assert table["counting"][0] == {"n": 4, "diff": -1.0, "ci": [-1.0, pytest.approx(-(0.025 ** 0.25))]}
+    assert table["relation"][0] == {"n": 3, "diff": 0.0, "ci": [pytest.approx(0.025 ** (1 / 3) - 1),
+                                                                pytest.approx(1 - 0.025 ** (1 / 3))]}
+    assert _diff_cell(table["counting"][0]) == "-100.0 [-100.0, -39.8] (n=4) *"
+    assert _diff_cell(table["relation"][0]) == "+0.0 [-70.8, 70.8] (n=3)"
 
 
 def test_compare_of_two_runs_has_the_family_table(demo_run: Path, tmp_path: Path) -> None:

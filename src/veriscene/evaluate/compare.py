@@ -191,13 +191,21 @@ def _scoring_notes(labels: list[str], summaries: list[dict[str, Any]]) -> list[s
 
 
 def paired_difference(a: dict[str, float], b: dict[str, float], n_boot: int = 1000) -> dict[str, Any]:
-    """Accuracy of b minus a on the samples both answered, with a paired bootstrap interval."""
+    """Accuracy of b minus a on the samples both answered, with a paired bootstrap interval.
+    Where every pair differs alike (the runs agree on every sample, or one is right wherever the
+    other is wrong) the resamples have no spread and the bootstrap's interval is a point ([0, 0]
+    for two runs agreeing on 12 samples, as if that settled it): the interval is then the exact
+    binomial bound of the share of samples on which they differ, u = 1 - 0.025^(1/n): [-u, u]
+    when they agree on all (12: [-26.5, 26.5] points), [1 - u, 1] (or [-1, u - 1]) otherwise."""
     common = sorted(set(a) & set(b))
     if not common:
         return {"n": 0, "diff": None, "ci": None}
     d = np.array([b[i] - a[i] for i in common])
     idx = _rng(0, "paired").integers(0, d.size, size=(n_boot, d.size))
     low, high = np.quantile(d[idx].mean(axis=1), [0.025, 0.975])
+    if d.size and bool((d == d[0]).all()) and float(d[0]) in (-1.0, 0.0, 1.0):
+        u = 1.0 - 0.025 ** (1.0 / d.size)
+        low, high = {0.0: (-u, u), 1.0: (1.0 - u, 1.0), -1.0: (-1.0, u - 1.0)}[float(d[0])]
     return {"n": len(common), "diff": float(d.mean()), "ci": [float(low), float(high)]}
 
 
@@ -321,7 +329,8 @@ def _diff_cell(d: dict[str, Any]) -> str:
 
 
 FAMILY_DIFF_NOTE = ("Cells: accuracy difference in points against the first run over the family's samples both "
-                    "answered, 95% paired bootstrap interval; * where the interval excludes 0.")
+                    "answered, 95% paired bootstrap interval (exact binomial where every pair differs alike); "
+                    "* where the interval excludes 0.")
 
 
 def _family_diff_rows(result: dict[str, Any]) -> list[list[str]]:
