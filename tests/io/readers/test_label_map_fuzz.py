@@ -80,6 +80,16 @@ def test_the_shape_refused_is_the_files(tmp_path: Path) -> None:
     assert entry.field == "pixels" and "got an array of shape (1, 1, 1, 1, 1)" in entry.reason
 
 
+def test_a_float16_map_reads_without_a_warning(tmp_path: Path) -> None:
+    """A float16 map of whole labels read, but numpy warned 'overflow encountered in cast' (the
+    check for values past 2**53 cast 2**53 to float16, which is inf) on every file."""
+    np.save(tmp_path / "a.npy", _good().astype(np.float16))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        (scene,) = read(tmp_path / "a.npy", "label_map")
+    assert [o.name for o in scene.objects()] == ["label 1"]
+
+
 @pytest.mark.parametrize("value", [2.0**60, float(np.finfo(np.float32).max)])
 def test_a_float_label_too_large_is_refused(tmp_path: Path, value: float) -> None:
     array = _good().astype(np.float64 if value > 2**60 else np.float32)

@@ -318,8 +318,9 @@ def load_array(path: Path, labels: bool) -> tuple[np.ndarray, bool, Grid | None]
     if array.dtype.kind == "f":
         if not np.all(np.isfinite(array)) or not np.array_equal(array, np.round(array)):
             raise bad("the label map holds values that are not integers", "pixels")
-        if np.abs(array).max() > 2**53:  # past this a float is no exact integer (and int64 overflows)
-            raise bad(f"the label map holds a value of {np.abs(array).max():g}, too large for a label", "pixels")
+        largest = float(np.abs(array).max())  # (a float16's own 2**53 is inf: numpy warned of the cast)
+        if largest > 2**53:  # past this a float is no exact integer (and int64 overflows)
+            raise bad(f"the label map holds a value of {largest:g}, too large for a label", "pixels")
         array = array.astype(np.int64)
     elif array.dtype.kind not in "iub":
         raise bad(f"the label map holds {array.dtype} values, not integer labels", "pixels")
