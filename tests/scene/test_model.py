@@ -54,6 +54,19 @@ def test_validation_names_field_and_value(objects, relations, field, message) ->
     assert message in str(info.value)
 
 
+def test_a_box_written_as_xywh_is_said_so() -> None:
+    """A scene file of COCO's [x, y, width, height] boxes was refused 'box [100.0, 50.0, 30.0, 40.0] is
+    not xyxy with x0 < x1 and y0 < y1', the order meant unsaid."""
+    with pytest.raises(SceneValidationError) as info:
+        make_scene([{"name": "a", "box": [100, 50, 30, 40]}], width=640, height=480)
+    assert info.value.reason == ("box [100.0, 50.0, 30.0, 40.0] is not xyxy with x0 < x1 and y0 < y1 (boxes are "
+                                 "[x0, y0, x1, y1] in pixels; read as COCO's [x, y, width, height] it would be "
+                                 "[100.0, 50.0, 130.0, 90.0])")
+    with pytest.raises(SceneValidationError) as info:  # no [x, y, w, h] reading fits the image: no hint
+        make_scene([{"name": "a", "box": [90, 50, 30, 40]}], width=100, height=100)
+    assert info.value.reason == "box [90.0, 50.0, 30.0, 40.0] is not xyxy with x0 < x1 and y0 < y1"
+
+
 def test_relations_of_numpy_indices_and_boxes_within_the_slack_are_valid() -> None:
     class Predicate(str):
         pass

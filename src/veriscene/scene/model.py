@@ -339,8 +339,14 @@ class Scene:
         inverted = (x1 <= x0) | (y1 <= y0)
         if inverted.any():
             i = int(np.flatnonzero(inverted)[0])
+            bx0, by0, bw, bh = (float(v) for v in boxes[i])
+            hint = ""
+            if bw > 0 and bh > 0 and bx0 + bw <= self.width + _BOX_EPS and by0 + bh <= self.height + _BOX_EPS:
+                # (a user's own scene file written with COCO's [x, y, width, height] boxes)
+                hint = (f" (boxes are [x0, y0, x1, y1] in pixels; read as COCO's [x, y, width, height] it would be "
+                        f"{float32_json(np.array([bx0, by0, bx0 + bw, by0 + bh], dtype=np.float32))})")
             raise _bad(
-                f"box {float32_json(boxes[i])} is not xyxy with x0 < x1 and y0 < y1", f"objects[{i}].box"
+                f"box {float32_json(boxes[i])} is not xyxy with x0 < x1 and y0 < y1{hint}", f"objects[{i}].box"
             )
         outside = (
             (x0 < -_BOX_EPS) | (y0 < -_BOX_EPS)
