@@ -146,10 +146,29 @@ def _is_ray_test(module: str, name: str) -> bool:
     return module in _RAY_MODULES or _RAY_WORD.search(name) is not None
 
 
+# Modules of long tests, run first after the Ray group: test workers take their tests in this order
+# (`--dist loadgroup` hands out one more as one finishes), so the run ends on short tests and both
+# workers finish together. tests/test_benchmarks.py (module 411 of 463 in collection order) holds
+# the compiled build (43 s), the valgrind run (31 s) and some 60 scripts run as processes.
+_LONG_MODULES = {"test_benchmarks.py"}
+
+
+def _order(item: pytest.Item) -> tuple[int, int]:
+    """The Ray group first, its tests of the shared local Ray together (one Ray started for all of
+    them, not one each time a test of its own Ray came between: `_SharedRay`), those of the two
+    logical GPUs next, then the rest of the group; then the modules of long tests; then the rest.
+    Stable: collection order otherwise."""
+    if _is_ray_test(item.path.name, item.name):
+        fixtures = getattr(item, "fixturenames", ())
+        return 0, 0 if "local_ray" in fixtures else 1 if "ray_with_two_gpus" in fixtures else 2
+    return (1, 0) if item.path.name in _LONG_MODULES else (2, 0)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if _is_ray_test(item.path.name, item.name):
             item.add_marker(pytest.mark.xdist_group("ray"))
+    items.sort(key=_order)
 
 
 @pytest.hookimpl(optionalhook=True)
