@@ -98,7 +98,8 @@ def _generator_settings(texts: Optional[list[str]]) -> dict[str, dict[str, objec
 
 @app.command()
 def demo(
-    out: Path = typer.Option(Path("demo_out"), "--out", "-o", help="Output folder."),
+    out: Path = typer.Option(Path("demo_out"), "--out", "-o", help="Output folder: new, empty, or an earlier demo's "
+                             "(one holding other scene graphs, a run or other images is refused, exit 2)."),
     scenes: int = typer.Option(200, "--scenes", "-n", min=1, help="Number of synthetic scenes to render."),
     seed: int = typer.Option(0, "--seed", min=0, max=2**64 - 1, help="Run seed, 0 to 2^64-1 (the synthetic "
                              "world's random generator takes no negative seed): the same seed gives byte-identical "
