@@ -347,3 +347,29 @@ def test_wrong_kind_of_argument_is_named_before_reading(tmp_path, given, said) -
     with pytest.raises(TypeError) as info:
         verify(arguments.pop("path"), **arguments)
     assert str(info.value) == said
+
+
+@pytest.mark.parametrize(("field", "value", "said"), [
+    ("task", ["object.count.v1"], "field 'task' must be a string, got list"),
+    ("task", {"a": 1}, "field 'task' must be a string, got dict"),
+    ("choices", ["1", ["2"], "3", "4"], "field 'choices' must be a list of strings or null"),
+    ("choices", [{}, {}], "field 'choices' must be a list of strings or null"),
+    ("question", 7, "field 'question' must be a string, got int"),
+    ("id", ["x"], "field 'id' must be a string, got list"),
+])
+def test_a_field_of_another_type_is_one_unreadable_record(tmp_path, field, value, said) -> None:
+    """Found by fuzzing: a sample whose task was a list (or whose options held a list) ended the
+    whole verification with 'TypeError: unhashable type', no line named."""
+    scenes = tmp_path / "scenes.jsonl"
+    write_scenes(iter_scene_graphs(2, seed=1), scenes)
+    generate(scenes, tmp_path / "run", generators="counting")
+    lines = (tmp_path / "run" / "samples.jsonl").read_bytes().splitlines()
+    records = [orjson.loads(line) for line in lines]
+    k = next(i for i, r in enumerate(records) if r["choices"]) if field == "choices" else 0
+    records[k][field] = value
+    (tmp_path / "bad.jsonl").write_bytes(b"\n".join(orjson.dumps(r) for r in records) + b"\n")
+    report = verify(tmp_path / "bad.jsonl", scenes=scenes)
+    (problem,) = report.problems
+    assert problem.line == k + 1 and problem.kind == "unreadable" and said in problem.detail
+    assert problem.sample_id == (None if field == "id" else records[k]["id"])
+    assert report.verified == len(records) - 1

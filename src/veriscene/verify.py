@@ -163,6 +163,19 @@ def _same_coordinates(chosen: str, expected: str) -> bool:
     return all(abs(a - b) <= slack for a, b in zip(values, answer))
 
 
+def _wrong_field(sample: Sample) -> str | None:
+    """Why a field verify reads is of another type than a sample's (a task that is a list took the
+    whole run down: 'TypeError: unhashable type'), or None."""
+    for name in ("id", "task", "question"):
+        value = getattr(sample, name)
+        if not isinstance(value, str):
+            return f"field '{name}' must be a string, got {type(value).__name__} {orjson.dumps(value).decode()[:60]}"
+    choices = sample.choices
+    if choices is not None and (not isinstance(choices, list) or not all(isinstance(c, str) for c in choices)):
+        return f"field 'choices' must be a list of strings or null, got {orjson.dumps(choices).decode()[:60]}"
+    return None
+
+
 def _verify_one(line_no: int, line: bytes, lookup: SceneLookup, report: VerifyReport) -> None:
     try:
         record = orjson.loads(line)
@@ -179,6 +192,11 @@ def _verify_one(line_no: int, line: bytes, lookup: SceneLookup, report: VerifyRe
     except (ValueError, TypeError, AttributeError) as exc:
         sid = record.get("id")
         report.problems.append(Problem(line_no, sid if isinstance(sid, str) else None, "unreadable", detail=str(exc)[:200]))
+        return
+    wrong = _wrong_field(sample)
+    if wrong is not None:
+        sid = sample.id if isinstance(sample.id, str) else None
+        report.problems.append(Problem(line_no, sid, "unreadable", detail=wrong[:200]))
         return
     images = sample.images if isinstance(sample.images, list) else []
     image_ids = [img.get("id") if isinstance(img, dict) else None for img in images]
