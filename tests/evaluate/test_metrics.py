@@ -22,7 +22,11 @@ def test_each_family_weighs_alike_whatever_its_size() -> None:
                + [rec(0, "caption", False, "not_scored")])  # a family with no answered sample counts not
     macro = macro_accuracy(records, n_boot=200)
     assert macro["accuracy"] == pytest.approx(0.5) and macro["groups"] == 2
-    assert macro["ci_low"] == pytest.approx(0.5) and macro["ci_high"] == pytest.approx(0.5)  # no spread within
+    # no spread within either family: the mean of their exact bounds at 97.5 % each (Bonferroni), not
+    # [0.5, 0.5] (the stratified bootstrap's resamples are all the samples again)
+    assert macro["ci_low"] == pytest.approx((0.0125 ** (1 / 90) + 0.0) / 2)
+    assert macro["ci_high"] == pytest.approx((1.0 + 1 - 0.0125 ** (1 / 10)) / 2)
+    assert 0.47 < macro["ci_low"] < 0.48 and 0.67 < macro["ci_high"] < 0.68
     assert summarise(records, n_boot=200)["overall"]["accuracy"] == pytest.approx(0.9)
 
 

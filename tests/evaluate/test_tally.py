@@ -52,6 +52,8 @@ def _macro(records: list[dict[str, Any]], n_boot: int, confidence: float, seed: 
         boots += values[rng.integers(0, values.size, size=(n_boot, values.size))].mean(axis=1)
     boots /= len(by_group)
     low, high = np.quantile(boots, [(1 - confidence) / 2, 1 - (1 - confidence) / 2])
+    if all(m in (0.0, 1.0) for m in means):  # every family uniform: the exact bounds (`metrics.macro_exact`)
+        low, high = metrics.macro_exact(means, [len(by_group[name]) for name in sorted(by_group)], confidence)
     return {"accuracy": float(np.mean(means)), "ci_low": float(low), "ci_high": float(high), "groups": len(by_group)}
 
 

@@ -15,7 +15,8 @@ bootstrap uses a fixed seed derived from (seed, group name).
                         have no spread, and the interval is the exact (Clopper-Pearson) one,
                         [(alpha/2)^(1/n), 1] (`exact_where_uniform`): 2 right of 2 is [15.8, 100] %
     macro_by_family     (summary) mean of the families' accuracies, each family weighted alike,
-                        with a stratified bootstrap interval
+                        with a stratified bootstrap interval (where every family is all right or
+                        all wrong, the mean of their exact bounds: `macro_exact`)
     errors              samples with no reply (request failed for good); not in any denominator
 """
 
@@ -201,16 +202,30 @@ def macro_of(correct: npt.NDArray[np.int8], groups: npt.NDArray[Any], names: Seq
     if not present:
         return {"accuracy": None, "ci_low": None, "ci_high": None, "groups": 0}
     rng = _rng(seed, f"macro:{field}")
-    means, boots = [], np.zeros(n_boot)
+    means, boots, sizes = [], np.zeros(n_boot), []
     for name in present:
         values = correct[np.array([n == name for n in names], dtype=bool)[groups]]  # (the group's, in id order)
         means.append(int(values.sum(dtype=np.int64)) / values.size)  # (the float64 mean of the 0/1 values)
+        sizes.append(values.size)
         for start, stop, chunk in boot_means(values, rng, n_boot):
             boots[start:stop] += chunk
     boots /= len(present)
     alpha = (1 - confidence) / 2
     low, high = np.quantile(boots, [alpha, 1 - alpha])
+    if all(m in (0.0, 1.0) for m in means):  # (no group has spread: neither have the resamples)
+        low, high = macro_exact(means, sizes, confidence)
     return {"accuracy": float(np.mean(means)), "ci_low": float(low), "ci_high": float(high), "groups": len(present)}
+
+
+def macro_exact(means: Sequence[float], sizes: Sequence[int], confidence: float) -> tuple[float, float]:
+    """The macro interval where every group's samples are all right or all wrong, which gave the
+    stratified bootstrap no spread ([1, 1] for every family right, whatever their sizes): the
+    mean of the groups' exact binomial bounds (`exact_where_uniform`), each at the confidence
+    Bonferroni's rule gives one of G groups, 1 - (1 - confidence) / G, so that all G hold at
+    once with `confidence` and their mean then holds the macro accuracy."""
+    level = 1.0 - (1.0 - confidence) / len(means)
+    bounds = [exact_where_uniform(int(round(m * n)), n, m, m, level) for m, n in zip(means, sizes)]
+    return float(np.mean([b[0] for b in bounds])), float(np.mean([b[1] for b in bounds]))
 
 
 def macro_accuracy(records: Sequence[dict[str, Any]], field: str = "family", *, n_boot: int = 1000,
