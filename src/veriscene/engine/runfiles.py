@@ -113,8 +113,8 @@ def sample_parts(path: str | os.PathLike[str], size: int | None = 32 << 20) -> l
 
 def check_jsonl(file: Path) -> None:
     """DataError for a samples file given that is another kind of file a user has beside it: a
-    Parquet file (an export, a run's shard) or a JSON array (a llava or sharegpt export), whose
-    every line was reported as 'not valid JSON' (421 lines of a Parquet file)."""
+    Parquet file (an export, a run's shard), a JSON array (a llava or sharegpt export) or a gzip
+    or zstd file, whose every line was reported as 'not valid JSON' (421 lines of a Parquet file)."""
     from veriscene.errors import DataError
 
     with open(file, "rb") as fh:
@@ -124,6 +124,11 @@ def check_jsonl(file: Path) -> None:
     if kind:
         raise DataError(f"{file} is {kind}, not a samples file of one JSON sample record a line: give the run folder "
                         f"(or its {SAMPLES_FILE}) the samples were generated in, or exported from")
+    packed = "gzip" if first[:2] == b"\x1f\x8b" else "zstd" if first[:4] == b"\x28\xb5\x2f\xfd" else None
+    if packed:  # each of its lines was 'not valid JSON (str is not valid UTF-8 ...)'
+        tool = "gunzip -k" if packed == "gzip" else "zstd -d"
+        raise DataError(f"{file} is {packed}-compressed: samples files are read as plain JSONL; decompress it "
+                        f"first ({tool} {file})")
 
 
 def _cuts(file: Path, size: int | None) -> list[tuple[int, int]]:
