@@ -12,6 +12,7 @@ from tests.io.conftest import make_sample
 from tests.io.test_export import cli
 from tests.io.writers.test_lmms_eval import load_utils
 
+from veriscene.errors import DataError
 from veriscene.io.export import export
 from veriscene.rewards import make_accuracy_reward
 from veriscene.rewards.verl import compute_score
@@ -100,3 +101,21 @@ def test_the_cli_says_how_to_give_the_vocabulary_to_the_reward(word_run: Path, t
     assert result.exit_code == 0
     said = " ".join(result.stdout.split())
     assert f"custom_reward_function.reward_kwargs.vocabulary_file={tmp_path / 'v' / 'vocabulary.json'}" in said
+
+
+@pytest.mark.parametrize("fmt, out", [("trl", "ex/train.parquet"), ("verl", "ex"), ("lmms_eval", "task")])
+@pytest.mark.parametrize("vocabulary, said", [
+    (b'{"names": {"wug": 3', "not valid JSON"),
+    (b"[1, 2]", "a vocabulary file must hold a JSON object, got list"),
+    (b'{"names": 5}', "field 'names' must be a mapping"),
+])
+def test_a_vocabulary_that_cannot_be_read_is_refused_before_writing(word_run: Path, tmp_path: Path, fmt: str,
+                                                                   out: str, vocabulary: bytes, said: str) -> None:
+    """Found by fuzzing a run's files: a vocabulary.json cut short (or of other fields) was copied
+    beside a trl / verl / lmms_eval export without a word; the rewards reading it failed later."""
+    (word_run / "vocabulary.json").write_bytes(vocabulary)
+    with pytest.raises(DataError) as caught:
+        export(word_run, tmp_path / out, to=fmt)
+    assert str(word_run / "vocabulary.json") in str(caught.value) and said in str(caught.value)
+    assert "ships the run's vocabulary" in str(caught.value)
+    assert not (tmp_path / out.split("/")[0]).exists()

@@ -46,7 +46,7 @@ from typing import Any
 
 import orjson
 
-from veriscene.answers.rivals import VOCABULARY_FILE
+from veriscene.answers.rivals import VOCABULARY_FILE, load_rivals
 from veriscene.engine.fetch import readable
 from veriscene.engine.options import check_callback, check_flags, check_path
 from veriscene.engine.remote import is_url, local_path
@@ -59,6 +59,7 @@ from veriscene.engine.runfiles import (
     sample_lines,
     samples_root,
 )
+from veriscene.errors import DataError
 from veriscene.io.reasoning import ReasoningCounts, check_reasoning_format, reasoning_scenes, with_reasoning
 from veriscene.io.writers import LAYOUTS, WRITERS, get_writer, names_file, planned_outputs, write
 from veriscene.io.writers.common import MAX_LISTED, ExportSummary, OutputError
@@ -274,6 +275,7 @@ def export(
     if to != "lmms_eval":
         options.pop("prompts", None)  # read above: the instructions' prompts, no writer option
     check_not_run_files(source, out, to)
+    check_vocabulary(source, to)
     for target in planned_outputs(out, to):  # RunLockedError while another run writes one, before any reading
         lock_file(target, EXPORT)
     expected = recorded_samples(source)
@@ -374,6 +376,20 @@ def vocabulary_target(out: Path, to: str) -> Path:
     if to != "lmms_eval" and names_file(out, to):
         return out.with_name(f"{out.stem}.{VOCABULARY_FILE}")
     return out / VOCABULARY_FILE
+
+
+def check_vocabulary(source: Path, to: str) -> None:
+    """DataError, before anything is written, when a scored export would ship a run's
+    `vocabulary.json` that cannot be read (cut short, not JSON, fields of other types): the
+    rewards reading it would fail, far from the export that shipped it without a word."""
+    found = samples_root(source) / VOCABULARY_FILE
+    if to not in SCORED_FORMATS or not found.is_file():
+        return
+    try:
+        load_rivals(found)
+    except ValueError as exc:  # (its message names the file)
+        raise DataError(f"{exc}; a {to} export ships the run's vocabulary for its rewards to read: write it "
+                        f"again (`veriscene generate` makes it) or remove it to export without one") from None
 
 
 def ship_vocabulary(source: Path, out: Path, to: str, summary: ExportSummary) -> None:
