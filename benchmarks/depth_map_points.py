@@ -3,7 +3,9 @@ sharp (a sensor's) and with its steps blurred over 1/30 of the shorter side in i
 monocular model's: 16 px of 480), 20 scenes naming it, the generator run 3 times over them
 (median), and the map's load, steady-pixel pass and surface test of the whole map alone.
 ``--figures``: the points accepted on the ramps of blurred steps and kept on the floor, by the 5x5
-step test alone and with the surface test (the figures of `scene.depth_surfaces`' notes).
+step test alone and with the surface test (the figures of `scene.depth_surfaces`' notes); then, on
+the room with 27 small square faces (6-64 px), the objects left without a point and the points
+accepted >10 % off, with the radius of 32 px and the map's own (3 px on a sharp map).
 Usage: python benchmarks/depth_map_points.py [WxH ...] [--figures]"""
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import numpy as np
 
 from veriscene.generators import SceneRunner, Vocabulary, select_generators
 from veriscene.scene.depth_maps import load_depth_map, steady_pixels
-from veriscene.scene.depth_surfaces import on_surfaces
+from veriscene.scene.depth_surfaces import on_surfaces, surface_radius
 from veriscene.scene.model import Scene
 
 
@@ -83,6 +85,43 @@ def figures() -> None:
                   f">5 % off {(old & (off > 0.05)).sum():>6,} -> {(new & (off > 0.05)).sum():>5,}; kept: {kept}")
 
 
+SMALL_SIZES = (6, 8, 12, 16, 24, 32, 40, 48, 64)
+
+
+def room_with_objects(w: int = 640, h: int = 480) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]]]:
+    """`room` with 27 square faces of 6 to 64 px (fronto-parallel: a plane of constant depth) in three
+    rows: before the wall at 2 m, on the floor at 1.5 m and at 2.2 m; labels 10, 11, ... and their
+    (label, side in px)."""
+    depth, labels = room(w, h)
+    objects, label = [], 10
+    for top, z in ((int(0.08 * h), 2.0), (int(0.70 * h), 1.5), (int(0.86 * h), 2.2)):
+        x = 8
+        for side in SMALL_SIZES:
+            depth[top:top + side, x:x + side], labels[top:top + side, x:x + side] = z, label
+            objects.append((label, side))
+            label, x = label + 1, x + side + 14
+    return depth, labels, objects
+
+
+def small_objects() -> None:
+    """Per blur of `room_with_objects`: objects left without a steady pixel on a surface, and the
+    pixels accepted more than 10 % off, with the radius of 32 px and with the map's own
+    (`surface_radius`: 3 px on a sharp map)."""
+    depth, labels, objects = room_with_objects()
+    for kind, sizes in (("sharp", (0,)), ("gauss", (1, 2, 4, 7, 10)), ("ramp", (2, 3, 4, 8, 15, 22, 30))):
+        for size in sizes:
+            blurry = blurred(depth, kind, size) if size else depth.astype(np.float32)
+            off = np.abs(blurry - depth) / depth
+            steady = steady_pixels(blurry)
+            said = []
+            for radius in dict.fromkeys((32, surface_radius(blurry, 32))):
+                kept = steady & on_surfaces(blurry, radius)
+                lost = [side for label, side in objects if not (kept & (labels == label)).any()]
+                said.append(f"radius {radius:>2}: objects without a point {len(lost):>2} of {len(objects)} "
+                            f"(sides {sorted(set(lost))}), accepted >10 % off {(kept & (off > 0.10)).sum():>5,}")
+            print(f"objects {kind} {size:>2}: " + "; ".join(said))
+
+
 def main(sizes: list[tuple[int, int]]) -> None:
     folder = Path(tempfile.mkdtemp())
     for w, h in sizes:
@@ -123,9 +162,11 @@ if __name__ == "__main__":
     parser.add_argument("sizes", nargs="*", type=_size, default=[(640, 480), (1920, 1080)],
                         help="map sizes, WIDTHxHEIGHT (default 640x480 1920x1080)")
     parser.add_argument("--figures", action="store_true",
-                        help="print the ramp points accepted and floor points kept, before and after the surface test")
+                        help="print the ramp points accepted and floor points kept, before and after the surface test, "
+                             "and small objects left without a point")
     args = parser.parse_args()
     if args.figures:
         figures()
+        small_objects()
     else:
         main(args.sizes)

@@ -160,3 +160,30 @@ def test_points_are_not_on_the_ramp_a_depth_model_makes_of_a_step(tmp_path: Path
     assert len(points) > 60
     off = [(x, y, float(blurry[y, x])) for x, y in points if abs(blurry[y, x] - sharp[y, x]) / sharp[y, x] > 0.10]
     assert off == []
+
+
+def test_small_objects_on_a_sharp_map_get_points(tmp_path: Path) -> None:
+    """Boxes of 10-24 px before a wall: on a sharp map (a sensor's) their points are drawn (the
+    surface test takes 4 x 4 squares there: `depth_surfaces.surface_radius`), where a 33 x 33
+    square fitted on none of them; blurred over 8 px, as a model blurs, none is, and no point is
+    off its surface."""
+    from tests.scene.test_depth_surfaces import blurred
+
+    sharp = np.full((480, 640), 8.0)
+    sizes = (10, 14, 18, 24)
+    for k, s in enumerate(sizes * 3):
+        r, c = 60 + 140 * (k // len(sizes)), 60 + 140 * (k % len(sizes))
+        sharp[r:r + s, c:c + s] = 2.0 + 0.5 * (k % 3)
+    for blur, wanted in ((0, True), (8, False)):
+        depth = sharp.astype(np.float32) if blur == 0 else blurred(sharp, "ramp", blur)
+        np.save(tmp_path / "d.npy", depth)
+        scene = make_scene([{"name": "box", "box": [40, 40, 150, 140]}], width=640, height=480,
+                           depth_map=str(tmp_path / "d.npy"))
+        points = set()
+        for seed in range(30):
+            for cand, _ in candidates(scene, NAME, seed=seed, box_format="pixel", candidate_points=48):
+                points.update((int(p[0]), int(p[1])) for n in cand.get_program() if n["op"] == "point"
+                              for p in [n["args"]])
+        on_boxes = [(x, y) for x, y in points if sharp[y, x] < 8.0]
+        assert bool(on_boxes) == wanted, (blur, len(points))
+        assert not [p for p in points if abs(depth[p[1], p[0]] - sharp[p[1], p[0]]) / sharp[p[1], p[0]] > 0.10]

@@ -123,3 +123,45 @@ def test_radius_zero_is_no_test_and_a_map_smaller_than_a_square_has_no_surface()
     corners = np.zeros((10, 10), dtype=bool)
     corners[::9, ::9] = True
     np.testing.assert_array_equal(on_surfaces(depth, radius=9), corners)  # one square, the map: its corners only
+
+
+SMALL = tuple((r, r + s, c, c + s) for s, r, c in ((6, 40, 20), (12, 40, 60), (24, 40, 110), (32, 40, 170),
+                                                    (8, 400, 300), (16, 400, 340), (24, 400, 400)))
+
+
+def test_step_widths_are_one_pixel_on_a_sharp_map_and_the_blur_on_a_blurred_one(sharp) -> None:
+    from veriscene.scene.depth_surfaces import is_sharp, step_widths
+
+    def narrowest(depth: np.ndarray) -> float:
+        return float(np.percentile(step_widths(depth, 32), 2))
+
+    assert narrowest(sharp[0].astype(np.float32)) == pytest.approx(1.0, abs=0.2)
+    for size in (4, 8, 15, 22):  # a linear ramp of `size` px: its width
+        assert narrowest(blurred(sharp[0], "ramp", size)) == pytest.approx(size, rel=0.1)
+    for sigma in (2, 4):  # a Gaussian: about 2.5 sigma
+        assert narrowest(blurred(sharp[0], "gauss", sigma)) == pytest.approx(2.5 * sigma, rel=0.15)
+    assert is_sharp(sharp[0].astype(np.float32), 32)
+    floor_only = np.repeat(np.linspace(8.0, 2.0, H)[:, None], W, axis=1)  # no step at all: not told sharp
+    assert len(step_widths(floor_only, 32)) == 0 and not is_sharp(floor_only, 32)
+
+
+def test_a_sharp_map_tests_small_squares_so_small_objects_keep_points(sharp) -> None:
+    """Boxes of 6-32 px on a sharp map have no pixel with a 33 x 33 corner square on them, so the
+    test at radius 32 left them without a point; a sharp map is tested with 4 x 4 squares, and
+    none of its points is off its surface. A blurred map keeps the radius (its small boxes' ramps
+    are no surface)."""
+    from veriscene.scene.depth_surfaces import SHARP_RADIUS, surface_radius
+
+    depth, labels = room(((144, 312, 352, 512), *SMALL))
+    smalls = [(slice(r0, r1), slice(c0, c1)) for r0, r1, c0, c1 in SMALL]
+    sharp_map = depth.astype(np.float32)
+    steady = steady_pixels(sharp_map)
+    assert not any((steady & on_surfaces(sharp_map, 32))[box].any() for box in smalls)  # before
+    radius = surface_radius(sharp_map, 32)
+    assert radius == SHARP_RADIUS
+    kept = steady & on_surfaces(sharp_map, radius)
+    assert all(kept[box].any() for box in smalls)
+    assert not (kept & (np.abs(sharp_map - depth) / depth > 0.01)).any()
+    for kind, size in BLURS + [("gauss", 1), ("gauss", 2), ("ramp", 3)]:
+        assert surface_radius(blurred(depth, kind, size), 32) == 32, (kind, size)
+    assert surface_radius(sharp_map, 0) == 0

@@ -20,8 +20,10 @@ points more than 10 % off their surface's depth accepted fell from up to 21,518 
 at 384-518 px and their maps are scaled to the image, so their blur grows with it. The candidates are
 drawn four times over among the steady pixels and the first `candidate_points` on a surface kept, in
 the order drawn (uniform among the pixels passing both tests; the square test is made at those points
-only, about 1 ms). ``surface_radius: 0`` turns it off (a sensor's sharp map: an object under 33 px of
-480 then keeps its points). Two points
+only, about 1 ms). On a sharp map (a sensor's: its big steps one or two pixels wide,
+`depth_surfaces.is_sharp`) the squares are 4 x 4 pixels whatever `surface_radius`, as no ramp is
+there to straddle: an object of 6 px or more keeps its points (at 33 px, objects under 33 px of 480
+had none). ``surface_radius: 0`` turns the test off. Two points
 are compared only when their depths differ by `min_relative_gap` of the nearer one or more (10 %:
 above the typical error of monocular depth models, AbsRel 0.05-0.1 on NYU Depth v2, and of
 structured-light sensors at a few metres, so the order asked is the scene's and not the map's
@@ -60,7 +62,7 @@ from veriscene.generators.regions import MARKS_CLASH, add_point, coord_meta, mar
 from veriscene.program.builder import ProgramBuilder
 from veriscene.program.ops_depth_map import depth_map_of
 from veriscene.scene.depth_maps import RELATIVE, encoding_of, steady_pixels, value_range
-from veriscene.scene.depth_surfaces import on_surface_at
+from veriscene.scene.depth_surfaces import on_surface_at, surface_radius
 from veriscene.scene.marks import labelled, mark_reach
 from veriscene.scene.model import Scene
 
@@ -72,7 +74,7 @@ class DepthMapPointsConfig(GeneratorConfig):
     edge_radius: int = 2  # a point's neighbourhood: (2r + 1)^2 pixels, 5x5, all with depth ...
     edge_tolerance: float = 0.05  # ... and no step of more than 5 % between neighbouring pixels (no edge)
     surface_radius: float = 0.067  # ... and on a surface: a corner square of this share of the shorter image
-    # side (32 px of 480, 72 of 1080) a plane of inverse depth (0: no such test) ...
+    # side (32 px of 480, 72 of 1080; 3 px on a sharp map) a plane of inverse depth (0: no such test) ...
     surface_tolerance: float = 0.025  # ... within 2.5 % (module notes of scene.depth_surfaces)
     candidate_points: int = 24  # points drawn per scene among the steady pixels (pairs: up to 276)
     min_distance: float = 0.1  # the two points lie this share of the shorter image side apart or more
@@ -100,6 +102,13 @@ def _steady(ctx: GenContext, radius: int, tolerance: float) -> tuple[np.ndarray,
     return ctx.index.memo(("steady depth pixels", radius, tolerance), compute)
 
 
+def map_surface_radius(ctx: GenContext, radius: int, spread: float | None) -> int:
+    """The surface test's radius on the scene's map (`depth_surfaces.surface_radius`: `radius`, or
+    3 px on a map whose big steps are sharp), once per scene."""
+    return ctx.index.memo(("depth surface radius", radius),
+                          lambda: surface_radius(depth_map_of(ctx.exec_ctx, 0), radius, spread))
+
+
 def draw_points(ctx: GenContext, config: DepthMapPointsConfig) -> list[_Point]:
     """Up to `candidate_points` points at the centres of steady pixels, drawn with the scene's
     rng, kept when the pixel of their shown coordinates (rounded in `box_format`) is steady too
@@ -123,6 +132,8 @@ def draw_points(ctx: GenContext, config: DepthMapPointsConfig) -> list[_Point]:
                 continue
         drawn.append((int(flat), r * width + c, text, shown))
     spread = map_range(ctx) if drawn and encoding_of(ctx.scene) in RELATIVE else None
+    if drawn and radius > 0:  # (a sharp map's steps are one pixel wide: a small square, `surface_radius`)
+        radius = map_surface_radius(ctx, radius, spread)
     kept: list[tuple[int, int, str, list[float]]] = []
     for start in range(0, len(drawn), config.candidate_points):  # (in turn: most maps need one turn)
         turn = drawn[start:start + config.candidate_points]
