@@ -54,3 +54,15 @@ def test_generate_from_label_maps_finds_their_images(label_maps: Path, tmp_path:
     assert all(path.is_file() for path in image_files(run / "scenes.jsonl"))
     summary = veriscene.export(run, tmp_path / "llava.json", "llava")
     assert summary.samples_written > 0 and summary.images_missing == 0
+
+
+def test_label_maps_without_images_are_warned_of(label_maps: Path, tmp_path: Path) -> None:
+    """Label maps converted without -r images=DIR: the table said 'scenes without image 2', and
+    `generate --from label_map` made a run whose samples no export could train on, without a warning."""
+    summary = convert(".", "scenes.jsonl", "label_map")
+    assert summary.warnings == ["every scene names no image file (label maps without -r images=DIR, volumes "
+                                "without -r slice_images=DIR): their samples show no image, and exports for "
+                                "training skip them"]
+    assert convert(".", "with_images.jsonl", "label_map", images="images").warnings == []
+    run = veriscene.generate(".", tmp_path / "run", from_format="label_map", generators="grounding")
+    assert any("every scene names no image file" in note for note in run.notes)

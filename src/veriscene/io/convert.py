@@ -47,6 +47,7 @@ from veriscene.scene.model import Scene
 
 
 _FILE_FAULTS = 3  # file-level rejects a summary repeats (the report has them all)
+WITHOUT_IMAGE = "scenes_without_image"  # counted by the label map and DICOM readers
 # readers that name image files by the paths given to them (`images=`, `slice_images=`, the input
 # folder: an MSD task's imagesTr), so relative to the current folder, not to an image root: written
 # into a scene file elsewhere (`--out data/scenes.jsonl`, `generate --from ... -o run/`), they are
@@ -113,6 +114,12 @@ class ConvertSummary:
             out.append(f"{for_a_part} of the {self.scenes_rejected} scene(s) rejected were rejected for one bad object, "
                        "attribute or relation (a dangling relation, say): --drop-bad-parts (-r drop_bad_parts=true) "
                        "drops just that part and keeps the scene")
+        imageless = self.repairs.get(WITHOUT_IMAGE, 0)
+        if imageless:  # (said in the table only: `generate --from` made a run of samples no trainer could read)
+            share = ("every scene names" if imageless >= self.scenes_written
+                     else f"{imageless} of {self.scenes_written} scenes name")
+            out.append(f"{share} no image file (label maps without -r images=DIR, volumes without "
+                       "-r slice_images=DIR): their samples show no image, and exports for training skip them")
         turned = self.repairs.get(TURNED, 0)
         if turned:
             out.append(f"{turned} image(s) carry an EXIF orientation: their boxes are taken as drawn on the photo as "
