@@ -50,6 +50,7 @@ import importlib.util
 import io
 import os
 import re
+import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from functools import partial
@@ -310,7 +311,7 @@ def case_scenes(ctx: ReadContext, opts: Options, path: Path, load: Callable[[], 
         ctx.file_error(exc, str(path))
         return
     except (OSError, ValueError, TypeError, KeyError, AttributeError, RuntimeError, IndexError,
-            _invalid_dicom()) as exc:
+            sqlite3.Error, _invalid_dicom()) as exc:  # (sqlite3: highdicom's table of the frames' indices)
         ctx.file_error(bad(f"cannot read the DICOM {kind}: {_dicom_fault(exc)}"[:300]), str(path))
         return
     stem = path.name[: -len(path.suffix)] if path.suffix else path.name
