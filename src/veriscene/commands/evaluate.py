@@ -199,6 +199,11 @@ def register(app: typer.Typer) -> None:
         no_extractor_cache: bool = typer.Option(False, "--no-extractor-cache", help="Ask --extractor llm every "
                                                 "extraction again (the model's replies still kept in, and read "
                                                 "from, the request cache)."),
+        model_image_size: str | None = typer.Option(None, "--model-image-size", help="WIDTHxHEIGHT of the image "
+                                                    "the model saw, when it resizes images and answers pixel boxes "
+                                                    "and points in the resized frame (e.g. 644x476): their "
+                                                    "coordinates are scaled back to the original image before "
+                                                    "scoring, as the rewards' model_image_size does."),
     ) -> None:
         """Run a model on samples, score every reply by program, write results and reports (Python:
         veriscene.evaluate.evaluate)."""
@@ -210,6 +215,14 @@ def register(app: typer.Typer) -> None:
 
         check_choice("--freeform", freeform, FREEFORM_CHOICES)
         check_choice("--extractor", extractor, EXTRACTORS)
+        seen_size = None
+        if model_image_size is not None:
+            from veriscene.evaluate.model_frame import parse_size_text
+
+            try:
+                seen_size = parse_size_text(model_image_size)
+            except ValueError as exc:
+                _fail(str(exc))
         cached = cache_option(cache, no_cache)
         # None: the model's cache (`evaluate(extractor_cache=None)`)
         claims_cached = (None if extractor_cache is None and not no_extractor_cache
@@ -241,6 +254,7 @@ def register(app: typer.Typer) -> None:
                                   model_options=options, scenes=[str(p) for p in scenes] if scenes else None,
                                   freeform=freeform, process=process, extractor=extractor,
                                   extractor_model=extractor_model, extractor_base_url=extractor_base_url,
+                                  model_image_size=seen_size,
                                   # (the model's key at its server, whatever the model: --api-key-env goes to openai only)
                                   extractor_api_key_env=extractor_api_key_env or (
                                       api_key_env if extractor_base_url in (None, base_url) else None),

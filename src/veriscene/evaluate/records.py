@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from veriscene.answers import score_sample
+from veriscene.answers import MatchResult, score_sample
 from veriscene.evaluate.adapters.base import Completion
+from veriscene.evaluate.model_frame import OPTION, score_in_model_frame
 from veriscene.evaluate.prompts import Prompt, PromptSet
 
 
@@ -41,7 +42,7 @@ def make_record(sample: Mapping[str, Any], prompt: Prompt | None, completion: Co
     if not completion.ok:
         return record
     try:
-        match = score_sample(completion.text, sample, **score_options)
+        match = _score(completion.text, sample, score_options)
     except (ValueError, TypeError) as exc:
         record["error"] = f"cannot score this sample: {exc}"
         return record
@@ -53,6 +54,16 @@ def make_record(sample: Mapping[str, Any], prompt: Prompt | None, completion: Co
     else:
         record.update(status="scored", score=float(match.score), correct=bool(match.correct))
     return record
+
+
+def _score(reply: str, sample: Mapping[str, Any], score_options: Mapping[str, Any]) -> MatchResult:
+    """`score_sample`, or with its coordinates read in the frame the model saw when the run
+    gives `model_image_size` (held in the run's score options: `model_frame`)."""
+    if OPTION not in score_options:
+        return score_sample(reply, sample, **score_options)
+    options = {k: v for k, v in score_options.items() if k != OPTION}
+    rescaled = score_in_model_frame(reply, sample, score_options[OPTION], options)
+    return rescaled if rescaled is not None else score_sample(reply, sample, **options)
 
 
 def kept_records(previous: Mapping[str, dict[str, Any]], chosen: Sequence[Mapping[str, Any]],

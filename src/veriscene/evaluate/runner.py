@@ -56,6 +56,8 @@ from veriscene.evaluate.adapters.base import Completion, Request
 from veriscene.evaluate.cache import CACHE_FILE, RequestCache, request_key
 from veriscene.evaluate.fetch_ahead import URL_CHUNK, Progress, with_images
 from veriscene.evaluate.inputs import SampleIndex, index_samples
+from veriscene.evaluate.model_frame import OPTION as MODEL_SIZE_OPTION, ModelImageSize, check_model_image_size
+from veriscene.evaluate.model_frame import describe as describe_model_size
 from veriscene.evaluate.metrics import error_reasons, latency_stats  # noqa: F401  (error_reasons: re-exported)
 from veriscene.evaluate.prompts import Prompt, PromptSet, load_prompts
 from veriscene.evaluate.records import (  # noqa: F401  (program_steps: re-exported, it was defined here)
@@ -116,9 +118,11 @@ def _nothing_chosen(sample_set: SampleIndex, limit: int | None) -> ValueError:
 REQUEST_OPTIONS = ("concurrency", "timeout", "max_retries", "batch_size")
 
 
-def run_settings(adapter: Model, prompt_set: PromptSet, started: float) -> dict[str, Any]:
+def run_settings(adapter: Model, prompt_set: PromptSet, started: float,
+                 model_image_size: Any = None) -> dict[str, Any]:
     """What a reader of the report needs to run it again or to compare it: when it started, how
-    requests were made, and the prompts (only what differs from the built-in ones)."""
+    requests were made, the prompts (only what differs from the built-in ones), and the size of
+    the image the model saw when pixel boxes and points were read in it (`model_frame`)."""
     from datetime import datetime, timezone
 
     from veriscene.evaluate.prompts import DEFAULT_INSTRUCTIONS, DEFAULT_TEMPLATE
@@ -132,6 +136,7 @@ def run_settings(adapter: Model, prompt_set: PromptSet, started: float) -> dict[
                     "system": prompt_set.system, "template": prompt_set.template,
                     "always_instruct": prompt_set.always_instruct, "instructions_changed": changed,
                     **({"request": prompt_set.request} if prompt_set.request else {})},
+        "model_image_size": describe_model_size(model_image_size),
     }
 
 
@@ -164,7 +169,8 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
              download_progress: Progress | None = None, process: bool = False, extractor: str = "rules",
              extractor_model: str | Model | None = None, extractor_base_url: str | None = None,
              extractor_api_key_env: str | None = None,
-             extractor_cache: bool | str | os.PathLike[str] | None = None) -> EvalSummary:
+             extractor_cache: bool | str | os.PathLike[str] | None = None,
+             model_image_size: ModelImageSize = None) -> EvalSummary:
     """Evaluate `model` ("openai:NAME", "hf:PATH", "replay:FILE", a Model, or a Python function
     ``fn(request) -> str``, wrapped in a `FunctionModel` whose identity holds a fingerprint of the
     function's code) on a samples file.
@@ -190,6 +196,11 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
     extraction already answered (the summary's freeform "extractor_requests" counts those sent and
     those from the cache, "extractor_cache" names its file). A reply whose claims it cannot read is
     counted in the summary's freeform "unread", not scored.
+    `model_image_size`: (width, height) of the image the model saw, for a model that resizes
+    images and answers pixel boxes and points in the resized frame (or a function of the original
+    (width, height) giving it): open box / point questions in the "pixel" convention have the
+    reply's coordinates scaled back to the original image before they are compared, as the
+    rewards' `model_image_size` does (`evaluate.model_frame`); None (the default), read as given.
     `process`: score the reasoning of multi-step replies against their programs' intermediate
     steps (`evaluate.process`: OUT/process.jsonl, summary "process"), from the same scenes.
     `system`: the system message sent before every question (None: the prompts' own; another
@@ -207,6 +218,7 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
                   progress=progress, download_progress=download_progress, families=families, system=system,
                   cache=cache, samples=samples, out=out, prompts=prompts, base_url=base_url,
                   extractor_cache=extractor_cache)
+    model_size = check_model_image_size(model_image_size)  # (a bad one refused before anything is read)
     if extractor_base_url is not None and not isinstance(extractor_base_url, str):
         raise TypeError(f"extractor_base_url must be the claim extractor's server URL (a str) or None, "
                         f"got {extractor_base_url!r}")
@@ -266,6 +278,8 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
         score_opts["rivals"] = as_rivals(vocabulary) if vocabulary.is_file() else None
     else:
         score_opts["rivals"] = as_rivals(score_opts["rivals"])
+    if model_size is not None:  # (taken out again before `score_sample`: `records._score`)
+        score_opts[MODEL_SIZE_OPTION] = model_size
 
     cache_db: RequestCache | None = None
     if cache:
@@ -418,7 +432,7 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
                    # replies the server cut at the token limit: a reasoning model's answer may never come
                    "cut_at_max_tokens": tally.cut_at_max_tokens,
                    "cut_unparsed": tally.cut_unparsed},
-        "settings": run_settings(adapter, prompt_set, started_at),
+        "settings": run_settings(adapter, prompt_set, started_at, model_size),
         "throughput": {"wall_s": time.perf_counter() - started, "generate_wall_s": generate_wall,
                        "requests_per_s": sent / generate_wall if sent and generate_wall > 0 else None},
         "complete": errors == 0,
