@@ -152,6 +152,10 @@ def register(app: typer.Typer) -> None:
         concurrency: int = typer.Option(8, "--concurrency", "-c", min=1, help="Requests in flight (openai)."),
         timeout: float = typer.Option(120.0, "--timeout", min=0.001, help="Per-request timeout in seconds (openai)."),
         max_retries: int = typer.Option(6, "--max-retries", min=0, help="Retries on 429, 5xx, timeouts, connection errors (openai)."),
+        max_retry_wait: float = typer.Option(300.0, "--max-retry-wait", min=0.0, help="Longest wait a server's "
+                                             "Retry-After is honoured for, in seconds (openai); asked to wait "
+                                             "longer, the request fails as rate limited (the same command asks it "
+                                             "again later)."),
         max_tokens: int = typer.Option(512, "--max-tokens", min=1, help="Most tokens a reply may have (openai, hf)."),
         temperature: float = typer.Option(0.0, "--temperature", help="Sampling temperature (openai; for hf: --param do_sample=true --param "
                                        "temperature=T)."),
@@ -239,6 +243,7 @@ def register(app: typer.Typer) -> None:
         options: dict[str, Any] = {}
         if kind == "openai":
             options = {"concurrency": concurrency, "timeout": timeout, "max_retries": max_retries,
+                       "max_retry_wait": max_retry_wait,
                        "max_tokens": max_tokens, "temperature": temperature, "api_key_env": api_key_env,
                        "extra_params": _params(param)}
         elif kind == "hf":

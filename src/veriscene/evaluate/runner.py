@@ -115,7 +115,7 @@ def _nothing_chosen(sample_set: SampleIndex, limit: int | None) -> ValueError:
 
 
 # adapter attributes that change how requests are made (never what is scored): the report states them
-REQUEST_OPTIONS = ("concurrency", "timeout", "max_retries", "batch_size")
+REQUEST_OPTIONS = ("concurrency", "timeout", "max_retries", "max_retry_wait", "batch_size")
 
 
 def run_settings(adapter: Model, prompt_set: PromptSet, started: float,

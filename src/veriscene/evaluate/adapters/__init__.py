@@ -36,7 +36,7 @@ def _check_options(adapter: type, options: dict[str, Any], kind: str) -> None:
 def load_model(spec: str | Model | Callable[[Request], str], *, base_url: str | None = None,
                **options: Any) -> Model:
     """A model adapter from a spec string (see the module docstring); `options` go to the adapter
-    (openai: concurrency, timeout, max_retries, temperature, max_tokens, extra_params, api_key_env;
+    (openai: concurrency, timeout, max_retries, max_retry_wait, temperature, max_tokens, extra_params, api_key_env;
     hf: batch_size, max_new_tokens, device, dtype)."""
     if isinstance(spec, Model):
         return spec

@@ -4,10 +4,13 @@ Images go as base64 data URLs (MIME type from the file's bytes) before the text 
 turn; several images are labelled "Image 1:", "Image 2:", ... so that questions naming them
 read right. `concurrency` requests are in flight at once (asyncio workers over one pooled
 httpx client). Each request has a timeout; 429, 5xx, timeouts and connection errors are
-retried with exponential backoff and jitter (a server's ``Retry-After`` is honoured), up to
-`max_retries` retries; a request that fails after them says so (``gave up after N attempts``)
-and carries ``info["gave_up"] = True``: no server answered it, so a later run may get it
-(annotate's --resume asks again). 401 / 403 / 404 stop the whole run with a one-line error (bad
+retried with exponential backoff and jitter (at most `backoff_max`, 30 s), up to `max_retries`
+retries; a request that fails after them says so (``gave up after N attempts``) and carries
+``info["gave_up"] = True``: no server answered it, so a later run may get it (annotate's
+--resume asks again). A server's ``Retry-After`` (seconds or an HTTP date) is honoured as it
+says, up to `max_retry_wait` (300 s): asked to wait longer, the request fails at once as rate
+limited (``info["rate_limited"]``, ``info["retry_after"]``, and ``gave_up``: a later run asks
+again), instead of waiting hours unseen or asking again sooner than the server allows. 401 / 403 / 404 stop the whole run with a one-line error (bad
 key, URL or model name), and so does a 429 whose error code says the account's quota is used up
 (`QUOTA_CODES`: OpenAI's ``insufficient_quota``), which no wait ends; other 4xx fail only that
 request, at once. So does a request that gives
@@ -38,10 +41,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import os
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -63,6 +68,26 @@ FATAL_STATUSES = {401: "the server refused the API key", 403: "access forbidden"
 # (OpenAI: "You exceeded your current quota, please check your plan and billing details."). A
 # rate limit's 429 ("rate_limit_exceeded") is retried; these stop the run as a 401 does.
 QUOTA_CODES = frozenset({"insufficient_quota", "billing_not_active", "billing_hard_limit_reached"})
+MAX_RETRY_WAIT = 300.0  # the longest Retry-After waited for (seconds); longer: the request fails, rate limited
+
+
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """The wait a ``Retry-After`` header asks for, in seconds: a number of seconds, or an HTTP
+    date (``Wed, 21 Oct 2026 07:28:00 GMT``) less `now` (time.time()); None when absent or
+    unreadable (the backoff's own wait is taken then)."""
+    if not value or not value.strip():
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value.strip())
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:  # (an HTTP date is GMT)
+            return None
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    return max(seconds, 0.0) if math.isfinite(seconds) else None
 
 
 def quota_error(text: str) -> str | None:
@@ -193,12 +218,12 @@ class OpenAIChatModel(Model):
                  api_key_env: str = "OPENAI_API_KEY", concurrency: int = 8, timeout: float = 120.0,
                  max_retries: int = 6, backoff_base: float = 0.5, backoff_max: float = 30.0,
                  temperature: float = 0.0, max_tokens: int = 512, extra_params: dict[str, Any] | None = None,
-                 seed: int = 0) -> None:
+                 seed: int = 0, max_retry_wait: float = MAX_RETRY_WAIT) -> None:
         if not name:
             raise ModelConfigError("an OpenAI-compatible model needs a name: --model openai:NAME")
         _check_numbers(concurrency=concurrency, max_retries=max_retries, max_tokens=max_tokens, seed=seed)
         _check_numbers(integer=False, timeout=timeout, backoff_base=backoff_base, backoff_max=backoff_max,
-                       temperature=temperature)
+                       temperature=temperature, max_retry_wait=max_retry_wait)
         if extra_params is not None and not isinstance(extra_params, dict):
             raise TypeError(f"extra_params must be a dict of request fields (e.g. {{'top_p': 0.9}}), got {extra_params!r}")
         for key, value in (("api_key", api_key), ("api_key_env", api_key_env)):
@@ -206,6 +231,9 @@ class OpenAIChatModel(Model):
                 raise TypeError(f"{key} must be a str, got {type(value).__name__}")  # (its value is never shown)
         if concurrency < 1 or max_retries < 0 or timeout <= 0:
             raise ModelConfigError("concurrency must be >= 1, max_retries >= 0 and timeout > 0")
+        if not max_retry_wait >= 0 or not math.isfinite(max_retry_wait):
+            raise ModelConfigError(f"max_retry_wait must be the longest Retry-After waited for, in seconds (>= 0), "
+                                   f"got {max_retry_wait!r}")
         self.name = name
         self.url = chat_url(base_url)
         self.api_key = api_key if api_key is not None else os.environ.get(api_key_env)
@@ -214,6 +242,9 @@ class OpenAIChatModel(Model):
         self.max_retries = max_retries
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
+        self.max_retry_wait = float(max_retry_wait)
+        # how a wait is waited (a test's fake clock records it instead)
+        self._sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep
         self.params: dict[str, Any] = {"temperature": temperature, "max_tokens": max_tokens, **(extra_params or {})}
         self._rng = random.Random(seed)  # backoff jitter only; never touches results
         self.stats = {"http_requests": 0, "retries": 0}
@@ -226,12 +257,11 @@ class OpenAIChatModel(Model):
     def payload(self, request: Request) -> dict[str, Any]:
         return {"model": self.name, "messages": build_messages(request), **self.params}
 
-    def _delay(self, attempt: int, retry_after: str | None) -> float:
-        if retry_after:
-            try:
-                return min(max(float(retry_after), 0.0), self.backoff_max)
-            except ValueError:
-                pass
+    def _delay(self, attempt: int, retry_after: float | None) -> float:
+        """The wait before attempt `attempt` + 1: the server's Retry-After (`retry_after`, seconds,
+        at most `max_retry_wait`: `_one` fails a request asked to wait longer), else the backoff's."""
+        if retry_after is not None:
+            return min(retry_after, self.max_retry_wait)
         delay = self.backoff_base * (2 ** (attempt - 1))
         return min(delay * (0.5 + self._rng.random()), self.backoff_max)
 
@@ -245,7 +275,7 @@ class OpenAIChatModel(Model):
         last = "no attempt made"
         unreached = True  # every attempt of this request failed to connect
         for attempt in range(1, self.max_retries + 2):
-            retry_after = None
+            retry_after: float | None = None
             started = time.perf_counter()
             self.stats["http_requests"] += 1
             try:
@@ -291,13 +321,21 @@ class OpenAIChatModel(Model):
                         "same command")
                 elif retried_status(status):
                     last = f"HTTP {status}: {response.text[:200].strip()}"
-                    retry_after = response.headers.get("retry-after")
+                    retry_after = retry_after_seconds(response.headers.get("retry-after"))
+                    if retry_after is not None and retry_after > self.max_retry_wait:
+                        return Completion(
+                            key=request.key, text="", latency_s=latency, attempts=attempt,
+                            error=(f"{'rate limited: ' if status == 429 else ''}HTTP {status} asks to wait {retry_after:.0f} s (Retry-After), more "
+                                   f"than max_retry_wait {self.max_retry_wait:g} s; run the same command later, or "
+                                   f"raise --max-retry-wait ({response.text[:120].strip()})"),
+                            info={"status": status, "rate_limited": status == 429, "retry_after": retry_after,
+                                  "gave_up": True})
                 else:
                     return Completion(key=request.key, text="", latency_s=latency, attempts=attempt,
                                       error=f"HTTP {status}: {response.text[:300].strip()}", info={"status": status})
             if attempt <= self.max_retries:
                 self.stats["retries"] += 1
-                await asyncio.sleep(self._delay(attempt, retry_after))
+                await self._sleep(self._delay(attempt, retry_after))
         tries = f"{self.max_retries + 1} attempt{'s' if self.max_retries else ''}"
         if unreached and not self._answered:
             raise ModelConfigError(f"no server answers at {self.url} ({tries}; last: {last}): is it running, "
