@@ -387,3 +387,59 @@ class TestOnALocalRay:
         # out in full on the hang, is then 5 s, not 10.
         assert list(backends.ordered_map(_square, [(n,) for n in range(4)], backend="ray", workers=2)) == [0, 1, 4, 9]
         _hang_stopped_in_time("ray", 5)
+
+
+def test_in_process_stores_a_shard_while_generating_the_next(monkeypatch: pytest.MonkeyPatch) -> None:
+    """run_in_process stores shard k on its thread while shard k + 1 is generated, and hands the
+    shards on in order, each once stored."""
+    import threading
+
+    events: list[str] = []
+    next_started = {i: threading.Event() for i in range(4)}
+
+    def generate(spec: object, task: ShardTask, progress: object) -> ShardOutput:
+        next_started[task.index].set()
+        events.append(f"generated {task.index}")
+        return _fake_shard(task)
+
+    def store(spec: object, output: ShardOutput) -> ShardOutput:
+        if output.index + 1 in next_started:  # the next shard is generated while this one is stored
+            assert next_started[output.index + 1].wait(timeout=30), "the next shard was not generated meanwhile"
+        events.append(f"stored {output.index}")
+        output.sidecar = {"index": output.index}
+        return output
+
+    monkeypatch.setattr(backends, "generate_shard", generate)
+    monkeypatch.setattr(backends, "store_shard", store)
+    tasks = [ShardTask(i, [(i + 1, b"{}")], {}) for i in range(4)]
+    handed = []
+    for output in backends.run_in_process(None, tasks, None):  # type: ignore[arg-type]
+        assert f"stored {output.index}" in events and output.sidecar == {"index": output.index}
+        handed.append(output.index)
+    assert handed == [0, 1, 2, 3]
+    assert events.index("generated 1") < events.index("stored 0")
+
+
+def test_in_process_run_stopped_stores_the_shard_it_holds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run stopped while generating (an error, Ctrl-C) still stores the shard generated before:
+    a finished shard that --resume keeps; the error is raised as it was."""
+    stored: list[int] = []
+
+    def generate(spec: object, task: ShardTask, progress: object) -> ShardOutput:
+        if task.index == 2:
+            raise KeyboardInterrupt
+        return _fake_shard(task)
+
+    def store(spec: object, output: ShardOutput) -> ShardOutput:
+        time.sleep(0.2)  # still storing when the next shard stops the run
+        stored.append(output.index)
+        return output
+
+    monkeypatch.setattr(backends, "generate_shard", generate)
+    monkeypatch.setattr(backends, "store_shard", store)
+    tasks = [ShardTask(i, [(i + 1, b"{}")], {}) for i in range(4)]
+    handed = []
+    with pytest.raises(KeyboardInterrupt):
+        for output in backends.run_in_process(None, tasks, None):  # type: ignore[arg-type]
+            handed.append(output.index)
+    assert handed == [0] and stored == [0, 1]
