@@ -723,3 +723,11 @@ def test_depth_map_points() -> None:
                          r"load and steady pixels [\d.]+ ms; load and the surface test of every pixel [\d.]+ ms",
                          out, re.M), out
     assert all(int(n) > 0 for n in re.findall(r"(\d+) samples a run", out)) and "samples a run" in out
+
+
+def test_engine_overhead(cache: str) -> None:
+    out = _run("engine_overhead.py", "--scenes", "6", "--rounds", "1", "--cache", cache)
+    for part in ("generators", "scan", "parse", "serialise", "count", "merge"):
+        row = _rows(out, part)
+        assert len(row) == 1 and float(row[0][1]) >= 0, out
+    assert _rows(out, "generators")[0][2] == "100.0%" and "wall" in out and len(_rows(out, "outside")) == 1
