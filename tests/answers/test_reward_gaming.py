@@ -215,3 +215,33 @@ def test_counts_still_read(reply: str) -> None:
 def test_a_word_said_after_except_is_denied(reply: str) -> None:
     # "everything except red" names every colour but red: it was read as red
     assert score_sample(reply, _sample("red", "str", "What color is the circle?")).score == 0.0
+
+
+# --- long runs of spaces and marks ----------------------------------------------------------
+
+@pytest.mark.parametrize(("sample", "reply", "score"), [
+    (CHOICE, "C" + " " * 20_000 + "x", 1.0),  # took minutes: 7.6 s at 2,000 spaces, cubic
+    (CHOICE, "C" + "\n" * 20_000 + "x", 1.0),
+    (CHOICE, "C" + " ." * 10_000 + " x", 1.0),  # strip_edges tried its pattern at each mark
+    (SIZE, "small" + " " * 20_000 + "x", 1.0),
+    (LOOKS, "gray, matte, small" + " " * 20_000, 1.0),
+    (STARS, "4" + " " * 20_000 + "stars", 1.0),
+])
+def test_long_runs_of_spaces_and_marks_are_read(sample: dict[str, Any], reply: str, score: float) -> None:
+    # the readers' patterns starting with optional space read a run again from each of its
+    # characters: a policy padding its reply stalled the reward (no time is asserted here)
+    assert score_sample(reply, sample).score == score
+
+
+def test_squeeze_space_keeps_lines_and_paragraphs() -> None:
+    from veriscene.answers.visible import squeeze_space
+    assert squeeze_space("a   b\t\tc") == "a b c"
+    assert squeeze_space("B\n\n\n\nExplanation: x") == "B\n\nExplanation: x"
+    assert squeeze_space("a\n  \n \nb\nc") == "a\n\nb\nc"
+
+
+@pytest.mark.parametrize(("text", "edges"), [('"**Red.**"', "Red"), ("- red!", "red"), ("...", ""), ("-.", ""),
+                                             ("> # red ;:", "red"), ("  `C`  ", "C")])
+def test_strip_edges(text: str, edges: str) -> None:
+    from veriscene.answers.extract import strip_edges
+    assert strip_edges(text) == edges

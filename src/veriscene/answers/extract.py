@@ -39,7 +39,7 @@ from typing import NamedTuple
 from veriscene.answers.markup import plain
 from veriscene.answers.numbers import find_numbers
 from veriscene.answers.options import check_tags
-from veriscene.answers.visible import visible
+from veriscene.answers.visible import squeeze_space, visible
 
 DEFAULT_THINK_TAGS = ("think", "thinking")
 DEFAULT_ANSWER_TAGS = ("answer",)
@@ -265,7 +265,7 @@ def _marked(region: str, for_list: bool, trim: bool = True) -> _Marked | None:
 # Another answer offered right beside a marked span: "blue or **green**", "**4** or 3",
 # "3 or \\boxed{4}", "red/**green**" (the bold span was read alone: 1.0 for a hedge).
 _OR_BEFORE_RE = re.compile(r"(?:\bor|\bvs\.?|\bversus|/|\|)\s*$", re.IGNORECASE)
-_OR_AFTER_RE = re.compile(r"\s*,?\s*(?:or\b|vs\b|versus\b|/|\|)", re.IGNORECASE)
+_OR_AFTER_RE = re.compile(r"\s*(?:,\s*)?(?:or\b|vs\b|versus\b|/|\|)", re.IGNORECASE)
 
 
 _SIMPLE_BOXED_RE = re.compile(r"\\(?:boxed|fbox)\s*\{([^{}]*)\}")
@@ -347,7 +347,8 @@ def read_reply(reply: str, *, think_tags: Sequence[str] = DEFAULT_THINK_TAGS,
         raise TypeError(f"reply must be a string, got {type(reply).__name__}")
     check_tags("think_tags", think_tags)  # "think" would be the tags t, h, i, n, k
     check_tags("answer_tags", answer_tags)
-    body = strip_reasoning(visible(reply), think_tags, answer_tags)  # "yеs" with a Cyrillic "е" is yes
+    # "yеs" with a Cyrillic "е" is yes; 4,000 spaces are one (`visible`)
+    body = strip_reasoning(squeeze_space(visible(reply)), think_tags, answer_tags)
     tags = answer_tag_contents(body, answer_tags)
     if tags:
         body = tags[-1]
@@ -467,7 +468,13 @@ def correction_after_focus(reply: Reply) -> tuple[str, str] | None:
     return parts[0][0], "\n".join(text for _, text in parts)
 
 
+_LEADING_MARKS = " \t\n\r\f\v\"'`*_>#-:"
+_TRAILING_MARKS = " \t\n\r\f\v\"'`*_.!?,;:"
+
+
 def strip_edges(text: str) -> str:
-    """Remove surrounding quotes, markdown and trailing punctuation: '"**Red.**"' -> 'Red'."""
+    """Remove surrounding quotes, markdown and trailing punctuation: '"**Red.**"' -> 'Red'.
+    (Stripped, not matched: a pattern for the trailing marks was tried at each mark of a long
+    run of them, "C . . . ... x" read in seconds.)"""
     text = text.replace("**", "").replace("__", "").strip()
-    return re.sub(r"^[\s\"'`*_>#\-:]+|[\s\"'`*_.!?,;:]+$", "", text)
+    return text.lstrip(_LEADING_MARKS).rstrip(_TRAILING_MARKS)
