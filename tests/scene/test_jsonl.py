@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from veriscene.errors import SceneValidationError
 from veriscene.scene import encode_mask, read_scenes, scene_from_dict, scene_to_dict, write_scenes
 from veriscene.scene import jsonl
+from veriscene.scene.box_units import NORMALISED_LIMIT
 from veriscene.scene.jsonl import dumps_scene, dumps_scenes
 from veriscene.scene.masks import decode_mask, mask_area, mask_to_box
 from tests.conftest import make_scene
@@ -136,7 +137,8 @@ def _bits(values) -> list[int]:
 
 @pytest.mark.parametrize(("box", "depth", "written"), [
     ([12.3, 4.56, 100.1, 200.7], 0.3, b'"box":[12.3,4.56,100.1,200.7],"attributes":[],"depth":0.3'),
-    ([0.1, 0.2, 0.7, 0.9], 1e-7, b'"box":[0.1,0.2,0.7,0.9],"attributes":[],"depth":1e-7'),
+    # (not every coordinate within [0, 1.5]: a scene of such boxes on a 640x480 image looks normalised)
+    ([0.1, 0.2, 0.7, 2.9], 1e-7, b'"box":[0.1,0.2,0.7,2.9],"attributes":[],"depth":1e-7'),
     ([10, 10, 50, 50], -0.0, b'"box":[10.0,10.0,50.0,50.0],"attributes":[],"depth":-0.0'),  # as before
     ([199.99, 0, 200, 99.5], 3.4028235e38, b'"box":[199.99,0.0,200.0,99.5],"attributes":[],"depth":3.4028235e+38'),
 ])
@@ -161,6 +163,7 @@ def test_written_scenes_read_back_bit_for_bit(tmp_path_factory, objects) -> None
         (x0, x1), (y0, y1) = sorted((x0, x1)), sorted((y0, y1))
         assume(x0 < x1 and y0 < y1)
         rows.append({"name": "thing", "box": [x0, y0, x1, y1], "depth": depth})
+    assume(max(max(row["box"]) for row in rows) > NORMALISED_LIMIT)  # else refused as normalised boxes
     scene = make_scene(rows, width=1000, height=1000)
     path = tmp_path_factory.mktemp("scenes") / "s.jsonl"
     write_scenes([scene], path)

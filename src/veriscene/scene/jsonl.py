@@ -22,6 +22,7 @@ import numpy as np
 import orjson
 
 from veriscene.errors import SceneValidationError
+from veriscene.scene.box_units import looks_normalised, measured, normalised_error
 from veriscene.scene.compressed import compression_for_name, create_scene_file, open_scene_file, read_errors
 from veriscene.scene.floats import float32_json, shortest_float32
 from veriscene.scene.model import SCHEMA_VERSION, Scene, shown_value
@@ -177,7 +178,7 @@ def scene_from_dict(d: Any) -> Scene:
             depth_array = np.array(depths, dtype=np.float32) if depths and depths[0] is not None else None
     except OverflowError:  # an int past float64's range: a Python caller's (orjson reads one as a float)
         raise _past_floats(boxes, depths) from None
-    return Scene(
+    scene = Scene(
         image_id=image_id,  # type: ignore[arg-type]
         width=d["width"],
         height=d["height"],
@@ -191,6 +192,9 @@ def scene_from_dict(d: Any) -> Scene:
         depth_map=d.get("depth_map"),
         meta=meta,
     )
+    if looks_normalised(box_array, scene.width, scene.height) and not measured(meta):
+        raise normalised_error(box_array, scene.width, scene.height, "objects[0].box")  # (`scene.box_units`)
+    return scene
 
 
 def _past_floats(boxes: list[list[Any]], depths: list[Any]) -> SceneValidationError:

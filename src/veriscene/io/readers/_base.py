@@ -31,6 +31,7 @@ from veriscene.io.readers._parts import (
 from veriscene.io.readers._sizes import IMAGE_NOT_FOUND, ImageSizes, header_size
 from veriscene.io.readers._stored_pixels import DEPTH_MAP_TURNED, SHOWN, STORED, parse_drawn_on, shown_scene
 from veriscene.io.rejects import KEPT_RECORD_LEVELS, RejectReport, writable
+from veriscene.scene.box_units import XYWH, XYXY, looks_normalised, normalised_error
 from veriscene.scene.model import Scene
 
 __all__ = [
@@ -50,6 +51,9 @@ PART_REJECTS_SCENE = "scenes_rejected_for_one_bad_part"
 # a box's container and values as JSON gives them (bool, a subclass of int, is no coordinate)
 _SEQUENCES = frozenset((list, tuple))
 _NUMBER_TYPES = frozenset((int, float))
+# the formats whose files give boxes in pixels, which a file of a user's own may have written
+# normalised (0-1) by mistake: such a scene is refused (`scene.box_units`)
+PIXEL_BOX_FORMATS = frozenset({"coco", "visual_genome", "gqa", "provision", "clevr"})
 
 
 def _writable(error: SceneValidationError) -> SceneValidationError:
@@ -126,6 +130,8 @@ class ReadContext(ImageSizes):
         self._pending: Counter[str] = Counter()
         # parts left out of the record being read, (located error, level): reported if it is kept
         self._left_out: list[tuple[SceneValidationError, str]] = []
+        self._check_units = fmt in PIXEL_BOX_FORMATS
+        self._first_box: tuple[str, str] | None = None  # (field, form) of the record's first box
 
     # ---- error handling --------------------------------------------------------------------
 
@@ -149,8 +155,12 @@ class ReadContext(ImageSizes):
         self._left_out.clear()
         self._where = where
         self.turn = 1
+        self._first_box = None
         try:
             scene = build()
+            if self._check_units and looks_normalised(scene.boxes, scene.width, scene.height):
+                field, how = self._first_box or ("box", XYXY)
+                raise normalised_error(scene.boxes, scene.width, scene.height, field, how)
             if self.turn != 1:  # read in the stored pixels of a turned photo (`image_size_of`)
                 scene = shown_scene(scene, self.turn)
                 if scene.depth_map is not None:  # its map too: read turned (`shown_scene`)
@@ -264,6 +274,8 @@ class ReadContext(ImageSizes):
 
     def box_xywh(self, xywh: Any, width: int, height: int, field: str) -> list[float]:
         """[x, y, w, h] (top-left corner, size) -> clipped xyxy."""
+        if self._first_box is None:
+            self._first_box = (field, XYWH)
         x, y, w, h = self._numbers(xywh, field)
         if w < 0 or h < 0:
             raise bad(f"box [x, y, w, h] = {list(xywh)} has a negative width or height", field)
@@ -271,6 +283,8 @@ class ReadContext(ImageSizes):
 
     def box_xyxy(self, xyxy: Sequence[Any], width: int, height: int, field: str) -> list[float]:
         """[x0, y0, x1, y1] in pixels -> clipped to the image; inverted or empty boxes rejected."""
+        if self._first_box is None:
+            self._first_box = (field, XYXY)
         x0, y0, x1, y1 = self._numbers(xyxy, field)
         if x1 < x0 or y1 < y0:
             raise bad(f"box {[x0, y0, x1, y1]} is inverted (x1 < x0 or y1 < y0)", field)
