@@ -45,7 +45,7 @@ def test_eval_refuses_an_unknown_freeform_matcher_before_any_request(tmp_path: P
     result = runner.invoke(app, ["eval", str(tmp_path / "nowhere.jsonl"), "--model", "replay:r.jsonl",
                                  "--out", str(tmp_path / "o"), "--freeform", value])
     assert result.exit_code == 2 and no_evaluation == []
-    assert f"--freeform: unknown value {value!r}" in flat(result.output)
+    assert f"--freeform-matcher: unknown value {value!r}" in flat(result.output)
     assert "choose one of auto, minilm, lexical, off" in flat(result.output) and hint in flat(result.output)
 
 
@@ -55,14 +55,14 @@ def test_eval_takes_every_freeform_value_its_help_lists(tmp_path: Path, no_evalu
     samples.write_text("")
     result = runner.invoke(app, ["eval", str(samples), "--model", "replay:r.jsonl", "--out", str(tmp_path / "o"),
                                  "--freeform", value])
-    assert "stopped by the test" in result.output and [c["freeform"] for c in no_evaluation] == [value]
+    assert "stopped by the test" in result.output and [c["freeform_matcher"] for c in no_evaluation] == [value]
     assert value in flat(runner.invoke(app, ["eval", "--help"]).output)
 
 
 def test_score_freeform_refuses_an_unknown_matcher(tmp_path: Path) -> None:
     result = runner.invoke(app, ["score-freeform", str(tmp_path / "r.jsonl"), "--scenes", str(tmp_path / "s.jsonl"),
                                  "--matcher", "off"])
-    assert result.exit_code == 2 and "--matcher: unknown value 'off'" in flat(result.output)
+    assert result.exit_code == 2 and "--freeform-matcher: unknown value 'off'" in flat(result.output)
 
 
 @pytest.mark.parametrize("port", ["99999", "65536", "-1"])

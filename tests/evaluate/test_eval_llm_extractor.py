@@ -126,7 +126,7 @@ def test_the_python_api_takes_the_same_parameters(demo_run: Path, tmp_path: Path
                                              "or neither for the rules (Python: extractor='llm', extractor_model=, "
                                              "extractor_base_url=)"),
     (["--extractor", "llm", "--freeform", "off"], "error: --extractor llm reads the claims of free-form replies, "
-                                                   "which --freeform off leaves unscored"),
+                                                   "which --freeform-matcher off leaves unscored"),
     (["--extractor", "lm"], "error: --extractor: unknown value 'lm' (did you mean 'llm'?); choose one of rules, llm"),
 ])
 def test_eval_refuses_an_extractor_misused_before_any_request(demo_run: Path, tmp_path: Path, args: list[str],

@@ -185,8 +185,11 @@ def register(app: typer.Typer) -> None:
                                                  "repeatable, an image id of two files read from the first's scene, "
                                                  "as generate read it, and said on stderr (default: the scene files "
                                                  "the run's manifest names)."),
-        freeform: str = typer.Option("auto", "--freeform", help="Free-form matcher: auto (minilm when installed, "
-                                     "else lexical), minilm, lexical, or off (free-form replies not scored)."),
+        freeform_matcher: str = typer.Option("auto", "--freeform-matcher", "--freeform", help="How free-form "
+                                             "replies are scored against the scene graphs: auto (minilm when "
+                                             "installed, else lexical), minilm, lexical, or off (free-form replies "
+                                             "not scored); score-freeform's --freeform-matcher. --freeform: its "
+                                             "earlier name, still read."),
         process: bool = typer.Option(False, "--process", help="Also score the reasoning of multi-step replies "
                                      "against their programs' intermediate steps (process F1, as process_reward "
                                      "scores; OUT/process.jsonl), from the same scenes as --freeform."),
@@ -217,7 +220,7 @@ def register(app: typer.Typer) -> None:
         from veriscene.evaluate import ModelConfigError, evaluate
         from veriscene.commands import local_input
 
-        check_choice("--freeform", freeform, FREEFORM_CHOICES)
+        check_choice("--freeform-matcher", freeform_matcher, FREEFORM_CHOICES)
         check_choice("--extractor", extractor, EXTRACTORS)
         seen_size = None
         if model_image_size is not None:
@@ -231,8 +234,9 @@ def register(app: typer.Typer) -> None:
         # None: the model's cache (`evaluate(extractor_cache=None)`)
         claims_cached = (None if extractor_cache is None and not no_extractor_cache
                          else cache_option(extractor_cache, no_extractor_cache, "--extractor-cache"))
-        if extractor == "llm" and freeform == "off":
-            _fail("--extractor llm reads the claims of free-form replies, which --freeform off leaves unscored")
+        if extractor == "llm" and freeform_matcher == "off":
+            _fail("--extractor llm reads the claims of free-form replies, which --freeform-matcher off leaves "
+                  "unscored")
         _check_extractor_cache(extractor, extractor_cache)
         if seed is not None and limit is None:
             err_console.print(f"[yellow]warning[/] --seed {seed} without --limit draws nothing: every sample "
@@ -257,7 +261,7 @@ def register(app: typer.Typer) -> None:
                 result = evaluate(samples_path, model, out, base_url=base_url, limit=limit, families=families, seed=seed,
                                   prompts=prompts, system=system, cache=cached, extractor_cache=claims_cached,
                                   model_options=options, scenes=[str(p) for p in scenes] if scenes else None,
-                                  freeform=freeform, process=process, extractor=extractor,
+                                  freeform_matcher=freeform_matcher, process=process, extractor=extractor,
                                   extractor_model=extractor_model, extractor_base_url=extractor_base_url,
                                   model_image_size=seen_size,
                                   # (the model's key at its server, whatever the model: --api-key-env goes to openai only)
@@ -354,9 +358,11 @@ def register(app: typer.Typer) -> None:
                                             "descriptions (scored against their region) (default: for an eval run's "
                                             "results.jsonl, the samples its run.json names)."),
         out: Path | None = typer.Option(None, "--out", "-o", help="Write each reply's scores and claims here (JSONL)."),
-        matcher: str = typer.Option("auto", "--matcher", help="How words outside the scene vocabulary are mapped "
-                                    "onto it: minilm (all-MiniLM-L6-v2; the ml extra), lexical (spellings and "
-                                    "synonyms) or auto (minilm when installed, else lexical)."),
+        freeform_matcher: str = typer.Option("auto", "--freeform-matcher", "--matcher", help="How words outside "
+                                             "the scene vocabulary are mapped onto it: minilm (all-MiniLM-L6-v2; the "
+                                             "ml extra), lexical (spellings and synonyms) or auto (minilm when "
+                                             "installed, else lexical); eval's --freeform-matcher. --matcher: its "
+                                             "earlier name, still read."),
         extractor: str = typer.Option("rules", "--extractor", help=EXTRACTOR_HELP.format(url="--base-url")),
         extractor_model: str | None = typer.Option(None, "--extractor-model", help=EXTRACTOR_MODEL_HELP),
         base_url: str | None = typer.Option(None, "--base-url", help="OpenAI-compatible server of the extractor model, "
@@ -378,7 +384,7 @@ def register(app: typer.Typer) -> None:
         from veriscene.engine.interrupts import unfinished_message
         from veriscene.evaluate import ModelConfigError, score_freeform
 
-        check_choice("--matcher", matcher, MATCHERS)
+        check_choice("--freeform-matcher", freeform_matcher, MATCHERS)
         check_choice("--extractor", extractor, EXTRACTORS)
         cached = cache_option(cache, no_cache)
         from veriscene.evaluate.freeform.api import check_cache
@@ -405,8 +411,9 @@ def register(app: typer.Typer) -> None:
             model = claims_model(extractor, extractor_model, base_url, api_key_env=extractor_api_key_env)
             with said_when_stopped(lambda exc: unfinished_message(
                     exc, f"the scoring did not finish{written}", "run the same command again (it starts over)")):
-                report = score_freeform(responses, scenes or None, extractor=extractor, matcher=matcher, model=model,
-                                        out=out, samples=samples, cache=cached)
+                report = score_freeform(responses, scenes or None, extractor=extractor,
+                                        freeform_matcher=freeform_matcher, model=model, out=out, samples=samples,
+                                        cache=cached)
         except (FileNotFoundError, ValueError, KeyError, ModelConfigError, ImportError) as exc:
             _fail(said(exc), exit_code(exc))  # bad data (DataError): 1
         except OSError as exc:  # an --out below a file (2), a disk full (1)

@@ -27,10 +27,24 @@ MATCHERS = ("auto", "minilm", "lexical")
 FREEFORM_CHOICES = (*MATCHERS, "off")
 
 
+def alias_value(name: str, value: Any, old_name: str, old_value: Any, default: Any) -> tuple[Any, str]:
+    """(the value, the keyword that gave it) of a keyword with an older name still read (eval's
+    `freeform_matcher`, once `freeform`; score_freeform's, once `matcher`): the default when
+    neither is given; both given with other values is a TypeError naming the two."""
+    if value is not None and old_value is not None and value != old_value:
+        raise TypeError(f"{name}={value!r} and {old_name}={old_value!r} name the same setting ({old_name}: its "
+                        f"earlier name): give {name} alone")
+    if value is not None:
+        return value, name
+    if old_value is not None:
+        return old_value, old_name
+    return default, name
+
+
 _FLAG_WORDS = ("", "true", "false", "yes", "no", "on", "off", "1", "0", "none")  # cache=: a flag meant, no file name
 
 
-def check_options(*, freeform: str, n_boot: int, confidence: float, limit: int | None, seed: int | None,
+def check_options(*, freeform: str, freeform_name: str = "freeform_matcher", n_boot: int, confidence: float, limit: int | None, seed: int | None,
                   scenes: Any, model_options: Any = None, score_options: Any = None, reports: Any = True,
                   process: Any = False, progress: Any = None, download_progress: Any = None, families: Any = None,
                   system: Any = None, cache: Any = True, samples: Any, out: Any, prompts: Any = None,
@@ -79,7 +93,7 @@ def check_options(*, freeform: str, n_boot: int, confidence: float, limit: int |
     if freeform not in FREEFORM_CHOICES:
         close = difflib.get_close_matches(str(freeform), FREEFORM_CHOICES, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise ValueError(f"freeform must be one of {', '.join(FREEFORM_CHOICES)}, got {freeform!r}{hint}")
+        raise ValueError(f"{freeform_name} must be one of {', '.join(FREEFORM_CHOICES)}, got {freeform!r}{hint}")
     check_int("n_boot", n_boot, 1, 10**9)
     if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) or not 0 < confidence < 1:
         raise ValueError(f"confidence must be a number between 0 and 1 (e.g. 0.95), got {confidence!r}")

@@ -69,6 +69,7 @@ from veriscene.evaluate.results import OrderedResults, PreviousResults, ResultsW
 from veriscene.evaluate.run_checks import (  # noqa: F401  (MATCHERS, FREEFORM_CHOICES: re-exported)
     FREEFORM_CHOICES,
     MATCHERS,
+    alias_value,
     check_left_out,
     check_options,
     check_run_file,
@@ -164,7 +165,7 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
              cache: bool | str | os.PathLike[str] = True,
              model_options: Mapping[str, Any] | None = None, score_options: Mapping[str, Any] | None = None,
              scenes: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
-             freeform: str = "auto", n_boot: int = 1000,
+             freeform_matcher: str | None = None, freeform: str | None = None, n_boot: int = 1000,
              confidence: float = 0.95, progress: Progress | None = None, reports: bool = True,
              download_progress: Progress | None = None, process: bool = False, extractor: str = "rules",
              extractor_model: str | Model | None = None, extractor_base_url: str | None = None,
@@ -177,9 +178,10 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
 
     Replies are scored with the run's words as rivals of `str` answers: `vocabulary.json`
     beside the samples file, unless `score_options` gives `rivals` (a path, dict or Vocabulary).
-    `freeform`: how to score free-form (`text`) replies against the scene graphs: "auto" (MiniLM
-    when installed, else lexical), "minilm", "lexical" or "off". Scenes come from `scenes` (a file,
-    folder or pattern, or a list of them) or the run's manifest beside the samples file; without
+    `freeform_matcher`: how to score free-form (`text`) replies against the scene graphs: "auto"
+    (the default: MiniLM when installed, else lexical), "minilm", "lexical" or "off" (as
+    `score_freeform(freeform_matcher=)`; `freeform` is its earlier name, still read). Scenes come
+    from `scenes` (a file, folder or pattern, or a list of them) or the run's manifest beside the samples file; without
     them free-form replies are only stored. An image id two scenes give is read from the first (as
     generate made the samples from it); the later ones are listed in the summary's
     "repeated_scenes" (`freeform.scene_map`).
@@ -213,7 +215,9 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
     Another run writing `out` meanwhile raises `engine.run_lock.RunLockedError` before the model
     loads, `out` untouched.
     """
-    check_options(freeform=freeform, n_boot=n_boot, confidence=confidence, limit=limit, seed=seed, scenes=scenes,
+    freeform, freeform_name = alias_value("freeform_matcher", freeform_matcher, "freeform", freeform, "auto")
+    check_options(freeform=freeform, freeform_name=freeform_name, n_boot=n_boot, confidence=confidence, limit=limit,
+                  seed=seed, scenes=scenes,
                   model_options=model_options, score_options=score_options, reports=reports, process=process,
                   progress=progress, download_progress=download_progress, families=families, system=system,
                   cache=cache, samples=samples, out=out, prompts=prompts, base_url=base_url,
@@ -226,7 +230,7 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
         raise TypeError(f"extractor_api_key_env must be the name of the environment variable holding the claim "
                         f"extractor's API key (a str) or None, got {extractor_api_key_env!r}")
     if extractor == "llm" and freeform == "off":
-        raise ValueError("extractor='llm' reads the claims of free-form replies, which freeform='off' leaves "
+        raise ValueError(f"extractor='llm' reads the claims of free-form replies, which {freeform_name}='off' leaves "
                          "unscored: give a matcher (auto, minilm, lexical) or leave the extractor out")
     from veriscene.evaluate.freeform.api import check_cache, extractor_model as _extractor_model
 

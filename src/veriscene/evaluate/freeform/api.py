@@ -194,7 +194,8 @@ def score_texts(items: Sequence[FreeformItem | tuple[str | Sequence[str], str]],
 
 
 def score_freeform(responses: str | os.PathLike[str], scenes: Any = None, *, extractor: Any = "rules",
-                   matcher: str | LexicalMatcher = "auto", model: Any = None,
+                   freeform_matcher: str | LexicalMatcher | None = None,
+                   matcher: str | LexicalMatcher | None = None, model: Any = None,
                    out: str | os.PathLike[str] | None = None,
                    samples: str | os.PathLike[str] | None = None,
                    cache: bool | str | os.PathLike[str] = True) -> FreeformReport:
@@ -203,7 +204,12 @@ def score_freeform(responses: str | os.PathLike[str], scenes: Any = None, *, ext
     evaluation run's run.json names), as its manifest records them. The llm extractor's `model`
     (a Model) is asked through the request cache `cache` (`cached_model`): True, requests.sqlite
     beside RESPONSES (an evaluation run's own, for its results.jsonl); a path; False, none. A
-    reply's claims once extracted are not asked again; the summary counts "extractor_requests"."""
+    reply's claims once extracted are not asked again; the summary counts "extractor_requests".
+    `freeform_matcher`: "auto" (the default), "minilm", "lexical" or a matcher, as
+    `evaluate(freeform_matcher=)` takes it; `matcher` is its earlier name, still read."""
+    from veriscene.evaluate.run_checks import alias_value
+
+    matcher, _ = alias_value("freeform_matcher", freeform_matcher, "matcher", matcher, "auto")
     check_arguments(responses, out, samples, extractor, matcher)
     check_cache(extractor, cache)
     path = Path(responses)
