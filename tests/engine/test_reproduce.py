@@ -87,7 +87,34 @@ def test_converted_input_from_the_stamp(manifest: dict[str, Any], tmp_path: Path
     assert pairs == ["image_size=640x480", "images=imgs", "masks=false"]
     assert parse_reader_options(pairs) == {"image_size": (640, 480), "images": "imgs", "masks": False}
     assert "--strict" in again.argv
-    assert len(again.notes) == 1 and "odd=" in again.notes[0]
+    # a stamp without option_paths (an earlier release's): the relative path as given, said so
+    assert len(again.notes) == 2 and "odd=" in again.notes[1]
+    assert "images=imgs is the path as given to generate, relative to the folder it ran in" in again.notes[0]
+
+
+def test_path_options_are_rebased_as_the_input_is(manifest: dict[str, Any], tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    # 'generate . --from label_map -r images=img -o ../run' run in data/: the card's command runs
+    # from the folder holding run/, where the images are data/img
+    from veriscene.engine.converted import option_paths
+
+    data, run = tmp_path / "data", tmp_path / "run"
+    (data / "img").mkdir(parents=True)
+    (data / "labels.json").write_text("{}")
+    run.mkdir()
+    monkeypatch.chdir(data)
+    options = {"images": "img", "labels": Path("labels.json"), "min_pixels": 4, "step": "img-not-a-path"}
+    paths = option_paths(options)
+    assert paths == {"images": str(data / "img"), "labels": str(data / "labels.json")}
+    key = {"input": str(data), "format": "label_map", "strict": False, "version": __version__, "fingerprint": "files:0",
+           "options": {"images": ["img", "files:ab"], "labels": ["labels.json", "sha256:cd"], "min_pixels": 4}}
+    (run / "scenes.source.json").write_bytes(orjson.dumps({"key": key, "output_sha256": "x", "note": "n",
+                                                           "option_paths": paths}))
+    again = generate_command(manifest, run)
+    assert again.argv[2:5] == ["data", "--from", "label_map"]
+    pairs = [again.argv[k + 1] for k, a in enumerate(again.argv) if a == "-r"]
+    assert pairs == ["images=data/img", "labels=data/labels.json", "min_pixels=4"]
+    assert again.notes == []
 
 
 def test_card_names_the_converted_input(manifest: dict[str, Any], tmp_path: Path) -> None:

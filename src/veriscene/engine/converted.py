@@ -6,7 +6,10 @@ minutes), so a resumed run reuses the conversion when nothing it depends on chan
 (a file's SHA-256; a folder's list of files with their sizes and modification times), every
 file or folder an option names (the same way), the format, the options, `strict` and the
 veriscene version, recorded in `OUT/scenes.source.json` with the SHA-256 of the output. An
-option that is not a plain value (a Normalizer object) makes the conversion run again.
+option that is not a plain value (a Normalizer object) makes the conversion run again. Beside the
+key, the stamp's ``option_paths`` gives each option naming a local file or folder as an absolute
+path (the key keeps it as given, relative to the folder generate ran in): the card's command that
+makes the run again names it relative to the folder holding the run (`engine.reproduce`).
 
 A folder holding no run whose scenes.jsonl (or convert_rejects.jsonl) no conversion made is
 refused before anything is written (`check_ours`): the file may be the user's own.
@@ -70,6 +73,21 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     raise KeyError(type(value).__name__)
+
+
+def option_paths(options: dict[str, Any], option_urls: dict[str, str] | None = None) -> dict[str, str]:
+    """The options naming a local file or folder (`_plain` fingerprints them), each as an absolute
+    path; not those holding a local copy of a URL (recorded by the URL)."""
+    from veriscene.engine.remote import is_url  # (remote imports this module)
+
+    found = {}
+    for name, value in options.items():
+        if isinstance(value, os.PathLike):
+            value = os.fspath(value)
+        if (isinstance(value, str) and value and name not in (option_urls or {}) and not is_url(value)
+                and archives.exists(value)):
+            found[name] = os.path.abspath(value)
+    return found
 
 
 def _key(src: Path, fmt: str, strict: bool, options: dict[str, Any], version: str,
@@ -248,7 +266,9 @@ def converted_scenes(src: Path, out_dir: Path, fmt: str, *, strict: bool, option
     for warning in done.warnings:
         note += f"; warning: {warning}"
     if key is not None:
-        write_json(stamp, {"key": key, "output_sha256": file_sha256(out), "note": note})
+        paths = option_paths(options, option_urls)
+        write_json(stamp, {"key": key, "output_sha256": file_sha256(out), "note": note,
+                           **({"option_paths": paths} if paths else {})})
     return out, note
 
 

@@ -130,10 +130,15 @@ def _option_text(value: Any) -> str | None:
         return str(value)
     if isinstance(value, list) and len(value) == 2 and all(isinstance(v, int) for v in value):
         return f"{value[0]}x{value[1]}"  # image_size
-    if (isinstance(value, list) and len(value) == 2 and isinstance(value[1], str)
-            and value[1].startswith(("sha256:", "files:"))):
+    if _is_path(value):
         return str(value[0])  # a path, recorded with its fingerprint
     return None
+
+
+def _is_path(value: Any) -> bool:
+    """Whether a stamp's option value is a path recorded with its fingerprint ([path, "sha256:..."])."""
+    return (isinstance(value, list) and len(value) == 2 and isinstance(value[1], str)
+            and value[1].startswith(("sha256:", "files:")))
 
 
 def _input_args(config: dict[str, Any], run_dir: Path, stamp: dict[str, Any] | None,
@@ -146,8 +151,17 @@ def _input_args(config: dict[str, Any], run_dir: Path, stamp: dict[str, Any] | N
     key = stamp["key"]
     source = str(key["input"])
     args = [source if is_url(source) else os.path.relpath(source, run_dir.parent), "--from", str(key["format"])]
+    paths = stamp.get("option_paths")
+    paths = paths if isinstance(paths, dict) else {}  # (none in the stamp of an earlier release: see below)
     for name, value in sorted((key.get("options") or {}).items()):
         text = _option_text(value)
+        where = paths.get(name)
+        if isinstance(where, str) and text is not None:  # a path: rebased as the input is
+            text = os.path.relpath(where, run_dir.parent)
+        elif _is_path(value) and not os.path.isabs(str(value[0])) and not is_url(str(value[0])):
+            notes.append(f"reader option {name}={value[0]} is the path as given to generate, relative to the folder "
+                         "it ran in (scenes.source.json does not say which): give it from the folder holding "
+                         "the run")
         if text is None:
             notes.append(f"reader option {name}={value!r} has no command-line form: give it from Python "
                          "(generate(..., reader_options=...))")
