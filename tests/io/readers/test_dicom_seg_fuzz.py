@@ -2,7 +2,8 @@
 
 Each damaged SEG is read (as many slices as the good one, or fewer with a reason) or is one
 reject naming its file; a SEG beside it is read as before; nothing raises. The cases the hunt
-found (an empty segment number ended the run with sqlite3.IntegrityError) is pinned below.
+found (an empty segment number ended the run with sqlite3.IntegrityError; a SEG whose NumberOfFrames
+was missing or wrong was read in part without a word) are pinned below.
 """
 
 from __future__ import annotations
@@ -117,3 +118,27 @@ def test_an_empty_segment_number_is_a_reject(seg: Path, tmp_path: Path) -> None:
     (entry,) = report.entries
     assert entry.file == str(tmp_path / "seg.dcm") and entry.reason.startswith("cannot read the DICOM SEG: ")
     assert "ReferencedSegmentNumber" in entry.reason
+
+
+@pytest.mark.parametrize("frames, said", [
+    (None, "NumberOfFrames is missing, but its pixel data holds 7 frames (7 described in "),
+    (2, "NumberOfFrames is 2, but its pixel data holds 7 frames (7 described in "),
+])
+def test_a_seg_of_the_wrong_number_of_frames_is_refused(seg: Path, tmp_path: Path, frames: int | None,
+                                                       said: str) -> None:
+    """A SEG without NumberOfFrames was read as its first frame only (1 slice of its 4, the other
+    three counted as empty slices), one saying 2 of its 7 frames as 2: structures lost without a
+    word. pydicom cuts the pixels into NumberOfFrames frames, highdicom places what it is given.
+    (pydicom's liver_1frame.dcm, which describes 3 frames and holds the pixels of one, is read as
+    before: test_real_medical_files.)"""
+    ds = pydicom.dcmread(seg)
+    if frames is None:
+        del ds.NumberOfFrames
+    else:
+        ds.NumberOfFrames = frames
+    ds.save_as(tmp_path / "seg.dcm", enforce_file_format=False)
+    read_slices, report = _read(tmp_path / "seg.dcm")
+    assert read_slices == 0
+    (entry,) = report.entries
+    assert entry.file == str(tmp_path / "seg.dcm") and entry.field == "NumberOfFrames" and said in entry.reason
+    assert _read(seg)[0] == GOOD_SLICES

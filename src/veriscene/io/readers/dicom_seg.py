@@ -177,6 +177,7 @@ endian was retired)."""
 
     hd = _highdicom()
     dataset = read_dataset(path)
+    _check_frame_count(dataset)
     if dataset.file_meta.get("TransferSyntaxUID") != ExplicitVRBigEndian:
         return hd.seg.Segmentation.from_dataset(dataset, copy=False)
     dataset.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
@@ -184,6 +185,30 @@ endian was retired)."""
     pydicom.dcmwrite(buffer, dataset, implicit_vr=False, little_endian=True)
     buffer.seek(0)
     return hd.seg.Segmentation.from_dataset(pydicom.dcmread(buffer), copy=False)
+
+
+def _check_frame_count(dataset: Any) -> None:
+    """SceneValidationError (field NumberOfFrames) when a SEG's pixel data holds more frames than
+    its NumberOfFrames says (1 when it is missing): pydicom cuts that many frames of its pixels,
+    and highdicom places those, the other frames' structures lost without a word. (Frames the
+    SEG describes but whose pixels are not there, as in pydicom's liver_1frame.dcm, are the
+    file's own loss: it is read as it is. Compressed pixel data is not counted here.)"""
+    pixels = dataset.get("PixelData")
+    syntax = dataset.file_meta.get("TransferSyntaxUID") if hasattr(dataset, "file_meta") else None
+    if not isinstance(pixels, bytes) or syntax is None or syntax.is_compressed:
+        return
+    try:
+        frame_bits = int(dataset.Rows) * int(dataset.Columns) * int(dataset.BitsAllocated)
+        said = dataset.get("NumberOfFrames")
+        frames = 1 if said is None else int(said)
+    except (AttributeError, TypeError, ValueError):  # (highdicom says what is wrong with these)
+        return
+    held = len(pixels) * 8 // frame_bits if frame_bits > 0 else 0
+    if held > frames:
+        stated = "missing" if said is None else str(said)
+        described = len(dataset.get("PerFrameFunctionalGroupsSequence") or [])
+        raise bad(f"NumberOfFrames is {stated}, but its pixel data holds {held} frames ({described} described in "
+                  "PerFrameFunctionalGroupsSequence): only the first would be read", "NumberOfFrames")
 
 
 def _is_label_map(seg: Any) -> bool:
