@@ -122,6 +122,27 @@ def test_a_resume_after_the_code_changed_is_refused_writing_nothing(tmp_path: Pa
         generate(scenes_file, out, generators=GENS, shard_size=4, seed=1, resume=True)
 
 
+def test_a_finished_run_resumes_after_the_code_changed_to_export_only(tmp_path: Path, scenes_file: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "run"
+    generate(scenes_file, out, generators=GENS, shard_size=4)
+    before = _files(out)
+    monkeypatch.setattr(source_digest, "veriscene_digest", lambda: OTHER_CODE)  # the checkout edited since
+    summary = generate(scenes_file, out, generators=GENS, shard_size=4, resume=True)
+    assert _files(out) == before  # nothing made again
+    assert any(n.startswith("resumed: the run had finished") for n in summary.notes)
+    assert ("the veriscene code that makes samples (generators, programs, wording) is not the code that made the run "
+            "(its digest in manifest.json \"source\" differs); the run had finished, so nothing is made again with "
+            "this code: its samples are those the run's code made") in summary.notes
+    result = CliRunner().invoke(app, ["generate", str(scenes_file), "--out", str(out), "-g", GENS,
+                                      "--shard-size", "4", "--resume", "--to", "llava"], terminal_width=300)
+    assert result.exit_code == 0, result.output
+    assert (out / "export" / "llava").is_dir() and "nothing is made again" in " ".join(result.output.split())
+    # another configuration is refused still, finished or not
+    with pytest.raises(ResumeMismatchError, match=r"differs \(seed: 0 -> 1\); and the veriscene code that makes"):
+        generate(scenes_file, out, generators=GENS, shard_size=4, seed=1, resume=True)
+
+
 def test_the_same_code_resumes_and_a_manifest_without_source_gains_it(tmp_path: Path, scenes_file: Path) -> None:
     out = tmp_path / "run"
     generate(scenes_file, out, generators=GENS, shard_size=4)

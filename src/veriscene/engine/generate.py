@@ -293,9 +293,10 @@ def generate(
     fingerprints = {g.name: generator_fingerprint(g) for g in instances}
     source = source_record(instances)  # the code's digest: a run is finished by the code that started it
     finished = None
+    changed_code = None  # the code changed since a finished run: said, nothing made again
     if manifest is not None:
-        check_resume(manifest, config, out_dir, fingerprints, source)
         finished = manifest if _finished(out_dir, manifest) else None
+        changed_code = check_resume(manifest, config, out_dir, fingerprints, source, finished=finished is not None)
     summary = RunSummary(out_dir=str(out_dir), run_dir=str(out_dir), notes=notes)
     if finished is not None:  # resuming a run that had completed: nothing to do
         if "summary" in finished:
@@ -305,6 +306,8 @@ def generate(
                 summary.merge_counts(shard["counts"])
         summary.rejects = {"rejected": finished["counts"]["rejected_scenes"], "report": str(out_dir / "rejects.jsonl")}
         summary.notes.append(f"resumed: the run had finished; its {len(finished.get('shards', ()))} shard(s) kept, none run again")
+        if changed_code:
+            summary.notes.append(changed_code)
         if finished["config"].get("shard_format", "jsonl") == "jsonl":  # killed after its manifest, before
             shutil.rmtree(out_dir / "shards", ignore_errors=True)      # removing the merged shards: as it would have
         summary.seconds = time.perf_counter() - start

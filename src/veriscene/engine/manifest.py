@@ -251,23 +251,31 @@ def other_release(stored: dict[str, Any], config: dict[str, Any]) -> bool:
 
 
 def check_resume(manifest: dict[str, Any], config: dict[str, Any], out_dir: Path,
-                 fingerprints: dict[str, str] | None = None, source: dict[str, Any] | None = None) -> None:
+                 fingerprints: dict[str, str] | None = None, source: dict[str, Any] | None = None,
+                 finished: bool = False) -> str | None:
     """Raise ResumeMismatchError naming every difference between the stored and the new config;
     for a run another release made, both releases and the two ways on (finish it with the release
     that made it, or start afresh). `fingerprints`: this build's of the run's generators
     (`generator_fingerprint`); a generator whose recorded one differs is refused too, named.
     `source`: this process's code digest (`source_digest.source_record`); a recorded one that
-    differs is refused too, saying which code changed."""
+    differs is refused too, saying which code changed. `finished`: the run is complete (every
+    sample written): of the same configuration, it is resumed though its generators' fingerprints or
+    its code changed, since nothing is made again (only an export, `generate --to`): the note
+    saying so is returned (None when nothing changed)."""
     changed = changed_fingerprints(recorded_fingerprints(manifest), fingerprints or {})
     code = changed_source(recorded_source(manifest), source or {})
     config = as_recorded(config)  # compared as JSON: the manifest holds no tuple
     stored = manifest.get("config")
     if stored == config:
+        if finished and (changed or code):
+            said = "; and ".join([wording_said(changed)] * bool(changed) + [source_said(code)] * bool(code))
+            return (f"{said}; the run had finished, so nothing is made again with this code: its samples are those "
+                    "the run's code made")
         if changed:
             raise ResumeMismatchError(wording_refusal(out_dir, config.get("veriscene_version"), changed))
         if code:
             raise ResumeMismatchError(source_refusal(out_dir, config.get("veriscene_version"), code))
-        return
+        return None
     stored = stored or {}
     diffs = [d for d in _differences(stored, config) if not d.startswith("veriscene_version:")]
     listed = "; ".join(diffs[:5]) + (f"; and {len(diffs) - 5} more" if len(diffs) > 5 else "")
