@@ -95,6 +95,17 @@ def test_a_generator_options_argument_of_another_shape_is_a_type_error(options: 
         resolve_settings(options)
 
 
+def test_the_command_line_s_dotted_form_is_told_its_python_form() -> None:
+    with pytest.raises(TypeError) as caught:
+        resolve_settings({"counting.num_choices": 3})
+    assert str(caught.value) == (
+        "generator_options['counting.num_choices'] must be a dict of option names to values, got 3; the command "
+        "line's --set counting.num_choices=VALUE is, in Python, generator_options={'counting': {'num_choices': 3}}")
+    with pytest.raises(TypeError) as caught:  # a generator's name, not NAME.OPTION: no such hint
+        resolve_settings({"depth.points": True})
+    assert "--set" not in str(caught.value)
+
+
 def test_only_the_run_s_generators_take_options() -> None:
     run = ["depth.closer.v1", "depth.points.v1", "object.count.v1"]
     # a glob naming some of the run's generators sets theirs only

@@ -88,7 +88,20 @@ def check_settings_type(options: object) -> None:
         if not isinstance(name, str):
             raise TypeError(f"generator_options: a generator name must be a str, got {name!r}")
         if not isinstance(given, Mapping) or not all(isinstance(k, str) for k in given):
-            raise TypeError(f"generator_options[{name!r}] must be a dict of option names to values, got {given!r}"[:300])
+            hint = ""
+            generator, dot, option = name.rpartition(".")
+            if dot and generator and not isinstance(given, Mapping) and _is_option(option):  # --set's NAME.OPTION
+                hint = (f"; the command line's --set {name}=VALUE is, in Python, generator_options="
+                        f"{ {generator: {option: given}}!r}"[:300])
+            raise TypeError(f"generator_options[{name!r}] must be a dict of option names to values, got "
+                            f"{given!r}"[:300] + hint)
+
+
+def _is_option(option: str) -> bool:
+    """Whether some registered generator has an option named `option` (`num_choices`; not `points`
+    of the generator depth.points)."""
+    select_generators()  # load the registry
+    return any(option in option_defaults(cls) for cls in GENERATORS.values())
 
 
 def _exact(key: str) -> bool:
