@@ -3,7 +3,8 @@
 Each damaged SEG is read (as many slices as the good one, or fewer with a reason) or is one
 reject naming its file; a SEG beside it is read as before; nothing raises. The cases the hunt
 found (an empty segment number ended the run with sqlite3.IntegrityError; a SEG whose NumberOfFrames
-was missing or wrong was read in part without a word) are pinned below.
+was missing or wrong was read in part without a word; a missing element in a sequence item was said
+as its bare tag, '(0062,000B)') are pinned below.
 """
 
 from __future__ import annotations
@@ -142,3 +143,14 @@ def test_a_seg_of_the_wrong_number_of_frames_is_refused(seg: Path, tmp_path: Pat
     (entry,) = report.entries
     assert entry.file == str(tmp_path / "seg.dcm") and entry.field == "NumberOfFrames" and said in entry.reason
     assert _read(seg)[0] == GOOD_SLICES
+
+
+def test_an_element_missing_from_an_item_is_named(seg: Path, tmp_path: Path) -> None:
+    """A frame's ReferencedSegmentNumber missing was rejected as 'cannot read the DICOM SEG:
+    (0062,000B)': the bare tag of highdicom's KeyError."""
+    ds = pydicom.dcmread(seg)
+    del ds.PerFrameFunctionalGroupsSequence[0].SegmentIdentificationSequence[0].ReferencedSegmentNumber
+    ds.save_as(tmp_path / "seg.dcm", enforce_file_format=False)
+    assert _read(tmp_path / "seg.dcm")[0] == 0
+    (entry,) = _read(tmp_path / "seg.dcm")[1].entries
+    assert entry.reason == "cannot read the DICOM SEG: an item of it has no ReferencedSegmentNumber (0062,000B)"

@@ -323,6 +323,12 @@ def _dicom_fault(exc: Exception) -> str:
     missing = re.search(r"Dataset' object has no attribute '(\w+)'", str(exc)) if isinstance(exc, AttributeError) else None
     if missing:
         return f"its data set has no {missing.group(1)} (is the file cut short?)"
+    tag = exc.args[0] if isinstance(exc, KeyError) and len(exc.args) == 1 else None
+    if isinstance(tag, int):  # a pydicom tag looked up and missing: said as the bare tag, '(0062,000B)'
+        from pydicom.datadict import keyword_for_tag
+        from pydicom.tag import Tag
+
+        return f"an item of it has no {keyword_for_tag(tag) or 'element'} {Tag(tag)}"
     return str(exc)
 
 
