@@ -35,6 +35,13 @@ Observation images have one fixed size (`observation_size` = (width, height); de
 of the first sample's image), fitted as `views` describes (`fit`: "stretch" | "letterbox");
 `info["view"]` states the region shown and the sizes. Free-form `text` samples and samples
 without exactly one readable image are left out (counted in `env.skipped`).
+
+Several images (`max_images` = K > 1): samples of 1 to K images are shown (about 40 % of a
+demo run's samples have several). The observation gains "images", a (K, H, W, 3) uint8 stack
+of every image fitted alike, the slots past the sample's zero, and "num_images" (1..K) saying
+how many are filled; "image" stays the first image (the view a zoom shows on single-image
+samples). A zoom on a sample of several images is refused with feedback ("could not zoom:
+...") and uses the zoom: a region names no image. `render()` shows the images side by side.
 """
 
 from __future__ import annotations
@@ -167,9 +174,12 @@ def _is_size(value: Any) -> bool:
 RESET_OPTIONS = ("sample_id", "index")
 
 
-def _episode_key(sample: Mapping[str, Any]) -> tuple[bytes, str]:
-    """What two samples of one id must share to be one episode: the answer, and the image shown."""
-    return answer_key(sample), str(sample["images"][0].get("path"))
+def _episode_key(sample: Mapping[str, Any]) -> tuple[bytes, tuple[str, ...]]:
+    """What two samples of one id must share to be one episode: the answer, and the images shown."""
+    return answer_key(sample), tuple(str(im.get("path")) for im in sample["images"])
+
+
+_NOT_ONE = "not one image (the environment shows one)"  # (max_images=1, the default)
 
 
 class VQAEnv(gym.Env):
@@ -182,10 +192,12 @@ class VQAEnv(gym.Env):
                  fit: str = "stretch", max_attempts: int = 1, max_zooms: int = 0, zoom_format: str = "norm1",
                  answer_types: Iterable[str] | None = None, tasks: Iterable[str] | None = None,
                  max_text_length: int = 4096, render_mode: str | None = None,
-                 score_options: Mapping[str, Any] | None = None, retry_discount: float = 0.5) -> None:
+                 score_options: Mapping[str, Any] | None = None, retry_discount: float = 0.5,
+                 max_images: int = 1) -> None:
         if (run_dir is None) == (samples is None):
             raise ValueError("give either run_dir (a run folder or samples.jsonl) or samples (records)")
-        for name, value, least in (("max_attempts", max_attempts, 1), ("max_zooms", max_zooms, 0)):
+        for name, value, least in (("max_attempts", max_attempts, 1), ("max_zooms", max_zooms, 0),
+                                   ("max_images", max_images, 1)):
             # a float count never reached 0: max_attempts=2.5 gave episodes that never ended
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
                 raise ValueError(f"{name} must be a whole number >= {least}, got {value!r}")
@@ -207,6 +219,7 @@ class VQAEnv(gym.Env):
         else:
             records, root = _given_samples(samples), Path(".")
         self.image_root = Path(image_root) if image_root is not None else root
+        self.max_images = int(max_images)
         _check_filters(records, answer_types, tasks)
         self.samples, self.skipped = self._usable(records, answer_types, tasks)
         if not self.samples:
@@ -224,11 +237,15 @@ class VQAEnv(gym.Env):
         charset = set(_BASE_CHARSET).union(*(set(s["question"]) for s in self.samples))
         q_len = max(len(s["question"]) for s in self.samples)
         w, h = self.observation_size
-        self.observation_space = spaces.Dict({
+        shown: dict[str, spaces.Space[Any]] = {
             "image": spaces.Box(0, 255, shape=(h, w, 3), dtype=np.uint8),
             "question": spaces.Text(max_length=max(q_len, 1), min_length=1, charset=frozenset(charset)),
             "feedback": spaces.Text(max_length=256, min_length=0, charset=frozenset(charset)),
-        })
+        }
+        if self.max_images > 1:  # every image of the sample, and how many slots they fill
+            shown["images"] = spaces.Box(0, 255, shape=(self.max_images, h, w, 3), dtype=np.uint8)
+            shown["num_images"] = spaces.Discrete(self.max_images, start=1)
+        self.observation_space = spaces.Dict(shown)
         self.action_space = spaces.Text(max_length=max_text_length, min_length=0, charset=frozenset(charset))
         self._charset = frozenset(charset)
         self._sample: dict[str, Any] | None = None
@@ -236,10 +253,10 @@ class VQAEnv(gym.Env):
 
     # -- data ------------------------------------------------------------------------------
 
-    def image_path(self, sample: Mapping[str, Any]) -> Path:
-        """Where a sample's image is on disk: an image named by URL (samples made from scenes
+    def image_path(self, sample: Mapping[str, Any], k: int = 0) -> Path:
+        """Where a sample's image `k` is on disk: an image named by URL (samples made from scenes
         read from s3://...) is its local copy (`engine.fetch`)."""
-        raw = str(sample["images"][0]["path"])
+        raw = str(sample["images"][k]["path"])
         if is_url(raw):
             copy = self._copies.get(raw)
             if copy is None:
@@ -256,7 +273,8 @@ class VQAEnv(gym.Env):
         wanted = []
         for s in records:
             images = s.get("images") or []
-            if (len(images) == 1 and images[0].get("path") and (s["answer_type"] != "text" or s.get("choices"))
+            if (1 <= len(images) <= self.max_images and all(isinstance(im, Mapping) and im.get("path") for im in images)
+                    and (s["answer_type"] != "text" or s.get("choices"))
                     and (not types or s["answer_type"] in types) and (not task_set or s.get("task") in task_set)):
                 wanted.append(s)
         urls = image_urls(wanted)
@@ -267,14 +285,15 @@ class VQAEnv(gym.Env):
         self._left_out = {s.get("id"): self._why_left_out(s, types, task_set) for s in records if id(s) not in kept}
         return keep, len(records) - len(keep)
 
-    @staticmethod
-    def _why_left_out(s: Mapping[str, Any], types: set[str], task_set: set[str]) -> str:
+    def _why_left_out(self, s: Mapping[str, Any], types: set[str], task_set: set[str]) -> str:
         """Why a sample is not shown (the categories `_why_none` counts), given it is not."""
         images = s.get("images") or []
         if s["answer_type"] == "text" and not s.get("choices"):
             return "free-form text answers"
-        if len(images) != 1 or not images[0].get("path"):
-            return "not one image (the environment shows one)"
+        if not all(isinstance(im, Mapping) and im.get("path") for im in images) or not images:
+            return _NOT_ONE if self.max_images == 1 else "no image file named"
+        if len(images) > self.max_images:
+            return _NOT_ONE if self.max_images == 1 else f"more than {self.max_images} images (max_images)"
         if types and s["answer_type"] not in types:
             return "other answer_types"
         if task_set and s.get("task") not in task_set:
@@ -285,23 +304,27 @@ class VQAEnv(gym.Env):
                   tasks: Iterable[str] | None) -> str:
         """Why every record was left out, by reason, with an image looked for in vain."""
         types, task_set = set(answer_types or ()), set(tasks or ())
-        counts = {"free-form text answers": 0, "not one image (the environment shows one)": 0, "other answer_types": 0,
-                  "other tasks": 0, "image not found": 0}
+        counts = {"free-form text answers": 0, _NOT_ONE: 0, "other answer_types": 0, "other tasks": 0,
+                  "image not found": 0}
         looked = None
         for s in records:
             why = self._why_left_out(s, types, task_set)
-            counts[why] += 1
+            counts[why] = counts.get(why, 0) + 1
             if why == "image not found" and looked is None:
-                raw = str(s["images"][0]["path"])
-                looked = raw if is_url(raw) else str(self.image_path(s))
+                k = next((k for k in range(len(s["images"])) if not self._found(s, k)), 0)
+                raw = str(s["images"][k]["path"])
+                looked = raw if is_url(raw) else str(self.image_path(s, k))
         told = ", ".join(f"{n} {why}" for why, n in counts.items() if n)
         if looked is not None:
             told += f" (e.g. {looked}; image paths are read relative to image_root={self.image_root})"
         return f"{len(records)} samples, {told or 'none in the file'}"
 
     def _has_image(self, sample: Mapping[str, Any]) -> bool:
-        raw = str(sample["images"][0]["path"])
-        return raw in self._copies if is_url(raw) else self.image_path(sample).is_file()
+        return all(self._found(sample, k) for k in range(len(sample["images"])))
+
+    def _found(self, sample: Mapping[str, Any], k: int) -> bool:
+        raw = str(sample["images"][k]["path"])
+        return raw in self._copies if is_url(raw) else self.image_path(sample, k).is_file()
 
     def _warn_enumerable(self) -> None:
         """Warn when undiscounted retries let a policy try every answer of some samples."""
@@ -338,7 +361,11 @@ class VQAEnv(gym.Env):
             index = int(self.np_random.integers(len(self.samples)))
         self._sample = self.samples[index]
         # (with the points its question names by label drawn, when it has marks: `scene.marks`)
-        self._image = load_rgb(self.image_path(self._sample), record_marks(self._sample, 0))
+        self._images = [load_rgb(self.image_path(self._sample, k), record_marks(self._sample, k))
+                        for k in range(len(self._sample["images"]))]
+        self._image = self._images[0]
+        # the other images, fitted once: a zoom shows a region of a single-image sample's only image
+        self._rest = [fit_view(im, None, self.observation_size, self.fit)[0] for im in self._images[1:]]  # type: ignore[arg-type]
         self._attempts_left, self._zooms_left, self._done = self.max_attempts, self.max_zooms, False
         self._show(None)
         return self._observation(""), self._info(index=index)
@@ -359,7 +386,8 @@ class VQAEnv(gym.Env):
         others = [i for i in found[1:] if _episode_key(self.samples[i]) != _episode_key(first)]
         if others:
             told = "; ".join(f"index {i}: answer {short_answer(self.samples[i]['answer'])}, image "
-                             f"{self.samples[i]['images'][0].get('path')}" for i in [found[0], *others][:4])
+                             f"{', '.join(str(im.get('path')) for im in self.samples[i]['images'])}"
+                             for i in [found[0], *others][:4])
             raise ValueError(f"sample id {sample_id!r} names {1 + len(others)} different samples ({told}): "
                              f"{ID_NOTE}; choose one with options={{'index': i}}")
         return found[0]
@@ -389,7 +417,9 @@ class VQAEnv(gym.Env):
         return self._observation(feedback), reward, terminated, False, info
 
     def render(self) -> np.ndarray | None:
-        return self._array.copy() if self.render_mode == "rgb_array" and self._sample is not None else None
+        if self.render_mode != "rgb_array" or self._sample is None:
+            return None
+        return np.concatenate([self._array, *self._rest], axis=1) if self._rest else self._array.copy()
 
     # -- zoom ------------------------------------------------------------------------------
 
@@ -407,7 +437,10 @@ class VQAEnv(gym.Env):
         size = self._image.size
         boxes = find_boxes(content)
         region, reason = None, None
-        if len(boxes) != 1:
+        if len(self._images) > 1:
+            reason = (f"this sample shows {len(self._images)} images, and a zoom reads a region of the only image of "
+                      "a single-image sample")
+        elif len(boxes) != 1:
             reason = f"expected one box [x0, y0, x1, y1] in <zoom>, found {len(boxes)}"
         else:
             used = resolve_format(boxes[0], fmt, size, auto_detect=False)
@@ -434,7 +467,13 @@ class VQAEnv(gym.Env):
         assert self._sample is not None
         # feedback may quote the model's text: keep it inside the observation space's charset
         clean = "".join(c if c in self._charset else "?" for c in feedback)[:256]
-        return {"image": self._array.copy(), "question": str(self._sample["question"]), "feedback": clean}
+        obs: dict[str, Any] = {"image": self._array.copy(), "question": str(self._sample["question"]), "feedback": clean}
+        if self.max_images > 1:
+            stack = np.zeros((self.max_images, *self._array.shape), dtype=np.uint8)
+            for k, array in enumerate([self._array, *self._rest]):
+                stack[k] = array
+            obs["images"], obs["num_images"] = stack, np.int64(1 + len(self._rest))
+        return obs
 
     @property
     def sample(self) -> dict[str, Any] | None:
@@ -450,4 +489,5 @@ class VQAEnv(gym.Env):
         meta = s.get("meta") or {}
         return {"sample_id": s.get("id"), "task": s.get("task"), "answer_type": s.get("answer_type"),
                 "box_format": meta.get("box_format") or self.zoom_format, "view": self._view.to_dict(),
-                "fit": self.fit, "attempts_left": self._attempts_left, "zooms_left": self._zooms_left, **extra}
+                "fit": self.fit, "attempts_left": self._attempts_left, "zooms_left": self._zooms_left,
+                **({"num_images": len(s.get("images") or ())} if self.max_images > 1 else {}), **extra}

@@ -14,6 +14,9 @@ One line per finished episode:
     rewards        [float]               rewards from the verifier       (len = steps)
     infos          [{...}]               step infos: score, correct, parse_failed, reason, ...
     terminated, truncated, return
+    image_ids, images                    (samples of several images, `VQAEnv(max_images=K)`) every
+                                         source image, in order; observations then hold
+                                         "image_files" (each image's saved PNG) with `image_dir`
 
 Observation arrays are not embedded: `view.region` says which part of the source image was
 shown (enough to re-render it), and with `image_dir` every observation is also saved as PNG,
@@ -87,8 +90,12 @@ class TrajectoryRecorder(gym.Wrapper):
 
     def _observation(self, obs: dict[str, Any], info: dict[str, Any]) -> dict[str, Any]:
         image_file = save_view(obs["image"], self.image_dir).as_posix() if self.image_dir is not None else None
-        return {"question": obs["question"], "feedback": obs["feedback"], "view": _jsonable(info.get("view")),
+        seen = {"question": obs["question"], "feedback": obs["feedback"], "view": _jsonable(info.get("view")),
                 "image_file": image_file}
+        shown = int(obs.get("num_images", 1))
+        if shown > 1 and self.image_dir is not None:  # every image of a sample of several
+            seen["image_files"] = [save_view(obs["images"][k], self.image_dir).as_posix() for k in range(shown)]
+        return seen
 
     def reset(self, **kwargs: Any) -> tuple[Any, dict[str, Any]]:
         obs, info = self.env.reset(**kwargs)
@@ -102,6 +109,10 @@ class TrajectoryRecorder(gym.Wrapper):
             "answer_type": sample.get("answer_type"), "observations": [], "actions": [], "rewards": [],
             "infos": [], "terminated": False, "truncated": False,
         }
+        images = sample.get("images") or []
+        if len(images) > 1:
+            self._current["image_ids"] = [im.get("id") for im in images]
+            self._current["images"] = [str(base.image_path(sample, k)) for k in range(len(images))]
         self._current["observations"].append(self._observation(obs, info))
         return obs, info
 
@@ -148,14 +159,18 @@ def read_trajectories(path: str | Path) -> Iterator[dict[str, Any]]:
 def to_messages(episode: dict[str, Any]) -> list[dict[str, Any]]:
     """Chat messages of an episode: the question with the image, then the model's actions and
     the environment's feedback (a new image part after each zoom). Image parts are
-    ``{"type": "image", "image": path}`` with the saved observation file (or the source image)."""
+    ``{"type": "image", "image": path}`` with the saved observation file (or the source image);
+    an episode of several images opens with one part per image, in order."""
     obs = episode["observations"]
 
     def image_part(o: dict[str, Any]) -> dict[str, Any]:
         return {"type": "image", "image": o.get("image_file") or episode.get("image")}
 
+    several = episode.get("images") or []
+    first = ([{"type": "image", "image": path} for path in (obs[0].get("image_files") or several)]
+             if len(several) > 1 else [image_part(obs[0])])
     messages: list[dict[str, Any]] = [
-        {"role": "user", "content": [image_part(obs[0]), {"type": "text", "text": obs[0]["question"]}]}]
+        {"role": "user", "content": [*first, {"type": "text", "text": obs[0]["question"]}]}]
     for k, action in enumerate(episode["actions"]):
         messages.append({"role": "assistant", "content": [{"type": "text", "text": action}]})
         nxt = obs[k + 1]
