@@ -39,6 +39,21 @@ def test_an_id_listed_with_two_names_refuses_its_annotations_naming_both(tmp_pat
     assert (scene.record, scene.field, scene.reason) == ("1", "annotations[0] (id 7).category_id", said)
 
 
+def test_a_category_rejected_names_its_annotations_as_its_own(tmp_path: Path) -> None:
+    path = _coco(tmp_path, [{"id": 1, "name": None}, {"id": 3, "name": "car"}])
+    scenes, report = read_all(path, "coco", masks=False)
+    assert [s.image_id for s in scenes] == ["2"]
+    (file, scene) = report.entries
+    assert (file.level, file.field) == ("file", "categories[0].name")
+    assert (scene.record, scene.field) == ("1", "annotations[0] (id 7).category_id")
+    assert scene.reason == ("category_id 1 is that of categories[0], rejected (name must be a string, got NoneType "
+                            "None): its annotations are rejected with it")  # not 'unknown category_id 1'
+    # another entry of the id, read: its annotations have that one's name
+    path = _coco(tmp_path, [{"id": 1, "name": None}, {"id": 3, "name": "car"}, {"id": 1, "name": "person"}])
+    scenes, report = read_all(path, "coco", masks=False)
+    assert [s.names for s in scenes] == [("person",), ("car",)] and [e.level for e in report.entries] == ["file"]
+
+
 def test_lvis_qualifiers_are_dropped_where_no_other_category_shares_the_name(tmp_path: Path) -> None:
     """Questions said "an orange (fruit)", "two buses (vehicle)", "a jean", and a drinking glass
     without its qualifier read "three glasses"; the two bows keep theirs."""

@@ -72,10 +72,13 @@ def _categories(data: dict[str, Any], ctx: ReadContext) -> tuple[dict[str, tuple
     COCO-Stuff's merged thing region (`_MERGED_THINGS`) is left out: its annotations are skipped.
     An id listed twice (files merged by hand) is harmless with one name (counted as
     `duplicate_categories_ignored`); with two, which name its objects have is unknown: a file
-    reject names both, and its annotations are refused with that reason."""
+    reject names both, and its annotations are refused with that reason. A category rejected (a
+    name null or no text) whose id is read and given by no other entry: its annotations are refused
+    as that category's, not as of an unknown id."""
     out: dict[str, tuple[str, bool]] = {}
     conflicts: dict[str, str] = {}
     where: dict[str, int] = {}  # category id -> index of its first entry
+    rejected: dict[str, str] = {}  # category id -> why its entry was rejected (see the end)
     listed = data.get("categories")
     if listed is None:
         listed = []
@@ -85,6 +88,7 @@ def _categories(data: dict[str, Any], ctx: ReadContext) -> tuple[dict[str, tuple
         listed = []
     for k, cat in enumerate(listed):
         field = f"categories[{k}]"
+        cid = None
         try:
             if not isinstance(cat, dict) or "id" not in cat or "name" not in cat:
                 raise bad(f"category must be {{id, name}}, got {cat!r}"[:200], field)
@@ -107,6 +111,12 @@ def _categories(data: dict[str, Any], ctx: ReadContext) -> tuple[dict[str, tuple
             out[cid], where[cid] = entry, k
         except SceneValidationError as exc:
             ctx.file_error(exc.located(ctx.source, "categories"))
+            if cid is not None and cid not in conflicts:
+                rejected.setdefault(cid, f"category_id {cid} is that of {field}, rejected ({exc.reason}): its "
+                                         "annotations are rejected with it")
+    for cid, why in rejected.items():
+        if cid not in out:  # (another entry of the id, read: its annotations have that one's name)
+            conflicts.setdefault(cid, why)
     return _plain_names(out), conflicts
 
 
