@@ -239,3 +239,21 @@ def test_read_scenes_refuses_an_on_error_that_is_no_function(tmp_path, street) -
     with pytest.raises(TypeError) as info:
         list(read_scenes(tmp_path / "x.jsonl", on_error=1))
     assert str(info.value) == "on_error must be a function, called as on_error(error), or None; got 1"
+
+
+def test_write_scenes_rebases_relative_paths_into_another_folder(tmp_path) -> None:
+    source = tmp_path / "data" / "scenes.jsonl"
+    source.parent.mkdir()
+    record = {"image_id": "x", "width": 64, "height": 64, "image": "img/x.png", "depth_map": "depth/x.npy",
+              "objects": [{"name": "cat", "box": [1, 2, 30, 40]}]}
+    far = dict(record, image_id="y", image="/abs/y.png", depth_map=None)
+    source.write_text(orjson.dumps(record).decode() + "\n" + orjson.dumps(far).decode() + "\n")
+    scenes = list(read_scenes(source))
+    out = tmp_path / "out" / "sub" / "scenes.jsonl"
+    write_scenes(scenes, out)  # as they are: out/sub/img/x.png, which is not there
+    assert [s.image for s in read_scenes(out)] == ["img/x.png", "/abs/y.png"]
+    write_scenes(scenes, out, relative_to=source.parent)
+    again = list(read_scenes(out))
+    assert [(s.image, s.depth_map) for s in again] == [("../../data/img/x.png", "../../data/depth/x.npy"),
+                                                      ("/abs/y.png", None)]
+    assert (out.parent / again[0].image).resolve() == (source.parent / "img" / "x.png").resolve()

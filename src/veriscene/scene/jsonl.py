@@ -313,14 +313,33 @@ def _file_lines(path: str | os.PathLike[str], on_error: OnError | None) -> Itera
             yield scene, line, start, lineno
 
 
-def write_scenes(scenes: Iterable[Scene], path: str | os.PathLike[str]) -> int:
+def _rebased(scenes: Iterable[Scene], root: str | os.PathLike[str], folder: Path) -> Iterator[Scene]:
+    """`scenes` with relative image and depth map paths, relative to `root`, made relative to
+    `folder` (`io.convert.placed`, `placed_depth_map`); what is no Scene is passed on (refused by
+    the writer, naming it)."""
+    from veriscene.io.convert import placed, placed_depth_map  # (io imports scene: not at the top)
+
+    root = os.fspath(root)
+    for scene in scenes:
+        yield placed_depth_map(placed(scene, root, folder), root, folder) if isinstance(scene, Scene) else scene
+
+
+def write_scenes(scenes: Iterable[Scene], path: str | os.PathLike[str], *,
+                 relative_to: str | os.PathLike[str] | None = None) -> int:
     """Write scenes as JSONL (atomically: to a temporary name of its own beside `path`, then
     renamed), compressed when the name ends in .gz, .zst, .bz2 or .xz; missing folders above it
     are made. Returns the count. Two processes (or threads) writing one `path` each write a whole
     copy, the last renamed in place wins (`io.writers.files.temporary_sibling`; a fixed
     `<name>.tmp` made them write one file between them, and one's failure removed the other's).
     A `path` that is a folder or below a file is refused before anything is written; an item that
-    is no Scene raises TypeError naming it, and nothing is left behind."""
+    is no Scene raises TypeError naming it, and nothing is left behind.
+
+    A scene's image and dense depth map paths, when relative, are relative to the folder of its
+    file, and are written as they are: scenes read from one folder's file and written into another
+    folder name images that are not there. `relative_to`: the folder those paths are relative to
+    (that of the file they were read from, `read_scenes(f)` -> `relative_to=Path(f).parent`); each
+    relative one is then written relative to `path`'s folder, as `convert` moves them. Absolute
+    paths and URLs are kept."""
     from veriscene.engine.options import check_path  # (io and engine import scene: not at the top)
     from veriscene.io.writers.files import check_file, temporary_sibling
 
@@ -332,6 +351,8 @@ def write_scenes(scenes: Iterable[Scene], path: str | os.PathLike[str]) -> int:
     check_path("path", path, "the scene file to write")
     path = Path(path)
     check_file("path", path, "scenes.jsonl")  # a folder, or below a file: refused before writing
+    if relative_to is not None:
+        scenes = _rebased(scenes, relative_to, path.parent)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = temporary_sibling(path)
     count = 0
