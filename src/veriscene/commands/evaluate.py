@@ -192,7 +192,7 @@ def register(app: typer.Typer) -> None:
                                              "earlier name, still read."),
         process: bool = typer.Option(False, "--process", help="Also score the reasoning of multi-step replies "
                                      "against their programs' intermediate steps (process F1, as process_reward "
-                                     "scores; OUT/process.jsonl), from the same scenes as --freeform."),
+                                     "scores; OUT/process.jsonl), from the same scenes as --freeform-matcher."),
         extractor: str = typer.Option("rules", "--extractor", help=EXTRACTOR_HELP.format(url="--extractor-base-url")),
         extractor_model: str | None = typer.Option(None, "--extractor-model", help=EXTRACTOR_MODEL_HELP),
         extractor_base_url: str | None = typer.Option(None, "--extractor-base-url", help="OpenAI-compatible "
