@@ -127,10 +127,20 @@ def test_wrong_arguments_are_named_before_anything_is_read(run_dir: Path, tmp_pa
 
 @pytest.mark.parametrize(("where", "said"), [
     ("run_dir", "run_dir must be a run folder or a samples file or its URL, a str or a path; got None"),
-    ("out", "out must be the file or folder to write or its URL, a str or a path; got None"),
+    ("out", "out must be the file or folder to write or its URL, a str or a path; got 3"),
 ])
 def test_a_run_or_out_that_is_no_path_is_named(run_dir: Path, where: str, said: str) -> None:  # noqa: F811
-    arguments = {"run_dir": run_dir, "out": run_dir / "export"} | {where: None}
+    arguments = {"run_dir": run_dir, "out": run_dir / "export"} | {where: None if where == "run_dir" else 3}
     with pytest.raises(TypeError) as info:
         export(**arguments, to="llava")
     assert str(info.value) == said
+
+
+def test_out_defaults_to_the_run_s_export_folder_as_the_cli_s(run_dir: Path) -> None:  # noqa: F811
+    finish(run_dir, LINES)
+    summary = export(run_dir, to="llava")  # out None: RUN/export/llava, as `veriscene export` writes
+    assert [Path(f) for f in summary.files] == [run_dir / "export" / "llava" / "llava.json"]
+    summary = export(run_dir / "samples.jsonl", None, "sharegpt")  # positional as before; beside a samples file
+    assert {Path(f).parent for f in summary.files} == {run_dir / "export" / "sharegpt"}
+    summary = export(run_dir, run_dir / "mine" / "l.json", "llava")
+    assert [Path(f) for f in summary.files] == [run_dir / "mine" / "l.json"]

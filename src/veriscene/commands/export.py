@@ -19,7 +19,8 @@ CONVERSATION_FORMATS = ("llava", "sharegpt", "trl")  # formats whose records are
 
 
 def default_out(run_dir: Path, fmt: str) -> Path:
-    """RUN_DIR/export/<fmt>: a folder that receives the format's default file name."""
+    """RUN_DIR/export/<fmt>: a folder that receives the format's default file name (as
+    `veriscene.export` without `out`: `io.export.default_out`)."""
     base = run_dir.parent if run_dir.is_file() else run_dir
     return base / "export" / fmt
 

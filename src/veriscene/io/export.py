@@ -186,11 +186,24 @@ def check_not_run_files(source: Path, out: Path, to: str) -> None:
                                f"over it: {hint}")
 
 
+def default_out(run_dir: str | Path, to: str) -> str | Path:
+    """Where an export goes when no `out` is given, as the CLI's `export` and `generate --to` write
+    it: RUN_DIR/export/<to>, a folder that receives the format's default file name; beside a
+    samples file given instead of a run folder (a URL's too: its last part ending .jsonl)."""
+    if is_url(run_dir):
+        base = str(run_dir).rstrip("/")
+        if base.rsplit("/", 1)[-1].endswith(".jsonl"):
+            base = base.rsplit("/", 1)[0]
+        return f"{base}/export/{to}"
+    run = Path(run_dir)
+    return (run.parent if run.is_file() else run) / "export" / to
+
+
 @holding_locks  # what it writes, locked until it returns (`engine.run_lock`)
 def export(
     run_dir: str | Path,
-    out: str | Path,
-    to: str,
+    out: str | Path | None = None,
+    to: str | None = None,
     *,
     image_root: str | Path | None = None,
     embed_images: bool = False,
@@ -204,7 +217,8 @@ def export(
     **options: Any,
 ) -> ExportSummary:
     """Export a run's samples (`run_dir/samples.jsonl`, its zstd shards, or a samples file) to
-    `out` in format `to` (see veriscene.io.writers.WRITERS).
+    `out` in format `to` (see veriscene.io.writers.WRITERS). `out` None: RUN_DIR/export/<to>, as
+    the CLI writes (`default_out`); `export(run, to="llava")`, and `export(run, out, "llava")` as before.
 
     `run_dir` and `out` may be URLs (``s3://bucket/run``, ``s3://bucket/exports/train.parquet``):
     a run is read through its local copy (`engine.fetch.readable`); an export to a URL is written
@@ -247,6 +261,8 @@ def export(
         raise TypeError(f"to must be the name of an export format (one of {', '.join(sorted(WRITERS))}), got {to!r}")
     get_writer(to)  # KeyError, with close matches
     check_path("run_dir", run_dir, "a run folder or a samples file or its URL")
+    if out is None:
+        out = default_out(run_dir, to)
     check_path("out", out, "the file or folder to write or its URL")
     check_out_suffix(out, to)  # '--to parquet --out e.json': refused, not a folder e.json/
     check_flags(embed_images=embed_images, check_urls=check_urls, allow_incomplete=allow_incomplete,
