@@ -373,3 +373,18 @@ def test_a_field_of_another_type_is_one_unreadable_record(tmp_path, field, value
     assert problem.line == k + 1 and problem.kind == "unreadable" and said in problem.detail
     assert problem.sample_id == (None if field == "id" else records[k]["id"])
     assert report.verified == len(records) - 1
+
+
+def test_a_word_set_answer_holding_another_type_is_a_mismatch(tmp_path) -> None:
+    """Found by fuzzing: a str_set answer holding an object beside its words ended the whole
+    verification with "TypeError: '<' not supported between instances of 'dict' and 'str'"."""
+    scenes = tmp_path / "scenes.jsonl"
+    write_scenes(iter_scene_graphs(3, seed=1), scenes)
+    generate(scenes, tmp_path / "run", generators="attribute")
+    records = [orjson.loads(line) for line in (tmp_path / "run" / "samples.jsonl").read_bytes().splitlines()]
+    k = next(i for i, r in enumerate(records) if r["answer_type"] == "str_set" and r["answer"])
+    records[k]["answer"] = [*records[k]["answer"], {"a": 1}]
+    (tmp_path / "bad.jsonl").write_bytes(b"\n".join(orjson.dumps(r) for r in records) + b"\n")
+    report = verify(tmp_path / "bad.jsonl", scenes=scenes)
+    assert [(p.line, p.kind) for p in report.problems] == [(k + 1, "mismatch")]
+    assert report.verified == len(records) - 1

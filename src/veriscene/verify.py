@@ -109,7 +109,8 @@ def answers_equal(stored: Any, found: Any, answer_type: str) -> bool:
     if answer_type == "float":
         return isinstance(stored, (int, float)) and abs(stored - found) <= 1e-6 * max(1.0, abs(found))
     if answer_type == "str_set":
-        return isinstance(stored, list) and sorted(stored) == found
+        # (a set of words: an item of another type, which sorted() cannot order, is a mismatch)
+        return isinstance(stored, list) and all(isinstance(v, str) for v in stored) and sorted(stored) == found
     return type(stored) is type(found) and stored == found
 
 
