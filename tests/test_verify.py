@@ -388,3 +388,22 @@ def test_a_word_set_answer_holding_another_type_is_a_mismatch(tmp_path) -> None:
     report = verify(tmp_path / "bad.jsonl", scenes=scenes)
     assert [(p.line, p.kind) for p in report.problems] == [(k + 1, "mismatch")]
     assert report.verified == len(records) - 1
+
+
+def test_a_config_whose_options_cannot_be_read_is_a_choice_problem(tmp_path) -> None:
+    """Found by fuzzing: a multiple-choice sample whose meta.config held a box_format that is no
+    format's name ({} or a list) ended the whole verification with 'ValueError: unknown
+    box_format {}' (raised while saying the answer as an option)."""
+    scenes = tmp_path / "scenes.jsonl"
+    write_scenes(iter_scene_graphs(3, seed=1), scenes)
+    generate(scenes, tmp_path / "run", generators="grounding")
+    records = [orjson.loads(line) for line in (tmp_path / "run" / "samples.jsonl").read_bytes().splitlines()]
+    k = next(i for i, r in enumerate(records) if r["choices"] and r["answer_type"] in ("box", "point"))
+    records[k]["meta"]["config"]["box_format"] = {}
+    (tmp_path / "bad.jsonl").write_bytes(b"\n".join(orjson.dumps(r) for r in records) + b"\n")
+    report = verify(tmp_path / "bad.jsonl", scenes=scenes)
+    (problem,) = report.problems
+    assert (problem.line, problem.kind) == (k + 1, "choice_mismatch")
+    assert problem.detail == ("its meta.config cannot say the answer as an option: unknown box_format {}; "
+                              "expected one of ['norm1', 'norm1000', 'pixel']")
+    assert report.verified == len(records) - 1

@@ -136,9 +136,14 @@ def _check_choice(sample: Sample, found: Any, scene: Scene) -> str | None:
     try:
         gen = get_generator(sample.task)
         config = gen.Config(**sample.meta.get("config", {}))
-        expected = gen(config).choice_text(found, scene)
     except (KeyError, TypeError):
         return None  # generator unknown to this version: the answer itself was verified
+    try:
+        expected = gen(config).choice_text(found, scene)
+    except (KeyError, TypeError):
+        return None
+    except ValueError as exc:  # an option of the sample's meta.config no generator takes (box_format {})
+        return f"its meta.config cannot say the answer as an option: {exc}"[:300]
     chosen = (sample.choices or [])[OPTION_LETTERS.index(letter)]
     if chosen == expected or (sample.answer_type in ("box", "point") and _same_coordinates(chosen, expected)):
         return None
