@@ -28,6 +28,17 @@ PACKAGE = Path(__file__).resolve().parent  # the veriscene package folder
 # config dataclass `@mypyc_attr(native_class=False)` (a native one may not subclass the
 # interpreted `GeneratorConfig`). Compiled code checks the declared type of each variable: a
 # variable holds values of one type (an ndarray in a variable first given a list is refused).
+# Next by self time in a profile of this build, not compiled yet (helper-233, 2026-12-07):
+# program/context.py (mypyc's native classes have no `cls.__new__`, which
+# `ExecutionContext.of_indexes` calls: mark it native_class=False), sample.py (`Sample.of` calls
+# `object.__new__(Sample)`, refused at run time: "use Sample.__new__()"), program/types.py
+# (`OpenNames` subclasses tuple: native_class=False), generators/base.py and generators/draws.py
+# (a numpy Generator subclass). scene/describe.py, scene/caption.py and scene/spellings.py are
+# in an import cycle through program/__init__.py and program.ops: a trial build compiling them
+# (with context.py, text_nouns.py, scene/geometry.py, ...) crashed the interpreter (segmentation
+# fault) on `import veriscene.generators` and `import veriscene.program`, a compiled module of
+# the cycle reading one not yet initialised. Check a new list by importing each compiled module
+# first, in a process of its own.
 COMPILED: tuple[str, ...] = (
     "generators/runner.py", "generators/candidate_pool.py", "generators/regions.py", "generators/common.py",
     "program/executor.py", "program/builder.py", "engine/pool.py",
