@@ -44,7 +44,8 @@ def test_eval_gives_the_free_form_scores_per_generator(demo_run: Path, tmp_path:
         assert v["helpfulness_ci"][0] <= v["helpfulness"] <= v["helpfulness_ci"][1]
     assert by_task["region.describe.v1"]["helpfulness"] == 1.0
     report = (tmp_path / "o" / "report.md").read_text()
-    assert "| generator | n | helpfulness % | 95% CI | truthfulness % | 95% CI | unsupported claims |" in report
+    assert ("| generator | n | helpfulness % | 95% CI | truthfulness % | 95% CI | no claims | combined % | 95% CI "
+            "| unsupported claims |") in report
     assert f"| region.describe.v1 | {tasks['region.describe.v1']} | 100.0 |" in report
     assert "Free-form answers by generator" in (tmp_path / "o" / "report.html").read_text()
     # score-freeform of the run's results gives the same figures per task

@@ -29,16 +29,18 @@ from veriscene.scene.jsonl import BOM, dumps_scene, read_scenes
 # sha256 of freeform.jsonl, the summary's "freeform" and "repeated_scenes" (files named A and B),
 # as ee31c48 wrote them for the scenes `_tricky_scenes` gives
 # (the summary's "repeated_scenes" names the image ids given twice, valid or not; "freeform"'s
-# count of them the scenes left out of the valid ones: the first scene's invalid line is none)
+# count of them the scenes left out of the valid ones: the first scene's invalid line is none);
+# freeform.jsonl's and the new keys as of helper-245's combined score (its lines gain "combined")
 REFERENCE: dict[str, Any] = {
-    "freeform.jsonl": "cddc54726c2ca33a829dfe1bd9bf5833b3a758d5f9e09cdb59fbfc6eda85c81e",
+    "freeform.jsonl": "91249139284ea5059c5cb7671aa33b3d864e06383f0dcf749b23856d4adede3a",
     "freeform": {"extractor": "rules", "hallucinations": 12, "helpfulness": 0.6947368421052632,
                  "helpfulness_ci": [0.3998684210526317, 0.9842105263157894], "matcher": "lexical", "n": 10,
                  "no_claims": 0, "rejected": 0, "rejected_scene_examples": [
                      "A, line 1, field 'objects': missing required field 'objects'",
                      "A, line 3, field 'objects': missing required field 'objects'"],
                  "rejected_scenes": 2, "repeated_scenes": 3, "truthfulness": 0.7, "truthfulness_ci": [0.4, 1.0],
-                 "unscorable": 7},
+                 "truthfulness_n": 10, "combined": 0.6972972972972973,
+                 "combined_ci": [0.39993243243243254, 0.9], "unscorable": 7},
     "repeated_scenes": [{"image_id": "demo-000000", "used": "A", "ignored": "B"},
                         {"image_id": "demo-000001", "used": "A", "ignored": "B"},
                         {"image_id": "demo-000003", "used": "A", "ignored": "B"},

@@ -32,15 +32,19 @@ from veriscene.evaluate.replied import RepliedRecords
 # no scene ("some"). freeform.jsonl's digests as of helper-180's free-form fixes (session 62: "exactly one
 # square" is now a count claim; the summaries are unchanged); process.jsonl's as of helper-178's
 # relation.subject options (session 62: the demo's relation.subject samples, and so their ids, changed;
-# the summaries are unchanged, and blocks of 1, 3 and all agree)
+# the summaries are unchanged, and blocks of 1, 3 and all agree); freeform.jsonl's and "freeform" as of
+# helper-245's (session 69: the combined score; a comparison caption's helpfulness counts the names of
+# each image, said of it: the replies with the comparisons' gold captions score 1.0, not 0.16)
 REFERENCE: dict[str | None, dict[str, Any]] = {
     None: {
         "process.jsonl": "fc823317408928af5c9a2215db0d312dc03efead0467251d6fb5ed36317c5229",
-        "freeform.jsonl": "3161190f92f4f82cffffa925547eb1b29aa5cd6c0c5797da5aa54a26e0e584e6",
-        "freeform": {"extractor": "rules", "hallucinations": 16, "helpfulness": 0.5564095541936352,
-                     "helpfulness_ci": [0.3436538753964866, 0.7741745573544928], "matcher": "lexical", "n": 17,
+        "freeform.jsonl": "465d03b3290ecebf464d686c1665ed691984049e5fa4f9add7fe063776ede2fa",
+        "freeform": {"extractor": "rules", "hallucinations": 16, "helpfulness": 0.7573057464320774,
+                     "helpfulness_ci": [0.5294117647058824, 0.934984520123839], "matcher": "lexical", "n": 17,
                      "no_claims": 0, "rejected": 0, "truthfulness": 0.7647058823529411,
-                     "truthfulness_ci": [0.5294117647058824, 0.9411764705882353], "unscorable": 0},
+                     "truthfulness_ci": [0.5294117647058824, 0.9411764705882353], "truthfulness_n": 17,
+                     "combined": 0.7608822523193335, "combined_ci": [0.5294117647058824, 0.9389426656738644],
+                     "unscorable": 0},
         "process": {"by_family": {"attribute": {"samples": 23, "score": 0.391304347826087},
                                   "counting": {"samples": 7, "score": 0.42857142857142855},
                                   "depth": {"samples": 7, "score": 0.42857142857142855},
@@ -60,9 +64,11 @@ REFERENCE: dict[str | None, dict[str, Any]] = {
     },
     "some": {
         "process.jsonl": "0039879648a9fc051d0e7e98ad6dd0b99450af20bae5bd851d18740071b0d547",
-        "freeform.jsonl": "b3655347da34ba6bd97fb6814e3f7d90259b89767fc94be7040fd7f5c7c2c1e7",
-        "freeform": {"extractor": "rules", "hallucinations": 16, "helpfulness": 0.5275008372684397,
-                     "helpfulness_ci": [0.2787187066078577, 0.7815178186827404], "matcher": "lexical", "n": 14,
+        "freeform.jsonl": "2701b3194156edfdb3af50b4d6ee96582fa69f5fb20f638b86b5e847321c21bf",
+        "freeform": {"extractor": "rules", "hallucinations": 16, "helpfulness": 0.7090592334494773,
+                     "helpfulness_ci": [0.4895470383275261, 0.9233449477351916], "matcher": "lexical", "n": 14,
+                     "truthfulness_n": 14, "combined": 0.7115732368896925,
+                     "combined_ci": [0.4917947558770344, 0.9258589511754068],
                      "no_claims": 0, "rejected": 0,
                      "rejected_scene_examples": ["SCENES, line 6, field 'objects': missing required field 'objects'"],
                      "rejected_scenes": 1, "truthfulness": 0.7142857142857143,

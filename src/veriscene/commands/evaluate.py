@@ -374,9 +374,9 @@ def register(app: typer.Typer) -> None:
         extractor_api_key_env: str = typer.Option("OPENAI_API_KEY", "--extractor-api-key-env",
                                                   help=EXTRACTOR_KEY_HELP.format(default="")),
     ) -> None:
-        """Helpfulness, truthfulness and hallucinated claims of free-form replies against scene graphs,
-        printed as one JSON summary; skipped lines are listed on stderr (Python:
-        veriscene.evaluate.score_freeform)."""
+        """Helpfulness, truthfulness, their combined score (F1; a reply without claims 0) and
+        hallucinated claims of free-form replies against scene graphs, printed as one JSON summary;
+        skipped lines are listed on stderr (Python: veriscene.evaluate.score_freeform)."""
         import orjson
 
         from veriscene.commands import said_when_stopped

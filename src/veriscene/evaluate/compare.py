@@ -264,8 +264,9 @@ def compare(runs: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str] 
 
 
 FREEFORM_NOTE = ("Cells: mean % [95% CI] (n descriptions scored) of the free-form replies' helpfulness (the share of "
-                 "the scene graph they state) and truthfulness (the share of their claims the scene graph supports), "
-                 "over all of them, then per generator.")
+                 "the scene graph they state), truthfulness (the share of their claims the scene graph supports, over "
+                 "the replies stating a claim) and combined (their F1; a reply without claims counts 0), over all of "
+                 "them, then per generator.")
 
 
 def freeform_rows(summaries: list[dict[str, Any]]) -> list[list[str]]:
@@ -283,7 +284,9 @@ def freeform_rows(summaries: list[dict[str, Any]]) -> list[list[str]]:
 
     tasks = sorted({t for ff in ffs for t in (ff.get("by_task") or {})})
     rows = []
-    for key in ("helpfulness", "truthfulness"):
+    for key in ("helpfulness", "truthfulness", "combined"):
+        if key == "combined" and not any("combined" in ff for ff in ffs):
+            continue  # (runs scored before the combined score)
         rows.append([key, *(cell(ff, key) for ff in ffs)])
         rows += [[f"{key}: {task}", *(cell((ff.get("by_task") or {}).get(task), key) for ff in ffs)] for task in tasks]
     return rows

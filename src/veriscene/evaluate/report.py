@@ -232,13 +232,27 @@ def _ci_pair(ff: dict[str, Any], key: str) -> str:
     return ci_text({"ci_low": low, "ci_high": high})
 
 
-FREEFORM_BY_TASK = ["generator", "n", "helpfulness %", "95% CI", "truthfulness %", "95% CI", "unsupported claims"]
+FREEFORM_BY_TASK = ["generator", "n", "helpfulness %", "95% CI", "truthfulness %", "95% CI", "no claims",
+                    "combined %", "95% CI", "unsupported claims"]
+FREEFORM_SCORES = ("helpfulness", "truthfulness", "combined")
 
 
 def freeform_task_rows(ff: dict[str, Any]) -> list[list[str]]:
     """The free-form scores per generator (`summary["freeform"]["by_task"]`), one row each."""
     return [[task, str(v["n"]), pct(v.get("helpfulness")), _ci_pair(v, "helpfulness"), pct(v.get("truthfulness")),
-             _ci_pair(v, "truthfulness"), str(v.get("hallucinations", 0))] for task, v in (ff.get("by_task") or {}).items()]
+             _ci_pair(v, "truthfulness"), str(v.get("no_claims", 0)), pct(v.get("combined")), _ci_pair(v, "combined"),
+             str(v.get("hallucinations", 0))] for task, v in (ff.get("by_task") or {}).items()]
+
+
+def freeform_scores_note(ff: dict[str, Any]) -> str:
+    """What each free-form mean is over: truthfulness leaves out the replies without claims (how
+    many), combined counts them 0 ("" for a summary without these counts)."""
+    if "no_claims" not in ff:
+        return ""
+    kept = ff.get("truthfulness_n", ff.get("n", 0) - ff["no_claims"])
+    return (f"Truthfulness is the mean of the {kept} replies stating a checkable claim: {ff['no_claims']} "
+            "without one are left out of it; combined (the F1 of truthfulness and helpfulness) counts them 0, "
+            "and neither listing everything nor saying nothing raises it.")
 
 
 def freeform_left_out(ff: dict[str, Any]) -> str:
@@ -256,9 +270,11 @@ def freeform_left_out(ff: dict[str, Any]) -> str:
 
 
 def freeform_markdown(ff: dict[str, Any]) -> str:
-    rows = [[key, pct(ff.get(key)), _ci_pair(ff, key)] for key in ("helpfulness", "truthfulness")]
+    rows = [[key, pct(ff.get(key)), _ci_pair(ff, key)] for key in FREEFORM_SCORES if key in ff]
     note = (f"{ff.get('n', 0)} replies; claims extracted by {ff.get('extractor')}, matched with {ff.get('matcher')}; "
             f"{ff.get('hallucinations', 0)} unsupported claims in all.")
+    if freeform_scores_note(ff):
+        note += " " + freeform_scores_note(ff)
     if freeform_left_out(ff):  # (before, said in summary.json only: "0 replies" and empty cells)
         note += f" **Descriptions left out: {freeform_left_out(ff)}.**"
     text = markdown_table(["", "mean %", "95% CI"], rows) + "\n\n" + note
@@ -355,9 +371,10 @@ def to_html(summary: dict[str, Any]) -> str:
         ff = summary["freeform"]
         body += ["<h2>Free-form answers</h2>",
                  html_table(["", "mean %", "95% CI"], [[key, pct(ff.get(key)), _ci_pair(ff, key)]
-                                                       for key in ("helpfulness", "truthfulness")]),
+                                                       for key in FREEFORM_SCORES if key in ff]),
                  f"<p>{ff.get('n', 0)} replies; extractor {html.escape(str(ff.get('extractor')))}, matcher "
-                 f"{html.escape(str(ff.get('matcher')))}; {ff.get('hallucinations', 0)} unsupported claims.</p>"]
+                 f"{html.escape(str(ff.get('matcher')))}; {ff.get('hallucinations', 0)} unsupported claims. "
+                 f"{html.escape(freeform_scores_note(ff))}</p>"]
         if freeform_left_out(ff):
             body.append(f"<p class='warn'>Descriptions left out: {html.escape(freeform_left_out(ff))}.</p>")
         if ff.get("by_task"):

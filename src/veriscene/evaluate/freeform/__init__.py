@@ -1,6 +1,7 @@
 """Free-form answers (descriptions, open questions) scored PROVE-style against scene graphs:
 helpfulness (share of the scene graph's tuples the reply states), truthfulness (share of the
-reply's claims the scene graph supports) and the list of unsupported claims (hallucinations).
+reply's claims the scene graph supports), their F1 (combined: 0 for a reply stating nothing) and
+the list of unsupported claims (hallucinations).
 
 `score_freeform(responses, scenes)` scores a JSONL file of replies; see `api`.
 """

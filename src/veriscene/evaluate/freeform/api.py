@@ -20,9 +20,13 @@ files give is scored against the first file's scene, as `generate` made the samp
 later ones are reported in `repeated` (`scene_map`).
 
 Writes (with `out`) one JSON line per reply: id, task (the line's, or its sample's, when known),
-image_id (the first), image_ids, helpfulness, truthfulness, hallucinations, recall_by_kind and
-every claim with its verdict. The summary gives the scores per task too (`by_task`) when replies
-name one.
+image_id (the first), image_ids, helpfulness, truthfulness, combined (their F1, `score`),
+hallucinations, recall_by_kind and every claim with its verdict. The summary gives the mean of
+each with its interval: helpfulness and combined over every reply (a reply without claims counts
+0 in combined), truthfulness over the `truthfulness_n` replies stating a checkable claim (the
+`no_claims` others are left out of it); and the scores per task too (`by_task`) when replies name
+one. Read combined where one figure must rank replies: helpfulness alone is raised by listing
+everything, truthfulness alone by saying nothing of what is hard.
 
 This module holds the public functions and their report (`FreeformReport`, `FreeformTally`); a
 RESPONSES file is read by `responses`, and replies are scored a list at a time by
@@ -58,7 +62,7 @@ from veriscene.evaluate.freeform.responses import (  # noqa: F401  (the fields a
     with_sample_images,
 )
 from veriscene.evaluate.freeform.scene_map import ADVICE, RepeatedScene, ScenesArg, load_scene_map
-from veriscene.evaluate.freeform.score import ReplyScore
+from veriscene.evaluate.freeform.score import ReplyScore, combined_score
 from veriscene.evaluate.freeform.scorer import (  # noqa: F401  (region_focus: re-exported)
     FreeformItem,
     TextScorer,
@@ -80,6 +84,7 @@ class FreeformTally:
 
     def __init__(self) -> None:
         self.helpful, self.truthful = array("d"), array("d")
+        self.combined = array("d")  # of every reply, as helpful (a reply without claims: 0)
         self.hallucinations = 0
         self.tasks: dict[str, int] = {}  # task -> its index, first seen first
         self.helpful_task, self.truthful_task = array("i"), array("i")  # the task of each value (-1: none)
@@ -89,6 +94,7 @@ class FreeformTally:
         task = record.get("task")
         k = self.tasks.setdefault(task, len(self.tasks)) if isinstance(task, str) else -1
         self.helpful.append(record["helpfulness"])
+        self.combined.append(record.get("combined", combined_score(record["helpfulness"], record["truthfulness"])))
         self.helpful_task.append(k)
         if record["truthfulness"] is not None:
             self.truthful.append(record["truthfulness"])
@@ -104,16 +110,22 @@ class FreeformTally:
         truthful_task = np.frombuffer(self.truthful_task, dtype=np.int32)
         helpful = np.frombuffer(self.helpful, dtype=np.float64)
         truthful = np.frombuffer(self.truthful, dtype=np.float64)
+        combined = np.frombuffer(self.combined, dtype=np.float64)
         out = {}
         for task in sorted(self.tasks):
             k = self.tasks[task]
-            out[task] = {**_means(helpful[helpful_task == k], truthful[truthful_task == k], n_boot, f":{task}"),
+            out[task] = {**_means(helpful[helpful_task == k], truthful[truthful_task == k], n_boot, f":{task}",
+                                  combined[helpful_task == k]),
                          "hallucinations": self.task_hallucinations.get(k, 0)}
         return out
 
 
-def _means(helpful: np.ndarray, truthful: np.ndarray, n_boot: int, name: str = "") -> dict[str, Any]:
-    """n, the mean helpfulness and truthfulness with their bootstrap intervals, replies without claims."""
+def _means(helpful: np.ndarray, truthful: np.ndarray, n_boot: int, name: str = "",
+           combined: np.ndarray | None = None) -> dict[str, Any]:
+    """n, the mean helpfulness, truthfulness and combined score with their bootstrap intervals,
+    the replies the truthfulness is the mean of (`truthfulness_n`) and those without claims
+    (`no_claims`: left out of truthfulness, counted 0 in the combined score)."""
+    combined = np.zeros(0) if combined is None else combined
     return {
         "n": len(helpful),
         "helpfulness": float(np.mean(helpful)) if len(helpful) else None,
@@ -122,7 +134,10 @@ def _means(helpful: np.ndarray, truthful: np.ndarray, n_boot: int, name: str = "
         "truthfulness": float(np.mean(truthful)) if len(truthful) else None,
         "truthfulness_ci": (list(bootstrap_ci(truthful, n_boot=n_boot, name=f"truthfulness{name}")) if len(truthful)
                             else None),
+        "truthfulness_n": len(truthful),
         "no_claims": len(helpful) - len(truthful),
+        "combined": float(np.mean(combined)) if len(combined) else None,
+        "combined_ci": list(bootstrap_ci(combined, n_boot=n_boot, name=f"combined{name}")) if len(combined) else None,
     }
 
 
@@ -149,6 +164,7 @@ class FreeformReport:
                 tally.add(record)
         helpful = np.frombuffer(tally.helpful, dtype=np.float64)
         truthful = np.frombuffer(tally.truthful, dtype=np.float64)
+        combined = np.frombuffer(tally.combined, dtype=np.float64)
         left_out = {} if self.scored_by_program is None else {"scored_by_program": self.scored_by_program}
         if self.repeated:
             left_out["repeated_scenes"] = len(self.repeated)
@@ -156,7 +172,7 @@ class FreeformReport:
             left_out["rejected_scenes"] = len(self.rejected_scenes)
         asked = {} if self.extractor_requests is None else {"extractor_requests": self.extractor_requests,
                                                             "extractor_cache": self.extractor_cache}
-        means = _means(helpful, truthful, n_boot)
+        means = _means(helpful, truthful, n_boot, combined=combined)
         return {
             "n": means.pop("n"), "extractor": self.extractor, "matcher": self.matcher, **means,
             "hallucinations": tally.hallucinations,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from veriscene.scene.model import Scene
 
 TEXT_FIELDS = ("response", "reply", "output", "text", "caption")
 QUESTION_FIELDS = ("question", "prompt")
+COMPARISON_TASK = "multi.compare_caption."  # a line of this task, without its sample, is a comparison
 
 
 def _image_ids(rec: dict[str, Any]) -> list[str]:
@@ -123,7 +125,10 @@ def response_item(rec: dict[str, Any], images: list[str], text: str, samples: di
     if sample is None and str(rec.get("task", "")).startswith("region."):
         return "a region description is scored against its region: give the samples file (--samples FILE)"
     question = next((rec[f] for f in QUESTION_FIELDS if isinstance(rec.get(f), str)), "")
-    return sample_item(images, text, question, sample, scene_map)
+    item = sample_item(images, text, question, sample, scene_map)
+    if sample is None and not isinstance(item, str) and str(rec.get("task", "")).startswith(COMPARISON_TASK):
+        return replace(item, comparison=True)  # (its program unread: the task says it compares its images)
+    return item
 
 
 def run_scenes(samples: str | os.PathLike[str] | None, responses: Path) -> list[Path]:

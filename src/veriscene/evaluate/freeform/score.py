@@ -43,6 +43,11 @@ For one reply and its image's scene graph:
     helpfulness   scene-graph tuples stated by a supported claim / all scene-graph tuples, where
                   tuples are (name), (name, attribute) and (name, predicate, name), a relation
                   and its converse counting once
+    combined      the F1 of the two: truthfulness as precision, helpfulness as recall
+                  (2PR / (P + R)); 0 for a reply stating nothing checkable (truthfulness None) or
+                  nothing of the scene graph. Neither listing everything (its truthfulness falls)
+                  nor saying nothing (0) raises it: read it, not helpfulness alone, where one
+                  figure has to rank replies
     hallucinations  the text of every unsupported claim
     hedges        a claim said with a hedge ("there might be a dog": "maybe dog", `hedges`) weighs
                   HEDGED_WEIGHT (a half) of a plain one in truthfulness and in the helpfulness of
@@ -50,7 +55,12 @@ For one reply and its image's scene graph:
 
 A reply about several images (a comparison caption) is checked against all of them: a claim its
 wording ties to images ("Image 2 has a square", "both images ...") must hold in each of those, an
-untied one in some image; helpfulness counts each image's tuples. A reply about a region (a
+untied one in some image; helpfulness counts each image's tuples. A comparison (`comparison=True`:
+a sample whose program is `describe_images`, the kinds of objects each image holds) is asked which
+images hold which names: its helpfulness counts each image's names only (the entity tuples, as its
+gold caption states them), each stated by a supported claim tied to that image ("Only Image 2
+contains a star", "Both images contain a square"); a claim tied to no image ("there is a red
+circle") says nothing of which image holds what and states none (it still counts in truthfulness). A reply about a region (a
 region description) is checked against the object(s) in it (`SceneFacts(scene, focus=...)`):
 its entity, attribute and count claims must be about them, its relations must involve one, and
 helpfulness counts their tuples only.
@@ -85,13 +95,23 @@ class ReplyScore:
     claims: list[dict[str, Any]]
     hallucinations: list[str]
     recall_by_kind: dict[str, float | None] = field(default_factory=dict)
+    combined: float = 0.0  # F1 of truthfulness (precision) and helpfulness (recall): `combined_score`
     extracted: bool = True  # False: the claim extractor gave no readable answer (nothing was checked)
     unread: str | None = None  # why, where the extractor said (`claim_model.Unread`)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"helpfulness": self.helpfulness, "truthfulness": self.truthfulness,
+        return {"helpfulness": self.helpfulness, "truthfulness": self.truthfulness, "combined": self.combined,
                 "hallucinations": self.hallucinations, "recall_by_kind": self.recall_by_kind,
                 "claims": self.claims}
+
+
+def combined_score(helpfulness: float, truthfulness: float | None) -> float:
+    """The F1 of truthfulness (precision) and helpfulness (recall): 0 when the reply states no
+    checkable claim (truthfulness None) or either is 0. Listing every name with every attribute
+    earns full helpfulness and little truthfulness, so little of this; a reply of no claims, 0."""
+    if truthfulness is None or truthfulness <= 0.0 or helpfulness <= 0.0:
+        return 0.0
+    return 2.0 * truthfulness * helpfulness / (truthfulness + helpfulness)
 
 
 class Canonicaliser:
@@ -151,8 +171,11 @@ def check_claim(c: Claim, images: Sequence[SceneFacts]) -> tuple[bool | None, li
     return (False if False in values else None if None in values else True), holding
 
 
-def score_claims(claims: Sequence[Claim], images: Sequence[SceneFacts], canon: Canonicaliser) -> ReplyScore:
-    """Scores of a reply's claims against the scene graphs of its sample's images (in order)."""
+def score_claims(claims: Sequence[Claim], images: Sequence[SceneFacts], canon: Canonicaliser, *,
+                 comparison: bool = False) -> ReplyScore:
+    """Scores of a reply's claims against the scene graphs of its sample's images (in order);
+    `comparison`: helpfulness counts each image's names stated by claims tied to it (see the
+    module docstring)."""
     checked: list[dict[str, Any]] = []
     weights: list[float] = []  # of each checked claim: 1, or HEDGED_WEIGHT said with a hedge
     # (image, tuple) -> the weight of the claim that states it (a plain claim's over a hedged one's)
@@ -168,20 +191,25 @@ def score_claims(claims: Sequence[Claim], images: Sequence[SceneFacts], canon: C
         weight = HEDGED_WEIGHT if c.hedged else 1.0
         checked.append({"kind": c.kind, "text": c.text, "said": raw.text, "supported": ok})
         weights.append(weight)
-        for k in holding if ok else ():
+        tied = c.images is not None or not comparison  # (a comparison's untied claim states no tuple)
+        for k in holding if ok and tied else ():
             found = images[k].tuple_of(c)
             if found is not None and found[1] in images[k].tuples[found[0]]:
                 stated = covered[found[0]]
                 stated[(k, found[1])] = max(stated.get((k, found[1]), 0.0), weight)
     totals = {kind: sum(len(f.tuples[kind]) for f in images) for kind in covered}
-    total, hit = sum(totals.values()), sum(sum(t.values()) for t in covered.values())
+    asked = ("entity",) if comparison else tuple(covered)  # the kinds of tuple helpfulness counts
+    total, hit = sum(totals[k] for k in asked), sum(sum(covered[k].values()) for k in asked)
     decided = [(c, w) for c, w in zip(checked, weights) if c["supported"] is not None]
     # a hedged claim weighs HEDGED_WEIGHT: a hedged wrong claim costs less than a confident one
     decided_weight = sum(w for _, w in decided)
     supported = sum(w for c, w in decided if c["supported"])
+    helpfulness = hit / total if total else 0.0
+    truthfulness = supported / decided_weight if decided else None
     return ReplyScore(
-        helpfulness=hit / total if total else 0.0,
-        truthfulness=supported / decided_weight if decided else None,
+        helpfulness=helpfulness,
+        truthfulness=truthfulness,
+        combined=combined_score(helpfulness, truthfulness),
         claims=checked,
         hallucinations=[c["text"] for c, _ in decided if not c["supported"]],
         recall_by_kind={k: (sum(covered[k].values()) / n if n else None) for k, n in totals.items()},

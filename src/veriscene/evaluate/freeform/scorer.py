@@ -35,13 +35,16 @@ _WORD_RE = re.compile(r"[a-z]+")
 @dataclass(frozen=True)
 class FreeformItem:
     """One reply to score: its sample's images in order, the reply, the question (its words
-    outside the scene vocabulary are not claims) and the objects the question is about,
-    (image index, object index) pairs (empty: the whole images)."""
+    outside the scene vocabulary are not claims), the objects the question is about,
+    (image index, object index) pairs (empty: the whole images), and whether it compares its
+    images (`comparison`: helpfulness counts the names each image holds, stated of that image;
+    `score.score_claims`)."""
 
     image_ids: tuple[str, ...]
     text: str
     question: str = ""
     focus: tuple[tuple[int, int], ...] = ()
+    comparison: bool = False
 
 
 def as_item(item: FreeformItem | tuple[str | Sequence[str], str]) -> FreeformItem:
@@ -129,7 +132,8 @@ class TextScorer:
             claims = None if isinstance(given, Unread) else given
             echoed = _question_words(item.question, self.lexicon)
             kept = [c for c in claims or [] if not _echoes_question(c, echoed)]
-            score = score_claims(kept, _facts_of(item, scene_map, cache, self._category_sets, self._synonyms), self._canon)
+            score = score_claims(kept, _facts_of(item, scene_map, cache, self._category_sets, self._synonyms), self._canon,
+                                 comparison=item.comparison)
             unread = given.reason if isinstance(given, Unread) else None
             scores.append(score if claims is not None else replace(score, extracted=False, unread=unread))
         return scores, ext.name, self.matcher.name
@@ -151,15 +155,28 @@ def region_focus(sample: dict[str, Any], scene_map: dict[str, Scene]) -> tuple[t
                  for n in program if n["op"] == "describe_object")
 
 
+COMPARISON_OPS = frozenset({"describe_images"})  # ops whose text says which images hold which names
+
+
+def is_comparison(sample: dict[str, Any]) -> bool:
+    """Whether a sample's program compares its images (`describe_images`: multi.compare_caption):
+    its gold states which images hold which names, and its helpfulness counts those."""
+    program = sample.get("program") or []
+    return isinstance(program, list) and any(isinstance(n, dict) and n.get("op") in COMPARISON_OPS
+                                             for n in program)
+
+
 def sample_item(image_ids: Sequence[str], text: str, question: str, sample: dict[str, Any] | None,
                  scene_map: dict[str, Scene]) -> FreeformItem | str:
     """The item to score for a reply to `sample`, or why it cannot be scored."""
     focus: tuple[tuple[int, int], ...] | None = ()
+    comparison = False
     if sample is not None:
         focus = region_focus(sample, scene_map)
         question = sample.get("question") or question
+        comparison = is_comparison(sample)
     if focus is None:
         return "its sample's program names no object on these scene graphs: the region is unknown"
-    return FreeformItem(tuple(image_ids), text, question, focus)
+    return FreeformItem(tuple(image_ids), text, question, focus, comparison)
 
 
