@@ -49,10 +49,20 @@ Free-form samples (answer type text) are scored by `veriscene.evaluate.freeform.
 (rules extractor, lexical matcher) against their scene graphs, per task: the gold description,
 every object of the scene listed with its attributes, every name with every attribute of the
 vocabulary, the scene's objects with every attribute, every relation between the scene's names,
-the gold followed by every object, a long vague reply, a hedged gold, the question, an empty
-reply. Helpfulness is the share of the scene graph's facts a reply states (recall) and
-truthfulness the share of its claims the graph supports (precision): listing everything raises
-helpfulness and must lower truthfulness, so the two are read together.
+the gold followed by every object, every name said of every image ("Image 1 contains a star."),
+the gold with every other name and attribute swapped for another (half right), a long vague
+reply, a hedged gold, the question, an empty reply. Helpfulness is the share of the scene
+graph's facts a reply states (recall) and truthfulness the share of its claims the graph supports
+(precision): listing everything raises helpfulness and must lower truthfulness, so the two are
+read together, as the combined score does (their F1; 0 for a reply without claims).
+
+Measured on `veriscene demo` (200 scenes), 30 samples a task (13:38 UTC, helper-245), helpfulness /
+truthfulness / combined: region descriptions, gold 1.0 / 1.0 / 1.0, every name with every attribute
+1.0 / 0.051 / 0.098, half right 0.750 / 0.808 / 0.775, empty 0 / - / 0; comparison captions
+(helpfulness: the names each image holds, said of it), gold 1.0 / 1.0 / 1.0 (0.153 helpfulness
+before), every object listed 0 / 1.0 / 0 (0.734 helpfulness before), every name of every image
+1.0 / 0.644 / 0.780, half right 0.584 / 0.668 / 0.615; captions, gold 0.983 / 1.0 / 0.991, every
+name with every attribute 0.753 / 0.230 / 0.344.
 
 Measured on `veriscene demo` (200 scenes, seed 0), 6 samples a task and mode (522 samples, 12:50
 UTC): before the fixes of helper-240, 17 hedge cells earned more than they should, among them
@@ -312,6 +322,36 @@ def _every_attribute(scenes: list[dict[str, Any]], vocabulary: dict[str, Any]) -
     return " ".join(f"There is a {a} {o['name']}." for o in _objects(scenes) for a in attrs)
 
 
+def _every_name_each_image(scenes: list[dict[str, Any]], vocabulary: dict[str, Any]) -> str:
+    names = sorted(vocabulary.get("names") or {})
+    return " ".join(f"Image {k + 1} contains a {n}." for k in range(len(scenes)) for n in names)
+
+
+def _half_right(text: str, vocabulary: dict[str, Any]) -> str:
+    """The gold with every other name, and every other attribute, replaced by another of the
+    vocabulary (the next in sorted order): about half its facts right."""
+    import re
+
+    names, attrs = sorted(vocabulary.get("names") or {}), sorted(vocabulary.get("attributes") or {})
+    following = {w: pool[(k + 1) % len(pool)] for pool in (names, attrs) if len(pool) > 1 for k, w in enumerate(pool)}
+    if not following:
+        return text
+    seen = {"name": 0, "attribute": 0}
+
+    def swap(m: re.Match[str]) -> str:
+        word = m.group(1).lower()
+        kind = "name" if word in names else "attribute"
+        seen[kind] += 1
+        if seen[kind] % 2:
+            return m.group(0)
+        new = following[word]
+        return (new.capitalize() if m.group(1)[0].isupper() else new) + m.group(2)
+
+    pattern = re.compile(r"\b(" + "|".join(map(re.escape, sorted(following, key=len, reverse=True))) + r")(s?)\b",
+                         re.IGNORECASE)
+    return pattern.sub(swap, text)
+
+
 def _every_relation(scenes: list[dict[str, Any]], vocabulary: dict[str, Any]) -> str:
     names = sorted({o["name"] for o in _objects(scenes)})
     preds = sorted(vocabulary.get("predicates") or {})
@@ -328,6 +368,8 @@ FREEFORM: list[tuple[str, Callable[[dict[str, Any], list[dict[str, Any]], dict[s
     ("objects_every_attribute", lambda s, sc, v: _every_attribute(sc, v)),
     ("every_relation", lambda s, sc, v: _every_relation(sc, v)),
     ("gold_and_scene_objects", lambda s, sc, v: f"{s['answer']} {_every_object(sc)}"),
+    ("every_name_each_image", lambda s, sc, v: _every_name_each_image(sc, v)),
+    ("half_right", lambda s, sc, v: _half_right(str(s["answer"]), v)),
     ("long_vague", lambda s, sc, v: VAGUE * 20),
     ("hedged_gold", lambda s, sc, v: f"There may be {s['answer']}, or perhaps not."),
     ("question", lambda s, sc, v: str(s["question"])),
@@ -337,7 +379,7 @@ FREEFORM: list[tuple[str, Callable[[dict[str, Any], list[dict[str, Any]], dict[s
 
 def freeform_table(samples: list[dict[str, Any]], run: Path, args: argparse.Namespace,
                    rng: random.Random) -> dict[str, float]:
-    """Mean helpfulness and truthfulness of each free-form strategy on the run's text samples."""
+    """Mean helpfulness, truthfulness and combined score of each free-form strategy on the run's text samples."""
     from veriscene.evaluate.freeform import score_texts
     from veriscene.evaluate.freeform.scorer import sample_item
     from veriscene.scene.jsonl import read_scenes
@@ -349,8 +391,9 @@ def freeform_table(samples: list[dict[str, Any]], run: Path, args: argparse.Name
     out: dict[str, float] = {}
     tasks = sorted({s["task"] for s in picked})
     print(f"\nfree-form ({len(picked)} text samples, `score_texts`, rules extractor, lexical matcher): mean helpfulness"
-          " / truthfulness per task (truthfulness over the replies stating a checkable claim)")
-    print(f"{'strategy':26}" + "".join(f"{t[:24]:>26}" for t in tasks))
+          " / truthfulness / combined per task (truthfulness over the replies stating a checkable claim; combined,"
+          " their F1, over all, a reply without claims 0)")
+    print(f"{'strategy':26}" + "".join(f"{t[:24]:>28}" for t in tasks))
     for name, strategy in FREEFORM:
         cells = []
         for task in tasks:
@@ -365,8 +408,10 @@ def freeform_table(samples: list[dict[str, Any]], run: Path, args: argparse.Name
             truths = [r.truthfulness for r in scores if r.truthfulness is not None]
             truthful = sum(truths) / len(truths) if truths else float("nan")
             out[f"{task}.{name}.helpfulness"] = round(helpful, 4)
+            combined = sum(r.combined for r in scores) / max(1, len(scores))
             out[f"{task}.{name}.truthfulness"] = round(truthful, 4)
-            cells.append(f"{helpful:>16.3f} / {truthful:>5.3f}")
+            out[f"{task}.{name}.combined"] = round(combined, 4)
+            cells.append(f"{helpful:>12.3f} / {truthful:>5.3f} / {combined:>5.3f}")
         print(f"{name:26}" + "".join(cells))
     return out
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -20,3 +21,9 @@ def test_reward_gaming_benchmark(tmp_path: Path) -> None:
     header = next(line.split()[2:] for line in done.stdout.splitlines() if line.startswith("group"))
     assert all(float(v) == 1.0 for kind, v in zip(header, plain) if kind != "box")
     assert "every_name_and_attribute" in done.stdout and table.exists()
+    # the combined free-form score (helper-245): no strategy beats the gold description, nothing earns 0
+    figures = json.loads(table.read_text())["text"]
+    for task in {key.rsplit(".", 2)[0] for key in figures}:
+        gold = figures[f"{task}.gold.combined"]
+        assert figures[f"{task}.empty.combined"] == 0.0
+        assert figures[f"{task}.every_name_and_attribute.combined"] < gold
