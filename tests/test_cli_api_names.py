@@ -37,7 +37,8 @@ CLI_ONLY: dict[str, dict[str, str]] = {
     },
     "eval": {
         **{name: "a key of model_options (an OpenAI-compatible server's client)"
-           for name in ("api_key_env", "concurrency", "timeout", "max_retries", "max_tokens", "temperature")},
+           for name in ("api_key_env", "concurrency", "timeout", "max_retries", "max_retry_wait", "max_tokens",
+                        "temperature")},
         "param": "model_options['extra_params'] (a server), model_options['generate_kwargs'] (transformers)",
         "batch_size": "model_options['batch_size'] (transformers)",
         "no_cache": "cache=False",
