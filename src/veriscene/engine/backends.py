@@ -1,7 +1,6 @@
 """Backends that run shard tasks: in-process, a local process pool, or Ray.
 
-All three run the same `run_shard(spec, task)` (in-process: its two halves, `generate_shard` and
-`store_shard`, the second on a thread), so the backend changes nothing in the output. At
+All three call the same `run_shard(spec, task)`, so the backend changes nothing in the output. At
 most `2 x workers` shards are in flight, so memory does not grow with the input. `ordered_map` runs
 any module-level function the same two ways (local processes or Ray tasks), results in order.
 
@@ -16,7 +15,7 @@ import multiprocessing
 import os
 import sys
 from collections import deque
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, TypeVar
@@ -27,7 +26,7 @@ from veriscene.engine.ray_cluster import (
     _sees, _token_auth, _versions, check_nodes, cluster_address, cluster_workers, nodes_without, on_each_node,
     ray_getter, ray_session,
 )
-from veriscene.engine.shards import RunSpec, ShardOutput, ShardTask, generate_shard, run_shard, store_shard
+from veriscene.engine.shards import RunSpec, ShardOutput, ShardTask, run_shard
 from veriscene.engine.source_digest import WorkerCodeMismatch, check_worker_code, veriscene_digest
 from veriscene.engine.worker_faults import (
     WorkerDied, WorkerHung, _died, _hung, check_timeout, die_with_parent, mark_started, started_flag,
@@ -58,26 +57,9 @@ Progress = Callable[[int, int], None]
 
 
 def run_in_process(spec: RunSpec, tasks: Iterable[ShardTask], progress: Progress | None) -> Iterator[ShardOutput]:
-    """The shards one after another in this process. Each generated shard is stored (its files
-    written and synced to disk, its SHA-256 taken: `store_shard`) on a thread while the next one
-    is generated: that thread waits on the disk and hashes without holding the GIL, so generation
-    goes on meanwhile (before, it waited 1.1-1.4% of a run for them: docs/performance.md). Shards are
-    handed on in order once stored, so the caller sees only shards whose files are complete. A
-    store that fails (a full disk) is raised before the next shard is given to the thread; a
-    shard stored but not yet handed on when the run stops (an error, Ctrl-C) is a finished shard
-    that `--resume` keeps."""
     try:
-        with ThreadPoolExecutor(1, thread_name_prefix="veriscene-store") as store:
-            stored: Future[ShardOutput] | None = None
-            for task in tasks:
-                output = generate_shard(spec, task, progress)
-                previous = stored.result() if stored is not None else None  # (stored by now, as a rule)
-                stored = store.submit(store_shard, spec, output)
-                del output  # (held by the thread until stored)
-                if previous is not None:
-                    yield previous
-            if stored is not None:
-                yield stored.result()
+        for task in tasks:
+            yield run_shard(spec, task, progress)
     finally:
         collector.release()  # the objects shards froze go back to this process's collector
 

@@ -275,15 +275,9 @@ def _not_utf8(line: bytes) -> str | None:
 
 
 def run_shard(spec: RunSpec, task: ShardTask, progress: Callable[[int, int], None] | None = None) -> ShardOutput:
-    """Generate one shard and store it: `generate_shard`, then `store_shard`."""
-    return store_shard(spec, generate_shard(spec, task, progress))
-
-
-def generate_shard(spec: RunSpec, task: ShardTask,
-                   progress: Callable[[int, int], None] | None = None) -> ShardOutput:
-    """Generate one shard: its samples as JSONL in `data`, not yet stored (`store_shard`). Bad
-    scene records, and a generator failing on a scene, become reject entries (levels "scene" and
-    "generator"), never exceptions. `progress(1, samples)` is called after every line."""
+    """Generate one shard. Bad scene records, and a generator failing on a scene, become reject
+    entries (levels "scene" and "generator"), never exceptions. `progress(1,
+    samples)` is called after every line."""
     worker = worker_for(spec)
     runner = worker.runner
     runner.stats.clear()
@@ -341,14 +335,8 @@ def generate_shard(spec: RunSpec, task: ShardTask,
     summary.generator_stats.update(runner.stats)
     first = task.lines[0][0] if task.lines else 0
     last = task.lines[-1][0] if task.lines else 0
-    return ShardOutput(task.index, data, rejects, summary.counts(), first, last, shared=shared,
-                       peak_mb=peak_memory_mb(include_children=False), key=spec.key)
-
-
-def store_shard(spec: RunSpec, output: ShardOutput) -> ShardOutput:
-    """A generated shard stored as the run wants it: its files written where the workers write
-    them (`spec.shards_dir`: the sidecar set, the samples dropped from the output), else encoded
-    in the shard format for the driver to write. Returns `output`."""
+    output = ShardOutput(task.index, data, rejects, summary.counts(), first, last, shared=shared,
+                         peak_mb=peak_memory_mb(include_children=False), key=spec.key)
     if spec.shards_dir is not None:
         # Written here, so the driver never holds a shard's samples (large buffers passed between
         # processes fragment the driver's heap and its memory would grow with the run).
