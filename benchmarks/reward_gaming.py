@@ -96,6 +96,8 @@ from veriscene.answers.match import offered_points  # noqa: E402
 from veriscene.answers.rivals import as_rivals  # noqa: E402
 from veriscene.sample import OPTION_LETTERS  # noqa: E402
 from veriscene.text import join_words  # noqa: E402
+from reply_styles import fmt_of, size_of  # noqa: E402  (benchmarks/reply_styles.py)
+from reply_styles import json_value as json_of  # noqa: E402
 
 FILLER = ("Looking at the image carefully, there are several shapes of different colours and sizes "
           "spread over a plain background, some of them overlapping others. ")
@@ -192,14 +194,6 @@ STRATEGIES: list[tuple[str, str, Strategy, float | None]] = [
 
 # --- candidates ---------------------------------------------------------------------------
 
-def size_of(sample: dict[str, Any]) -> tuple[int, int]:
-    return tuple(sample["meta"]["image_size"])
-
-
-def fmt_of(sample: dict[str, Any]) -> str:
-    return str(sample["meta"].get("box_format", "norm1"))
-
-
 def say(sample: dict[str, Any], value: Any) -> str:
     kind = sample["answer_type"]
     if kind == "bool":
@@ -213,17 +207,6 @@ def say(sample: dict[str, Any], value: Any) -> str:
     if kind == "point":
         return format_point(value, size_of(sample), fmt_of(sample))
     return str(value)
-
-
-def json_of(sample: dict[str, Any], value: Any) -> Any:
-    kind = sample["answer_type"]
-    if kind in ("box", "point"):
-        return json.loads(say(sample, value))
-    if kind == "str_set":
-        return list(value)
-    if kind == "image_index":
-        return f"Image {value + 1}"
-    return value
 
 
 def word_kind(value: Any) -> str:
