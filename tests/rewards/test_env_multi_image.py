@@ -59,13 +59,89 @@ def test_the_reward_is_the_verifier_score(demo_run: Path) -> None:
         assert info["correct"]
 
 
-def test_a_zoom_on_several_images_is_refused_and_used(demo_run: Path) -> None:
+def test_a_zoom_naming_no_image_of_several_is_refused_and_used(demo_run: Path) -> None:
     env = VQAEnv(demo_run, max_images=4, max_zooms=1)
-    obs, _ = env.reset(options={"index": _several(env)})
+    obs, _ = env.reset(options={"index": _several(env, 3)})
     shown = obs["images"].copy()
     obs, reward, terminated, _, info = env.step("<zoom>[0.1, 0.1, 0.5, 0.5]</zoom>")
     assert reward == 0.0 and not terminated and info["zooms_left"] == 0 and info["parse_failed"]
-    assert obs["feedback"].startswith("could not zoom: this sample shows") and np.array_equal(obs["images"], shown)
+    assert obs["feedback"] == ('could not zoom: this sample shows 3 images: name the one to zoom into, '
+                               '<zoom image="k">[x0, y0, x1, y1]</zoom> with k from 1 to 3 (Image 1 to Image 3)')
+    assert np.array_equal(obs["images"], shown) and info["image_index"] == 0
+
+
+@pytest.mark.parametrize("action", ['<zoom image="2">[0.5, 0.0, 1.0, 0.5]</zoom>',
+                                    "<zoom image=2>[0.5, 0.0, 1.0, 0.5]</zoom>",
+                                    "<ZOOM>Image 2: [0.5, 0.0, 1.0, 0.5]</ZOOM>"])
+def test_a_zoom_names_its_image(demo_run: Path, action: str) -> None:
+    env = VQAEnv(demo_run, max_images=4, max_zooms=2, observation_size=(120, 90), render_mode="rgb_array")
+    obs, _ = env.reset(options={"index": _several(env, 3)})
+    before = obs["images"].copy()
+    obs, reward, terminated, _, info = env.step(action)
+    assert (reward, terminated, info["action"], info["parse_failed"]) == (0.0, False, "zoom", False)
+    assert obs["feedback"] == "zoomed to [0.5, 0.0, 1.0, 0.5] of Image 2" and info["image_index"] == 1
+    second = load_rgb(env.image_path(env.sample, 1))
+    w, h = second.size
+    assert info["parsed"] == [w / 2, 0.0, float(w), h / 2] == info["view"]["region"]
+    expected, _ = fit_view(second, (w / 2, 0.0, float(w), h / 2), (120, 90), "stretch")
+    assert np.array_equal(obs["images"][1], expected) and np.array_equal(obs["image"], expected)
+    assert np.array_equal(obs["images"][0], before[0]) and np.array_equal(obs["images"][2], before[2])
+    assert env.render().shape == (90, 360, 3) and np.array_equal(env.render()[:, 120:240], expected)
+    # a later zoom on another image keeps this one's view in its slot
+    obs, *_, info = env.step('<zoom image="3">[0, 0, 0.5, 0.5]</zoom>')
+    assert info["image_index"] == 2 and np.array_equal(obs["images"][1], expected)
+    assert np.array_equal(obs["image"], obs["images"][2]) and not np.array_equal(obs["images"][2], before[2])
+
+
+def test_a_zoom_in_pixels_reads_the_named_images_size(demo_run: Path, demo_samples: list[dict]) -> None:
+    env = VQAEnv(demo_run, max_images=4, max_zooms=1, zoom_format="pixel")
+    env.reset(options={"index": _several(env, 2)})
+    w, h = load_rgb(env.image_path(env.sample, 1)).size
+    _, _, _, _, info = env.step(f'<zoom image="2">[0, 0, {w // 2}, {h // 2}]</zoom>')
+    assert info["parsed"] == [0.0, 0.0, float(w // 2), float(h // 2)] and info["image_index"] == 1
+
+
+@pytest.mark.parametrize(("named", "told"), [
+    ("0", "no image '0' to zoom into: this sample shows 3 images, Image 1 to Image 3"),
+    ("4", "no image '4' to zoom into: this sample shows 3 images, Image 1 to Image 3"),
+    ("-1", "no image '-1' to zoom into"),
+    ("two", "no image 'two' to zoom into"),
+    ("1.5", "no image '1.5' to zoom into"),
+    ("²", "no image '?' to zoom into"),  # (feedback keeps to the observation's charset)
+    ("", "no image '' to zoom into")])
+def test_a_zoom_on_an_image_not_shown_is_refused_and_said(demo_run: Path, named: str, told: str) -> None:
+    env = VQAEnv(demo_run, max_images=4, max_zooms=2)
+    obs, _ = env.reset(options={"index": _several(env, 3)})
+    shown = obs["images"].copy()
+    obs, reward, terminated, _, info = env.step(f'<zoom image="{named}">[0.1, 0.1, 0.5, 0.5]</zoom>')
+    assert reward == 0.0 and not terminated and info["parse_failed"] and info["zooms_left"] == 1
+    assert obs["feedback"].startswith(f"could not zoom: {told}") and "(<zoom image=\"k\"> with k from 1 to 3)" \
+        in obs["feedback"]
+    assert np.array_equal(obs["images"], shown) and info["image_index"] == 0
+
+
+def test_a_single_image_sample_takes_image_1_only(demo_run: Path) -> None:
+    env = VQAEnv(demo_run, max_images=4, max_zooms=2)
+    env.reset(options={"index": next(i for i, s in enumerate(env.samples) if len(s["images"]) == 1)})
+    obs, *_, info = env.step('<zoom image="2">[0, 0, 0.5, 0.5]</zoom>')
+    assert obs["feedback"] == ('could not zoom: no image \'2\' to zoom into: this sample shows 1 image, Image 1 '
+                               '(<zoom image="k"> with k from 1 to 1)')
+    obs, *_, info = env.step('<zoom image="1">[0, 0, 0.5, 0.5]</zoom>')
+    assert obs["feedback"] == "zoomed to [0.0, 0.0, 0.5, 0.5]" and info["image_index"] == 0
+
+
+def test_finish_reads_a_zoom_as_the_last_answer(demo_run: Path) -> None:
+    env = VQAEnv(demo_run, max_images=4, max_zooms=2, max_attempts=3)
+    env.reset(options={"index": _several(env, 2)})
+    env.step("<answer>surely wrong</answer>")
+    gold = answer_text(env.sample)
+    _, reward, terminated, _, info = env.finish(f"<zoom>[0, 0, 1, 1]</zoom> <answer>{gold}</answer>")
+    assert terminated and info["action"] == "answer" and info["correct"] and reward == 0.5
+    env.reset(options={"index": _several(env, 2)})
+    _, reward, terminated, _, info = env.finish("<zoom image=\"1\">[0, 0, 1, 1]</zoom>")
+    assert terminated and reward == 0.0 and info["action"] == "answer" and info["attempts_left"] == 2
+    with pytest.raises(RuntimeError, match="the episode has ended"):
+        env.finish("x")
 
 
 def test_samples_of_more_images_are_left_out_and_said(demo_run: Path, demo_samples: list[dict]) -> None:

@@ -28,7 +28,9 @@ other answers or images, as two runs' samples can, is a ValueError naming their 
   cropped and fitted into the observation; reward 0, no attempt used. Unreadable regions get
   feedback and use the zoom. With no zooms left a zoom is read as an answer. A later zoom, and
   a box or point answer, are read over the whole original image too, never over the view shown
-  (`info["view"]["region"]` says where the view lies in it).
+  (`info["view"]["region"]` says where the view lies in it). On a sample of several images the
+  zoom names its image as the questions do, counting from 1: ``<zoom image="2">[...]</zoom>``
+  (or ``<zoom>Image 2: [...]</zoom>``); see "Several images" below.
 
 So an episode lasts at most ``max_attempts + max_zooms`` steps, `truncated` is always False.
 Observation images have one fixed size (`observation_size` = (width, height); default the size
@@ -39,9 +41,19 @@ without exactly one readable image are left out (counted in `env.skipped`).
 Several images (`max_images` = K > 1): samples of 1 to K images are shown (about 40 % of a
 demo run's samples have several). The observation gains "images", a (K, H, W, 3) uint8 stack
 of every image fitted alike, the slots past the sample's zero, and "num_images" (1..K) saying
-how many are filled; "image" stays the first image (the view a zoom shows on single-image
-samples). A zoom on a sample of several images is refused with feedback ("could not zoom:
-...") and uses the zoom: a region names no image. `render()` shows the images side by side.
+how many are filled; "image" is the image in focus: the first at `reset`, then the one last
+zoomed into (its zoomed view; `info["image_index"]`, from 0, says which, `info["view"]` where
+the view lies in it). A zoom names its image, ``<zoom image="k">[x0, y0, x1, y1]</zoom>`` with k
+from 1 to the sample's number of images ("Image k" of its question; ``<zoom>Image k: [...]
+</zoom>`` reads the same), the box in that image's convention (pixels of that image for
+"pixel"); slot k - 1 of "images" then shows the zoomed view, the other slots keep theirs. A zoom
+naming no image on a sample of several, or an image the sample does not show ("image 0", "image
+4" of 3, "image two"), is refused with feedback naming the images it may name ("could not zoom:
+...") and uses the zoom. `render()` shows the images side by side, each as its slot shows it.
+
+`finish(action)` ends an episode with its text read as the last answer, never as a zoom: for a
+rollout that stops without the environment's say, such as a TRL conversation whose final message
+answers (`veriscene.rewards.trl_env`).
 """
 
 from __future__ import annotations
@@ -180,6 +192,11 @@ def _episode_key(sample: Mapping[str, Any]) -> tuple[bytes, tuple[str, ...]]:
 
 
 _NOT_ONE = "not one image (the environment shows one)"  # (max_images=1, the default)
+
+# <zoom>, <zoom image="2">, <zoom image=2>: the tag's attributes, then its content
+_ZOOM = re.compile(r"<\s*zoom\b([^<>]*)>(.*?)<\s*/\s*zoom\s*>", flags=re.IGNORECASE | re.DOTALL)
+_ZOOM_IMAGE_ATTR = re.compile(r"\bimage\s*=\s*[\"']?\s*([^\"'\s>]*)", flags=re.IGNORECASE)
+_ZOOM_IMAGE_TEXT = re.compile(r"^\s*image\s*#?\s*([^\s:,\[\(]+)\s*[:,]?\s*", flags=re.IGNORECASE)
 
 
 class VQAEnv(gym.Env):
@@ -363,11 +380,15 @@ class VQAEnv(gym.Env):
         # (with the points its question names by label drawn, when it has marks: `scene.marks`)
         self._images = [load_rgb(self.image_path(self._sample, k), record_marks(self._sample, k))
                         for k in range(len(self._sample["images"]))]
-        self._image = self._images[0]
-        # the other images, fitted once: a zoom shows a region of a single-image sample's only image
-        self._rest = [fit_view(im, None, self.observation_size, self.fit)[0] for im in self._images[1:]]  # type: ignore[arg-type]
+        # each image fitted whole, once; a zoom replaces its image's slot with the zoomed view
+        self._arrays: list[np.ndarray] = []
+        self._views: list[View] = []
+        for im in self._images:
+            array, view = fit_view(im, None, self.observation_size, self.fit)  # type: ignore[arg-type]
+            self._arrays.append(array)
+            self._views.append(view)
+        self._focus = 0
         self._attempts_left, self._zooms_left, self._done = self.max_attempts, self.max_zooms, False
-        self._show(None)
         return self._observation(""), self._info(index=index)
 
     def _index_of(self, sample_id: Any) -> int:
@@ -398,12 +419,25 @@ class VQAEnv(gym.Env):
         text = completion_text(action)
         zoom = self._zoom_region(text) if self._zooms_left > 0 else None
         if zoom is not None:
-            return self._zoom(zoom)
+            return self._zoom(*zoom)
+        return self._answer(text, last=False)
+
+    def finish(self, action: Any) -> tuple[dict[str, Any], float, bool, bool, dict[str, Any]]:
+        """End the episode with `action` read as its last answer, never as a zoom: the step of an
+        answer with no attempt left after it (its score, discounted for the wrong answers before
+        it, is the reward). For a rollout that stops without the environment's say, such as a
+        TRL conversation whose final message answers."""
+        if self._done or self._sample is None:
+            raise RuntimeError("the episode has ended: call reset() before finish()")
+        return self._answer(completion_text(action), last=True)
+
+    def _answer(self, text: str, last: bool) -> tuple[dict[str, Any], float, bool, bool, dict[str, Any]]:
+        assert self._sample is not None
         result = score_sample(text, self._sample, **self.score_options)
         score = 0.0 if math.isnan(result.score) else float(result.score)
         wrong_before = self.max_attempts - self._attempts_left
         self._attempts_left -= 1
-        terminated = bool(result.correct) or self._attempts_left == 0
+        terminated = bool(result.correct) or self._attempts_left == 0 or last
         self._done = terminated
         if terminated:
             reward = score * self.retry_discount ** wrong_before
@@ -419,39 +453,63 @@ class VQAEnv(gym.Env):
     def render(self) -> np.ndarray | None:
         if self.render_mode != "rgb_array" or self._sample is None:
             return None
-        return np.concatenate([self._array, *self._rest], axis=1) if self._rest else self._array.copy()
+        return np.concatenate(self._arrays, axis=1) if len(self._arrays) > 1 else self._arrays[0].copy()
 
     # -- zoom ------------------------------------------------------------------------------
 
-    def _zoom_region(self, text: str) -> str | None:
-        """The content of a zoom action, or None when the text is not a zoom."""
-        m = re.search(r"<\s*zoom\s*>(.*?)<\s*/\s*zoom\s*>", text, flags=re.IGNORECASE | re.DOTALL)
+    def _zoom_region(self, text: str) -> tuple[str, str | None] | None:
+        """The content of a zoom action and the image it names (the text of its `image`
+        attribute or its "Image k" opening; None when it names none), or None when the text is
+        not a zoom."""
+        m = _ZOOM.search(text)
         if m is None or re.search(r"<\s*answer\s*>", text, flags=re.IGNORECASE):
             return None
-        return m.group(1)
+        attributes, content = m.group(1), m.group(2)
+        named = _ZOOM_IMAGE_ATTR.search(attributes)
+        if named is not None:
+            return content, named.group(1)
+        opening = _ZOOM_IMAGE_TEXT.match(content)
+        if opening is not None:
+            return content[opening.end():], opening.group(1)
+        return content, None
 
-    def _zoom(self, content: str) -> tuple[dict[str, Any], float, bool, bool, dict[str, Any]]:
+    def _zoom_image(self, named: str | None) -> tuple[int | None, str | None]:
+        """The index (from 0) of the image a zoom names (from 1), or None and why it names none."""
+        n = len(self._images)
+        which = "Image 1" if n == 1 else f"Image 1 to Image {n}"
+        if named is None:
+            if n == 1:
+                return 0, None
+            return None, (f"this sample shows {n} images: name the one to zoom into, <zoom image=\"k\">"
+                          f"[x0, y0, x1, y1]</zoom> with k from 1 to {n} ({which})")
+        if not (named.isascii() and named.isdigit()) or not 1 <= int(named) <= n:
+            return None, (f"no image {named!r} to zoom into: this sample shows {n} image{'s' if n > 1 else ''}, "
+                          f"{which} (<zoom image=\"k\"> with k from 1 to {n})")
+        return int(named) - 1, None
+
+    def _zoom(self, content: str, named: str | None) -> tuple[dict[str, Any], float, bool, bool, dict[str, Any]]:
         self._zooms_left -= 1
         sample = self._sample or {}
         fmt = parse_box_format((sample.get("meta") or {}).get("box_format") or self.zoom_format)
-        size = self._image.size
+        k, reason = self._zoom_image(named)
         boxes = find_boxes(content)
-        region, reason = None, None
-        if len(self._images) > 1:
-            reason = (f"this sample shows {len(self._images)} images, and a zoom reads a region of the only image of "
-                      "a single-image sample")
+        region = None
+        if k is None:
+            pass
         elif len(boxes) != 1:
             reason = f"expected one box [x0, y0, x1, y1] in <zoom>, found {len(boxes)}"
         else:
+            size = self._images[k].size
             used = resolve_format(boxes[0], fmt, size, auto_detect=False)
             pixels = to_pixels(boxes[0], fmt, size) if used else None
             if pixels is None or pixels[2] - pixels[0] < 1 or pixels[3] - pixels[1] < 1:
                 reason = f"zoom box {boxes[0]} is not a non-empty region in the {fmt!r} convention"
             else:
                 region = tuple(pixels)
-        if region is not None:
-            self._show(region)  # type: ignore[arg-type]
-            feedback = f"zoomed to {boxes[0]}"
+        if region is not None and k is not None:
+            self._show(region, k)  # type: ignore[arg-type]
+            shown = f" of Image {k + 1}" if len(self._images) > 1 else ""
+            feedback = f"zoomed to {boxes[0]}{shown}"
         else:
             feedback = f"could not zoom: {reason}"[:256]
         info = self._info(action="zoom", score=0.0, correct=False, parse_failed=region is None, reason=reason,
@@ -460,19 +518,22 @@ class VQAEnv(gym.Env):
 
     # -- observations ----------------------------------------------------------------------
 
-    def _show(self, region: tuple[float, float, float, float] | None) -> None:
-        self._array, self._view = fit_view(self._image, region, self.observation_size, self.fit)  # type: ignore[arg-type]
+    def _show(self, region: tuple[float, float, float, float] | None, k: int) -> None:
+        """Show `region` (pixels; None = whole image) of image `k` in its slot, and focus on it."""
+        self._arrays[k], self._views[k] = fit_view(self._images[k], region, self.observation_size, self.fit)  # type: ignore[arg-type]
+        self._focus = k
 
     def _observation(self, feedback: str) -> dict[str, Any]:
         assert self._sample is not None
         # feedback may quote the model's text: keep it inside the observation space's charset
         clean = "".join(c if c in self._charset else "?" for c in feedback)[:256]
-        obs: dict[str, Any] = {"image": self._array.copy(), "question": str(self._sample["question"]), "feedback": clean}
+        focus = self._arrays[self._focus]
+        obs: dict[str, Any] = {"image": focus.copy(), "question": str(self._sample["question"]), "feedback": clean}
         if self.max_images > 1:
-            stack = np.zeros((self.max_images, *self._array.shape), dtype=np.uint8)
-            for k, array in enumerate([self._array, *self._rest]):
+            stack = np.zeros((self.max_images, *focus.shape), dtype=np.uint8)
+            for k, array in enumerate(self._arrays):
                 stack[k] = array
-            obs["images"], obs["num_images"] = stack, np.int64(1 + len(self._rest))
+            obs["images"], obs["num_images"] = stack, np.int64(len(self._arrays))
         return obs
 
     @property
@@ -482,12 +543,24 @@ class VQAEnv(gym.Env):
 
     @property
     def view(self) -> View:
-        return self._view
+        """What `obs["image"]` shows: the view of the image in focus (`image_index`)."""
+        return self._views[self._focus]
+
+    @property
+    def image_index(self) -> int:
+        """The image in focus (from 0): the first at `reset`, then the one last zoomed into."""
+        return self._focus
+
+    def why_left_out(self, sample_id: Any) -> str | None:
+        """Why the run's sample `sample_id` is not shown ("free-form text answers", "more than 2
+        images (max_images)", ...), or None when it is shown or not in the run."""
+        return None if any(s["id"] == sample_id for s in self.samples) else self._left_out.get(sample_id)
 
     def _info(self, **extra: Any) -> dict[str, Any]:
         s = self._sample or {}
         meta = s.get("meta") or {}
         return {"sample_id": s.get("id"), "task": s.get("task"), "answer_type": s.get("answer_type"),
-                "box_format": meta.get("box_format") or self.zoom_format, "view": self._view.to_dict(),
+                "box_format": meta.get("box_format") or self.zoom_format, "view": self.view.to_dict(),
                 "fit": self.fit, "attempts_left": self._attempts_left, "zooms_left": self._zooms_left,
-                **({"num_images": len(s.get("images") or ())} if self.max_images > 1 else {}), **extra}
+                **({"num_images": len(s.get("images") or ()), "image_index": self._focus}
+                   if self.max_images > 1 else {}), **extra}
