@@ -7,6 +7,8 @@ and scorer that evaluation uses), so a reward and `veriscene eval` agree on the 
     veriscene.rewards.trl            accuracy_reward, format_reward, iou_reward, WeightedReward
                                      (TRL GRPOTrainer calling convention)
     veriscene.rewards.verl           compute_score (verl custom_reward_function)
+    veriscene.rewards.freeform       make_freeform_reward, FreeformScorer: descriptions rewarded by
+                                     eval's combined free-form score against the run's scene graphs
     veriscene.rewards.process        intermediate results of a program (Step), reference traces
     veriscene.rewards.process_score  step-level reward of reasoning traces (process_reward)
     veriscene.rewards.process_column the `process` column of a run's samples, for TRL data sets
@@ -43,6 +45,7 @@ from veriscene.rewards.trl import (
     make_iou_reward,
 )
 from veriscene.rewards.completions import completion_text
+from veriscene.rewards.freeform import FreeformScorer, make_freeform_reward
 from veriscene.rewards.truth import GroundTruth
 from veriscene.rewards.verl import compute_score
 
@@ -66,6 +69,7 @@ __all__ = [
     "DEFAULT_WEIGHTS",
     "ENV_ID",
     "FormatCheck",
+    "FreeformScorer",
     "GroundTruth",
     "ProcessColumn",
     "ProcessScore",
@@ -80,6 +84,7 @@ __all__ = [
     "iou_reward",
     "make_accuracy_reward",
     "make_format_reward",
+    "make_freeform_reward",
     "make_iou_reward",
     "make_process_reward",
     "process_column",

@@ -15,8 +15,12 @@ The returned dict has `score` (the reward verl uses) and parse details that verl
 row as `reward_extra_info`; every key is always present with one type, so they batch cleanly:
 
     score         float: (1 - format_weight) * acc_score + format_weight * format
-    acc_score     float: `veriscene.answers.score_sample(...).score` (IoU for open boxes; 0.0 and
-                  applicable=False for free-form text, which exact matching does not score)
+    acc_score     float: `veriscene.answers.score_sample(...).score` (IoU for open boxes); for
+                  free-form text, with `run_dir`, the combined score of `rewards.freeform` (the
+                  F1 of truthfulness and helpfulness against the scene graphs, as `veriscene eval`
+                  scores descriptions; `parsed` then holds helpfulness, truthfulness, claims and
+                  hallucinations, `correct` is a combined score of 1); without it 0.0 and
+                  applicable=False (warned once)
     correct       bool    parse_failed  bool    applicable  bool
     format        float: 1.0 when the response is one think block then one answer block
     reason        str: why parsing failed ("" otherwise)
@@ -34,6 +38,12 @@ the number of images ("the last image").
 be given in `reward_kwargs` or in `extra_info`. `vocabulary_file` in `reward_kwargs` (the run's
 `vocabulary.json`, read once and cached) makes the data set's words compete with a `str` gold
 answer, as `veriscene eval` does on the run's samples.
+
+Free-form rows (descriptions, region descriptions, comparison captions) need the scene graphs:
+`run_dir` in `reward_kwargs` (the run folder, or samples file, the data set was exported from; its
+manifest names the scene files, `scenes` overrides them), `freeform_matcher` "lexical" (the
+default), "minilm" (the `ml` extra) or "auto". The run is read once per process
+(`freeform.shared_scorer`); a row is found by `extra_info.sample_id`.
 
 Keywords. verl calls `compute_score` with the keywords above, those of
 `custom_reward_function.reward_kwargs` (verl's `get_custom_reward_fn` adds them to every call),
@@ -71,7 +81,9 @@ _MATCH_OPTIONS = ("iou_threshold", "point_tolerance", "float_rel_tol", "float_ab
 # the naive, rate-limited and DAPO reward loop managers); not options of ours.
 VERL_KWARGS = ("reward_router_address", "reward_model_tokenizer", "reward_model")
 # Everything else `compute_score` takes by keyword, as `reward_kwargs` may give it.
-KEYWORDS = ("format_weight", "think_tag", "answer_tag", "model_image_size", "vocabulary_file", *_MATCH_OPTIONS)
+FREEFORM_KEYWORDS = ("run_dir", "scenes", "freeform_matcher")  # the free-form reward's (`rewards.freeform`)
+KEYWORDS = ("format_weight", "think_tag", "answer_tag", "model_image_size", "vocabulary_file", *_MATCH_OPTIONS,
+            *FREEFORM_KEYWORDS)
 EXTRA_INFO_KEYS = ("program", "image_ids", "model_image_size")  # what is read of extra_info
 _warned: set[str] = set()  # keys warned about (once per process)
 _looked_at: set[str] = set()  # extra_info keys already compared with EXTRA_INFO_KEYS
@@ -86,7 +98,7 @@ def _warn_once(key: str, message: str) -> None:
 def _check_keywords(kwargs: Mapping[str, Any]) -> None:
     """A misspelt option is a TypeError; an unknown key is warned about once (see the module doc)."""
     for key in kwargs:
-        if key in _MATCH_OPTIONS or key == "vocabulary_file" or key in VERL_KWARGS:
+        if key in _MATCH_OPTIONS or key == "vocabulary_file" or key in VERL_KWARGS or key in FREEFORM_KEYWORDS:
             continue
         meant = close_name(key, KEYWORDS)
         if meant is not None:
@@ -156,10 +168,15 @@ def compute_score(data_source: str | None, solution_str: Any, ground_truth: str 
     # the tags the format check reads are the tags the answer is read from, unless given apart
     options.setdefault("think_tags", DEFAULT_THINK_TAGS if think_tag == "think" else (think_tag,))
     options.setdefault("answer_tags", DEFAULT_ANSWER_TAGS if answer_tag == "answer" else (answer_tag,))
+    fmt = check_format(text, think_tag=think_tag, answer_tag=answer_tag)
+    if not truth.scored and kwargs.get("run_dir") is not None:  # free-form: against the run's scene graphs
+        return _freeform_row(truth, text, extra_info, kwargs, format_weight, float(fmt.ok))
+    if not truth.scored:
+        _warn_once("run_dir", "free-form (text) rows score 0.0: give custom_reward_function.reward_kwargs.run_dir (the "
+                              "run folder the data set was exported from) to score them against its scene graphs; said once")
     result = safe_score(truth, text, model_image_size=seen, **options)
     applicable = result.applicable
     acc = float(result.score) if applicable else 0.0
-    fmt = check_format(text, think_tag=think_tag, answer_tag=answer_tag)
     return {
         "score": (1.0 - format_weight) * acc + format_weight * float(fmt.ok),
         "acc_score": acc,
@@ -169,5 +186,27 @@ def compute_score(data_source: str | None, solution_str: Any, ground_truth: str 
         "format": float(fmt.ok),
         "reason": result.reason or "",
         "parsed": _json(result.parsed),
+        "answer_type": truth.answer_type,
+    }
+
+
+def _freeform_row(truth: GroundTruth, text: str, extra_info: Mapping[str, Any] | None, kwargs: Mapping[str, Any],
+                  format_weight: float, fmt: float) -> dict[str, Any]:
+    """The row of a free-form response (`run_dir` given): `acc_score` the combined score of
+    `rewards.freeform`, `parsed` its helpfulness, truthfulness, claims and hallucinations as JSON
+    text, `correct` a combined score of 1 (every fact of the scene graph stated, nothing false)."""
+    from veriscene.rewards.freeform import shared_scorer
+
+    scorer = shared_scorer(kwargs["run_dir"], kwargs.get("scenes"), kwargs.get("freeform_matcher", "lexical"))
+    result = scorer.score(text, sample_id=(extra_info or {}).get("sample_id"), answer=truth.answer)
+    return {
+        "score": (1.0 - format_weight) * result.reward + format_weight * fmt,
+        "acc_score": result.reward,
+        "correct": result.reward >= 1.0,
+        "parse_failed": False,
+        "applicable": result.applicable,
+        "format": fmt,
+        "reason": result.reason,
+        "parsed": _json(result.details()) if result.applicable else "null",
         "answer_type": truth.answer_type,
     }

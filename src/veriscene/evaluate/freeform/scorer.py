@@ -107,7 +107,7 @@ class TextScorer:
     them all given at once."""
 
     def __init__(self, scene_map: dict[str, Scene], extractor: Any = "rules", matcher: str | LexicalMatcher = "auto",
-                 model: Any = None, lexicon: Lexicon | None = None) -> None:
+                 model: Any = None, lexicon: Lexicon | None = None, *, keep_facts: bool = False) -> None:
         self.lexicon = lexicon or lexicon_from_scenes(scene_map.values())
         # names sharing a WordNet synset (Visual Genome's), read as one; the categories of each
         # category set (COCO's), from every scene read
@@ -119,13 +119,17 @@ class TextScorer:
         self.extractor = _extractor(extractor, self.lexicon, model)
         self.matcher = make_matcher(matcher)
         self._canon = Canonicaliser(self.lexicon, self.matcher, self._synonyms)
+        # `keep_facts`: each image's facts kept from one `score` call to the next, for a caller that
+        # scores against one scene map throughout (the RL rewards: `rewards.freeform`); eval's
+        # blocks read their scenes again, so it keeps them one call only
+        self._facts: dict[str, SceneFacts] | None = {} if keep_facts else None
 
     def score(self, todo: Sequence[FreeformItem], scene_map: dict[str, Scene]) -> tuple[list[ReplyScore], str, str]:
         """(scores, extractor name, matcher name) of items whose images all have a scene in `scene_map`."""
         ext = self.extractor
         texts = [answer_section(x.text) for x in todo]  # the answer block, not the think block before it
         claim_lists = ext.extract_many(texts) if hasattr(ext, "extract_many") else [ext.extract(t) for t in texts]
-        cache: dict[str, SceneFacts] = {}
+        cache: dict[str, SceneFacts] = {} if self._facts is None else self._facts
         scores = []
         for item, given in zip(todo, claim_lists):
             # None or `Unread`: the extractor gave no readable answer (`Unread`: it says why)

@@ -1,0 +1,115 @@
+"""The free-form reward (`rewards.freeform`): eval's combined score of descriptions, region
+descriptions and comparison captions, through the TRL function and verl's compute_score; gamed
+replies earn less than the gold."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import pytest
+
+from veriscene.evaluate.freeform import score_freeform
+from veriscene.io.writers.common import ground_truth
+from veriscene.rewards import FreeformScorer, compute_score, make_freeform_reward
+from veriscene.rewards.freeform import is_freeform, shared_scorer
+
+TASKS = ("scene_graph.caption.v1", "region.describe.v1", "multi.compare_caption.v1")
+
+
+@pytest.fixture(scope="module")
+def scorer(demo_run: Path) -> FreeformScorer:
+    return FreeformScorer(demo_run)
+
+
+@pytest.fixture(scope="module")
+def described(demo_samples: list[dict]) -> list[dict]:
+    """Four free-form samples of each task."""
+    out = []
+    for task in TASKS:
+        out += [s for s in demo_samples if s["task"] == task and is_freeform(s)][:4]
+    return out
+
+
+def _listing(sample: dict, scorer: FreeformScorer) -> str:
+    """Every name with every attribute of the run's vocabulary: all facts stated, most claims false."""
+    names, attrs = sorted(scorer.lexicon.names), sorted(scorer.lexicon.attributes)
+    return " ".join(f"There is a {a} {n}." for n in names for a in attrs)
+
+
+def test_reward_is_evals_combined_score(scorer: FreeformScorer, described: list[dict], demo_run: Path,
+                                        tmp_path: Path) -> None:
+    replies = {s["id"]: reply for s in described
+               for reply in [s["answer"], _listing(s, scorer), "There may be a red star or a blue circle."][
+                   hash(s["id"]) % 3:][:1]}
+    responses = tmp_path / "responses.jsonl"
+    responses.write_text("".join(json.dumps({"id": sid, "response": text}) + "\n" for sid, text in replies.items()))
+    report = score_freeform(responses, samples=demo_run / "samples.jsonl", freeform_matcher="lexical")
+    assert len(report.records) == len(replies) and not report.rejected
+    for record in report.records:
+        result = scorer.score(replies[record["id"]], sample_id=record["id"])
+        assert result.applicable and result.reward == pytest.approx(record["combined"])
+        assert result.helpfulness == pytest.approx(record["helpfulness"])
+
+
+def test_gold_beats_gamed_replies(scorer: FreeformScorer, described: list[dict]) -> None:
+    for s in described:
+        gold = scorer.score(s["answer"], sample_id=s["id"]).reward
+        assert gold > 0.9, s["id"]
+        for gamed in (_listing(s, scorer), s["question"], "", "<b></b>" * 5, "There is no dog. There is no car.",
+                      "There is a dog. There is a car next to a tree."):
+            assert scorer.score(gamed, sample_id=s["id"]).reward < gold, (s["id"], gamed[:60])
+        # the gold hedged, repeated or in markup states nothing more
+        for padded in (f"There may be {s['answer']}, or perhaps not.", " ".join([s["answer"]] * 20),
+                       f"**{s['answer']}**", f"<p>{s['answer']}</p>"):
+            assert scorer.score(padded, sample_id=s["id"]).reward <= gold, (s["id"], padded[:60])
+
+
+def test_trl_function(scorer: FreeformScorer, described: list[dict], demo_samples: list[dict]) -> None:
+    reward = make_freeform_reward(scorer)
+    count = next(s for s in demo_samples if s["answer_type"] == "int" and not s.get("choices"))
+    rows = [*described[:2], count]
+    logged: dict[str, float] = {}
+    out = reward(prompts=["q"] * 3, completions=[[{"role": "assistant", "content": rows[0]["answer"]}],
+                                                 "There is a dog.", "3"],
+                 ground_truth=[ground_truth(s) for s in rows], sample_id=[s["id"] for s in rows],
+                 log_metric=lambda name, value: logged.__setitem__(name, value))
+    assert out[0] == pytest.approx(scorer.score(rows[0]["answer"], sample_id=rows[0]["id"]).reward)
+    assert out[1] == 0.0 and out[2] is None  # (not a free-form row: accuracy_reward scores it)
+    assert set(logged) == {"veriscene/freeform_helpfulness", "veriscene/freeform_truthfulness"}
+
+
+def test_a_sample_of_another_run_scores_zero_said_once(demo_run: Path, described: list[dict]) -> None:
+    scorer = FreeformScorer(demo_run)
+    s = described[0]
+    with pytest.warns(UserWarning, match="no free-form sample of the run"):
+        assert scorer.score(s["answer"], sample_id="no-such-id").applicable is False
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # said once
+        other = scorer.score(s["answer"], sample_id=s["id"], answer="Another gold.")
+    assert other.reward == 0.0 and "another answer" in other.reason and scorer.unknown == 2
+
+
+def test_verl_compute_score(demo_run: Path, described: list[dict]) -> None:
+    for s in described:
+        gold = compute_score(f"veriscene/{s['task']}", f"<think>x</think><answer>{s['answer']}</answer>",
+                             ground_truth(s), {"sample_id": s["id"]}, run_dir=str(demo_run), format_weight=0.1)
+        assert gold["applicable"] is True and gold["acc_score"] > 0.9 and gold["format"] == 1.0
+        assert gold["score"] == pytest.approx(0.9 * gold["acc_score"] + 0.1)
+        assert json.loads(gold["parsed"])["hallucinations"] == []
+        wrong = compute_score("veriscene/x", "There is a dog.", ground_truth(s), {"sample_id": s["id"]},
+                              run_dir=str(demo_run))
+        assert wrong["score"] == 0.0 and json.loads(wrong["parsed"])["hallucinations"] == ["dog"]
+        # every key, of one type, as on other rows
+        assert {k: type(v) for k, v in wrong.items()} == {k: type(v) for k, v in gold.items()}
+    with pytest.raises(TypeError, match="freeform_matcher"):
+        compute_score("veriscene/x", "x", ground_truth(described[0]), run_dir=str(demo_run), freeform_macher="lexical")
+
+
+def test_matcher_and_run_checked(demo_run: Path, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="lexical, minilm, auto"):
+        FreeformScorer(demo_run, matcher="minlm")
+    with pytest.raises(FileNotFoundError):
+        FreeformScorer(tmp_path / "nowhere")
+    assert shared_scorer(str(demo_run)) is shared_scorer(str(demo_run))
