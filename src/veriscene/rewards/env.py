@@ -35,8 +35,17 @@ other answers or images, as two runs' samples can, is a ValueError naming their 
 So an episode lasts at most ``max_attempts + max_zooms`` steps, `truncated` is always False.
 Observation images have one fixed size (`observation_size` = (width, height); default the size
 of the first sample's image), fitted as `views` describes (`fit`: "stretch" | "letterbox");
-`info["view"]` states the region shown and the sizes. Free-form `text` samples and samples
-without exactly one readable image are left out (counted in `env.skipped`).
+`info["view"]` states the region shown and the sizes. Free-form `text` samples (unless
+`freeform`) and samples without exactly one readable image are left out (counted in `env.skipped`).
+
+Free-form samples (`freeform=True`: descriptions, region descriptions, comparison captions): the
+answer is rewarded by the combined score `veriscene eval` gives descriptions (the F1 of
+truthfulness and helpfulness against the run's scene graphs: `veriscene.rewards.freeform`), its
+matcher `freeform_matcher` ("lexical" by default; "minilm" or "auto" with the `ml` extra) and its
+scene files those the run's manifest names unless `scenes` names others. One description ends
+the episode (feedback "described"; `info["parsed"]` holds its helpfulness, truthfulness, claims
+and hallucinations): retries guided by feedback would teach describing by trial. `freeform` may
+be a `FreeformScorer` made beforehand (needed with `samples=`, which names no run).
 
 Several images (`max_images` = K > 1): samples of 1 to K images are shown (about 40 % of a
 demo run's samples have several). The observation gains "images", a (K, H, W, 3) uint8 stack
@@ -81,6 +90,7 @@ from veriscene.engine.remote import is_url
 from veriscene.engine.runfiles import sample_lines, samples_root
 from veriscene.errors import MissingExtra
 from veriscene.rewards.completions import completion_text
+from veriscene.rewards.freeform import FreeformScorer, is_freeform
 from veriscene.rewards.truth import load_vocabulary
 from veriscene.rewards.views import FITS, View, fit_view, image_size_of, load_rgb
 from veriscene.scene.marks import record_marks
@@ -199,6 +209,22 @@ _ZOOM_IMAGE_ATTR = re.compile(r"\bimage\s*=\s*[\"']?\s*([^\"'\s>]*)", flags=re.I
 _ZOOM_IMAGE_TEXT = re.compile(r"^\s*image\s*#?\s*([^\s:,\[\(]+)\s*[:,]?\s*", flags=re.IGNORECASE)
 
 
+def _freeform_scorer(freeform: Any, run_dir: str | Path | None, matcher: str, scenes: Any) -> FreeformScorer | None:
+    """The scorer of free-form answers `freeform` asks for (None: free-form samples left out)."""
+    if isinstance(freeform, FreeformScorer):
+        return freeform
+    if not isinstance(freeform, bool):
+        raise TypeError(f"freeform must be True, False or a FreeformScorer, got {freeform!r}")
+    if not freeform:
+        if scenes is not None or matcher != "lexical":
+            raise ValueError("scenes and freeform_matcher are for free-form samples: give freeform=True with them")
+        return None
+    if run_dir is None:
+        raise ValueError("freeform=True reads the scene graphs of run_dir's run; with samples=, give "
+                         "freeform=FreeformScorer(RUN) (veriscene.rewards.freeform) for the run they come from")
+    return FreeformScorer(run_dir, scenes=scenes, matcher=matcher)
+
+
 class VQAEnv(gym.Env):
     """Visual question answering with verifiable rewards (see the module docstring)."""
 
@@ -210,7 +236,8 @@ class VQAEnv(gym.Env):
                  answer_types: Iterable[str] | None = None, tasks: Iterable[str] | None = None,
                  max_text_length: int = 4096, render_mode: str | None = None,
                  score_options: Mapping[str, Any] | None = None, retry_discount: float = 0.5,
-                 max_images: int = 1) -> None:
+                 max_images: int = 1, freeform: bool | FreeformScorer = False, freeform_matcher: str = "lexical",
+                 scenes: Any = None) -> None:
         if (run_dir is None) == (samples is None):
             raise ValueError("give either run_dir (a run folder or samples.jsonl) or samples (records)")
         for name, value, least in (("max_attempts", max_attempts, 1), ("max_zooms", max_zooms, 0),
@@ -237,6 +264,7 @@ class VQAEnv(gym.Env):
             records, root = _given_samples(samples), Path(".")
         self.image_root = Path(image_root) if image_root is not None else root
         self.max_images = int(max_images)
+        self.freeform = _freeform_scorer(freeform, run_dir, freeform_matcher, scenes)
         _check_filters(records, answer_types, tasks)
         self.samples, self.skipped = self._usable(records, answer_types, tasks)
         if not self.samples:
@@ -291,7 +319,7 @@ class VQAEnv(gym.Env):
         for s in records:
             images = s.get("images") or []
             if (1 <= len(images) <= self.max_images and all(isinstance(im, Mapping) and im.get("path") for im in images)
-                    and (s["answer_type"] != "text" or s.get("choices"))
+                    and (not is_freeform(s) or self._describable(s))
                     and (not types or s["answer_type"] in types) and (not task_set or s.get("task") in task_set)):
                 wanted.append(s)
         urls = image_urls(wanted)
@@ -302,11 +330,15 @@ class VQAEnv(gym.Env):
         self._left_out = {s.get("id"): self._why_left_out(s, types, task_set) for s in records if id(s) not in kept}
         return keep, len(records) - len(keep)
 
+    def _describable(self, sample: Mapping[str, Any]) -> bool:
+        """Whether a free-form sample is shown: with `freeform`, when its run holds its scenes."""
+        return self.freeform is not None and self.freeform.knows(sample)
+
     def _why_left_out(self, s: Mapping[str, Any], types: set[str], task_set: set[str]) -> str:
         """Why a sample is not shown (the categories `_why_none` counts), given it is not."""
         images = s.get("images") or []
-        if s["answer_type"] == "text" and not s.get("choices"):
-            return "free-form text answers"
+        if is_freeform(s) and not self._describable(s):
+            return "free-form text answers" if self.freeform is None else "free-form, no scene graph in the run"
         if not all(isinstance(im, Mapping) and im.get("path") for im in images) or not images:
             return _NOT_ONE if self.max_images == 1 else "no image file named"
         if len(images) > self.max_images:
@@ -433,6 +465,8 @@ class VQAEnv(gym.Env):
 
     def _answer(self, text: str, last: bool) -> tuple[dict[str, Any], float, bool, bool, dict[str, Any]]:
         assert self._sample is not None
+        if self.freeform is not None and is_freeform(self._sample):
+            return self._describe(text)
         result = score_sample(text, self._sample, **self.score_options)
         score = 0.0 if math.isnan(result.score) else float(result.score)
         wrong_before = self.max_attempts - self._attempts_left
@@ -449,6 +483,16 @@ class VQAEnv(gym.Env):
         info = self._info(action="answer", score=score, correct=bool(result.correct),
                           parse_failed=bool(result.parse_failed), reason=result.reason, parsed=result.parsed)
         return self._observation(feedback), reward, terminated, False, info
+
+    def _describe(self, text: str) -> tuple[dict[str, Any], float, bool, bool, dict[str, Any]]:
+        """A free-form answer: its combined score is the reward, and it ends the episode."""
+        assert self._sample is not None and self.freeform is not None
+        result = self.freeform.score(text, sample_id=self._sample["id"], answer=self._sample["answer"])
+        self._attempts_left -= 1
+        self._done = True
+        info = self._info(action="answer", score=result.reward, correct=result.reward >= 1.0, parse_failed=False,
+                          reason=result.reason or None, parsed=result.details())
+        return self._observation("described"), result.reward, True, False, info
 
     def render(self) -> np.ndarray | None:
         if self.render_mode != "rgb_array" or self._sample is None:

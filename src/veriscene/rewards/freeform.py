@@ -187,6 +187,11 @@ class FreeformScorer:
             return None
         return found
 
+    def knows(self, sample: Mapping[str, Any]) -> bool:
+        """Whether a free-form sample record is one of the run's, with the scenes of its images."""
+        found = self.sample(sample.get("id"), sample.get("answer"))
+        return found is not None and not isinstance(self._item(found), str)
+
     def _item(self, sample: Mapping[str, Any]) -> FreeformItem | str:
         key = str(sample["id"])
         if key not in self._items:
