@@ -16,6 +16,14 @@ the runner's own share, measured with stand-in generators (not registered): per 
 generator with `--stand-ins` generators that propose nothing, and per sample with as many that
 each ask one question of a one-step program (`count` of the scene's objects) in each mode.
 
+`--shares` prints instead each generator's share of a run of all selected generators together
+(one runner, as `veriscene.generate` runs them: the lookup tables and decoded masks shared):
+the wall time of each generator's `SceneRunner._ask` (proposing, picking, running the picked
+programs, rendering) per scene, timed with `time.perf_counter` around the call, the median of
+`--repeats` passes after a warm-up pass, and its percent of the whole pass (the rest, under
+"outside the generators": the runner's loop over them, scene contexts). The `--top` dearest
+first. Pure Python only (a compiled runner cannot be subclassed to time it).
+
 Columns: ms per scene at per_scene=1, samples per scene at 1 and at --more, us per sample at 1,
 then the fit: fixed ms per scene and us per further sample, and the fixed share of the time at 1
 ("-" where the second run makes fewer than MIN_MORE further samples per scene: a generator whose
@@ -99,6 +107,46 @@ def paired(one: Sequence[Generator], more: Sequence[Generator], scenes: Sequence
     return tuple((statistics.median(t for t, _ in found), found[0][1]) for found in runs)  # type: ignore[return-value]
 
 
+class _Timed(SceneRunner):
+    """A runner that adds up the wall time of each generator's `_ask` (in `spent`, seconds)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.spent: dict[str, float] = {}
+
+    def _ask(self, gen: Generator, *args: Any) -> Any:  # type: ignore[override]
+        start = time.perf_counter()
+        made = super()._ask(gen, *args)
+        self.spent[gen.name] = self.spent.get(gen.name, 0.0) + time.perf_counter() - start
+        return made
+
+
+def shares(classes: Sequence[type[Generator]], scenes: Sequence[Scene], vocab: Vocabulary, pool: ScenePool,
+           repeats: int, top: int) -> None:
+    """Print each generator's share of a run of all of `classes` together (see the docstring)."""
+    if getattr(SceneRunner, "__mypyc_attrs__", None) is not None:
+        raise SystemExit("--shares times the pure Python runner (this one is compiled: run without the build)")
+    runner = _Timed([cls() for cls in classes], vocab, seed=0, pool=pool)
+    passes: list[tuple[float, dict[str, float], int]] = []
+    for round_ in range(repeats + 1):  # the first pass warms up (lazy imports, per-process caches)
+        runner.spent = {}
+        start = time.perf_counter()
+        with collector.paused():  # as the engine runs shards
+            samples = sum(len(runner.run(scene)) for scene in scenes)
+        if round_:
+            passes.append((time.perf_counter() - start, runner.spent, samples))
+    whole = statistics.median(p[0] for p in passes)
+    n, samples = len(scenes), passes[0][2]
+    spent = {name: statistics.median(p[1].get(name, 0.0) for p in passes) for name in passes[0][1]}
+    print(f"all together: {whole * 1e3 / n:.3f} ms per scene, {samples / n:.1f} samples per scene, "
+          f"{samples / whole:,.0f} samples/s (wall time)")
+    print(f"{'generator':34s} {'ms/scene':>8} {'share':>6}")
+    for name, seconds in sorted(spent.items(), key=lambda item: -item[1])[:top]:
+        print(f"{name:34s} {seconds * 1e3 / n:8.3f} {seconds / whole * 100:5.1f}%")
+    outside = whole - sum(spent.values())
+    print(f"{'outside the generators':34s} {outside * 1e3 / n:8.3f} {outside / whole * 100:5.1f}%")
+
+
 def row(label: str, n: int, one: tuple[float, int], more: tuple[float, int]) -> str:
     (t1, s1), (t3, s3) = one, more
     per = f"{t1 * 1e6 / s1:8.1f}" if s1 else f"{'-':>8}"
@@ -119,6 +167,9 @@ def main() -> None:
     parser.add_argument("--more", type=int, default=3, help="the second run's per_scene")
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--stand-ins", type=int, default=20, help="stand-in generators for the runner's share")
+    parser.add_argument("--shares", action="store_true",
+                        help="each generator's share of a run of all of them together, not each one alone")
+    parser.add_argument("--top", type=int, default=10, help="with --shares: the generators listed")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "veriscene-bench")
     args = parser.parse_args()
     if args.more < 2:
@@ -137,6 +188,10 @@ def main() -> None:
         scenes = [scene_from_dict(orjson.loads(line)) for line in fh if line.strip()]
     classes = select_generators(args.generators)
     n = len(scenes)
+    if args.shares:
+        print(f"{n} {args.data} scenes, {len(classes)} generators together, median of {args.repeats}")
+        shares(classes, scenes, scan.vocab, pool, args.repeats, args.top)
+        return
     print(f"{n} {args.data} scenes, {len(classes)} generators, per_scene 1 and {args.more}, median of {args.repeats}")
     print(f"{'generator':34s} {'ms/scene':>8} {'s/sc 1':>6} {f's/sc {args.more}':>6} {'us/smp':>8} "
           f"{'fixed ms':>8} {'us/more':>8} {'fixed':>6}")

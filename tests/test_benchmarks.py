@@ -413,6 +413,17 @@ def test_generator_costs(cache: str) -> None:
     assert runner is not None and float(runner.group(1)) > 0 and float(runner.group(2)) > 0
 
 
+def test_generator_costs_shares(cache: str) -> None:
+    """--shares: each generator's share of a run of them all together, dearest first."""
+    out = _run("generator_costs.py", "--scenes", "20", "-g", "object.count.v1,object.exists.v1,attribute.query.v1",
+               "--shares", "--top", "2", "--cache", cache)
+    assert "all together:" in out
+    rows = [line.split() for line in out.splitlines() if line.endswith("%") and not line.startswith("outside")]
+    assert len(rows) == 2 and {r[0] for r in rows} <= {"object.count.v1", "object.exists.v1", "attribute.query.v1"}
+    assert float(rows[0][1]) >= float(rows[1][1]) > 0  # ms per scene, dearest first
+    assert 0 < float(rows[0][2].rstrip("%")) < 100
+
+
 def test_generator_costs_on_a_scene_file(cache: str, tmp_path: Path) -> None:
     from veriscene.demo.world import iter_scene_graphs
     from veriscene.scene import write_scenes
