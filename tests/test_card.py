@@ -391,6 +391,25 @@ def test_write_card_returns_the_path(run: Path, tmp_path: Path) -> None:
     assert path.read_text(encoding="utf-8").startswith("---\n") and "# N\n" in path.read_text(encoding="utf-8")
 
 
+def test_write_card_without_out_writes_where_the_command_does(run: Path, tmp_path: Path) -> None:
+    """`write_card(run)` writes RUN/README.md, and README.md beside a samples file given alone, as
+    `veriscene card RUN` does without --out (before, `out` was required: a TypeError)."""
+    import shutil
+
+    folder = tmp_path / "run"
+    shutil.copytree(run, folder)
+    (folder / "README.md").unlink(missing_ok=True)
+    assert write_card(folder) == folder / "README.md"
+    assert (folder / "README.md").read_text(encoding="utf-8") == dataset_card(folder)
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    shutil.copy(run / "samples.jsonl", alone / "train.jsonl")
+    assert write_card(alone / "train.jsonl") == alone / "README.md"
+    result = CliRunner().invoke(app, ["card", str(alone / "train.jsonl")])
+    assert result.exit_code == 0, result.output
+    assert (alone / "README.md").read_text(encoding="utf-8") == dataset_card(alone / "train.jsonl")
+
+
 def test_scene_facts_of_a_compressed_scenes_file(run: Path, tmp_path: Path) -> None:
     from veriscene.scene.compressed import create_scene_file
 
@@ -490,8 +509,8 @@ def test_wrong_flag_callback_or_out_is_refused_before_the_card_is_written(run: P
         card_facts(run, progress=1)
     assert str(info.value) == "progress must be a function, called as progress(n), or None; got 1"
     with pytest.raises(TypeError) as info:
-        write_card(run, None)
-    assert str(info.value) == "out must be the card's file, or the folder for its README.md, a str or a path; got None"
+        write_card(run, 3)
+    assert str(info.value) == "out must be the card's file, or the folder for its README.md, a str or a path; got 3"
     (tmp_path / "afile").write_text("x")
     with pytest.raises(OutputError) as info:  # before: "[Errno 17] File exists" once the samples were read
         write_card(run, tmp_path / "afile" / "README.md")

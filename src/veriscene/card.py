@@ -303,15 +303,28 @@ def save_card(text: str, out: str | os.PathLike[str]) -> Path:
     return path
 
 
-def write_card(run: str | os.PathLike[str], out: str | os.PathLike[str], *, name: str | None = None,
+def default_card_path(run: str | os.PathLike[str]) -> Path:
+    """Where a card goes without `out`, as `veriscene card RUN` writes it: RUN/README.md, or
+    README.md beside a samples file given alone (the local copy's, for a run at a URL)."""
+    path = readable(run)
+    if not path.exists():  # said as `card_facts` says it, not as a folder made for the card
+        raise FileNotFoundError(f"{path} does not exist")
+    return (path if path.is_dir() else path.parent) / "README.md"
+
+
+def write_card(run: str | os.PathLike[str], out: str | os.PathLike[str] | None = None, *, name: str | None = None,
                license: str = "unknown", data_files: DataFiles | None = None, scenes: Scenes | None = None,
                verify: bool = False, workers: int = 1, split: str = "train",
                split_run: Mapping[str, str | os.PathLike[str]] | None = None) -> Path:
-    """Write `dataset_card(run, ...)` to `out` (a file, or a folder: `card_path`); returns the path.
+    """Write `dataset_card(run, ...)` to `out` (a file, or a folder: `card_path`; default
+    `default_card_path(run)`, RUN/README.md, as the command writes it); returns the path.
     `data_files` are relative to the card's folder. An `out` below a file is refused (OutputError)
     before any sample is read."""
     from veriscene.io.writers.files import check_folders
 
+    if out is None:
+        check_path("run", run, "a run folder or a samples file")
+        out = default_card_path(run)
     check_path("out", out, "the card's file, or the folder for its README.md")
     check_folders(card_path(out), "out")
     return save_card(dataset_card(run, name=name, license=license, data_files=data_files, scenes=scenes,
