@@ -184,3 +184,11 @@ def test_recorded_episodes_keep_every_image(demo_run: Path, tmp_path: Path) -> N
     assert [part["image"] for part in first[:3]] == files and first[3]["type"] == "text"
     assert "images" not in one and "image_files" not in one["observations"][0]
     assert [part["type"] for part in to_messages(one)[0]["content"]] == ["image", "text"]
+
+
+def test_answer_reads_a_zoom_as_an_answer_and_keeps_the_attempts_left(demo_run: Path) -> None:
+    env = VQAEnv(demo_run, max_zooms=2, max_attempts=2)
+    env.reset(options={"index": 0})
+    _, reward, terminated, _, info = env.answer("<zoom>[0, 0, 0.5, 0.5]</zoom>")
+    assert info["action"] == "answer" and not terminated and reward == 0.0
+    assert (env.attempts_left, env.zooms_left) == (1, 2)

@@ -13,6 +13,8 @@ and scorer that evaluation uses), so a reward and `veriscene eval` agree on the 
     veriscene.rewards.process_score  step-level reward of reasoning traces (process_reward)
     veriscene.rewards.process_column the `process` column of a run's samples, for TRL data sets
     veriscene.rewards.env            Gymnasium environment, registered as "veriscene/VQA-v0"
+    veriscene.rewards.trl_env        that environment as TRL's environment_factory (zoom and answer
+                                     tools, environment_reward): multi-turn GRPO
     veriscene.rewards.trajectories   episode recorder and JSONL trajectories
     veriscene.rewards.truth          ground truth columns, scoring
     veriscene.rewards.truth_checks   checks of ground truth fields (a bad one names its field)

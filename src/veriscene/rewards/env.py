@@ -60,9 +60,10 @@ naming no image on a sample of several, or an image the sample does not show ("i
 4" of 3, "image two"), is refused with feedback naming the images it may name ("could not zoom:
 ...") and uses the zoom. `render()` shows the images side by side, each as its slot shows it.
 
-`finish(action)` ends an episode with its text read as the last answer, never as a zoom: for a
-rollout that stops without the environment's say, such as a TRL conversation whose final message
-answers (`veriscene.rewards.trl_env`).
+`answer(action)` is a step whose text is read as an answer, never as a zoom (an answer given
+through a tool); `finish(action)` ends an episode with its text read as the last answer, never as
+a zoom: for a rollout that stops without the environment's say, such as a TRL conversation whose
+final message answers (`veriscene.rewards.trl_env`).
 """
 
 from __future__ import annotations
@@ -454,6 +455,13 @@ class VQAEnv(gym.Env):
             return self._zoom(*zoom)
         return self._answer(text, last=False)
 
+    def answer(self, action: Any) -> tuple[dict[str, Any], float, bool, bool, dict[str, Any]]:
+        """A step whose text is read as an answer, never as a zoom (an answer given through a
+        tool, as `veriscene.rewards.trl_env` gives it)."""
+        if self._done or self._sample is None:
+            raise RuntimeError("the episode has ended: call reset() before answer()")
+        return self._answer(completion_text(action), last=False)
+
     def finish(self, action: Any) -> tuple[dict[str, Any], float, bool, bool, dict[str, Any]]:
         """End the episode with `action` read as its last answer, never as a zoom: the step of an
         answer with no attempt left after it (its score, discounted for the wrong answers before
@@ -589,6 +597,16 @@ class VQAEnv(gym.Env):
     def view(self) -> View:
         """What `obs["image"]` shows: the view of the image in focus (`image_index`)."""
         return self._views[self._focus]
+
+    @property
+    def zooms_left(self) -> int:
+        """Zooms the episode may still make."""
+        return self._zooms_left
+
+    @property
+    def attempts_left(self) -> int:
+        """Answers the episode may still give."""
+        return self._attempts_left
 
     @property
     def image_index(self) -> int:
