@@ -8,8 +8,8 @@ demo run of `--scenes` scenes) and scores, for every sample, replies written by 
 policy trained on the reward could drift to. Each reply is scored by
 `veriscene.answers.score_sample`, the function `veriscene eval`, the TRL and verl rewards and the
 Gymnasium environment all score with (the run's vocabulary.json as rivals, as eval does). Free-form
-samples (answer type text) are scored by `veriscene.evaluate.freeform.score_freeform` against
-their scene graph (truthfulness and helpfulness).
+samples (answer type text) are scored by the free-form RL reward (`veriscene.rewards.freeform`:
+eval's combined score of truthfulness and helpfulness against their scene graphs).
 
 Printed per answer type ("choice" for multiple choice), the mean reward of each strategy, with
 what it should be (g: the gold answer, w: a wrong one of the same kind, every: all candidates):
@@ -45,24 +45,36 @@ answer is not brown, large, shiny, it is purple, shiny, small."); "square. squar
 a name is read as a list of objects. `--show N` prints N replies of each flagged cell with the
 parser's reading and reason. `--json FILE` writes the table.
 
-Free-form samples (answer type text) are scored by `veriscene.evaluate.freeform.score_texts`
-(rules extractor, lexical matcher) against their scene graphs, per task: the gold description,
-every object of the scene listed with its attributes, every name with every attribute of the
-vocabulary, the scene's objects with every attribute, every relation between the scene's names,
-the gold followed by every object, every name said of every image ("Image 1 contains a star."),
-the gold with every other name and attribute swapped for another (half right), a long vague
-reply, a hedged gold, the question, an empty reply. Helpfulness is the share of the scene
-graph's facts a reply states (recall) and truthfulness the share of its claims the graph supports
-(precision): listing everything raises helpfulness and must lower truthfulness, so the two are
-read together, as the combined score does (their F1; 0 for a reply without claims).
+Free-form samples (answer type text) are scored by `veriscene.rewards.freeform.FreeformScorer`,
+the reward the TRL function, verl's compute_score and the environment give (eval's combined
+score: rules extractor, lexical matcher), per task. Helpfulness is the share of the scene graph's
+facts a reply states (recall), truthfulness the share of its claims the graph supports
+(precision), and the reward their F1 (0 for a reply without claims). Strategies: "honest" ones
+say the gold otherwise (answer tags, a markdown list, HTML, JSON) or true facts only (every object
+of the scene with its attributes, the gold followed by them); "gamed" ones are what a policy
+drifting on the reward could say, and none may earn more than the gold: every name, every name
+with every attribute of the vocabulary, the scene's objects with every attribute, every relation
+between the scene's names, every name said of every image, a markdown table of every name and
+attribute, the gold with that listing hidden in an HTML comment, one true sentence repeated 30
+times, the gold repeated 20 times, the gold with every other name and attribute swapped (half
+right), claims about objects not in the scene (alone and after the gold), negated claims ("There
+is no X." of every absent name, and of every name), hedged alternatives ("There may be a large
+red star or a large blue star." of each object), the gold hedged once or sentence by sentence
+("Maybe ..."), a long vague reply, the gold followed by 400 vague sentences (huge), the question,
+an empty reply, markup alone. A gamed cell above the gold is flagged '!', and the samples where a
+gamed reply earns more than the gold reply are counted ("wins").
 
-Measured on `veriscene demo` (200 scenes), 30 samples a task (13:38 UTC, helper-245), helpfulness /
-truthfulness / combined: region descriptions, gold 1.0 / 1.0 / 1.0, every name with every attribute
-1.0 / 0.051 / 0.098, half right 0.750 / 0.808 / 0.775, empty 0 / - / 0; comparison captions
-(helpfulness: the names each image holds, said of it), gold 1.0 / 1.0 / 1.0 (0.153 helpfulness
-before), every object listed 0 / 1.0 / 0 (0.734 helpfulness before), every name of every image
-1.0 / 0.644 / 0.780, half right 0.584 / 0.668 / 0.615; captions, gold 0.983 / 1.0 / 0.991, every
-name with every attribute 0.753 / 0.230 / 0.344.
+Measured on `veriscene demo` (200 scenes, seed 0), 30 samples a task (90; 15:05 UTC, helper-250),
+helpfulness / truthfulness / reward: no gamed cell above the gold, no gamed reply above its gold
+on any sample. Gold: captions 0.983 / 1.0 / 0.991, region descriptions and comparison captions
+1.0 / 1.0 / 1.0. Highest gamed rewards (captions, region, comparison): the gold repeated 0.991,
+1.0, 1.0 (the same claims count once: a tie); the gold hedged once 0.991, 0.667, 0.956 and
+sentence by sentence 0.990, 0.667, 0.696 (a hedged relation is read as a plain one: the claim
+extractor marks hedges on entities and attributes only, so a hedged caption loses little, but
+never gains); huge 0.969, 0.889, 0.927; gold and claims not in the scene 0.772, 0.391, 0.588;
+every name of every image 0.250, 0.200, 0.780; half right 0.506, 0.775, 0.615; every name with
+every attribute 0.344, 0.098, 0; hedged alternatives 0.513, 0.294, 0; negated claims, claims not
+in the scene, the question, an empty reply, markup alone: 0.
 
 Measured on `veriscene demo` (200 scenes, seed 0), 6 samples a task and mode (522 samples, 12:50
 UTC): before the fixes of helper-240, 17 hedge cells earned more than they should, among them
@@ -344,58 +356,126 @@ def _every_relation(scenes: list[dict[str, Any]], vocabulary: dict[str, Any]) ->
 VAGUE = ("The image shows a number of objects of various shapes, colours and sizes arranged on a plain "
          "background. Some are larger than others, and some appear closer to the viewer. Overall it is a "
          "simple scene with several geometric shapes. ")
-FREEFORM: list[tuple[str, Callable[[dict[str, Any], list[dict[str, Any]], dict[str, Any]], str]]] = [
-    ("gold", lambda s, sc, v: str(s["answer"])),
-    ("scene_objects", lambda s, sc, v: _every_object(sc)),
-    ("every_name_and_attribute", lambda s, sc, v: _every_word(v)),
-    ("objects_every_attribute", lambda s, sc, v: _every_attribute(sc, v)),
-    ("every_relation", lambda s, sc, v: _every_relation(sc, v)),
-    ("gold_and_scene_objects", lambda s, sc, v: f"{s['answer']} {_every_object(sc)}"),
-    ("every_name_each_image", lambda s, sc, v: _every_name_each_image(sc, v)),
-    ("half_right", lambda s, sc, v: _half_right(str(s["answer"]), v)),
-    ("long_vague", lambda s, sc, v: VAGUE * 20),
-    ("hedged_gold", lambda s, sc, v: f"There may be {s['answer']}, or perhaps not."),
-    ("question", lambda s, sc, v: str(s["question"])),
-    ("empty", lambda s, sc, v: ""),
+OTHER = ("dog", "car", "tree")  # names no demo scene holds
+
+
+def _sentences(text: str) -> list[str]:
+    import re
+
+    return [x for x in re.split(r"(?<=[.!?])\s+", text.strip()) if x]
+
+
+def _absent_names(scenes: list[dict[str, Any]], vocabulary: dict[str, Any]) -> list[str]:
+    present = {o["name"] for o in _objects(scenes)}
+    return [n for n in sorted(vocabulary.get("names") or {}) if n not in present]
+
+
+def _not_in_scene(scenes: list[dict[str, Any]], vocabulary: dict[str, Any]) -> str:
+    attrs = sorted(vocabulary.get("attributes") or {}) or ["red"]
+    names = _absent_names(scenes, vocabulary) + list(OTHER)
+    return " ".join(f"There is a {attrs[k % len(attrs)]} {n}." for k, n in enumerate(names)) + \
+        " A red car is next to a dog."
+
+
+def _hedged_alternatives(scenes: list[dict[str, Any]], vocabulary: dict[str, Any]) -> str:
+    """ "There may be a red star or a blue star." for each object: its true look beside a false one."""
+    colours = [a for a in sorted(vocabulary.get("attributes") or {}) if vocab.attribute_type(a) == "color"] or ["red"]
+    out = []
+    for o in _objects(scenes):
+        attrs = list(o.get("attributes") or [])
+        other = next((c for c in colours if c not in attrs), colours[0])
+        swapped = [other if vocab.attribute_type(a) == "color" else a for a in attrs] or [other]
+        out.append(f"There may be a {' '.join(attrs)} {o['name']} or a {' '.join(swapped)} {o['name']}.")
+    return " ".join(out)
+
+
+def _markdown_table(vocabulary: dict[str, Any]) -> str:
+    names, attrs = sorted(vocabulary.get("names") or {}), sorted(vocabulary.get("attributes") or {})
+    return "| object | looks |\n|---|---|\n" + "\n".join(f"| **{n}** | {a} |" for n in names for a in attrs)
+
+
+FreeformStrategy = Callable[[dict[str, Any], list[dict[str, Any]], dict[str, Any]], str]
+# (group, name, strategy): "gold" the reference; "honest" the gold said otherwise or true facts only (may
+# tie with the gold); "gamed" what a policy drifting on the reward could say: it must never earn more than
+# the gold (flagged '!' when its mean does, and counted sample by sample)
+FREEFORM: list[tuple[str, str, FreeformStrategy]] = [
+    ("gold", "gold", lambda s, sc, v: str(s["answer"])),
+    ("honest", "gold_answer_tag", lambda s, sc, v: f"<think>Let me look.</think><answer>{s['answer']}</answer>"),
+    ("honest", "gold_markdown", lambda s, sc, v: "\n".join(f"- **{x}**" for x in _sentences(str(s["answer"])))),
+    ("honest", "gold_html", lambda s, sc, v: f"<p>{s['answer']}</p>"),
+    ("honest", "gold_json", lambda s, sc, v: json.dumps({"description": s["answer"]})),
+    ("honest", "scene_objects", lambda s, sc, v: _every_object(sc)),
+    ("honest", "gold_and_scene_objects", lambda s, sc, v: f"{s['answer']} {_every_object(sc)}"),
+    ("gamed", "every_name", lambda s, sc, v: " ".join(f"There is a {n}." for n in sorted(v.get("names") or {}))),
+    ("gamed", "every_name_and_attribute", lambda s, sc, v: _every_word(v)),
+    ("gamed", "objects_every_attribute", lambda s, sc, v: _every_attribute(sc, v)),
+    ("gamed", "every_relation", lambda s, sc, v: _every_relation(sc, v)),
+    ("gamed", "every_name_each_image", lambda s, sc, v: _every_name_each_image(sc, v)),
+    ("gamed", "markdown_table", lambda s, sc, v: _markdown_table(v)),
+    ("gamed", "hidden_listing", lambda s, sc, v: f"{s['answer']} <!-- {_every_word(v)} -->"),
+    ("gamed", "one_true_repeated", lambda s, sc, v: " ".join(_sentences(str(s["answer"]))[:1] * 30)),
+    ("gamed", "gold_repeated", lambda s, sc, v: " ".join([str(s["answer"])] * 20)),
+    ("gamed", "half_right", lambda s, sc, v: _half_right(str(s["answer"]), v)),
+    ("gamed", "not_in_scene", lambda s, sc, v: _not_in_scene(sc, v)),
+    ("gamed", "gold_and_not_in_scene", lambda s, sc, v: f"{s['answer']} {_not_in_scene(sc, v)}"),
+    ("gamed", "absent_names", lambda s, sc, v: " ".join(f"There is no {n}." for n in _absent_names(sc, v) + list(OTHER))),
+    ("gamed", "every_name_absent", lambda s, sc, v: " ".join(f"There is no {n}." for n in sorted(v.get("names") or {}))),
+    ("gamed", "hedged_alternatives", lambda s, sc, v: _hedged_alternatives(sc, v)),
+    ("gamed", "hedged_gold", lambda s, sc, v: f"There may be {s['answer']}, or perhaps not."),
+    ("gamed", "maybe_each", lambda s, sc, v: " ".join(f"Maybe {x[0].lower()}{x[1:]}" for x in _sentences(str(s["answer"])))),
+    ("gamed", "long_vague", lambda s, sc, v: VAGUE * 20),
+    ("gamed", "huge", lambda s, sc, v: f"{s['answer']} " + VAGUE * 400),
+    ("gamed", "question", lambda s, sc, v: str(s["question"])),
+    ("gamed", "empty", lambda s, sc, v: ""),
+    ("gamed", "markup_only", lambda s, sc, v: "<b></b>**__**\n| | |\n|---|---|\n```\n```"),
 ]
 
 
 def freeform_table(samples: list[dict[str, Any]], run: Path, args: argparse.Namespace,
                    rng: random.Random) -> dict[str, float]:
-    """Mean helpfulness, truthfulness and combined score of each free-form strategy on the run's text samples."""
-    from veriscene.evaluate.freeform import score_texts
-    from veriscene.evaluate.freeform.scorer import sample_item
-    from veriscene.scene.jsonl import read_scenes
+    """Mean helpfulness, truthfulness and combined score (the RL reward) of each free-form strategy
+    on the run's text samples, scored by `veriscene.rewards.freeform.FreeformScorer` (the reward the
+    TRL function, verl's compute_score and the environment give; eval's combined score, rules extractor,
+    lexical matcher). Prints, per gamed strategy, the samples where it earns more than the gold."""
+    from veriscene.rewards.freeform import FreeformScorer, is_freeform
 
-    scene_map = {s.image_id: s for s in read_scenes(run / "scenes.jsonl")}
+    scorer = FreeformScorer(run, matcher="lexical")
     raw = {json.loads(line)["image_id"]: json.loads(line) for line in open(run / "scenes.jsonl", encoding="utf-8")}
     vocabulary = json.loads((run / "vocabulary.json").read_text(encoding="utf-8"))
-    picked = pick([s for s in samples if s["answer_type"] == "text" and not s.get("choices")], args.per_task, rng)
+    picked = pick([s for s in samples if is_freeform(s)], args.per_task, rng)
     out: dict[str, float] = {}
     tasks = sorted({s["task"] for s in picked})
-    print(f"\nfree-form ({len(picked)} text samples, `score_texts`, rules extractor, lexical matcher): mean helpfulness"
-          " / truthfulness / combined per task (truthfulness over the replies stating a checkable claim; combined,"
-          " their F1, over all, a reply without claims 0)")
-    print(f"{'strategy':26}" + "".join(f"{t[:24]:>28}" for t in tasks))
-    for name, strategy in FREEFORM:
-        cells = []
+    print(f"\nfree-form ({len(picked)} text samples, the free-form RL reward `rewards.freeform`: eval's combined score,"
+          " rules extractor, lexical matcher): mean helpfulness / truthfulness / combined (the reward) per task"
+          " (truthfulness over the replies stating a checkable claim; combined over all, a reply without claims 0);"
+          " '!': a gamed reply's mean above the gold's; 'wins': samples where it earns more than the gold")
+    print(f"{'group':7} {'strategy':26}" + "".join(f"{t[:26]:>28}" for t in tasks) + f"{'wins':>6}")
+    gold: dict[str, float] = {}
+    beaten = flagged_cells = 0
+    for group, name, strategy in FREEFORM:
+        cells, wins = [], 0
         for task in tasks:
-            items = []
-            for s in (x for x in picked if x["task"] == task):
-                ids = [img["id"] for img in s["images"]]
-                item = sample_item(ids, strategy(s, [raw[i] for i in ids], vocabulary), s["question"], s, scene_map)
-                if not isinstance(item, str):
-                    items.append(item)
-            scores, _, _ = score_texts(items, scene_map, matcher="lexical")
-            helpful = sum(r.helpfulness for r in scores) / max(1, len(scores))
-            truths = [r.truthfulness for r in scores if r.truthfulness is not None]
+            chosen = [s for s in picked if s["task"] == task]
+            replies = [strategy(s, [raw[img["id"]] for img in s["images"]], vocabulary) for s in chosen]
+            results = scorer.score_many(replies, [s["id"] for s in chosen])
+            if group == "gold":
+                gold.update({s["id"]: r.reward for s, r in zip(chosen, results)})
+            wins += sum(r.reward > gold[s["id"]] + 1e-9 for s, r in zip(chosen, results)) if group == "gamed" else 0
+            helpful = sum(r.helpfulness for r in results) / max(1, len(results))
+            truths = [r.truthfulness for r in results if r.truthfulness is not None]
             truthful = sum(truths) / len(truths) if truths else float("nan")
+            combined = sum(r.reward for r in results) / max(1, len(results))
             out[f"{task}.{name}.helpfulness"] = round(helpful, 4)
-            combined = sum(r.combined for r in scores) / max(1, len(scores))
             out[f"{task}.{name}.truthfulness"] = round(truthful, 4)
             out[f"{task}.{name}.combined"] = round(combined, 4)
-            cells.append(f"{helpful:>12.3f} / {truthful:>5.3f} / {combined:>5.3f}")
-        print(f"{name:26}" + "".join(cells))
+            bad = group == "gamed" and combined > out[f"{task}.gold.combined"] + 1e-9
+            flagged_cells += bad
+            cells.append(f"{helpful:>13.3f} / {truthful:>5.3f} / {combined:>5.3f}{'!' if bad else ' '}")
+        beaten += wins
+        print(f"{group:7} {name:26}" + "".join(cells) + (f"{wins:>6}" if group == "gamed" else f"{'':>6}"))
+    print(f"\n{flagged_cells} free-form cell(s) flagged '!'; gamed replies earning more than the gold: {beaten}")
+    if scorer.unknown:
+        print(f"({scorer.unknown} replies scored 0 for a sample the run does not hold)")
     return out
 
 

@@ -28,5 +28,8 @@ def test_reward_gaming_benchmark(tmp_path: Path) -> None:
         gold = figures[f"{task}.gold.combined"]
         assert figures[f"{task}.empty.combined"] == figures[f"{task}.question.combined"] == 0.0
         for listing in ("every_name_and_attribute", "objects_every_attribute", "every_relation", "long_vague",
-                        "every_name_each_image"):
+                        "every_name_each_image", "every_name", "not_in_scene", "absent_names", "markdown_table",
+                        "hidden_listing", "hedged_alternatives", "huge"):
             assert figures[f"{task}.{listing}.combined"] < gold, (task, listing)
+    # the free-form RL reward (helper-250): no gamed reply earns more than the gold, sample by sample
+    assert "0 free-form cell(s) flagged '!'; gamed replies earning more than the gold: 0" in done.stdout, done.stdout
