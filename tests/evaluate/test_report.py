@@ -3,8 +3,10 @@ request options, retries, intervals) and names its interval by the run's confide
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
+import orjson
 import pytest
 
 from tests.evaluate.conftest import samples
@@ -115,3 +117,35 @@ def test_the_html_free_form_table_has_its_intervals() -> None:
     page = to_html(summary)
     assert "<td>helpfulness</td><td>50.0</td><td>[25.0, 75.0]</td>" in page
     assert "<td>truthfulness</td><td>100.0</td><td>[100.0, 100.0]</td>" in page
+
+
+def test_free_form_scoring_skipped_for_want_of_scenes_is_said(demo_run: Path, tmp_path: Path) -> None:
+    """A samples file without its run's manifest (and no --scenes): the descriptions cannot be
+    scored. The report, its HTML page and the command say why; before, the report said "the 2
+    free-form replies (descriptions) are scored in 'Free-form answers' below", then "0 replies;
+    claims extracted by None, matched with None", and the reason was in summary.json alone."""
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from veriscene.cli import app
+    from veriscene.evaluate.report import to_html
+
+    alone = tmp_path / "alone"
+    shutil.copytree(demo_run / "images", alone / "images")
+    shutil.copy(demo_run / "samples.jsonl", alone / "samples.jsonl")
+    described = [s for s in samples(demo_run) if s["task"] == "scene_graph.caption.v1"]
+    replies = write_replies(tmp_path / "replies.jsonl", described, reply="There is a red circle.")
+    result = CliRunner().invoke(app, ["eval", str(alone / "samples.jsonl"), "--model", f"replay:{replies}",
+                                      "--out", str(tmp_path / "o"), "--families", "scene_graph.caption.v1",
+                                      "--freeform-matcher", "lexical"])
+    assert result.exit_code == 0, result.output
+    reason = (f"free-form replies not scored: {alone} has no manifest.json to name its scenes: give the scene file "
+              "with --scenes FILE (Python: scenes=...)")
+    summary = orjson.loads((tmp_path / "o" / "summary.json").read_bytes())
+    assert summary["freeform"] == {"skipped": reason}
+    text = (tmp_path / "o" / "report.md").read_text()
+    assert f"## Free-form answers\n\n**{reason}.**" in text
+    assert "claims extracted by None" not in text and "are scored in \"Free-form answers\" below" not in text
+    assert f"<p class='warn'>{html.escape(reason)}.</p>" in to_html(summary)
+    assert f"warning {reason}\n" in result.stderr

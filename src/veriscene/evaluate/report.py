@@ -164,6 +164,18 @@ def _table_rows(groups: dict[str, dict[str, Any]]) -> list[list[str]]:
 
 FREEFORM_NOTE = ("n counts the answers scored by program; the {n} free-form replies (descriptions) are scored "
                  "in \"Free-form answers\" below, so a group of them alone shows n 0.")
+FREEFORM_UNSCORED_NOTE = ("n counts the answers scored by program; the {n} free-form replies (descriptions) are not "
+                          "scored ({why}), so a group of them alone shows n 0.")
+
+
+def freeform_note(summary: dict[str, Any]) -> str:
+    """What n leaves out: the descriptions, scored apart below, or not scored at all (free-form
+    scoring off, or skipped: its reason, `summary["freeform"]["skipped"]`, given below)."""
+    n, ff = summary["overall"]["not_scored"], summary.get("freeform")
+    if ff and not ff.get("skipped"):
+        return FREEFORM_NOTE.format(n=n)
+    why = "why: \"Free-form answers\" below" if ff else "free-form scoring was off"
+    return FREEFORM_UNSCORED_NOTE.format(n=n, why=why)
 
 HEADER = ["", "n", "accuracy %", "95% CI", "mean score %", "parse failures", "parse fail %", "errors"]
 
@@ -202,7 +214,7 @@ def to_markdown(summary: dict[str, Any]) -> str:
     if macro_text(summary):
         parts += ["", macro_text(summary)]
     if summary["overall"].get("not_scored"):
-        parts += ["", FREEFORM_NOTE.format(n=summary["overall"]["not_scored"])]
+        parts += ["", freeform_note(summary)]
     parts += ["", "## Run settings", "", markdown_table(["setting", "value"], settings_rows(summary))]
     if summary.get("error_reasons"):
         parts += ["", "## Errors (no reply)", "",
@@ -270,6 +282,8 @@ def freeform_left_out(ff: dict[str, Any]) -> str:
 
 
 def freeform_markdown(ff: dict[str, Any]) -> str:
+    if ff.get("skipped"):  # (before: "0 replies; claims extracted by None, matched with None", the reason unsaid)
+        return f"**{ff['skipped']}.**"
     rows = [[key, pct(ff.get(key)), _ci_pair(ff, key)] for key in FREEFORM_SCORES if key in ff]
     note = (f"{ff.get('n', 0)} replies; claims extracted by {ff.get('extractor')}, matched with {ff.get('matcher')}; "
             f"{ff.get('hallucinations', 0)} unsupported claims in all.")
@@ -350,7 +364,7 @@ def to_html(summary: dict[str, Any]) -> str:
     if macro_text(summary):
         body.append(f"<p>{html.escape(macro_text(summary))}</p>")
     if summary["overall"].get("not_scored"):
-        body.append(f"<p>{html.escape(FREEFORM_NOTE.format(n=summary['overall']['not_scored']))}</p>")
+        body.append(f"<p>{html.escape(freeform_note(summary))}</p>")
     body += ["<h2>Run settings</h2>", html_table(["setting", "value"], settings_rows(summary))]
     for key, title in SECTIONS:
         if summary.get(key):
@@ -367,7 +381,9 @@ def to_html(summary: dict[str, Any]) -> str:
                  f"{process['without_reasoning_block']} without a think block.</p>",
                  html_table(["family", "replies", "process F1"], [[f, str(v["samples"]), f"{v['score']:.3f}"]
                                                                   for f, v in process["by_family"].items()])]
-    if summary.get("freeform"):
+    if (summary.get("freeform") or {}).get("skipped"):
+        body += ["<h2>Free-form answers</h2>", f"<p class='warn'>{html.escape(summary['freeform']['skipped'])}.</p>"]
+    elif summary.get("freeform"):
         ff = summary["freeform"]
         body += ["<h2>Free-form answers</h2>",
                  html_table(["", "mean %", "95% CI"], [[key, pct(ff.get(key)), _ci_pair(ff, key)]
