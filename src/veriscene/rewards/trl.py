@@ -22,6 +22,14 @@ The functions read the columns `veriscene export RUN --to trl` writes (see `trut
 | `accuracy_reward` | `score_sample(...).score`: 1/0, set F1, IoU for open boxes    | free-form `text`     |
 | `format_reward`   | 1.0 for exactly one think block then one answer block, else 0 | never                |
 | `iou_reward`      | IoU of the answered box with the gold box (0 when unreadable) | not an open box task |
+| `make_freeform_reward(RUN)` (`rewards.freeform`): eval's combined free-form score   | not free-form `text` |
+
+Free-form rows (descriptions, region descriptions, comparison captions) are scored by the reward
+`veriscene.rewards.freeform.make_freeform_reward(RUN)` makes (the run folder the data set was
+exported from: its scene graphs): the F1 of truthfulness and helpfulness `veriscene eval` gives
+descriptions. With `WeightedReward`, add it as a component: ``WeightedReward(weights={"accuracy":
+1.0, "format": 0.1, "freeform": 1.0}, functions={"freeform": make_freeform_reward(RUN)})``; each
+row then gets the accuracy or the free-form score, the other being None.
 
 Weights (`WeightedReward`, or `GRPOConfig(reward_weights=...)` with separate functions): the
 defaults are accuracy 1.0 and format 0.1, so following the format alone can never earn more
