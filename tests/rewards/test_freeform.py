@@ -139,3 +139,12 @@ def test_minilm_matcher_needs_the_ml_extra(demo_run: Path, monkeypatch: pytest.M
     with pytest.raises(MissingExtra, match="ml"):
         FreeformScorer(demo_run, matcher="minilm")
     assert FreeformScorer(demo_run, matcher="auto").matcher == "lexical"  # as eval's "auto" falls back
+
+
+def test_a_repeated_image_id_is_said(demo_run: Path, tmp_path: Path) -> None:
+    scenes = demo_run / "scenes.jsonl"
+    twice = tmp_path / "scenes.jsonl"
+    twice.write_bytes(scenes.read_bytes() + scenes.read_bytes().splitlines(keepends=True)[0])
+    with pytest.warns(UserWarning, match="the first scene is scored"):
+        scorer = FreeformScorer(demo_run, scenes=twice)
+    assert len(scorer.repeated) == 1

@@ -164,6 +164,9 @@ class FreeformScorer:
         self.rejected_scenes: list[str] = []
         self.scene_map, self.repeated = load_scene_map(files, self.rejected_scenes, keep=wanted,
                                                        each=lambda scene: add_scene_words(self.lexicon, scene))
+        if self.repeated:  # (as eval says them: the first scene of an id is scored, as generate read it)
+            more = f" (and {len(self.repeated) - 1} more such ids)" if len(self.repeated) > 1 else ""
+            warnings.warn(f"{self.repeated[0].message()}{more}", UserWarning, stacklevel=2)
         if self.rejected_scenes:
             warnings.warn(f"{len(self.rejected_scenes)} scene line(s) are no valid scene and were passed over "
                           f"(e.g. {self.rejected_scenes[0]})", UserWarning, stacklevel=2)
