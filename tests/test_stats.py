@@ -236,6 +236,11 @@ def test_chart_path_that_cannot_be_the_file_is_refused_before_drawing(run_dir, t
     assert str(info.value) == (f"path {tmp_path / 'afile' / 'c.png'}: cannot write there: {tmp_path / 'afile'} "
                                "is a file, not a folder")
     assert not list(tmp_path.rglob("*.png")) and not list(run_dir.parent.glob("*.png"))
+    with pytest.raises(IsADirectoryError) as info:  # before: a file named `charts` (the separator dropped)
+        write_chart(stats(run_dir), str(tmp_path / "charts") + "/")
+    assert str(info.value) == (f"path {tmp_path / 'charts'}/ names a folder (it ends in /): give the file to write "
+                               f"(e.g. {tmp_path / 'charts' / 'stats.png'})")
+    assert not (tmp_path / "charts").exists()
 
 
 def test_chart_makes_missing_folders_and_writes_the_name_given(run_dir, tmp_path) -> None:

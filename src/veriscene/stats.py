@@ -325,7 +325,7 @@ def write_chart(report: StatsReport, path: str | os.PathLike[str]) -> Path:
         raise TypeError(f"report must be a StatsReport, as veriscene.stats.stats returns, got {report!r}: "
                         f"write_chart({hint}, path)")
     check_path("path", path, "the PNG file to write")
-    check_file("path", Path(path), "stats.png")  # IsADirectoryError, or OutputError below a file
+    check_file("path", path, "stats.png")  # IsADirectoryError (`charts/` too), or OutputError below a file
     try:
         import matplotlib
     except ImportError:

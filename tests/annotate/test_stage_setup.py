@@ -93,6 +93,8 @@ def test_old_keyword_names_still_work_with_a_warning(tmp_path: Path) -> None:
     ({"out": "folder"}, IsADirectoryError, ("out {t}/folder is a folder: give the file to write "
                                             "(e.g. {t}/folder/scenes.jsonl)")),
     ({"out": "afile/s.jsonl"}, ValueError, "out {t}/afile/s.jsonl: cannot write there: {t}/afile is a file, not a folder"),
+    ({"out": "new/"}, IsADirectoryError, ("out {t}/new/ names a folder (it ends in /): give the file to write "
+                                          "(e.g. {t}/new/scenes.jsonl)")),  # before: a file named `new`
 ])
 def test_bad_options_are_refused_before_any_image_or_file(tmp_path: Path, options, error, said) -> None:
     # before: batch_size=0 died of ZeroDivisionError after writing the run's partial files; a text
@@ -104,6 +106,6 @@ def test_bad_options_are_refused_before_any_image_or_file(tmp_path: Path, option
     (work / "afile").write_text("x")
     given = {"out": "s.jsonl"} | options
     with pytest.raises(error) as info:
-        annotate(images, work / given.pop("out"), detector=fake_detector, **given)
+        annotate(images, f"{work}/{given.pop('out')}", detector=fake_detector, **given)  # (as given: `new/`)
     assert str(info.value) == said.format(t=work)
     assert sorted(p.name for p in work.rglob("*")) == ["afile", "folder"]

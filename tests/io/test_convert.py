@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -380,6 +381,23 @@ def test_output_that_cannot_be_written_is_refused_first(gqa: Path, tmp_path: Pat
         convert(gqa, paths.pop("out"), "gqa", **paths)
     assert str(info.value) == said.format(t=work)
     assert sorted(p.name for p in work.rglob("*")) == ["afile", "folder"]
+
+
+@pytest.mark.parametrize("sep", sorted({"/", os.sep}))  # os.sep: "\\" on Windows
+def test_an_out_ending_in_a_separator_is_a_folder_refused(gqa: Path, tmp_path: Path, sep: str) -> None:
+    """`--out scenes/` names a folder, where a file is written: refused as an existing folder is,
+    before anything is read or written. Before, pathlib dropped the separator and the scenes went
+    to a file named `scenes`, without a suffix or a word (the command's Path option did the same)."""
+    said = (f"out {tmp_path / 'new'}{sep} names a folder (it ends in {sep}): give the file to write "
+            f"(e.g. {tmp_path / 'new' / 'scenes.jsonl'})")
+    with pytest.raises(IsADirectoryError) as info:
+        convert(gqa, str(tmp_path / "new") + sep, "gqa")
+    assert str(info.value) == said
+    app = typer.Typer()
+    register(app)
+    result = CliRunner().invoke(app, [str(gqa), "--out", str(tmp_path / "new") + sep], env={"COLUMNS": "1000"})
+    assert result.exit_code == 2 and said in " ".join(result.output.split())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
 
 
 def test_cli_output_below_a_file_is_a_usage_error(gqa: Path, tmp_path: Path) -> None:

@@ -221,6 +221,15 @@ def _bad_scene_lists(scene):
     ]
 
 
+def test_write_scenes_refuses_a_path_ending_in_a_separator(tmp_path, street) -> None:
+    # before: write_scenes(scenes, "out/") wrote a file named `out` (pathlib drops the separator)
+    with pytest.raises(IsADirectoryError) as info:
+        write_scenes([street], str(tmp_path / "out") + "/")
+    assert str(info.value) == (f"path {tmp_path / 'out'}/ names a folder (it ends in /): give the file to write "
+                               f"(e.g. {tmp_path / 'out' / 'scenes.jsonl'})")
+    assert not list(tmp_path.iterdir())
+
+
 @pytest.mark.parametrize("case", range(6))
 def test_write_scenes_refuses_bad_input_and_leaves_nothing(tmp_path, street, case) -> None:
     # before: AttributeError / "'Scene' object is not iterable" / errno messages, with x.jsonl.tmp left behind

@@ -13,7 +13,6 @@ A stage given as an object (`VLMAttributes(...)`, any `Detector`) is kept as it 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any, Sequence
 
 from veriscene.annotate.models import (
@@ -43,7 +42,7 @@ def check_options(out: str | os.PathLike[str], rejects: str | os.PathLike[str] |
         if isinstance(value, str):
             raise TypeError(f"{name} must be a list of words, got the text {value!r}: give "
                             f"{[w.strip() for w in value.split(',') if w.strip()]!r}")
-    check_output(Path(out), rejects)
+    check_output(out, rejects)  # as given: `scenes/` names a folder (Path drops the separator)
 
 
 def served_stages(*, detector: Any, detector_model: str | None, names: Sequence[str] | None, box_format: str,

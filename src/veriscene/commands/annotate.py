@@ -65,7 +65,7 @@ def register(app: typer.Typer) -> None:
     def annotate_command(
         images: Annotated[Path, typer.Argument(help="A folder of images (searched recursively), a text file "
                                                     "listing image paths, or one image.")],
-        out: Annotated[Path, typer.Option("--out", "-o", help="Output veriscene JSONL file (compressed when named .gz, .zst, .bz2 or .xz, once finished).")],
+        out: Annotated[str, typer.Option("--out", "-o", metavar="<path>", help="Output veriscene JSONL file (compressed when named .gz, .zst, .bz2 or .xz, once finished).")],
         detector: Annotated[Path | None, typer.Option("--detector", help="Local folder of a transformers "
                                                       "object-detection model and its image processor.")] = None,
         detector_model: Annotated[str | None, typer.Option("--detector-model", help="Instead of --detector: a "
@@ -148,7 +148,7 @@ def register(app: typer.Typer) -> None:
             "--task-timeout", min=0.001, help="Seconds to wait for a worker's batch of images (the first includes "
                                              "loading its models): past it the run stops, naming the hang, and "
                                              "--resume goes on from what was done. Default: wait for ever.")] = None,
-        rejects: Annotated[Path | None, typer.Option("--rejects", help="Reject report (default: OUT's "
+        rejects: Annotated[str | None, typer.Option("--rejects", metavar="<path>", help="Reject report (default: OUT's "
                                                                        "folder/rejects.jsonl).")] = None,
     ) -> None:
         """Make scene graphs from raw images with local models or a vision-language model on a server: objects, masks, colours, depth, relations; on several workers if asked (Python: veriscene.annotate.annotate)."""
@@ -171,7 +171,8 @@ def register(app: typer.Typer) -> None:
         # RuntimeError: models that cannot load on a worker's device, or that fail on each first image
         # interrupted() outside exit_codes, which would take its typer.Exit (a RuntimeError) for a failure
         # an --out (or --rejects) that is a folder or below a file: a usage error, said before any work
-        with interrupted(err, out, rejects), \
+        # (`out` and `rejects` as given: `--out scenes/` names a folder, which Path would make a file)
+        with interrupted(err, Path(out), Path(rejects) if rejects is not None else None), \
                 exit_codes(err, usage=(IsADirectoryError, OutputError), failures=(RuntimeError,)):
             total = len(image_files(images)[1])
             kinds = [k.strip() for k in attribute_kinds.split(",") if k.strip()]

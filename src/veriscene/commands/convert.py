@@ -161,7 +161,7 @@ def exit_codes(err: Console, usage: tuple[type[BaseException], ...] = (),
 
 
 @contextmanager
-def interrupted(err: Console, out: Path) -> Iterator[None]:
+def interrupted(err: Console, out: str | Path) -> Iterator[None]:
     """Ctrl-C or SIGTERM (which raises as Ctrl-C does in the block, `engine.interrupts`): say so
     and that nothing was written, exit 130 or 143. The scene file is written through a temporary
     name removed as the interrupt goes by (SIGTERM used to end the process with no word, and
@@ -195,7 +195,7 @@ def register(app: typer.Typer) -> None:
     @app.command("convert")
     def convert_command(
         input: Annotated[str, typer.Argument(help="Annotation file or folder (JSON and CSV files may be compressed: .gz, .zst, .bz2, .xz, or a zip of one file; one file of a zip of several is named past the archive: sceneGraphs.zip/val_sceneGraphs.json), or its URL (s3://bucket/instances.json, s3://bucket/labelsTr/: read through a local copy, as are files and folders -r options name by URL).")],
-        out: Annotated[Path, typer.Option("--out", "-o", help="Output veriscene JSONL file (compressed when named .gz, .zst, .bz2 or .xz).")],
+        out: Annotated[str, typer.Option("--out", "-o", metavar="<path>", help="Output veriscene JSONL file (compressed when named .gz, .zst, .bz2 or .xz).")],
         from_format: Annotated[str, typer.Option("--from", help=f"Input format: auto, {', '.join(FORMATS)}.")] = "auto",
         strict: Annotated[bool, typer.Option("--strict", help="Stop at the first rejected record (exit 1).")] = False,
         allow_pickle: Annotated[
@@ -203,7 +203,7 @@ def register(app: typer.Typer) -> None:
             typer.Option("--allow-pickle", help="Read ProVision .pkl masks (unpickling runs code: trusted files only)."),
         ] = False,
         rejects: Annotated[
-            Path | None, typer.Option("--rejects", help="Reject report (default: OUT's folder/rejects.jsonl).")
+            str | None, typer.Option("--rejects", metavar="<path>", help="Reject report (default: OUT's folder/rejects.jsonl).")
         ] = None,
         image_root: Annotated[
             str | None, typer.Option("--image-root", help="The folder the annotation names its images in (or its URL, "

@@ -314,10 +314,11 @@ def at_url(scene: Scene, folders: dict[str, str]) -> Scene:
     return replace(scene, image=image, depth_map=depth_map, meta=meta)
 
 
-def check_output(out: Path, rejects: str | os.PathLike[str] | None) -> None:
-    """Refuse an `out` (or `rejects`) that cannot be the file written: a folder (IsADirectoryError),
-    or below a file (OutputError), naming the argument, before anything is read or written."""
-    for name, path in (("out", out), ("rejects", None if rejects is None else Path(rejects))):
+def check_output(out: str | os.PathLike[str], rejects: str | os.PathLike[str] | None) -> None:
+    """Refuse an `out` (or `rejects`) that cannot be the file written: a folder, or a name ending
+    in a separator (IsADirectoryError), or below a file (OutputError), naming the argument, before
+    anything is read or written."""
+    for name, path in (("out", out), ("rejects", rejects)):
         if path is None:
             continue
         check_file(name, path, "scenes.jsonl" if name == "out" else "rejects.jsonl")
@@ -397,8 +398,8 @@ def convert(
             source, input = source or str(input), fetch_input(str(input), storage_options)
         options, fetched = fetch_options(options, storage_options)
         urls.update(fetched)
+    check_output(out, rejects)  # before the input is read or anything written (`out` as given: `scenes/`)
     src, out = Path(input), Path(out)
-    check_output(out, rejects)  # before the input is read or anything written
     check_not_input(src, out, rejects)
     lock_file(out, CONVERT)  # RunLockedError while another run writes it (or the report), before any reading
     lock_file(Path(rejects) if rejects is not None else out.parent / "rejects.jsonl", SHARED_REJECTS)

@@ -349,8 +349,8 @@ def write_scenes(scenes: Iterable[Scene], path: str | os.PathLike[str], *,
     if not isinstance(scenes, Iterable):
         raise TypeError(f"scenes must be an iterable of Scene (a list, a generator), got {scenes!r}")
     check_path("path", path, "the scene file to write")
+    check_file("path", path, "scenes.jsonl")  # a folder (`scenes/` too), or below a file: refused before writing
     path = Path(path)
-    check_file("path", path, "scenes.jsonl")  # a folder, or below a file: refused before writing
     if relative_to is not None:
         scenes = _rebased(scenes, relative_to, path.parent)
     path.parent.mkdir(parents=True, exist_ok=True)

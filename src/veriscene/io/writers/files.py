@@ -151,10 +151,16 @@ def check_folders(target: Path, name: str | None = None) -> None:
             return
 
 
-def check_file(name: str, target: Path, example: str) -> None:
-    """Refuse a file to write, the argument `name`, that cannot be one: a folder (IsADirectoryError,
-    suggesting `target / example`) or below a file (OutputError, `check_folders`); before
-    anything is written."""
+def check_file(name: str, target: str | os.PathLike[str], example: str) -> None:
+    """Refuse a file to write, the argument `name`, that cannot be one: a folder, or a name ending
+    in a path separator (`scenes/`, which pathlib would make the file `scenes`) (IsADirectoryError,
+    suggesting `target / example`), or below a file (OutputError, `check_folders`); before
+    anything is written. Give `target` as it was given, before `Path` drops the separator."""
+    text = os.fspath(target)
+    target = Path(text)
+    if text.endswith(("/", os.sep)) and not target.is_dir():
+        raise IsADirectoryError(f"{name} {text} names a folder (it ends in {text[-1]}): give the file to write "
+                                f"(e.g. {target / example})")
     if target.is_dir():
         raise IsADirectoryError(f"{name} {target} is a folder: give the file to write (e.g. {target / example})")
     check_folders(target, name)
