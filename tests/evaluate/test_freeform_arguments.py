@@ -30,3 +30,26 @@ def test_wrong_arguments_are_named_before_any_file(tmp_path, kwargs: dict, error
         os.close(read)
         os.close(write)
     assert str(info.value) == said
+
+
+@pytest.mark.parametrize("given", ["folder", "new/", "afile/scores.jsonl"])
+def test_an_out_that_cannot_be_the_scores_file_is_refused_before_any_reply_is_scored(tmp_path, given: str) -> None:
+    """Before: a folder or a file above `out` failed with "[Errno 21] Is a directory" or "[Errno 20]
+    Not a directory" once every reply was scored, and `out="new/"` wrote a file named `new`."""
+    from veriscene.io.writers.files import OutputError
+
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "afile").write_text("x")
+    responses = tmp_path / "responses.jsonl"
+    responses.write_text('{"image_id": "a", "reply": "A cat."}\n')
+    out = f"{tmp_path}/{given}"
+    error, said = {
+        "folder": (IsADirectoryError, f"out {out} is a folder: give the file to write (e.g. {out}/freeform.jsonl)"),
+        "new/": (IsADirectoryError, f"out {out} names a folder (it ends in /): give the file to write "
+                                    f"(e.g. {tmp_path}/new/freeform.jsonl)"),
+        "afile/scores.jsonl": (OutputError, f"out {out}: cannot write there: {tmp_path}/afile is a file, not a folder"),
+    }[given]
+    with pytest.raises(error) as info:
+        score_freeform(responses, tmp_path / "missing_scenes.jsonl", out=out)
+    assert str(info.value) == said
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "folder", "responses.jsonl"]

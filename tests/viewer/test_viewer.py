@@ -355,8 +355,27 @@ def test_view_html_below_a_file_is_said_as_a_write_error(run: Path, tmp_path: Pa
     out = tmp_path / "file" / "v.html"
     result = CliRunner().invoke(app, ["view", str(run), "--html", str(out), "--count", "1"])
     assert result.exit_code == 2
-    assert result.stderr.startswith(f"error: cannot write {out}: ")  # it said 'cannot serve on 127.0.0.1:8000'
+    # it said 'cannot serve on 127.0.0.1:8000', then 'cannot write ...: [Errno 17] File exists' once the samples were read
+    assert result.stderr == f"error: out {out}: cannot write there: {tmp_path / 'file'} is a file, not a folder\n"
 
+
+
+@pytest.mark.parametrize("given", ["folder", "new/"])
+def test_view_html_naming_a_folder_is_refused_before_the_samples_are_read(run: Path, tmp_path: Path,
+                                                                            given: str) -> None:
+    """A folder (or a name ending in /) where the page goes: refused, naming the file to give.
+    Before, `--html pages/` wrote a file named `pages` (the separator dropped) and an existing
+    folder was "cannot write folder: [Errno 21] Is a directory" once every sample was drawn."""
+    (tmp_path / "folder").mkdir()
+    out = f"{tmp_path}/{given}"
+    said = (f"out {out} is a folder" if given == "folder" else f"out {out} names a folder (it ends in /)") + \
+        f": give the file to write (e.g. {Path(out) / 'samples.html'})"
+    with pytest.raises(IsADirectoryError) as info:
+        write_html(run, out, count=1)
+    assert str(info.value) == said
+    result = CliRunner().invoke(app, ["view", str(run), "--html", out, "--count", "1"], env={"COLUMNS": "1000"})
+    assert result.exit_code == 2 and result.stderr == f"error: {said}\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder"] and not any((tmp_path / "folder").iterdir())
 
 # --- evaluation results ----------------------------------------------------------------------
 

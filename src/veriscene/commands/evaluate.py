@@ -360,7 +360,8 @@ def register(app: typer.Typer) -> None:
         samples: Path | None = typer.Option(None, "--samples", help="The samples the replies answer, for region "
                                             "descriptions (scored against their region) (default: for an eval run's "
                                             "results.jsonl, the samples its run.json names)."),
-        out: Path | None = typer.Option(None, "--out", "-o", help="Write each reply's scores and claims here (JSONL)."),
+        out: str | None = typer.Option(None, "--out", "-o", metavar="<path>",
+                                       help="Write each reply's scores and claims here (JSONL)."),
         freeform_matcher: str = typer.Option("auto", "--freeform-matcher", "--matcher", help="How words outside "
                                              "the scene vocabulary are mapped onto it: minilm (all-MiniLM-L6-v2; the "
                                              "ml extra), lexical (spellings and synonyms) or auto (minilm when "
@@ -419,8 +420,8 @@ def register(app: typer.Typer) -> None:
                                         cache=cached)
         except (FileNotFoundError, ValueError, KeyError, ModelConfigError, ImportError) as exc:
             _fail(said(exc), exit_code(exc))  # bad data (DataError): 1
-        except OSError as exc:  # an --out below a file (2), a disk full (1)
-            _fail(str(exc), 2 if isinstance(exc, NotADirectoryError) else 1)
+        except OSError as exc:  # an --out naming a folder (`scores/` too) or below a file (2), a disk full (1)
+            _fail(str(exc), 2 if isinstance(exc, (NotADirectoryError, IsADirectoryError)) else 1)
         if report.scored_by_program and not report.records and not report.rejected:
             _fail(f"{responses} holds no description: its {report.scored_by_program} replies are answers `veriscene "
                   "eval` scored by program (results.jsonl status scored / parse_failed); score-freeform scores "

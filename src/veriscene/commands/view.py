@@ -23,7 +23,7 @@ def register(app: typer.Typer) -> None:
                                  "files to the network)."),
         port: int = typer.Option(8000, "--port", min=0, max=65535, help="Port, 0 to 65535 (0: any free port)."),
         limit: int = typer.Option(20_000, "--limit", min=0, help="Read the first N samples of the run (0: all)."),
-        html: Optional[Path] = typer.Option(None, "--html", help="Write one self-contained HTML file of samples "
+        html: Optional[str] = typer.Option(None, "--html", metavar="<path>", help="Write one self-contained HTML file of samples "
                                             "instead of serving."),
         count: int = typer.Option(100, "--count", min=1, help="With --html: samples on the page."),
         task: str = typer.Option("", "--task", help="Only this generator, or the generators a quoted glob matches "
@@ -121,7 +121,10 @@ def register(app: typer.Typer) -> None:
         except (FileNotFoundError, ValueError) as exc:
             err_console.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)  # a path whole, to copy
             raise typer.Exit(exit_code(exc))  # bad data (DataError): 1, as the README says
-        except OSError as exc:  # e.g. the port is taken, or --html below a file
+        except IsADirectoryError as exc:  # --html naming a folder (`pages/` too), before the samples are read
+            err_console.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
+            raise typer.Exit(2)
+        except OSError as exc:  # e.g. the port is taken
             where = f"cannot write {html}" if html is not None else f"cannot serve on {host}:{port}"
             err_console.print(f"[red]error:[/] {escape(where)}: {escape(str(exc))}", soft_wrap=True)
             raise typer.Exit(2)

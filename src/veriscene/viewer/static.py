@@ -112,8 +112,9 @@ def write_html(path: str | os.PathLike[str], out: str | os.PathLike[str], scenes
     `Filters(outcome="wrong")` keeps the failures; `Filters(sort="truthfulness")` puts the
     free-form replies scoring lowest first, their scores read from the eval folder or from
     `freeform`, a `score-freeform --out` file)."""
-    from veriscene.io.writers.files import AtomicTextFile, new_folders
+    from veriscene.io.writers.files import AtomicTextFile, check_file, new_folders
 
+    check_file("out", out, "samples.html")  # a folder (`pages/` too) or below a file: before the samples are read
     filters = filters or Filters()
     # without results, only the samples on the page are kept (`Catalog.open(choose=)`), whatever the run's size
     catalog = Catalog.open(path, scenes, limit=limit, results=results, freeform=freeform, choose=(filters, count))

@@ -153,11 +153,15 @@ def run_scenes(samples: str | os.PathLike[str] | None, responses: Path) -> list[
 
 
 def check_arguments(responses: Any, out: Any, samples: Any, extractor: Any, matcher: Any) -> None:
-    """Refuse, before any file is read, a path that is none (`out=3` wrote to file descriptor 3)
-    and an extractor or matcher name that is none of those known."""
+    """Refuse, before any file is read, a path that is none (`out=3` wrote to file descriptor 3),
+    an `out` that cannot be the file written, and an extractor or matcher name that is none of
+    those known."""
     check_path("responses", responses, "the responses file (JSONL of id and reply)")
     if out is not None:
+        from veriscene.io.writers.files import check_file
+
         check_path("out", out, "the file to write the scores to")
+        check_file("out", out, "freeform.jsonl")  # a folder (`scores/` too) or below a file: before any reply
     if samples is not None:
         check_path("samples", samples, "the samples file the replies answer")
     if isinstance(extractor, str) and extractor not in ("rules", "llm"):
