@@ -24,6 +24,7 @@ import orjson
 from veriscene.engine.scan import PoolEntry
 from veriscene.engine.scan_result import scene_group
 from veriscene.errors import SceneValidationError
+from veriscene.generators.draws import Draws
 from veriscene.generators.vocabulary import Vocabulary
 from veriscene.program.context import SceneIndex
 from veriscene.scene.jsonl import scene_from_dict
@@ -158,6 +159,9 @@ class ScenePool:
         # cached scenes are read from the cache here (`scene` reads the others, and keeps the
         # cache's order where it evicts)
         cache, evicts = self._cache, self._evicts
+        # a draw in [0, n): the runner's rng is a `Draws`, whose `below(n)` is `int(integers(n))`
+        # (the same draw) without `integers`' arguments to sort out (a few dozen a scene)
+        draw: Callable[[int], int] = rng.below if isinstance(rng, Draws) else (lambda n: int(rng.integers(n)))
         if population <= max_tries:
             positions = range(population) if among is None else among.tolist()
             ids = self._ids
@@ -169,7 +173,7 @@ class ScenePool:
             else:
                 passing = [i for i in positions if ids[i] not in excluded and accept(entries[i])]
             while passing and len(chosen) < k:
-                j = int(rng.integers(len(passing)))
+                j = draw(len(passing))
                 i = passing[j]
                 passing[j] = passing[-1]  # drawn without replacement: the last takes its place
                 passing.pop()
@@ -183,9 +187,8 @@ class ScenePool:
                         groups.add(group)
                     chosen.append(scene)
             return chosen
-        integers = rng.integers
         for _ in range(max_tries):
-            j = int(integers(population))
+            j = draw(population)
             i = j if among is None else among.item(j)
             entry = entries[i]
             if entry.image_id in excluded or (accept is not None and not accept(entry)) or (
