@@ -92,6 +92,23 @@ def test_one_value_is_a_python_int_and_other_calls_are_numpy_s() -> None:
         ours.integers(0)
 
 
+def test_one_random_float_is_next_double_and_other_calls_are_numpy_s() -> None:
+    """`random()` draws its float here (a Python float, numpy's value, beside the kept half word
+    of a 32-bit draw); with a size, dtype or out array it is numpy's own call."""
+    assert Draws.random is not np.random.Generator.random  # the emulation is in use
+    ours, theirs = _pair(21)
+    for n in (3, 1000, 7):
+        assert ours.integers(n) == theirs.integers(n)  # (a half word kept after the first)
+        got = ours.random()
+        assert got == theirs.random() and type(got) is float
+    assert ours.random(3).tolist() == theirs.random(3).tolist()
+    assert ours.random(dtype=np.float32) == theirs.random(dtype=np.float32)
+    out_ours, out_theirs = np.empty(2), np.empty(2)
+    ours.random(out=out_ours), theirs.random(out=out_theirs)
+    assert out_ours.tolist() == out_theirs.tolist()
+    assert ours.bit_generator.state == theirs.bit_generator.state
+
+
 def test_reseeding_keeps_the_fast_path_on_the_same_state() -> None:
     from veriscene.generators.runner import reseed
 

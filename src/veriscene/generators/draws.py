@@ -44,6 +44,8 @@ _INT64 = np.int64
 # call: the function neither blocks nor touches Python), with no argument types to convert
 # through (the state is passed as the `c_void_p` numpy gives). A fifth fewer instructions a draw.
 _NEXT32 = ctypes.PYFUNCTYPE(ctypes.c_uint32)
+_NEXT_DOUBLE = ctypes.PYFUNCTYPE(ctypes.c_double)  # `next_double(state)`, called likewise
+_FLOAT64 = np.float64
 
 
 def _bounded(next32: Any, state: Any, n: int) -> int:
@@ -63,13 +65,15 @@ class Draws(np.random.Generator):
 
     # No __dict__ (numpy's Generator has none): Python then reads these slots and finds methods
     # by its fast paths, about 40 instructions where an attribute of a dict costs 450
-    __slots__ = ("_next32_of", "_pcg64", "_half")
+    __slots__ = ("_next32_of", "_next_double_of", "_pcg64", "_half")
 
     def __init__(self, bit_generator: np.random.BitGenerator) -> None:
         super().__init__(bit_generator)
         interface = bit_generator.ctypes  # function pointers into the bit generator's C state
         # a draw's C function (called as `_NEXT32`, below) and its state
         self._next32_of: tuple[Any, Any] = (ctypes.cast(interface.next_uint32, _NEXT32), interface.state)
+        # `random()`'s C function and its state (numpy draws one float64 through it)
+        self._next_double_of: tuple[Any, Any] = (ctypes.cast(interface.next_double, _NEXT_DOUBLE), interface.state)
         # PCG64's C state, written directly by `set_pcg64` where its layout was checked at import
         self._pcg64 = None
         # PCG64's kept half word, its C struct's [has_uint32, uinteger] as 32-bit words, where
@@ -139,6 +143,16 @@ class Draws(np.random.Generator):
             while (m & 0xFFFFFFFF) < threshold:
                 m = next32(state) * n
         return m >> 32
+
+    def random(self, size: Any = None, dtype: Any = _FLOAT64, out: Any = None) -> Any:
+        """`numpy.random.Generator.random`; one float64 (no size, dtype or out) is drawn here, by
+        the bit generator's `next_double`, which numpy calls for it (the same value, a Python
+        float as numpy returns it; PCG64's buffered half word is left as numpy leaves it: unread).
+        Generators draw about 70 a demo scene ("half of the time", weighted word draws)."""
+        if size is None and out is None and dtype is _FLOAT64:
+            next_double, state = self._next_double_of
+            return next_double(state)
+        return super().random(size, dtype, out)
 
     def distinct(self, n: int, k: int) -> list[int]:
         """`self.choice(n, k, replace=False).tolist()`: k distinct values of range(n) in a random
@@ -230,3 +244,4 @@ if not _matches_numpy():  # a numpy release that draws otherwise: use its own ca
     Draws.integers = np.random.Generator.integers  # type: ignore[method-assign]
     Draws.below = lambda self, n: int(np.random.Generator.integers(self, n))  # type: ignore[method-assign]
     Draws.distinct = _numpy_distinct  # type: ignore[method-assign, assignment]  # (a Draws is a Generator)
+    Draws.random = np.random.Generator.random  # type: ignore[method-assign]
