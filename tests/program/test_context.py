@@ -1,4 +1,5 @@
-"""ExecutionContext: the trusted constructor from lookup tables agrees with the checked one."""
+"""ExecutionContext: the trusted constructor from lookup tables agrees with the checked one; the
+index's tables are computed once."""
 
 import pytest
 
@@ -64,3 +65,25 @@ def test_overlap_tables_are_the_whole_table(kind: str, n: int) -> None:
     i, j = index.overlap_pairs
     assert (i.tolist(), j.tolist()) == tuple(side.tolist() for side in np.nonzero(others))
     assert index.overlapping == true_rows(others)
+
+
+def test_a_context_of_its_indexes_alone_needs_every_index() -> None:
+    scene = make_scene(OBJECTS, image_id="s0", meta={"crowd": [1]})
+    made = ExecutionContext(None, [SceneIndex(scene)])
+    assert made.scenes == (scene,) and made.has_regions and not made.partial
+    for indexes in ([], [SceneIndex(scene), None]):
+        with pytest.raises(ValueError, match="one index for each scene"):
+            ExecutionContext(None, indexes)
+
+
+def test_an_index_table_is_computed_once_and_kept() -> None:
+    """`computed_once` (not functools.cached_property, which mypyc builds as a property computed on
+    every read): the first read computes the table and keeps it in the instance's __dict__."""
+    from veriscene.program.context import computed_once
+
+    index = SceneIndex(make_scene(OBJECTS, image_id="s0"))
+    assert isinstance(SceneIndex.__dict__["by_name"], computed_once) and "by_name" not in index.__dict__
+    first = index.by_name
+    assert first == {"cup": (0,), "person": (1,), "sky": (2,)} and index.__dict__["by_name"] is first
+    assert index.by_name is first and index.box_list is index.box_list
+    assert SceneIndex.having_attribute.__doc__.startswith("Attribute word -> sorted objects it holds of")

@@ -7,10 +7,10 @@ lookups, areas, centres) are computed once. The scenes themselves are never modi
 
 from __future__ import annotations
 
-from functools import cached_property
-from typing import Any, Callable, Collection, Hashable, Mapping, Sequence, TypeVar
+from typing import Any, Callable, Collection, Generic, Hashable, Mapping, Sequence, TypeVar, cast, overload
 
 import numpy as np
+from mypy_extensions import mypyc_attr
 
 from veriscene.category_sets import names_in_full
 from veriscene.scene.box_grid import nearby_blocks
@@ -48,6 +48,36 @@ def geometric_reading(predicate: str) -> str:
     return found
 
 
+@mypyc_attr(native_class=False)  # (a descriptor: Python reads its __get__)
+class computed_once(Generic[T]):
+    """`functools.cached_property` for the tables of `SceneIndex`: computed on first read and kept
+    in the instance's `__dict__`, where later reads find it (a plain attribute read). mypyc, which
+    compiles this module in the compiled build (`veriscene.compiled`), builds a
+    `cached_property` as a plain property that computes its value on every read; this class is
+    not one it knows, so it stays what it is. No lock (cached_property has one in Python 3.11):
+    a table computed twice at once by two threads is the same table."""
+
+    def __init__(self, compute: Callable[[Any], T]) -> None:
+        self.compute = compute
+        self.name = ""
+        self.__doc__ = compute.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name  # (compiled, a method has no __name__ to read in __init__)
+
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> computed_once[T]: ...
+
+    @overload
+    def __get__(self, instance: object, owner: type | None = None) -> T: ...
+
+    def __get__(self, instance: object | None, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        value = instance.__dict__[self.name] = self.compute(instance)
+        return value
+
+
 def true_rows(table: np.ndarray) -> list[list[int]]:
     """Per row of an (N, N) bool table, the columns that hold True, in order: one np.nonzero for
     the whole table (a call per row costs more than the rows of a small scene)."""
@@ -66,6 +96,7 @@ def rows_of_pairs(n: int, i: np.ndarray, j: np.ndarray) -> list[list[int]]:
     return rows
 
 
+@mypyc_attr(native_class=False)  # (its tables are kept in its __dict__: `computed_once`)
 class SceneIndex:
     """Lookup tables of one scene. `categories`: the names of closed category lists (set id ->
     names; `veriscene.category_sets`), for a scene of one (``meta["category_set"]``, COCO): its
@@ -167,25 +198,25 @@ class SceneIndex:
             value = self._memo[key] = compute()
             return value
 
-    @cached_property
+    @computed_once
     def region_names(self) -> frozenset[str]:
         """Names of which the scene has a crowd or stuff region: how many there are is unknown,
         and no object of the name can be singled out by its name ("the person")."""
         names = self.scene.names
         return frozenset(names[i] for i in self.regions)
 
-    @cached_property
+    @computed_once
     def all(self) -> tuple[int, ...]:
         return tuple(range(self.n))
 
-    @cached_property
+    @computed_once
     def by_name(self) -> dict[str, tuple[int, ...]]:
         table: dict[str, list[int]] = {}
         for i, name in enumerate(self.scene.names):
             table.setdefault(name, []).append(i)
         return {k: tuple(v) for k, v in table.items()}
 
-    @cached_property
+    @computed_once
     def by_attribute(self) -> dict[str, tuple[int, ...]]:
         """Attribute word -> sorted objects annotated with exactly that word: the words the scene
         uses (to list them). Which objects an attribute holds of is `having_attribute`."""
@@ -195,7 +226,7 @@ class SceneIndex:
                 table.setdefault(a, []).append(i)
         return {k: tuple(v) for k, v in table.items()}
 
-    @cached_property
+    @computed_once
     def having_attribute(self) -> dict[str, tuple[int, ...]]:
         """Attribute word -> sorted objects it holds of: those annotated with it or with a word
         that implies it (`vocab.implied_attributes`: a "large" or a "huge" dog is big), so
@@ -219,11 +250,11 @@ class SceneIndex:
             merged[w] = tuple(sorted(set(implying).union(own) if own else set(implying)))
         return merged
 
-    @cached_property
+    @computed_once
     def relation_set(self) -> frozenset[tuple[int, str, int]]:
         return frozenset(self.scene.relations)
 
-    @cached_property
+    @computed_once
     def predicates_between(self) -> dict[tuple[int, int], tuple[str, ...]]:
         """(subject, object) -> sorted predicates from subject to object."""
         table: dict[tuple[int, int], set[str]] = {}
@@ -231,7 +262,7 @@ class SceneIndex:
             table.setdefault((s, o), set()).add(p)
         return {k: tuple(sorted(v)) for k, v in table.items()}
 
-    @cached_property
+    @computed_once
     def outgoing(self) -> dict[tuple[int, str], tuple[int, ...]]:
         """(subject, predicate) -> sorted objects."""
         table: dict[tuple[int, str], set[int]] = {}
@@ -239,7 +270,7 @@ class SceneIndex:
             table.setdefault((s, p), set()).add(o)
         return {k: tuple(sorted(v)) for k, v in table.items()}
 
-    @cached_property
+    @computed_once
     def incoming(self) -> dict[tuple[int, str], tuple[int, ...]]:
         """(object, predicate) -> sorted subjects."""
         table: dict[tuple[int, str], set[int]] = {}
@@ -247,27 +278,27 @@ class SceneIndex:
             table.setdefault((o, p), set()).add(s)
         return {k: tuple(sorted(v)) for k, v in table.items()}
 
-    @cached_property
+    @computed_once
     def centers(self) -> np.ndarray:
         """(N, 2) box centres in pixels."""
         return box_center(self.scene.boxes)
 
-    @cached_property
+    @computed_once
     def box_list(self) -> list[list[float]]:
         """(N, 4) xyxy boxes as nested lists of floats (plain Python is faster on a few objects)."""
         return self.scene.boxes.tolist()
 
-    @cached_property
+    @computed_once
     def center_list(self) -> list[list[float]]:
         """`centers` as nested lists [[x, y], ...] (plain Python is faster on a few objects)."""
         return self.centers.tolist()
 
-    @cached_property
+    @computed_once
     def area_list(self) -> list[float]:
         """`areas` as a list."""
         return self.areas.tolist()
 
-    @cached_property
+    @computed_once
     def overlap_pairs(self) -> tuple[np.ndarray, np.ndarray]:
         """(i, j) int64 arrays of the ordered pairs of different objects whose boxes meet
         (intersection area > 0, by `box_intersection_area`), sorted by i, then j: both (i, j)
@@ -289,7 +320,7 @@ class SceneIndex:
         order = np.lexsort((j[other], i[other]))
         return i[other][order], j[other][order]
 
-    @cached_property
+    @computed_once
     def overlaps(self) -> np.ndarray:
         """(N, N) bool: whether the boxes of objects i and j meet (intersection area > 0; the
         diagonal holds each box with itself), from `overlap_pairs`. One byte per pair: the
@@ -300,12 +331,12 @@ class SceneIndex:
         table[np.diag_indices(self.n)] = pair_intersection_area(boxes, boxes) > 0
         return table
 
-    @cached_property
+    @computed_once
     def overlapping(self) -> list[list[int]]:
         """Per object i, the other objects whose boxes meet its box, in index order."""
         return rows_of_pairs(self.n, *self.overlap_pairs)
 
-    @cached_property
+    @computed_once
     def areas(self) -> np.ndarray:
         """(N,) object areas in square pixels: mask area when masks exist, else box area."""
         if self.scene.masks is not None:
@@ -316,14 +347,22 @@ class SceneIndex:
 class ExecutionContext:
     """The scenes a program runs on (index 0 for single-image programs)."""
 
-    def __init__(self, scenes: Scene | Sequence[Scene], indexes: Sequence[SceneIndex | None] | None = None,
+    def __init__(self, scenes: Scene | Sequence[Scene] | None, indexes: Sequence[SceneIndex | None] | None = None,
                  categories: Mapping[str, Collection[str]] | None = None) -> None:
         """`indexes`: lookup tables already built for these scenes (one per scene, None where
         there is none yet), so contexts over the same scenes share them. `categories`: the names
         of closed category lists (set id -> names, `SceneIndex`), for the indexes made here:
         without them a scene of a list (COCO) is taken to annotate in full the list it carries
-        (``meta["categories"]``), else its own names only (`category_sets.names_in_full`)."""
-        self.scenes: tuple[Scene, ...] = (scenes,) if isinstance(scenes, Scene) else tuple(scenes)
+        (``meta["categories"]``), else its own names only (`category_sets.names_in_full`).
+        `scenes` None: the scenes of `indexes`, every one given (`of_indexes`)."""
+        if scenes is None:  # (`of_indexes`: nothing to check)
+            if not indexes or None in indexes:
+                raise ValueError("a context of its indexes alone needs one index for each scene")
+            self.indexes: list[SceneIndex] = cast("list[SceneIndex]", list(indexes))
+            self.scenes: tuple[Scene, ...] = tuple([x.scene for x in self.indexes])
+            self._read_flags()
+            return
+        self.scenes = (scenes,) if isinstance(scenes, Scene) else tuple(scenes)
         if not self.scenes:
             raise ValueError("a program needs at least one scene")
         if indexes is None:
@@ -335,34 +374,26 @@ class ExecutionContext:
                 raise ValueError("indexes must be one per scene, each built on that scene")
         # each scene's lookup tables, made now where not given (their tables are built lazily,
         # so an index costs little until used); the hot ops read this list (`index` is the same)
-        self.indexes: list[SceneIndex] = [SceneIndex(s, categories) if x is None else x
-                                          for x, s in zip(indexes, self.scenes)]
-        # whether any scene has crowd or stuff regions (`SceneIndex.regions`), and whether any
-        # annotates only some names exhaustively (`SceneIndex.exhaustive`): ops check them only then
+        self.indexes = [SceneIndex(s, categories) if x is None else x for x, s in zip(indexes, self.scenes)]
+        self._read_flags()
+
+    def _read_flags(self) -> None:
+        # whether any scene has crowd or stuff regions (`SceneIndex.regions`: its meta's "crowd" or
+        # "stuff"), and whether any annotates only some names exhaustively (`SceneIndex.exhaustive`:
+        # its meta's "exhaustive"): ops check them only then
         self.has_regions = self.partial = False
-        for s in self.scenes:
-            meta = s.meta
-            if meta:
-                if meta.get("crowd") or meta.get("stuff"):
-                    self.has_regions = True
-                if meta.get("exhaustive") is not None:
-                    self.partial = True
+        for x in self.indexes:
+            if x.regions:
+                self.has_regions = True
+            if x.exhaustive is not None:
+                self.partial = True
 
     @classmethod
-    def of_indexes(cls, indexes: Sequence[SceneIndex]) -> "ExecutionContext":
+    def of_indexes(cls, indexes: Sequence[SceneIndex]) -> ExecutionContext:
         """`ExecutionContext(scenes, indexes)` over the scenes of `indexes` (at least one), made
         without re-checking what the indexes hold already: a multi-image generator makes one
         per candidate it runs."""
-        ctx = cls.__new__(cls)
-        ctx.scenes = tuple([x.scene for x in indexes])
-        ctx.indexes = list(indexes)
-        ctx.has_regions = ctx.partial = False
-        for x in indexes:  # as `__init__` reads the scenes' meta: crowd or stuff, `exhaustive`
-            if x.regions:
-                ctx.has_regions = True
-            if x.exhaustive is not None:
-                ctx.partial = True
-        return ctx
+        return cls(None, indexes)
 
     @property
     def closed(self) -> bool:
