@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, NamedTuple, Self
 
+from mypy_extensions import mypyc_attr
+
 # Type names used in op signatures and by the checker.
 OBJECTS = "Objects"  # a set of objects of one image
 OBJECT = "Object"  # exactly one object
@@ -57,6 +59,7 @@ class Objs(NamedTuple):
     complete: bool = True
 
 
+@mypyc_attr(native_class=False)  # (mypyc's native classes may not subclass tuple)
 class OpenNames(tuple):  # type: ignore[type-arg]
     """A set of words (STR_SET) some more of which may belong to it, unknown: `names_among` over an
     image of a closed category list (COCO) asked of a name outside it ("window"). The tuple
@@ -69,7 +72,7 @@ class OpenNames(tuple):  # type: ignore[type-arg]
     open: frozenset[str]
 
     def __new__(cls, sure: Iterable[str], open_words: frozenset[str]) -> Self:
-        made = super().__new__(cls, sure)
+        made = tuple.__new__(cls, sure)  # (compiled, a class of Python's own has no super().__new__)
         made.open = open_words
         return made
 
