@@ -69,7 +69,6 @@ from veriscene.program.registry import op
 from veriscene.program.types import (
     BOOL, BOX, INT, OBJECT, OBJECTS, STR, STR_SET, TEXT, Obj, Objs,
 )
-from veriscene.scene.caption import scene_caption
 from veriscene.vocab import ATTRIBUTE_TYPES, CONVERSE_PREDICATES, UNTYPED, attribute_class
 
 EXTREMES = ("leftmost", "rightmost", "topmost", "bottommost", "largest", "smallest", "closest", "farthest")
@@ -385,4 +384,6 @@ def describe_scene(ctx: ExecutionContext, image: int) -> str:
     """Dense scene-graph caption of image `image`: objects, attributes and relations."""
     if not 0 <= image < len(ctx.scenes):
         fail(f"image index {image} out of range for {len(ctx.scenes)} images")
+    from veriscene.scene.caption import scene_caption  # (here: scene.caption imports program.context)
+
     return scene_caption(ctx.scene(image), index=ctx.index(image))

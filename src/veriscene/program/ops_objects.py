@@ -11,7 +11,6 @@ from veriscene.program.context import ExecutionContext
 from veriscene.program.ops import fail, incomplete, no_region
 from veriscene.program.registry import op
 from veriscene.program.types import OBJECT, OBJECTS, STR, TEXT, Obj, Objs
-from veriscene.scene.describe import noun_phrase
 from veriscene.text import with_article
 
 FREQUENCIES = ("most", "least")
@@ -57,5 +56,7 @@ def describe_object(ctx: ExecutionContext, obj: Obj) -> str:
     "a large shiny red circle"."""
     if ctx.has_regions:
         no_region(ctx, obj.image, (obj.index,), "the description of one object")
+    from veriscene.scene.describe import noun_phrase  # (here: scene.describe imports program.context)
+
     scene = ctx.scene(obj.image)
     return with_article(noun_phrase(scene.names[obj.index], scene.attributes[obj.index]))
