@@ -37,7 +37,7 @@ Generous readings (boxes xyxy pixels, y down):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -131,6 +131,11 @@ class GenerousReader:
         self._between = index.predicates_between
         self.scene = index.scene
         self._objects = range(index.n)  # all objects (the scene's length, asked for each question)
+        # (N, 4) boxes as nested lists (plain Python is faster on a few objects), and as an array.
+        # Made here, not as cached_property: compiled with mypyc (`veriscene.compiled`), a
+        # cached_property is a property computing its value on every read.
+        self._boxes: list[list[float]] = index.box_list
+        self._box_array: np.ndarray = np.asarray(self.scene.boxes, dtype=np.float64).reshape(-1, 4)
         self.readings = readings
         # `could_read`'s arguments besides the boxes, the same for every pair
         self._reading = (max(self.scene.width, self.scene.height), readings.slack, readings.near_frac)
@@ -161,11 +166,6 @@ class GenerousReader:
         # dataclass by a call of its own __hash__, asked 24 times a demo scene)
         key = _DEFAULT_KEY if readings is _DEFAULT_READINGS else ("generous reader", readings)
         return index.memo(key, lambda: cls(index, readings))
-
-    @cached_property
-    def _boxes(self) -> list[list[float]]:
-        """(N, 4) boxes as nested lists (plain Python is faster on a few objects)."""
-        return self.scene.boxes.tolist()
 
     def _gaps(self, anchor: int) -> np.ndarray:
         """(N,) gaps in pixels between the anchor's box and each box (0 when they touch or
@@ -336,10 +336,6 @@ class GenerousReader:
             read &= self._depth.may_lead_all(anchor, x_front)
         extra += self._placed_by.get((predicate, anchor, "subject" if subject else "object"), ())
         return read, extra
-
-    @cached_property
-    def _box_array(self) -> np.ndarray:
-        return np.asarray(self.scene.boxes, dtype=np.float64).reshape(-1, 4)
 
 
 # The directions across each direction: a pair may stand in one of these too (diagonally).

@@ -15,7 +15,7 @@ Conventions:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from functools import cached_property, partial
+from functools import partial
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -24,7 +24,7 @@ from mypy_extensions import mypyc_attr
 
 from veriscene.engine.scan import PoolEntry
 from veriscene.engine.scan_result import scene_group
-from veriscene.generators.base import Candidate, GroupContext, MultiImageGenerator, capabilities
+from veriscene.generators.base import Candidate, GeneratorConfig, GroupContext, MultiImageGenerator, capabilities
 from veriscene.generators.common import shuffled as shuffled_list, uncountable_names
 from veriscene.generators.draws import Draws
 from veriscene.generators.vocabulary_draws import naming_same
@@ -212,25 +212,26 @@ class GroupGenerator(MultiImageGenerator):
 
     max_candidates: ClassVar[int] = 4  # groups drawn per anchor scene (bounds the cost per scene)
 
+    def __init__(self, config: GeneratorConfig | None = None) -> None:
+        super().__init__(config)
+        # Made here, not as cached_property: compiled with mypyc (`veriscene.compiled`), a
+        # cached_property is a property computing its value on every read.
+        # The entry tests of this generator's requirements (those an entry can tell): each reads
+        # one of the entry's word tuples, true when not empty (`attrgetter`: no Python call per
+        # entry tested).
+        self.entry_tests: tuple[Accept, ...] = tuple(attrgetter(_HAVE[r]) for r in self.requires if r in _HAVE)
+        # `ScenePool.filled` -> `entry_tests` less those every entry of such a pool passes (at most 8 keys)
+        self._pool_entry_tests: dict[frozenset[str], tuple[Accept, ...]] = {}
+        # The requirements an entry cannot tell (depth, masks, ``*_in_full``): a partner drawn on
+        # `entry_tests` meets the others, and is parsed and checked by `scene_ok` only for these.
+        self.scene_requirements: tuple[str, ...] = tuple(r for r in self.requires if r not in _HAVE)
+
     def choice_text(self, value: Any, scene: Scene) -> str:
         if self.answer_type == "image_index":
             return image_label(int(value))
         if self.answer_type == "str_set":
             return ", ".join(sorted(value)) if value else "none"
         return super().choice_text(value, scene)
-
-    @cached_property
-    def entry_tests(self) -> tuple[Accept, ...]:
-        """The entry tests of this generator's requirements (those an entry can tell): each reads
-        one of the entry's word tuples, true when not empty (`attrgetter`: no Python call per
-        entry tested)."""
-        return tuple(attrgetter(_HAVE[r]) for r in self.requires if r in _HAVE)
-
-    @cached_property
-    def _pool_entry_tests(self) -> dict[frozenset[str], tuple[Accept, ...]]:
-        """`ScenePool.filled` -> `entry_tests` less those every entry of such a pool passes
-        (at most 8 keys)."""
-        return {}
 
     def pool_entry_tests(self, pool: "ScenePool") -> tuple[Accept, ...]:
         """`entry_tests` less those that every entry of `pool` passes (`ScenePool.filled`: on most
@@ -246,12 +247,6 @@ class GroupGenerator(MultiImageGenerator):
         """Whether a pooled partner meets this generator's requirements (as far as the entry
         tells: depth and masks are checked on the parsed scene by `scene_ok`)."""
         return all(test(entry) for test in self.entry_tests)
-
-    @cached_property
-    def scene_requirements(self) -> tuple[str, ...]:
-        """The requirements an entry cannot tell (depth, masks, ``*_in_full``): a partner drawn
-        on `entry_tests` meets the others, and is parsed and checked by `scene_ok` only for these."""
-        return tuple(r for r in self.requires if r not in _HAVE)
 
     def scene_ok(self, scene: Scene, index: SceneIndex) -> bool:
         """Whether a parsed partner drawn on `entry_tests` meets the requirements (the verdict,
