@@ -45,12 +45,37 @@ more; a model's map blurred over 3 px or more has none that narrow, and one with
 keeps the radius). `benchmarks/depth_map_points.py --figures`, the room with 27 square faces of 6 to
 64 px: sharp, 18 of them (6-32 px) had no point at radius 32, none has at 3 px, and no point is
 more than 10 % off (nor 5 %); every blurred map (Gaussian sigma 1-10, ramps 3-30 px) is told
-blurred and keeps radius 32 (a ramp of 2 px may be told either way: sound both ways). The same
-figures show what the radius costs on small objects under a model's blur: faces of 6-48 px lose
-every point under a ramp of 8-30 px or sigma 4-7, and where a blur wider than the square meets a
-small face far before the wall its smoothed bump passes as a surface (accepted >10 % off: sigma 7:
-523, 10: 4,565; ramp 22: 501, 30: 3,441; the room without them: 0 to 125). ``radius=0`` turns the
-test off.
+blurred and keeps radius 32 (a ramp of 2 px may be told either way: sound both ways).
+
+Halos (0.31): the corner test alone, at radius 32, let through points far off their surface around
+small objects far before a wall or the floor (`--figures`, the room with 27 faces of 6-64 px:
+accepted >10 % off, Gaussian sigma 5: 32, 7: 523, 10: 4,565; ramp 15: 10, 22: 501, 30: 3,441; the
+room alone: 0 to 125). A face narrower than the blur is a smooth bump, not a plateau with kinks: on
+its flank a corner square of 33 px is a plane within 2.5 %, and its pixel at the corner too, while
+the pixel's depth is a mix of the face's and the wall's; on the face itself the bump never reaches
+the face's depth. So on a blurred map the test is set by the blur's own width w, measured on the
+map (`blur_width`: the median of `step_widths` over its big steps, a ramp of w px reading w, a
+Gaussian of sigma s 2.5 s; `surface_scales`): (a) a pixel's square of 2 ceil(w) + 1 px centred on it
+must be a plane too (within the same tolerance, over it and at the pixel, and inside the map: near
+its border a step could lie just outside), so a step within w of the pixel, whose blur reaches it,
+is seen on both sides of it; (b) a point inside the box of an object narrower than that square
+(`in_small_boxes`, the generator's) is not taken: a blur can smooth a small face into its
+background so far that the map is a plane there (a bump of 3 % for 6-8 px at sigma 10) and only
+the scene's box tells the image shows the face; (c) the corner squares are of radius 2 w (at least
+3, at most `radius`) rather than `radius`: the centred square guards the halos, and a square of
+twice the ramp's width still ends in its kinks, so objects wider than about 4 w keep their points.
+A map with too few big steps to measure (fewer than `MIN_STEPS`) keeps the corner radius and takes
+a centred square of half of it; a sharp map neither (no blur, no halo). `--figures` (accepted >10 %
+off, 0.30.0 -> now; share kept of the sound points 0.30.0 accepted): the room with the 27 faces,
+every blur of sigma 1-10 and ramps of 2-30 px: 0 (from up to 4,565); >5 % off: sigma 7 1,703 -> 55,
+10 9,351 -> 311; kept 98-100 % at sigma 1 or ramps 2-3, 80-91 % at sigma 2-4 or ramps 4-8, 54-77 % at
+sigma 5-10 or ramps 15-30; the room alone: 0 (from 33 and 125 at sigma 10 and ramp 30), kept 99-100 %
+to 57 % (ramp 30: the centred square leaves a band of 30 px along the border and 30 px around every
+step). Faces with a sound point (<= 10 % off), of 27: sigma 1 9 -> 21, 2 9 -> 15, 3 6 -> 12; ramp 2
+9 -> 24, 4 9 -> 18, 8 7 -> 12; under wider blurs fewer than before (sigma 7 4 -> 1, ramp 30 6 -> 0): the
+points 0.30.0 gave them lay where the blur reaches, within 10 % by chance of the depths. A blur
+of sigma 7 leaves no pixel within 5 % on a face under 32 px (sigma 5: under 24 px), so none can
+have a point there. ``blur_window=0`` is 0.30.0's test; ``radius=0`` turns the test off.
 Cost: `is_sharp`, once per scene, looks along every 8th row and column (about 10-20 ms at 640x480,
 45-135 ms at 1920x1080 on a loaded machine: half the steady-pixel pass's). `on_surfaces`, the whole map, is four integral images and a few passes (about 50 ms at
 640x480 on a loaded machine); `on_surface_at` fits the squares of the few points drawn (about
@@ -63,26 +88,82 @@ import numpy as np
 
 
 def on_surfaces(depth: np.ndarray, radius: int = 32, tolerance: float = 0.025,
-                spread: float | None = None) -> np.ndarray:
+                spread: float | None = None, centre: int = 0) -> np.ndarray:
     """(H, W) bool: pixels of `depth` ((H, W), smaller = closer, NaN: none) on a plane of inverse
     depth over one of their four corner squares of (radius + 1)^2 pixels (module notes); with
     `spread` (a "relative" map: values affine in inverse depth), the values themselves are fitted
-    and `tolerance` is a share of `spread`. All True for ``radius=0``."""
+    and `tolerance` is a share of `spread`. All True for ``radius=0``. With `centre` > 0, also on
+    a plane over the square of (2 centre + 1)^2 pixels centred on them, which must lie in the map:
+    the blur's own scale (module notes, "Halos")."""
     h, w = depth.shape
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        g = depth.astype(np.float64)
+        if spread is None:
+            np.divide(1.0, g, out=g)
+        if spread is None:
+            scale = np.abs(1.0 / depth.astype(np.float32)) * np.float32(tolerance)  # (tolerance in inverse depth)
+        else:
+            scale = np.full((h, w), np.float32(tolerance * spread), dtype=np.float32)
+    bad = ~np.isfinite(g)
+    g[bad] = 0.0
+    g -= g.mean()  # (values near 0: less cancellation in the sum of squares minus the fit's)
+    out = _corner_fits(g, bad, scale, radius)
+    if centre > 0:
+        out &= _centred_fits(g, bad, scale, centre)
+    return out
+
+
+def _corner_fits(g: np.ndarray, bad: np.ndarray, scale: np.ndarray, radius: int) -> np.ndarray:
+    """`on_surfaces`' corner test on the centred values `g` (inverse depth, or a relative map's)."""
+    h, w = g.shape
     n = radius + 1
     if radius <= 0:
         return np.ones((h, w), dtype=bool)
     if h < n or w < n:
         return np.zeros((h, w), dtype=bool)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        g = depth.astype(np.float64)
-        if spread is None:
-            np.divide(1.0, g, out=g)
-    bad = ~np.isfinite(g)
-    g[bad] = 0.0
-    g -= g.mean()  # (values near 0: less cancellation in the sum of squares minus the fit's)
-    # per square (top-left pixel at each (row, col) where it fits): sums over its n x n pixels,
-    # each through one integral image (a float64 buffer filled in turn: fresh ones cost more)
+    a, b, c, sse = _planes(g, bad, n)
+    hb, wb = a.shape
+    gp = g.astype(np.float32)
+    out = np.zeros((h, w), dtype=bool)
+    fit = np.empty_like(a)
+    for dv in (0, radius):  # the pixel at the square's top (dv 0) or bottom row
+        for du in (0, radius):  # ... and its left (du 0) or right column
+            allowed = scale[dv:dv + hb, du:du + wb]
+            np.multiply(b, np.float32(du), out=fit)
+            fit += a
+            fit += c * np.float32(dv)
+            fit -= gp[dv:dv + hb, du:du + wb]
+            with np.errstate(invalid="ignore"):
+                fits = np.abs(fit, out=fit) <= allowed
+                fits &= sse <= allowed * allowed * np.float32(n * n)
+            out[dv:dv + hb, du:du + wb] |= fits
+    return out
+
+
+def _centred_fits(g: np.ndarray, bad: np.ndarray, scale: np.ndarray, centre: int) -> np.ndarray:
+    """`on_surfaces`' centred test: each pixel's square of (2 centre + 1)^2 centred on it a plane
+    within `scale` over it and at the pixel; False where that square leaves the map."""
+    h, w = g.shape
+    n = 2 * centre + 1
+    out = np.zeros((h, w), dtype=bool)
+    if h < n or w < n:
+        return out
+    a, b, c, sse = _planes(g, bad, n)
+    hb, wb = a.shape
+    allowed = scale[centre:centre + hb, centre:centre + wb]
+    with np.errstate(invalid="ignore"):
+        fit = np.abs(a + (b + c) * np.float32(centre) - g[centre:centre + hb, centre:centre + wb].astype(np.float32))
+        out[centre:centre + hb, centre:centre + wb] = (fit <= allowed) & (sse <= allowed * allowed * np.float32(n * n))
+    return out
+
+
+def _planes(g: np.ndarray, bad: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The least-squares planes g ~ a + b u + c v over each n x n square of `g` (indexed by its
+    top-left pixel: (H - n + 1, W - n + 1) each), u the column and v the row in the square, and
+    each square's sum of squared residuals (inf over a square with a pixel of `bad`); float32."""
+    h, w = g.shape
+    # per square: sums over its n x n pixels, each through one integral image (a float64 buffer
+    # filled in turn: fresh ones cost more)
     sums = _SquareSums(h, w, n)
     cols = np.arange(w, dtype=np.float64)
     rows = np.arange(h, dtype=np.float64)[:, None]
@@ -103,27 +184,7 @@ def on_surfaces(depth: np.ndarray, radius: int = 32, tolerance: float = 0.025,
     c = m[2, 0] * s + m[2, 1] * su + m[2, 2] * sv
     sse = s2 - (a * s + b * su + c * sv)  # each square's sum of squared residuals
     sse[holes] = np.inf
-    del s, su, sv, s2, holes
-    hb, wb = a.shape
-    gp = g.astype(np.float32)
-    if spread is None:
-        scale = np.abs(1.0 / depth.astype(np.float32)) * np.float32(tolerance)  # (tolerance in inverse depth)
-    else:
-        scale = np.full((h, w), np.float32(tolerance * spread), dtype=np.float32)
-    out = np.zeros((h, w), dtype=bool)
-    fit = np.empty_like(a)
-    for dv in (0, radius):  # the pixel at the square's top (dv 0) or bottom row
-        for du in (0, radius):  # ... and its left (du 0) or right column
-            allowed = scale[dv:dv + hb, du:du + wb]
-            np.multiply(b, np.float32(du), out=fit)
-            fit += a
-            fit += c * np.float32(dv)
-            fit -= gp[dv:dv + hb, du:du + wb]
-            with np.errstate(invalid="ignore"):
-                fits = np.abs(fit, out=fit) <= allowed
-                fits &= sse <= allowed * allowed * np.float32(n * n)
-            out[dv:dv + hb, du:du + wb] |= fits
-    return out
+    return a, b, c, sse
 
 
 class _SquareSums:
@@ -153,45 +214,60 @@ def _normal_matrix(n: int) -> np.ndarray:
 
 
 def on_surface_at(depth: np.ndarray, rows: np.ndarray, cols: np.ndarray, radius: int = 32,
-                  tolerance: float = 0.025, spread: float | None = None) -> np.ndarray:
+                  tolerance: float = 0.025, spread: float | None = None, centre: int = 0) -> np.ndarray:
     """(K,) bool: `on_surfaces` at the K pixels (rows[k], cols[k]) alone, each of its four corner
-    squares fitted directly (K x 4 x (radius + 1)^2 values, not the whole map): what the generator
-    asks of the few points it draws. The same test; the residuals summed directly rather than
-    through integral images, so a pixel at the threshold itself may differ in the last bits."""
+    squares (and with `centre`, its centred square) fitted directly (K x 4 x (radius + 1)^2 values,
+    not the whole map): what the generator asks of the few points it draws. The same test; the
+    residuals summed directly rather than through integral images, so a pixel at the threshold
+    itself may differ in the last bits."""
     rows, cols = np.asarray(rows, dtype=np.intp), np.asarray(cols, dtype=np.intp)
     k = len(rows)
-    if radius <= 0:
-        return np.ones(k, dtype=bool)
     h, w = depth.shape
-    n = radius + 1
-    if h < n or w < n:
-        return np.zeros(k, dtype=bool)
+    out = np.ones(k, dtype=bool)
+    if radius > 0:
+        n = radius + 1
+        out[:] = False
+        if h >= n and w >= n:
+            for dv in (0, radius):  # the pixel at the square's top (dv 0) or bottom row
+                for du in (0, radius):  # ... and its left (du 0) or right column
+                    top, left = rows - dv, cols - du
+                    inside = (top >= 0) & (left >= 0) & (top + n <= h) & (left + n <= w) & ~out
+                    if inside.any():
+                        out[np.flatnonzero(inside)[_fits_at(depth, top[inside], left[inside], n, dv, du,
+                                                            tolerance, spread)]] = True
+    if centre > 0:  # (the centred square must lie in the map: near its border a step could lie just outside)
+        n = 2 * centre + 1
+        top, left = rows - centre, cols - centre
+        tested = np.flatnonzero(out & (top >= 0) & (left >= 0) & (top + n <= h) & (left + n <= w))
+        out[:] = False
+        if len(tested):
+            out[tested] = _fits_at(depth, top[tested], left[tested], n, centre, centre, tolerance, spread)
+    return out
+
+
+def _fits_at(depth: np.ndarray, top: np.ndarray, left: np.ndarray, n: int, dv: np.ndarray | int,
+             du: np.ndarray | int, tolerance: float, spread: float | None) -> np.ndarray:
+    """(K,) bool: the n x n squares at (top[k], left[k]) are planes of inverse depth (of the values,
+    with `spread`) within `tolerance` over them and at their pixel (dv[k], du[k]) (row, column in
+    the square)."""
+    squares = np.lib.stride_tricks.sliding_window_view(depth, (n, n))  # (H-n+1, W-n+1, n, n), a view
     k_ = np.arange(n, dtype=np.float64)
     design = np.stack([np.ones(n * n), np.tile(k_, n), np.repeat(k_, n)], axis=1)  # (n^2, 3): 1, u (column), v (row)
-    squares = np.lib.stride_tricks.sliding_window_view(depth, (n, n))  # (H-n+1, W-n+1, n, n), a view
     m_inv = np.linalg.inv(_normal_matrix(n))
-    out = np.zeros(k, dtype=bool)
-    for dv in (0, radius):  # the pixel at the square's top (dv 0) or bottom row
-        for du in (0, radius):  # ... and its left (du 0) or right column
-            top, left = rows - dv, cols - du
-            inside = (top >= 0) & (left >= 0) & (top + n <= h) & (left + n <= w)
-            if not inside.any():
-                continue
-            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                g = squares[top[inside], left[inside]].reshape(-1, n * n).astype(np.float64)  # (K', n^2)
-                if spread is None:
-                    g = 1.0 / g
-                own = g[:, dv * n + du].copy()
-                g -= own[:, None]  # (values near 0: the sum of squares minus the fit's loses nothing)
-                moments = g @ design  # (K', 3): sums of g, u g, v g
-                coef = moments @ m_inv  # (K', 3): the plane a + b u + c v (M is symmetric)
-                sse = (g * g).sum(axis=1) - (coef * moments).sum(axis=1)
-                fit_own = coef @ np.array([1.0, du, dv])  # the plane at the pixel (whose g is 0 now)
-                allowed = tolerance * (np.abs(own) if spread is None else spread)
-                fits = (sse <= allowed * allowed * (n * n)) & (np.abs(fit_own) <= allowed)
-            fits &= np.isfinite(g).all(axis=1)
-            out[np.flatnonzero(inside)[fits]] = True
-    return out
+    dv_, du_ = np.broadcast_to(dv, top.shape), np.broadcast_to(du, top.shape)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        g = squares[top, left].reshape(-1, n * n).astype(np.float64)  # (K, n^2)
+        if spread is None:
+            g = 1.0 / g
+        own = g[np.arange(len(top)), dv_ * n + du_].copy()
+        g -= own[:, None]  # (values near 0: the sum of squares minus the fit's loses nothing)
+        moments = g @ design  # (K, 3): sums of g, u g, v g
+        coef = moments @ m_inv  # (K, 3): the plane a + b u + c v (M is symmetric)
+        sse = (g * g).sum(axis=1) - (coef * moments).sum(axis=1)
+        fit_own = coef[:, 0] + coef[:, 1] * du_ + coef[:, 2] * dv_  # the plane at the pixel (whose g is 0 now)
+        allowed = tolerance * (np.abs(own) if spread is None else spread)
+        fits = (sse <= allowed * allowed * (n * n)) & (np.abs(fit_own) <= allowed)
+    return np.asarray(fits & np.isfinite(g).all(axis=1))
 
 
 # --- sharp maps: a sensor's steps are one pixel wide, so a small square is enough ------------------
@@ -246,7 +322,11 @@ def is_sharp(depth: np.ndarray, window: int, spread: float | None = None) -> boo
     reads wider), `SHARP_SHARE` or more are `SHARP_WIDTH` px wide or less, and `MIN_STEPS` or more
     are. A model's map, blurred over 3 px or more, has no step that narrow; a map with too few
     big steps to tell is taken as blurred."""
-    widths = step_widths(depth, window, spread)
+    return _sharp(step_widths(depth, window, spread), window)
+
+
+def _sharp(widths: np.ndarray, window: int) -> bool:
+    """`is_sharp` from the map's `step_widths`."""
     narrow = int((widths <= SHARP_WIDTH).sum())
     return narrow >= MIN_STEPS and narrow >= SHARP_SHARE * int((widths <= window).sum())
 
@@ -255,7 +335,61 @@ def surface_radius(depth: np.ndarray, radius: int, spread: float | None = None) 
     """The radius the surface test takes on this map: `SHARP_RADIUS` when its big steps are sharp
     (`is_sharp` over a window of `radius`: a sensor's map, or any map whose steps are not blurred,
     where a small square cannot straddle a ramp that is not there), else `radius` (a model's
-    blurred map, or a map with too few big steps to tell). 0 stays 0."""
+    blurred map, or a map with too few big steps to tell). 0 stays 0. (0.30.0's corner radius: the
+    generator now takes `surface_scales`, which sets the squares by the blur's width.)"""
     if radius <= SHARP_RADIUS:
         return radius
     return SHARP_RADIUS if is_sharp(depth, radius, spread) else radius
+
+
+# --- blurred maps: the blur's own scale (module notes, "Halos") -----------------------------------
+CORNER_WIDTHS = 2.0  # the corner squares' radius on a blurred map: twice its blur's width (at most `radius`)
+
+
+def blur_width(depth: np.ndarray, window: int, spread: float | None = None) -> float | None:
+    """The width of the map's blurred steps, in pixels: the median of `step_widths` over the big
+    steps narrower than `window` (a linear ramp of w px reads w, a Gaussian of sigma s about
+    2.5 s); None when fewer than `MIN_STEPS` were found (too few to tell)."""
+    return _median_width(step_widths(depth, window, spread), window)
+
+
+def _median_width(widths: np.ndarray, window: int) -> float | None:
+    inside = widths[widths <= window]
+    return float(np.median(inside)) if len(inside) >= MIN_STEPS else None
+
+
+def surface_scales(depth: np.ndarray, radius: int, spread: float | None = None,
+                   blur_window: float = 1.0) -> tuple[int, int]:
+    """The squares the surface test takes on this map: (the corner squares' radius, the centred
+    square's; 0: no centred square). A sharp map (`is_sharp`): (`SHARP_RADIUS`, 0). A blurred map
+    whose blur's width w is measured (`blur_width`): (2 w, `blur_window` w), rounded up, the corner
+    radius at least `SHARP_RADIUS`, both at most `radius`; one with too few big steps to measure:
+    (`radius`, `blur_window` * `radius` / 2). ``blur_window=0``: (`radius`, 0), 0.30.0's test
+    (`surface_radius`). A `radius` of `SHARP_RADIUS` or less is taken as it is: (radius, 0)."""
+    if radius <= SHARP_RADIUS:
+        return radius, 0
+    widths = step_widths(depth, radius, spread)
+    if _sharp(widths, radius):
+        return SHARP_RADIUS, 0
+    if blur_window <= 0:
+        return radius, 0
+    width = _median_width(widths, radius)
+    if width is None:
+        return radius, max(1, min(radius, int(np.ceil(blur_window * radius / 2))))
+    corner = max(SHARP_RADIUS, min(radius, int(np.ceil(CORNER_WIDTHS * width))))
+    return corner, max(1, min(radius, int(np.ceil(blur_window * width))))
+
+
+def in_small_boxes(boxes: np.ndarray, rows: np.ndarray, cols: np.ndarray, centre: int) -> np.ndarray:
+    """(K,) bool: whether the centre of pixel (rows[k], cols[k]) lies in one of `boxes` ((N, 4),
+    xyxy in pixels) whose shorter side is 2 `centre` px or less: an object the blur may have
+    smoothed into its background, so that the map holds the background's depth where the image
+    shows the object (module notes, "Halos"). None for `centre` 0."""
+    rows, cols = np.asarray(rows, dtype=np.float64), np.asarray(cols, dtype=np.float64)
+    boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+    small = boxes[np.minimum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]) <= 2 * centre] if centre > 0 else boxes[:0]
+    if len(small) == 0 or len(rows) == 0:
+        return np.zeros(len(rows), dtype=bool)
+    x, y = cols[:, None] + 0.5, rows[:, None] + 0.5
+    x0, y0, x1, y1 = (small[:, i][None, :] for i in range(4))
+    return np.asarray(((x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)).any(axis=1))
