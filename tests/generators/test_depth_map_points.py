@@ -129,20 +129,21 @@ def test_a_relative_map_compares_by_share_of_its_range(tmp_path: Path) -> None:
 
 
 def boxes_before_a_wall() -> np.ndarray:
-    """640x480 depth: a wall at 8 m, twelve boxes of 100x100 px at 3 m before it (4 x 3)."""
+    """640x480 depth: a wall at 8 m, twelve boxes of 100x110 px before it (4 x 3), 40-50 px apart,
+    at 3 m and 4.5 m in turn."""
     depth = np.full((480, 640), 8.0)
-    for r in (40, 190, 340):
-        for c in (40, 190, 340, 490):
-            depth[r:r + 100, c:c + 110] = 3.0
+    for k, r in enumerate((40, 190, 340)):
+        for j, c in enumerate((40, 190, 340, 490)):
+            depth[r:r + 100, c:c + 110] = (3.0, 4.5)[(k + j) % 2]
     return depth
 
 
 @pytest.mark.parametrize("marks", [False, True])
 def test_points_are_not_on_the_ramp_a_depth_model_makes_of_a_step(tmp_path: Path, marks: bool) -> None:
     """Each step blurred over 22 px in inverse depth, as Depth Anything or MiDaS blur it: a point in
-    the ramp has a depth of neither surface (the 5x5 step test alone, ``surface_radius: 0``, drew 19
-    such of 117 points here: 3.5-6.9 m between a box at 3 m and the wall at 8 m), so the order
-    asked may be wrong."""
+    the ramp has a depth of neither surface (between a box at 3 m and the wall at 8 m: 3.5-6.9 m),
+    so the order asked may be wrong. (The wall, in gaps of 40-50 px, has no point 22 px or more
+    from every step: its points are left out, `surface_scales`' centred square.)"""
     from tests.scene.test_depth_surfaces import blurred
 
     sharp = boxes_before_a_wall()
@@ -162,11 +163,12 @@ def test_points_are_not_on_the_ramp_a_depth_model_makes_of_a_step(tmp_path: Path
     assert off == []
 
 
-def test_small_objects_on_a_sharp_map_get_points(tmp_path: Path) -> None:
+def test_small_objects_on_a_sharp_or_lightly_blurred_map_get_points(tmp_path: Path) -> None:
     """Boxes of 10-24 px before a wall: on a sharp map (a sensor's) their points are drawn (the
-    surface test takes 4 x 4 squares there: `depth_surfaces.surface_radius`), where a 33 x 33
-    square fitted on none of them; blurred over 8 px, as a model blurs, none is, and no point is
-    off its surface."""
+    surface test takes 4 x 4 squares there: `depth_surfaces.surface_scales`), where a 33 x 33
+    square fitted on none of them; blurred over 3 px, squares of 7 (corners) and 7 (centred) px,
+    twice and once the blur, where 0.30.0's test (``blur_window: 0``) took 33 px; blurred over 8 px,
+    none (squares of 17 px: the boxes' ramps fill them), and no point is off its surface."""
     from tests.scene.test_depth_surfaces import blurred
 
     sharp = np.full((480, 640), 8.0)
@@ -174,16 +176,38 @@ def test_small_objects_on_a_sharp_map_get_points(tmp_path: Path) -> None:
     for k, s in enumerate(sizes * 3):
         r, c = 60 + 140 * (k // len(sizes)), 60 + 140 * (k % len(sizes))
         sharp[r:r + s, c:c + s] = 2.0 + 0.5 * (k % 3)
-    for blur, wanted in ((0, True), (8, False)):
+    for blur, blur_window, wanted in ((0, 1.0, True), (3, 1.0, True), (3, 0.0, False), (8, 1.0, False)):
         depth = sharp.astype(np.float32) if blur == 0 else blurred(sharp, "ramp", blur)
         np.save(tmp_path / "d.npy", depth)
         scene = make_scene([{"name": "box", "box": [40, 40, 150, 140]}], width=640, height=480,
                            depth_map=str(tmp_path / "d.npy"))
         points = set()
         for seed in range(30):
-            for cand, _ in candidates(scene, NAME, seed=seed, box_format="pixel", candidate_points=48):
+            for cand, _ in candidates(scene, NAME, seed=seed, box_format="pixel", candidate_points=48,
+                                      blur_window=blur_window):
                 points.update((int(p[0]), int(p[1])) for n in cand.get_program() if n["op"] == "point"
                               for p in [n["args"]])
         on_boxes = [(x, y) for x, y in points if sharp[y, x] < 8.0]
-        assert bool(on_boxes) == wanted, (blur, len(points))
+        assert bool(on_boxes) == wanted, (blur, blur_window, len(points))
         assert not [p for p in points if abs(depth[p[1], p[0]] - sharp[p[1], p[0]]) / sharp[p[1], p[0]] > 0.10]
+
+
+def test_no_point_in_a_box_narrower_than_the_blurs_window(tmp_path: Path) -> None:
+    """A map with no big step to measure its blur by (a floor alone) is taken as blurred over half
+    the corner radius (16 px of 480): the boxes of 32 px listed may be objects the blur smoothed
+    into the floor (`depth_surfaces.in_small_boxes`; the figures in its notes), so no point is
+    drawn in them; with ``blur_window: 0`` (0.30.0's test) points are."""
+    depth = np.repeat(np.linspace(8.0, 2.0, 480)[:, None], 640, axis=1).astype(np.float32)
+    np.save(tmp_path / "d.npy", depth)
+    boxes = [[x, y, x + 32, y + 32] for x in (60, 200, 340, 480) for y in (100, 300)]
+    scene = make_scene([{"name": "cup", "box": box} for box in boxes], width=640, height=480,
+                       depth_map=str(tmp_path / "d.npy"))
+    for blur_window in (1.0, 0.0):
+        points = set()
+        for seed in range(10):
+            for cand, _ in candidates(scene, NAME, seed=seed, box_format="pixel", candidate_points=48,
+                                      blur_window=blur_window):
+                points.update((int(p[0]), int(p[1])) for n in cand.get_program() if n["op"] == "point"
+                              for p in [n["args"]])
+        inside = [p for p in points if any(x0 <= p[0] < x1 and y0 <= p[1] < y1 for x0, y0, x1, y1 in boxes)]
+        assert len(points) > 100 and bool(inside) == (blur_window == 0.0), (blur_window, len(points), len(inside))

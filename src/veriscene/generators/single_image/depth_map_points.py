@@ -23,7 +23,16 @@ the order drawn (uniform among the pixels passing both tests; the square test is
 only, about 1 ms). On a sharp map (a sensor's: its big steps one or two pixels wide,
 `depth_surfaces.is_sharp`) the squares are 4 x 4 pixels whatever `surface_radius`, as no ramp is
 there to straddle: an object of 6 px or more keeps its points (at 33 px, objects under 33 px of 480
-had none). ``surface_radius: 0`` turns the test off. Two points
+had none). On a blurred map the squares follow the blur's width w, measured on the map
+(`depth_surfaces.surface_scales`, whose notes give the figures, "Halos"): the corner squares are of
+radius 2 w (at most `surface_radius`), and the square of 2 ceil(w) + 1 px centred on the point must be a
+plane too (`blur_window` w: 1), lying in the image, so no point lies in the halo a model blurs around a
+small object far before its background (0.30.0's test let through points more than 10 % off there:
+4,565 pixels of a synthetic room at sigma 10), nor in the box of an object narrower than that square
+(`in_small_boxes`: the blur may have smoothed it away, the map holding its background's depth). On a
+blurred map, when the four turns drawn give too few points, up to `MORE_TURNS` (12) more are drawn
+among the steady pixels not drawn yet. ``blur_window: 0`` is 0.30.0's test; ``surface_radius: 0``
+turns the test off. Two points
 are compared only when their depths differ by `min_relative_gap` of the nearer one or more (10 %:
 above the typical error of monocular depth models, AbsRel 0.05-0.1 on NYU Depth v2, and of
 structured-light sensors at a few metres, so the order asked is the scene's and not the map's
@@ -62,7 +71,7 @@ from veriscene.generators.regions import MARKS_CLASH, add_point, coord_meta, mar
 from veriscene.program.builder import ProgramBuilder
 from veriscene.program.ops_depth_map import depth_map_of
 from veriscene.scene.depth_maps import RELATIVE, encoding_of, steady_pixels, value_range
-from veriscene.scene.depth_surfaces import on_surface_at, surface_radius
+from veriscene.scene.depth_surfaces import in_small_boxes, on_surface_at, surface_scales
 from veriscene.scene.marks import labelled, mark_reach
 from veriscene.scene.model import Scene
 
@@ -76,6 +85,8 @@ class DepthMapPointsConfig(GeneratorConfig):
     surface_radius: float = 0.067  # ... and on a surface: a corner square of this share of the shorter image
     # side (32 px of 480, 72 of 1080; 3 px on a sharp map) a plane of inverse depth (0: no such test) ...
     surface_tolerance: float = 0.025  # ... within 2.5 % (module notes of scene.depth_surfaces)
+    blur_window: float = 1.0  # on a blurred map, also a plane over the square centred on the point, of this many
+    # times the blur's width (measured) in radius, and not in a box that square does not fit in (0: 0.30.0's test)
     candidate_points: int = 24  # points drawn per scene among the steady pixels (pairs: up to 276)
     min_distance: float = 0.1  # the two points lie this share of the shorter image side apart or more
     marks: bool = False  # draw the points on the image, labelled "A", "B", and ask about the labels
@@ -102,18 +113,25 @@ def _steady(ctx: GenContext, radius: int, tolerance: float) -> tuple[np.ndarray,
     return ctx.index.memo(("steady depth pixels", radius, tolerance), compute)
 
 
-def map_surface_radius(ctx: GenContext, radius: int, spread: float | None) -> int:
-    """The surface test's radius on the scene's map (`depth_surfaces.surface_radius`: `radius`, or
-    3 px on a map whose big steps are sharp), once per scene."""
-    return ctx.index.memo(("depth surface radius", radius),
-                          lambda: surface_radius(depth_map_of(ctx.exec_ctx, 0), radius, spread))
+def map_surface_scales(ctx: GenContext, radius: int, spread: float | None, blur_window: float) -> tuple[int, int]:
+    """The surface test's squares on the scene's map (`depth_surfaces.surface_scales`: the corner
+    squares' radius, 3 px on a map whose big steps are sharp, twice the blur's width on a blurred
+    one, at most `radius`; and the centred square's), once per scene."""
+    return ctx.index.memo(("depth surface scales", radius, blur_window),
+                          lambda: surface_scales(depth_map_of(ctx.exec_ctx, 0), radius, spread, blur_window))
+
+
+_Drawn = tuple[int, int, str, list[float]]  # (flat index drawn, that of the shown pixel, text, point)
+MORE_TURNS = 12  # on a blurred map, drawn up to 12 turns more when four were not enough (few points on surfaces)
 
 
 def draw_points(ctx: GenContext, config: DepthMapPointsConfig) -> list[_Point]:
     """Up to `candidate_points` points at the centres of steady pixels, drawn with the scene's
     rng, kept when the pixel of their shown coordinates (rounded in `box_format`) is steady too
-    and on a surface (`on_surface_at`): the first so many of four times as many drawn, in the
-    order drawn, then in the map's order (row by row)."""
+    and on a surface (`on_surface_at`; on a blurred map, not in a box narrower than the blur's
+    window either: `in_small_boxes`): the first so many of four times as many drawn, in the order
+    drawn (on a blurred map, when these are not enough, of up to `MORE_TURNS` times as many more,
+    drawn from the steady pixels not drawn yet), then in the map's order (row by row)."""
     depth = depth_map_of(ctx.exec_ctx, 0)  # DepthMapError for a bad file: the runner counts it
     is_steady, steady = _steady(ctx, config.edge_radius, config.edge_tolerance)
     if len(steady) == 0:
@@ -122,8 +140,27 @@ def draw_points(ctx: GenContext, config: DepthMapPointsConfig) -> list[_Point]:
     radius = round(config.surface_radius * min(width, ctx.scene.height))  # (pixels)
     over = 4 if radius > 0 else 1  # (drawn four times over: some are on ramps)
     picked = ctx.rng.choice(len(steady), size=min(over * config.candidate_points, len(steady)), replace=False)
-    drawn: list[tuple[int, int, str, list[float]]] = []  # (flat index drawn, that of the shown pixel, text, point)
-    for flat in steady[np.asarray(picked)].tolist():
+    drawn = _shown(ctx, config, is_steady, steady[np.asarray(picked)].tolist())
+    spread = map_range(ctx) if drawn and encoding_of(ctx.scene) in RELATIVE else None
+    centre = 0
+    if drawn and radius > 0:  # (the squares fit the map's blur: `surface_scales`)
+        radius, centre = map_surface_scales(ctx, radius, spread, config.blur_window)
+    kept = _on_surfaces(ctx, config, depth, drawn, radius, centre, spread)
+    if centre > 0 and len(kept) < config.candidate_points and len(picked) < len(steady):
+        rest = np.delete(steady, np.asarray(picked))  # (in the map's order)
+        more = ctx.rng.choice(len(rest), size=min(MORE_TURNS * config.candidate_points, len(rest)), replace=False)
+        kept += _on_surfaces(ctx, config, depth, _shown(ctx, config, is_steady, rest[more].tolist()), radius,
+                             centre, spread, config.candidate_points - len(kept))
+    kept = sorted(kept[:config.candidate_points], key=lambda d: d[0])
+    return [(text, shown, float(depth.flat[pixel])) for _, pixel, text, shown in kept]
+
+
+def _shown(ctx: GenContext, config: DepthMapPointsConfig, is_steady: np.ndarray, flats: list[int]) -> list[_Drawn]:
+    """The pixels drawn (flat indices) as their points are shown (rounded in `box_format`), those
+    whose shown pixel is steady too."""
+    width = ctx.scene.width
+    drawn: list[_Drawn] = []
+    for flat in flats:
         row, col = divmod(int(flat), width)
         text, shown = shown_point(ctx.scene, (col + 0.5, row + 0.5), config.box_format)
         c, r = int(shown[0]), int(shown[1])
@@ -131,19 +168,27 @@ def draw_points(ctx: GenContext, config: DepthMapPointsConfig) -> list[_Point]:
             if not (0 <= c < width and 0 <= r < ctx.scene.height and is_steady[r, c]):
                 continue
         drawn.append((int(flat), r * width + c, text, shown))
-    spread = map_range(ctx) if drawn and encoding_of(ctx.scene) in RELATIVE else None
-    if drawn and radius > 0:  # (a sharp map's steps are one pixel wide: a small square, `surface_radius`)
-        radius = map_surface_radius(ctx, radius, spread)
-    kept: list[tuple[int, int, str, list[float]]] = []
-    for start in range(0, len(drawn), config.candidate_points):  # (in turn: most maps need one turn)
+    return drawn
+
+
+def _on_surfaces(ctx: GenContext, config: DepthMapPointsConfig, depth: np.ndarray, drawn: list[_Drawn], radius: int,
+                 centre: int, spread: float | None, wanted: int | None = None) -> list[_Drawn]:
+    """Of the points `drawn`, the first `wanted` (`candidate_points`) on a surface, tested in turns
+    of `candidate_points` (most maps need one turn)."""
+    wanted = config.candidate_points if wanted is None else wanted
+    width = ctx.scene.width
+    kept: list[_Drawn] = []
+    for start in range(0, len(drawn), config.candidate_points):
         turn = drawn[start:start + config.candidate_points]
         at = np.asarray([d[1] for d in turn])
-        on = on_surface_at(depth, at // width, at % width, radius, config.surface_tolerance, spread)
+        rows, cols = at // width, at % width
+        on = on_surface_at(depth, rows, cols, radius, config.surface_tolerance, spread, centre)
+        if centre > 0:  # (an object narrower than the blur's window may be smoothed into its background)
+            on &= ~in_small_boxes(ctx.scene.boxes, rows, cols, centre)
         kept += [d for d, ok in zip(turn, on.tolist()) if ok]
-        if len(kept) >= config.candidate_points:
+        if len(kept) >= wanted:
             break
-    kept = sorted(kept[:config.candidate_points], key=lambda d: d[0])
-    return [(text, shown, float(depth.flat[pixel])) for _, pixel, text, shown in kept]
+    return kept[:wanted]
 
 
 @mypyc_attr(allow_interpreted_subclasses=True)
