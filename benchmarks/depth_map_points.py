@@ -2,10 +2,12 @@
 sharp (a sensor's) and with its steps blurred over 1/30 of the shorter side in inverse depth (a
 monocular model's: 16 px of 480), 20 scenes naming it, the generator run 3 times over them
 (median), and the map's load, steady-pixel pass and surface test of the whole map alone.
-``--figures``: the points accepted on the ramps of blurred steps and kept on the floor, by the 5x5
-step test alone and with the surface test (the figures of `scene.depth_surfaces`' notes); then, on
-the room with 27 small square faces (6-64 px), the objects left without a point and the points
-accepted >10 % off, with the radius of 32 px and the map's own (3 px on a sharp map).
+``--figures``: per blur (sharp; Gaussian sigma 1-10; linear ramps 2-30 px) of a 640x480 room and of
+the room with 27 small square faces (6-64 px), the pixels accepted (steady and on a surface) more than
+10 % (5 %) off the unblurred depth, by 0.30.0's test (corner squares of 32 px, 3 on a sharp map) and
+by this one (`surface_scales`: squares set by the blur's measured width, the centred square, no point
+in a box narrower than it), and the share of the sound points 0.30.0 accepted kept (the figures of
+`scene.depth_surfaces`' notes); then the faces, by side, with a sound pixel and with a sound point.
 Usage: python benchmarks/depth_map_points.py [WxH ...] [--figures]"""
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import numpy as np
 
 from veriscene.generators import SceneRunner, Vocabulary, select_generators
 from veriscene.scene.depth_maps import load_depth_map, steady_pixels
-from veriscene.scene.depth_surfaces import on_surfaces, surface_radius
+from veriscene.scene.depth_surfaces import in_small_boxes, on_surfaces, surface_radius, surface_scales
 from veriscene.scene.model import Scene
 
 
@@ -71,18 +73,55 @@ def room(w: int = 640, h: int = 480) -> tuple[np.ndarray, np.ndarray]:
 
 
 def figures() -> None:
-    depth, labels = room()
-    for kind, sizes in (("gauss", (0, 2, 4, 7, 10)), ("ramp", (4, 8, 15, 22, 30))):
-        for size in sizes:
+    """0.30.0's test (the corner squares of 32 px, 3 px on a sharp map) and this one (`surface_scales`:
+    squares set by the blur's measured width, the centred square, no point in a box narrower than
+    it), per blur of `room`, then of `room_with_objects`: pixels accepted (steady and on a surface)
+    whose map depth is more than 10 % (5 %) off the unblurred depth there, and the share kept of
+    the sound ones (<= 10 % off) 0.30.0 accepted; per part of `room`."""
+    print("blur      | scales (corner, centre) | accepted >10 % off | >5 % off        | sound kept  | "
+          "kept of 0.30.0's by part (floor, wall, box, ball)")
+    for name, (depth, labels, objects) in (("room", (*room(), [])), ("room + 27", room_with_objects())):
+        boxes = boxes_of(labels)
+        for kind, size in BLURS:
             blurry = blurred(depth, kind, size) if size else depth.astype(np.float32)
             off = np.abs(blurry - depth) / depth
-            old = steady_pixels(blurry)
-            new = old & on_surfaces(blurry)
-            floor = (labels == 0) & (off < 0.01)
-            kept = "  ".join(f"{name} {(new & part).sum() / max((old & part).sum(), 1):.1%}" for name, part in
-                             (("floor", floor), ("wall", labels == 1), ("box", labels == 2), ("ball", labels == 3)))
-            print(f"{kind} {size:>2}: accepted >10 % off {(old & (off > 0.10)).sum():>6,} -> {(new & (off > 0.10)).sum():>4,}, "
-                  f">5 % off {(old & (off > 0.05)).sum():>6,} -> {(new & (off > 0.05)).sum():>5,}; kept: {kept}")
+            old, new, scales = accepted(blurry, boxes)
+            sound = old & (off <= 0.10)
+            line = (f"{name:<9} {kind} {size:>2} | {str(scales):<23} | {(old & (off > 0.10)).sum():>7,} -> "
+                    f"{(new & (off > 0.10)).sum():>5,}    | {(old & (off > 0.05)).sum():>6,} -> {(new & (off > 0.05)).sum():>5,} | "
+                    f"{(new & sound).sum() / max(sound.sum(), 1):6.1%}")
+            if not objects:
+                floor = (labels == 0) & (off < 0.01)
+                line += "      | " + "  ".join(
+                    f"{(new & old & part).sum() / max((old & part).sum(), 1):.1%}"
+                    for part in (floor, labels == 1, labels == 2, labels == 3))
+            print(line)
+
+
+BLURS = [("sharp", 0)] + [("gauss", s) for s in (1, 2, 3, 4, 5, 7, 10)] + [("ramp", s) for s in (2, 3, 4, 8, 15, 22, 30)]
+
+
+def boxes_of(labels: np.ndarray) -> np.ndarray:
+    """(N, 4) xyxy: the boxes of the objects of `labels` (2 and up: the box's face, the ball, the
+    small faces), as a scene lists them."""
+    boxes = []
+    for label in np.unique(labels[labels >= 2]).tolist():
+        rows, cols = np.nonzero(labels == label)
+        boxes.append([cols.min(), rows.min(), cols.max() + 1, rows.max() + 1])
+    return np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+
+
+def accepted(blurry: np.ndarray, boxes: np.ndarray, radius: int = 32) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
+    """(H, W) bool each: the steady pixels on a surface by 0.30.0's test and by this one (what
+    depth.map_points draws among), and this one's squares (corner radius, centre radius)."""
+    steady = steady_pixels(blurry)
+    old = steady & on_surfaces(blurry, surface_radius(blurry, radius))
+    corner, centre = surface_scales(blurry, radius)
+    new = steady & on_surfaces(blurry, corner, centre=centre)
+    if centre > 0:
+        rows, cols = np.nonzero(new)
+        new[rows, cols] = ~in_small_boxes(boxes, rows, cols, centre)
+    return old, new, (corner, centre)
 
 
 SMALL_SIZES = (6, 8, 12, 16, 24, 32, 40, 48, 64)
@@ -104,22 +143,24 @@ def room_with_objects(w: int = 640, h: int = 480) -> tuple[np.ndarray, np.ndarra
 
 
 def small_objects() -> None:
-    """Per blur of `room_with_objects`: objects left without a steady pixel on a surface, and the
-    pixels accepted more than 10 % off, with the radius of 32 px and with the map's own
-    (`surface_radius`: 3 px on a sharp map)."""
+    """Per blur of `room_with_objects`: of its 27 faces (by side), those with a sound pixel to draw
+    (steady, <= 5 % off), and those with a point accepted <= 10 % off by 0.30.0's test and by this one."""
     depth, labels, objects = room_with_objects()
-    for kind, sizes in (("sharp", (0,)), ("gauss", (1, 2, 4, 7, 10)), ("ramp", (2, 3, 4, 8, 15, 22, 30))):
-        for size in sizes:
-            blurry = blurred(depth, kind, size) if size else depth.astype(np.float32)
-            off = np.abs(blurry - depth) / depth
-            steady = steady_pixels(blurry)
-            said = []
-            for radius in dict.fromkeys((32, surface_radius(blurry, 32))):
-                kept = steady & on_surfaces(blurry, radius)
-                lost = [side for label, side in objects if not (kept & (labels == label)).any()]
-                said.append(f"radius {radius:>2}: objects without a point {len(lost):>2} of {len(objects)} "
-                            f"(sides {sorted(set(lost))}), accepted >10 % off {(kept & (off > 0.10)).sum():>5,}")
-            print(f"objects {kind} {size:>2}: " + "; ".join(said))
+    boxes = boxes_of(labels)
+    print(f"objects by side {SMALL_SIZES} (3 each): with a sound pixel / with a sound point accepted, 0.30.0 -> now")
+    for kind, size in BLURS:
+        blurry = blurred(depth, kind, size) if size else depth.astype(np.float32)
+        off = np.abs(blurry - depth) / depth
+        old, new, scales = accepted(blurry, boxes)
+        steady = steady_pixels(blurry)
+
+        def per_side(pixels: np.ndarray) -> list[int]:
+            return [sum(bool((pixels & (labels == label)).any()) for label, s in objects if s == side)
+                    for side in SMALL_SIZES]
+
+        could, was, now = per_side(steady & (off <= 0.05)), per_side(old & (off <= 0.10)), per_side(new & (off <= 0.10))
+        print(f"objects {kind} {size:>2} {str(scales):<8}: sound pixel {sum(could):>2} {could}; point "
+              f"{sum(was):>2} -> {sum(now):>2} {now}; none before {len(objects) - sum(was):>2}, now {len(objects) - sum(now):>2}")
 
 
 def main(sizes: list[tuple[int, int]]) -> None:
@@ -162,8 +203,8 @@ if __name__ == "__main__":
     parser.add_argument("sizes", nargs="*", type=_size, default=[(640, 480), (1920, 1080)],
                         help="map sizes, WIDTHxHEIGHT (default 640x480 1920x1080)")
     parser.add_argument("--figures", action="store_true",
-                        help="print the ramp points accepted and floor points kept, before and after the surface test, "
-                             "and small objects left without a point")
+                        help="print the points accepted off their surface and the sound ones kept, by 0.30.0's surface test and this one, "
+                             "and the small faces with a sound point")
     args = parser.parse_args()
     if args.figures:
         figures()
