@@ -6,7 +6,8 @@ and scorer that evaluation uses), so a reward and `veriscene eval` agree on the 
 
     veriscene.rewards.trl            accuracy_reward, format_reward, iou_reward, WeightedReward
                                      (TRL GRPOTrainer calling convention)
-    veriscene.rewards.verl           compute_score (verl custom_reward_function)
+    veriscene.rewards.verl           compute_score, compute_score_batch (verl custom_reward_function;
+                                     the batch reward manager)
     veriscene.rewards.freeform       make_freeform_reward, FreeformScorer: descriptions rewarded by
                                      eval's combined free-form score against the run's scene graphs
     veriscene.rewards.process        intermediate results of a program (Step), reference traces
@@ -49,7 +50,7 @@ from veriscene.rewards.trl import (
 from veriscene.rewards.completions import completion_text
 from veriscene.rewards.freeform import FreeformScorer, make_freeform_reward
 from veriscene.rewards.truth import GroundTruth
-from veriscene.rewards.verl import compute_score
+from veriscene.rewards.verl import compute_score, compute_score_batch
 
 ENV_ID = "veriscene/VQA-v0"
 
@@ -82,6 +83,7 @@ __all__ = [
     "check_format",
     "completion_text",
     "compute_score",
+    "compute_score_batch",
     "format_reward",
     "iou_reward",
     "make_accuracy_reward",

@@ -11,6 +11,19 @@ with a row's `data_source` ("veriscene/<task>"), the decoded response, `reward_m
     custom_reward_function.path=<site-packages>/veriscene/rewards/verl.py
     custom_reward_function.name=compute_score
 
+or, with verl's batch reward manager (one call a batch, one list per field, about twice as many
+responses a second: docs/performance.md),
+
+    reward_model.reward_manager=batch
+    custom_reward_function.name=compute_score_batch
+
+    compute_score_batch(data_sources, solution_strs, ground_truths, extra_infos, **reward_kwargs)
+
+whose element k is what `compute_score` returns for row k, by the same code (the keywords checked
+once, each distinct ground truth read once, a response given twice to one row scored once,
+free-form rows scored together). Each element is a `Score`: a dict that `float()` reads as its
+`score`, for the batch managers that take floats as for those that take dicts.
+
 The returned dict has `score` (the reward verl uses) and parse details that verl collects per
 row as `reward_extra_info`; every key is always present with one type, so they batch cleanly:
 
@@ -61,6 +74,7 @@ reward 0 for every response. `extra_info` holds the row's provenance and whateve
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -127,37 +141,34 @@ def _json(value: Any) -> str:
         return orjson.dumps(str(value)).decode()
 
 
-def compute_score(data_source: str | None, solution_str: Any, ground_truth: str | Mapping[str, Any],
-                  extra_info: Mapping[str, Any] | None = None, *, format_weight: float = 0.0,
-                  think_tag: str = "think", answer_tag: str = "answer",
-                  model_image_size: Sequence[int] | None = None, **kwargs: Any) -> dict[str, Any]:
-    """Score one verl response against its row's ground truth (see the module docstring).
+class Score(dict[str, Any]):
+    """The dict `compute_score` returns, which `float()` also reads as its `score`: verl's batch
+    reward managers differ in what they take of a batch function's list (the dicts as rows of
+    `reward_extra_info`, or floats), and this is both."""
 
-    Raises ValueError only for an unreadable `ground_truth` (a data error); any response,
-    including garbage, gets a score.
-    """
+    def __float__(self) -> float:
+        return float(self["score"])
+
+
+@dataclass(frozen=True)
+class _Settings:
+    """What the keywords of one call (or one batch) say, checked once."""
+
+    format_weight: float
+    think_tag: str
+    answer_tag: str
+    model_image_size: Sequence[int] | None
+    options: dict[str, Any]  # `safe_score`'s: the match options, rivals and tags
+    kwargs: Mapping[str, Any]  # as given (the free-form reward's keywords)
+
+
+def _settings(format_weight: Any, think_tag: str, answer_tag: str, model_image_size: Sequence[int] | None,
+              kwargs: Mapping[str, Any]) -> _Settings:
     if isinstance(format_weight, bool) or not isinstance(format_weight, (int, float)) or not 0.0 <= format_weight <= 1.0:
         raise ValueError(f"format_weight must be a number in [0, 1], got {format_weight!r}")
-    if extra_info is not None and not isinstance(extra_info, Mapping):
-        raise TypeError(f"extra_info must be a mapping (the row's extra_info column), got {type(extra_info).__name__}")
     check_tag_names(think_tag, answer_tag)
     if kwargs:
         _check_keywords(kwargs)
-    if extra_info:
-        _check_extra_info(extra_info)
-    try:
-        truth = GroundTruth.from_json(ground_truth)
-    except ValueError as exc:
-        row = f" (extra_info.index {extra_info.get('index')})" if extra_info and "index" in extra_info else ""
-        raise ValueError(f"reward_model.ground_truth of a {data_source!r} row{row}: {exc}; "
-                         "export the run with `veriscene export RUN --to verl` to write it") from exc
-    if extra_info is not None:
-        truth = truth.with_program(extra_info.get("program")).with_images(extra_info.get("image_ids"))
-    text = completion_text(solution_str, think_tag)
-    where = "model_image_size"
-    if model_image_size is None and extra_info is not None:
-        model_image_size, where = extra_info.get("model_image_size"), "extra_info['model_image_size']"
-    seen = checks.model_size(model_image_size, where)
     options = {k: v for k, v in kwargs.items() if k in _MATCH_OPTIONS}
     if options:  # before scoring: `safe_score` reads any error as reward 0
         check_scoring_options(options, "compute_score (custom_reward_function.reward_kwargs)", _MATCH_OPTIONS)
@@ -168,17 +179,48 @@ def compute_score(data_source: str | None, solution_str: Any, ground_truth: str 
     # the tags the format check reads are the tags the answer is read from, unless given apart
     options.setdefault("think_tags", DEFAULT_THINK_TAGS if think_tag == "think" else (think_tag,))
     options.setdefault("answer_tags", DEFAULT_ANSWER_TAGS if answer_tag == "answer" else (answer_tag,))
-    fmt = check_format(text, think_tag=think_tag, answer_tag=answer_tag)
-    if not truth.scored and kwargs.get("run_dir") is not None:  # free-form: against the run's scene graphs
-        return _freeform_row(truth, text, extra_info, kwargs, format_weight, float(fmt.ok))
+    return _Settings(float(format_weight), think_tag, answer_tag, model_image_size, options, kwargs)
+
+
+def _row_truth(data_source: Any, ground_truth: str | Mapping[str, Any], extra_info: Mapping[str, Any] | None,
+               where: str = "") -> GroundTruth:
+    """A row's ground truth, with what its extra_info adds; ValueError naming the row when unreadable."""
+    if extra_info is not None and not isinstance(extra_info, Mapping):
+        raise TypeError(f"extra_info{where} must be a mapping (the row's extra_info column), got "
+                        f"{type(extra_info).__name__}")
+    if extra_info:
+        _check_extra_info(extra_info)
+    try:
+        truth = GroundTruth.from_json(ground_truth)
+    except ValueError as exc:
+        row = f" (extra_info.index {extra_info.get('index')})" if extra_info and "index" in extra_info else ""
+        raise ValueError(f"reward_model.ground_truth of a {data_source!r} row{where}{row}: {exc}; "
+                         "export the run with `veriscene export RUN --to verl` to write it") from exc
+    if extra_info is not None:
+        truth = truth.with_program(extra_info.get("program")).with_images(extra_info.get("image_ids"))
+    return truth
+
+
+def _is_freeform(settings: _Settings, truth: GroundTruth) -> bool:
+    """Free-form, scored against the run's scene graphs (`run_dir` given)."""
+    return not truth.scored and settings.kwargs.get("run_dir") is not None
+
+
+def _score_row(settings: _Settings, truth: GroundTruth, text: str, extra_info: Mapping[str, Any] | None) -> Score:
+    """The dict of one response to a row that is not free-form with `run_dir`."""
+    model_image_size, where = settings.model_image_size, "model_image_size"
+    if model_image_size is None and extra_info is not None:
+        model_image_size, where = extra_info.get("model_image_size"), "extra_info['model_image_size']"
+    seen = checks.model_size(model_image_size, where)
+    fmt = check_format(text, think_tag=settings.think_tag, answer_tag=settings.answer_tag)
     if not truth.scored:
         _warn_once("run_dir", "free-form (text) rows score 0.0: give custom_reward_function.reward_kwargs.run_dir (the "
                               "run folder the data set was exported from) to score them against its scene graphs; said once")
-    result = safe_score(truth, text, model_image_size=seen, **options)
+    result = safe_score(truth, text, model_image_size=seen, **settings.options)
     applicable = result.applicable
     acc = float(result.score) if applicable else 0.0
-    return {
-        "score": (1.0 - format_weight) * acc + format_weight * float(fmt.ok),
+    return Score({
+        "score": (1.0 - settings.format_weight) * acc + settings.format_weight * float(fmt.ok),
         "acc_score": acc,
         "correct": bool(result.correct),
         "parse_failed": bool(result.parse_failed),
@@ -187,26 +229,126 @@ def compute_score(data_source: str | None, solution_str: Any, ground_truth: str 
         "reason": result.reason or "",
         "parsed": _json(result.parsed),
         "answer_type": truth.answer_type,
-    }
+    })
 
 
-def _freeform_row(truth: GroundTruth, text: str, extra_info: Mapping[str, Any] | None, kwargs: Mapping[str, Any],
-                  format_weight: float, fmt: float) -> dict[str, Any]:
-    """The row of a free-form response (`run_dir` given): `acc_score` the combined score of
-    `rewards.freeform`, `parsed` its helpfulness, truthfulness, claims and hallucinations as JSON
-    text, `correct` a combined score of 1 (every fact of the scene graph stated, nothing false)."""
+def compute_score(data_source: str | None, solution_str: Any, ground_truth: str | Mapping[str, Any],
+                  extra_info: Mapping[str, Any] | None = None, *, format_weight: float = 0.0,
+                  think_tag: str = "think", answer_tag: str = "answer",
+                  model_image_size: Sequence[int] | None = None, **kwargs: Any) -> dict[str, Any]:
+    """Score one verl response against its row's ground truth (see the module docstring).
+
+    Raises ValueError only for an unreadable `ground_truth` (a data error); any response,
+    including garbage, gets a score.
+    """
+    settings = _settings(format_weight, think_tag, answer_tag, model_image_size, kwargs)
+    truth = _row_truth(data_source, ground_truth, extra_info)
+    text = completion_text(solution_str, think_tag)
+    if _is_freeform(settings, truth):  # free-form: against the run's scene graphs
+        return _freeform_rows(settings, [truth], [text], [extra_info])[0]
+    return _score_row(settings, truth, text, extra_info)
+
+
+def compute_score_batch(data_sources: Sequence[Any], solution_strs: Sequence[Any],
+                        ground_truths: Sequence[str | Mapping[str, Any]],
+                        extra_infos: Sequence[Mapping[str, Any] | None] | None = None, *, format_weight: float = 0.0,
+                        think_tag: str = "think", answer_tag: str = "answer",
+                        model_image_size: Sequence[int] | None = None, **kwargs: Any) -> list[dict[str, Any]]:
+    """Score a batch of verl responses: verl's batch reward manager (``reward_model.reward_manager
+    =batch``, `custom_reward_function.name=compute_score_batch`) calls it with one list per field.
+
+    Element k is what ``compute_score(data_sources[k], solution_strs[k], ground_truths[k],
+    extra_infos[k], **same keywords)`` returns (a `Score`: a dict that `float()` reads as its
+    score), by the same code: the keywords are checked once a batch, each distinct ground truth
+    is read once (a GRPO group's responses share their row's), a response given more than once to
+    one row is scored once (common in a group once a policy settles on an answer), and free-form
+    rows (with `run_dir`) are scored together (one pass of the claim extractor). An unreadable ground truth is a
+    ValueError naming its place in the batch, as `compute_score` raises one for its row.
+    """
+    n = len(solution_strs)
+    infos: Sequence[Mapping[str, Any] | None] = [None] * n if extra_infos is None else extra_infos
+    for name, column in (("data_sources", data_sources), ("ground_truths", ground_truths), ("extra_infos", infos)):
+        if isinstance(column, (str, bytes, Mapping)) or len(column) != n:
+            raise ValueError(f"compute_score_batch takes one list per field, each as long as solution_strs ({n}); "
+                             f"{name} is {type(column).__name__}" + (f" of {len(column)}" if hasattr(column, "__len__")
+                                                                    and not isinstance(column, (str, bytes)) else ""))
+    settings = _settings(format_weight, think_tag, answer_tag, model_image_size, kwargs)
+    read: dict[tuple[Any, ...], GroundTruth] = {}
+    truths, keys = [], []
+    for k, (source, gold, info) in enumerate(zip(data_sources, ground_truths, infos)):
+        key = _truth_key(gold, info)
+        truth = read.get(key) if key is not None else None
+        if truth is None:
+            truth = _row_truth(source, gold, info, f" at batch position {k}")
+            if key is not None:
+                read[key] = truth
+        elif info:
+            _check_extra_info(info)
+        truths.append(truth)
+        keys.append(key)
+    texts = [completion_text(s, think_tag) for s in solution_strs]
+    out: list[Score | None] = [None] * n
+    free = [k for k, t in enumerate(truths) if _is_freeform(settings, t)]
+    if free:
+        for k, row in zip(free, _freeform_rows(settings, [truths[k] for k in free], [texts[k] for k in free],
+                                               [infos[k] for k in free])):
+            out[k] = row
+    scored: dict[tuple[Any, ...], Score] = {}  # a response given twice to one row (common in a GRPO group)
+    for k in range(n):
+        if out[k] is not None:
+            continue
+        info, key = infos[k], keys[k]
+        seen = (key, texts[k], repr(info.get("model_image_size") if info else None)) if key is not None else None
+        if seen is not None and seen in scored:
+            out[k] = Score(scored[seen])  # (a row of its own: verl may change one)
+            continue
+        out[k] = row = _score_row(settings, truths[k], texts[k], info)
+        if seen is not None:
+            scored[seen] = row
+    return [row for row in out if row is not None]
+
+
+def _truth_key(ground_truth: Any, extra_info: Any) -> tuple[Any, ...] | None:
+    """What makes two rows' ground truths one (their text and what extra_info adds to it), or
+    None when it cannot be told cheaply (a decoded dict, or a program that is no text)."""
+    if not isinstance(ground_truth, (str, bytes)):
+        return None
+    if extra_info is None:
+        return (ground_truth,)
+    if not isinstance(extra_info, Mapping):
+        return None
+    program, images = extra_info.get("program"), extra_info.get("image_ids")
+    if program is not None and not isinstance(program, (str, bytes)):
+        return None
+    count = len(images) if images is not None and hasattr(images, "__len__") and not isinstance(images, str) else images
+    if count is not None and not isinstance(count, int):
+        return None
+    return ground_truth, program, count
+
+
+def _freeform_rows(settings: _Settings, truths: Sequence[GroundTruth], texts: Sequence[str],
+                   extra_infos: Sequence[Mapping[str, Any] | None]) -> list[Score]:
+    """The rows of free-form responses (`run_dir` given), scored together: `acc_score` the combined
+    score of `rewards.freeform`, `parsed` its helpfulness, truthfulness, claims and hallucinations as
+    JSON text, `correct` a combined score of 1 (every fact of the scene graph stated, nothing false)."""
     from veriscene.rewards.freeform import shared_scorer
 
+    kwargs = settings.kwargs
     scorer = shared_scorer(kwargs["run_dir"], kwargs.get("scenes"), kwargs.get("freeform_matcher", "lexical"))
-    result = scorer.score(text, sample_id=(extra_info or {}).get("sample_id"), answer=truth.answer)
-    return {
-        "score": (1.0 - format_weight) * result.reward + format_weight * fmt,
-        "acc_score": result.reward,
-        "correct": result.reward >= 1.0,
-        "parse_failed": False,
-        "applicable": result.applicable,
-        "format": fmt,
-        "reason": result.reason,
-        "parsed": _json(result.details()) if result.applicable else "null",
-        "answer_type": truth.answer_type,
-    }
+    results = scorer.score_many(list(texts), [(info or {}).get("sample_id") for info in extra_infos],
+                                [t.answer for t in truths])
+    rows = []
+    for truth, text, result in zip(truths, texts, results):
+        fmt = float(check_format(text, think_tag=settings.think_tag, answer_tag=settings.answer_tag).ok)
+        rows.append(Score({
+            "score": (1.0 - settings.format_weight) * result.reward + settings.format_weight * fmt,
+            "acc_score": result.reward,
+            "correct": result.reward >= 1.0,
+            "parse_failed": False,
+            "applicable": result.applicable,
+            "format": fmt,
+            "reason": result.reason,
+            "parsed": _json(result.details()) if result.applicable else "null",
+            "answer_type": truth.answer_type,
+        }))
+    return rows
