@@ -400,6 +400,28 @@ def test_an_out_ending_in_a_separator_is_a_folder_refused(gqa: Path, tmp_path: P
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
 
 
+def test_every_record_rejected_under_another_format_names_the_one_the_file_looks_like(gqa: Path, tmp_path: Path) -> None:
+    """A GQA file read --from coco, or a COCO file --from gqa: before, only the reader's first reject
+    ("record info, field width: image size missing") said it, which does not tell that the format was
+    wrong; now the summary says what the file looks like and how to convert it."""
+    coco = tmp_path / "in" / "instances_val.json"
+    coco.write_text(json.dumps({"images": [{"id": 1, "file_name": "1.jpg", "width": 10, "height": 10}],
+                                "annotations": [], "categories": [{"id": 1, "name": "cat"}]}))
+    summary = convert(coco, tmp_path / "s.jsonl", "gqa")
+    assert summary.nothing_converted is not None and summary.nothing_converted.endswith(
+        "; it looks like coco annotations (COCO key 'categories'), not gqa: convert it with --from auto (or "
+        "--from coco; Python: from_format=)")
+    summary = convert(gqa, tmp_path / "s.jsonl", "visual_genome")
+    assert summary.nothing_converted is not None and "it looks like gqa annotations" in summary.nothing_converted
+    app = typer.Typer()
+    register(app)
+    result = CliRunner().invoke(app, [str(coco), "--from", "gqa", "--out", str(tmp_path / "c.jsonl")],
+                                env={"COLUMNS": "1000"})
+    assert result.exit_code == 1 and "it looks like coco annotations (COCO key 'categories'), not gqa" in result.output
+    summary = convert(gqa, tmp_path / "s.jsonl", "gqa")  # the right format: nothing said
+    assert summary.nothing_converted is None
+
+
 def test_cli_output_below_a_file_is_a_usage_error(gqa: Path, tmp_path: Path) -> None:
     app = typer.Typer()
     register(app)

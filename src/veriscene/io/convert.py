@@ -93,6 +93,9 @@ class ConvertSummary:
     relations_written: int = 0
     masks_written: int = 0
     depth_maps_written: int = 0
+    # nothing converted under a format given (not auto) that the input does not look like: what it
+    # looks like and how to convert it (`nothing_converted` ends with it)
+    format_hint: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -159,8 +162,9 @@ class ConvertSummary:
         what = ("a file could not be read" if self.file_faults
                 else f"all {self.scenes_rejected} scene(s) read were rejected")
         kept = f"; {self.output} was left as it was" if self.output_kept else ""
+        hint = f"; {self.format_hint}" if self.format_hint else ""
         return (f"no scene converted from {self.input}: {what} (the first reject: {self.first_reject}); "
-                f"see {self.rejects}{kept}")
+                f"see {self.rejects}{kept}{hint}")
 
 
 def _said(entry: Reject) -> str:
@@ -458,7 +462,22 @@ def convert(
                                 contents=contents)
     summary.left_out = left_out
     summary.output_kept = kept
+    if from_format != "auto" and not written and report.total:
+        summary.format_hint = _looks_like(src, name)
     return summary
+
+
+def _looks_like(src: Path, given: str) -> str | None:
+    """What an input every record of which `given`'s reader rejected looks like, when another
+    format (`detect`), and how to convert it; None when it looks like `given`, or like nothing."""
+    try:
+        found, why = detect(src)
+    except (ValueError, OSError):  # FormatDetectionError: like no format
+        return None
+    if found == given:
+        return None
+    what = "veriscene scene JSONL" if found == "veriscene_jsonl" else f"{found} annotations"
+    return f"it looks like {what} ({why}), not {given}: convert it with --from auto (or --from {found}; Python: from_format=)"
 
 
 def _scene_folder(src: Path, source: str | None) -> str:
