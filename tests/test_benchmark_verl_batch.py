@@ -1,5 +1,5 @@
 """benchmarks/verl_batch.py runs on a tiny input and finds the batch's rows those of compute_score
-(its figures are in docs/performance.md; no speed is checked here)."""
+(its figures are in docs/rewards.md; no speed is checked here)."""
 
 from __future__ import annotations
 

@@ -87,6 +87,21 @@ def test_rl_rewards_without_gymnasium(tmp_path: Path) -> None:
     assert "gymnasium not installed: environment skipped" in out
 
 
+def test_rl_environment(tmp_path: Path) -> None:
+    pytest.importorskip("gymnasium")
+    out = run(tmp_path, str(EXAMPLES / "rl_environment.py"))
+    assert "zoom -> 'zoomed to [0.0, 0.0, 0.5, 0.5] of Image 2', a 256x192 view" in out
+    assert "zoom image=9 -> error \"could not zoom: no image '9' to zoom into" in out
+    assert "answer -> 'correct'" in out
+    assert "environment_reward: [1.0, 1.0] (answered by tool: True, False)" in out
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        assert "pyarrow not installed: verl part skipped" in out
+    else:  # per row: the gold in tags and bare score 1, a wrong answer and no answer 0
+        assert "verl batch: 12 responses, scores [1.0, 1.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0]" in out
+
+
 def test_the_plugin_runs_as_its_header_says(tmp_path: Path) -> None:
     """The Python recipe in my_generators.py's docstring, run as written from a copy of examples/."""
     plugin = EXAMPLES / "my_generators.py"

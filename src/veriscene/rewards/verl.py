@@ -12,7 +12,7 @@ with a row's `data_source` ("veriscene/<task>"), the decoded response, `reward_m
     custom_reward_function.name=compute_score
 
 or, with verl's batch reward manager (one call a batch, one list per field, about twice as many
-responses a second: docs/performance.md),
+responses a second: docs/rewards.md),
 
     reward_model.reward_manager=batch
     custom_reward_function.name=compute_score_batch
