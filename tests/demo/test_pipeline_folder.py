@@ -62,3 +62,16 @@ def test_an_earlier_demo_is_made_again_and_other_files_kept(tmp_path: Path) -> N
     first = (out / "samples.jsonl").read_bytes()
     assert run_demo(out, scenes=2, generators="counting").verification.ok
     assert (out / "samples.jsonl").read_bytes() == first and (out / "notes.txt").read_text() == "mine"
+
+
+def test_a_smaller_demo_leaves_no_image_of_the_earlier_one(tmp_path: Path) -> None:
+    """`demo --scenes 3` over a demo of 5: the folder's images are the 3 its scenes name, as a new
+    folder's would be (before, demo-000003.png and demo-000004.png stayed, named by no scene, and
+    went with the folder when it was published). Images of the user's own names are kept."""
+    out = tmp_path / "demo_out"
+    run_demo(out, scenes=5, generators="counting")
+    (out / "images" / ".DS_Store").write_bytes(b"finder")
+    run_demo(out, scenes=3, generators="counting")
+    named = {json.loads(line)["image"] for line in (out / "scenes.jsonl").read_text().splitlines()}
+    assert named == {f"images/demo-{k:06d}.png" for k in range(3)}
+    assert sorted(p.name for p in (out / "images").iterdir()) == [".DS_Store"] + [f"demo-{k:06d}.png" for k in range(3)]

@@ -80,6 +80,8 @@ def run_demo(
         return lambda *args: progress(stage, 1, total) if progress is not None else None
 
     world = make_world(out_dir, n=scenes, seed=seed, render=render, progress=tick("render", scenes))
+    if render:  # an earlier, larger demo's images named by no scene now (`demo-NNNNNN.png`: the demo's own)
+        _remove_unnamed_images(out_dir / "images", {f"{scene.image_id}.png" for scene in world})
     scenes_path = out_dir / "scenes.jsonl"
     write_scenes(world, scenes_path)
     del world
@@ -89,6 +91,14 @@ def run_demo(
     llava_path = _export_llava(out_dir)
     report = verify(out_dir, progress=tick("verify", summary.samples))
     return DemoResult(out_dir=out_dir, summary=summary, verification=report, llava_path=llava_path)
+
+
+def _remove_unnamed_images(images: Path, named: set[str]) -> None:
+    """Remove the demo's images (`demo-NNNNNN.png`) that no scene of this demo names: those of an
+    earlier demo of more scenes, which stayed in the folder, named by nothing. Other files stay."""
+    for path in images.iterdir():
+        if _DEMO_IMAGE.fullmatch(path.name) and path.name not in named:
+            path.unlink(missing_ok=True)
 
 
 def check_demo_folder(out_dir: Path) -> None:
