@@ -3,8 +3,9 @@ sharp (a sensor's) and with its steps blurred over 1/30 of the shorter side in i
 monocular model's: 16 px of 480), 20 scenes naming it, the generator run 3 times over them
 (median), and the map's load, steady-pixel pass and surface test of the whole map alone.
 ``--figures``: per blur (sharp; Gaussian sigma 1-10; linear ramps 2-30 px) of a 640x480 room and of
-the room with 27 small square faces (6-64 px), the pixels accepted (steady and on a surface) more than
-10 % (5 %) off the unblurred depth, by 0.30.0's test (corner squares of 32 px, 3 on a sharp map) and
+the room with 27 small square faces (6-64 px), and of that as a relative map (0.9 - 2 / depth), the
+pixels accepted (steady and on a surface) more than 10 % (5 %) off the unblurred depth (of the map's
+range, on the relative map), by 0.30.0's test (corner squares of 32 px, 3 on a sharp map) and
 by this one (`surface_scales`: squares set by the blur's measured width, the centred square, no point
 in a box narrower than it), and the share of the sound points 0.30.0 accepted kept (the figures of
 `scene.depth_surfaces`' notes); then the faces, by side, with a sound pixel and with a sound point.
@@ -21,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from veriscene.generators import SceneRunner, Vocabulary, select_generators
-from veriscene.scene.depth_maps import load_depth_map, steady_pixels
+from veriscene.scene.depth_maps import load_depth_map, steady_pixels, value_range
 from veriscene.scene.depth_surfaces import in_small_boxes, on_surfaces, surface_radius, surface_scales
 from veriscene.scene.model import Scene
 
@@ -80,12 +81,18 @@ def figures() -> None:
     the sound ones (<= 10 % off) 0.30.0 accepted; per part of `room`."""
     print("blur      | scales (corner, centre) | accepted >10 % off | >5 % off        | sound kept  | "
           "kept of 0.30.0's by part (floor, wall, box, ball)")
-    for name, (depth, labels, objects) in (("room", (*room(), [])), ("room + 27", room_with_objects())):
+    faces = room_with_objects()
+    for name, (depth, labels, objects) in (("room", (*room(), [])), ("room + 27", faces), ("relative", faces)):
         boxes = boxes_of(labels)
         for kind, size in BLURS:
             blurry = blurred(depth, kind, size) if size else depth.astype(np.float32)
             off = np.abs(blurry - depth) / depth
-            old, new, scales = accepted(blurry, boxes)
+            spread = None
+            if name == "relative":  # (a model's disparity flipped and shifted, annotate's "relative": off by a share of its range)
+                blurry = (0.9 - 2.0 / blurry).astype(np.float32)
+                spread = value_range(blurry)
+                off = np.abs(blurry - (0.9 - 2.0 / depth)) / spread
+            old, new, scales = accepted(blurry, boxes, spread=spread)
             sound = old & (off <= 0.10)
             line = (f"{name:<9} {kind} {size:>2} | {str(scales):<23} | {(old & (off > 0.10)).sum():>7,} -> "
                     f"{(new & (off > 0.10)).sum():>5,}    | {(old & (off > 0.05)).sum():>6,} -> {(new & (off > 0.05)).sum():>5,} | "
@@ -111,13 +118,14 @@ def boxes_of(labels: np.ndarray) -> np.ndarray:
     return np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
 
 
-def accepted(blurry: np.ndarray, boxes: np.ndarray, radius: int = 32) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
+def accepted(blurry: np.ndarray, boxes: np.ndarray, radius: int = 32,
+             spread: float | None = None) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
     """(H, W) bool each: the steady pixels on a surface by 0.30.0's test and by this one (what
     depth.map_points draws among), and this one's squares (corner radius, centre radius)."""
-    steady = steady_pixels(blurry)
-    old = steady & on_surfaces(blurry, surface_radius(blurry, radius))
-    corner, centre = surface_scales(blurry, radius)
-    new = steady & on_surfaces(blurry, corner, centre=centre)
+    steady = steady_pixels(blurry, spread=spread)
+    old = steady & on_surfaces(blurry, surface_radius(blurry, radius, spread), spread=spread)
+    corner, centre = surface_scales(blurry, radius, spread)
+    new = steady & on_surfaces(blurry, corner, spread=spread, centre=centre)
     if centre > 0:
         rows, cols = np.nonzero(new)
         new[rows, cols] = ~in_small_boxes(boxes, rows, cols, centre)

@@ -230,3 +230,23 @@ def test_in_small_boxes_takes_pixel_centres_and_only_boxes_narrower_than_the_squ
     rows, cols = np.array([10, 39, 40, 150, 15]), np.array([10, 19, 19, 150, 25])
     np.testing.assert_array_equal(in_small_boxes(boxes, rows, cols, 5), [True, True, False, False, False])
     assert not in_small_boxes(boxes, rows, cols, 0).any() and not in_small_boxes(boxes[:0], rows, cols, 5).any()
+
+
+@pytest.mark.parametrize("kind, size", [("gauss", 4), ("gauss", 7), ("ramp", 22)])
+def test_a_relative_map_keeps_the_corner_radius_and_no_halo_passes(kind: str, size: float) -> None:
+    """On a relative map the tolerance is a share of the range, loose at far pixels: with corners of
+    twice the blur the blurred limb of the ball passed (26 pixels >10 % of the range off at sigma
+    4), so the corners keep the radius there; the centred square still guards the halos."""
+    from veriscene.scene.depth_maps import value_range
+    from veriscene.scene.depth_surfaces import in_small_boxes, surface_scales
+
+    depth, _, boxes = faces_before_the_wall_and_on_the_floor()
+    relative = (0.9 - 2.0 / blurred(depth, kind, size)).astype(np.float32)
+    spread = value_range(relative)
+    off = np.abs(relative - (0.9 - 2.0 / depth)) / spread
+    corner, centre = surface_scales(relative, 32, spread)
+    assert corner == 32 and centre == surface_scales(1.0 / (0.9 - relative), 32)[1]
+    kept = steady_pixels(relative, spread=spread) & on_surfaces(relative, corner, spread=spread, centre=centre)
+    rows, cols = np.nonzero(kept)
+    kept[rows, cols] = ~in_small_boxes(boxes, rows, cols, centre)
+    assert kept.sum() > 10_000 and (kept & (off > 0.10)).sum() == 0

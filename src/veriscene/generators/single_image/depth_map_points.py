@@ -25,7 +25,8 @@ only, about 1 ms). On a sharp map (a sensor's: its big steps one or two pixels w
 there to straddle: an object of 6 px or more keeps its points (at 33 px, objects under 33 px of 480
 had none). On a blurred map the squares follow the blur's width w, measured on the map
 (`depth_surfaces.surface_scales`, whose notes give the figures, "Halos"): the corner squares are of
-radius 2 w (at most `surface_radius`), and the square of 2 ceil(w) + 1 px centred on the point must be a
+radius 2 w (at most `surface_radius`; a relative map keeps `surface_radius`, its tolerance being a
+share of its range), and the square of 2 ceil(w) + 1 px centred on the point must be a
 plane too (`blur_window` w: 1), lying in the image, so no point lies in the halo a model blurs around a
 small object far before its background (0.30.0's test let through points more than 10 % off there:
 4,565 pixels of a synthetic room at sigma 10), nor in the box of an object narrower than that square
