@@ -28,11 +28,15 @@ what it should be (g: the gold answer, w: a wrong one of the same kind, every: a
           comment, strikethrough, "G or w" in two cases, "Probably g, possibly w.", "g. w would
           also be right.". Box, point and set hedges are compared with the guess: a box earns
           the overlap it has (the whole image: the gold's share of it), and a list holding two
-          candidate lists can be a near miss of both (its F1, `match.set_score`)
+          candidate lists earns its right items less its wrong ones (`match.set_score`)
   order   which answer counts when a reply states two in sequence: "w. Wait, actually g." and its
           reverse fail (0: a reply that changes its answer is no answer); "The answer is not w,
           it is g." is g (1.0) and its reverse w (0); a think block is not read ("<think>w</think>g"
           is g)
+  torn    sets: a policy torn between the gold list and a rival, the gold with one item swapped
+          for another of its kind: "rival" alone, their "union" and their "common" part. Committing
+          at even odds earns (1 + rival) / 2; a union or common part earning more is flagged `!`
+          (`match.set_score` makes them tie at even odds at most)
   tags    the last answer tag decides and the text outside it is not read: "Answer: w
           <answer>g</answer>", "<answer>g</answer> or maybe w" and "g <think>w" (an unclosed
           think block runs to the end) are g (1.0)
@@ -83,7 +87,14 @@ UTC): before the fixes of helper-240, 17 hedge cells earned more than they shoul
 right." 1.0 on multiple choice, two answer tags of a list 1.0; 34 hedge cells earned more than 0.
 After: none flagged; 4 hedge cells earn more than 0, all below the guess: the whole image as the
 box (0.013, the gold's share of the image) and three list hedges (0.169) whose union of two
-lists is a near miss of both (`match.set_score` gives a list one item too many its F1).
+lists is a near miss of both (`match.set_score` gave a list one item too many its F1).
+
+Sets, on the same demo, 30 samples a task and mode (helper-253): under the near-miss F1 of 0.30.0,
+a torn policy's common part earned 0.763 (flagged) and its union 0.490 where committing earned
+0.500 (73 set samples of 2 or more items; a union of two sizes earned 0 already); with a wrong item costing what a right one earns (0.31), the
+union 0.347, the common part 0.621 and committing 0.621. No cell flagged either way otherwise; the
+str_set hedges that earn (every candidate list joined, 0.034; the two lists repeated, 0.126) stay
+below the guess (0.241).
 """
 
 from __future__ import annotations
@@ -127,6 +138,7 @@ class Context:
     extreme: str | None  # an extreme value of the type
     json_gold: Any
     json_wrong: Any
+    rival: list[str] | None = None  # sets: the gold with one item swapped for another of its kind
 
 
 def fullwidth(text: str) -> str:
@@ -201,6 +213,13 @@ STRATEGIES: list[tuple[str, str, Strategy, float | None]] = [
     ("tags", "marker_then_tag_g", lambda c: f"Answer: {c.wrong}\n<answer>{c.gold}</answer>", 1.0),
     ("tags", "tag_g_then_text_w", lambda c: f"<answer>{c.gold}</answer> or maybe {c.wrong}", 1.0),
     ("tags", "g_then_open_think_w", lambda c: f"{c.gold} <think>{c.wrong}", 1.0),
+    # a policy torn between the gold list and a rival one item away (swapped): committing to one
+    # at even odds earns (1 + rival) / 2; the union of the two or their common part must not earn
+    # more (`match.set_score`)
+    ("torn", "rival", lambda c: None if c.rival is None else ", ".join(c.rival), None),
+    ("torn", "union", lambda c: None if c.rival is None else ", ".join(sorted({*c.rival, *c.sample["answer"]})), None),
+    ("torn", "common", lambda c: None if c.rival is None else ", ".join(sorted(set(c.rival) & set(c.sample["answer"]))),
+     None),
 ]
 
 
@@ -261,6 +280,26 @@ def candidates(sample: dict[str, Any], pools: dict[str, list[Any]], rng: random.
     return [gold, *[[px, py] for px, py in ((w - x, y), (x, h - y), (w - x, h - y)) if abs(px - x) + abs(py - y) > 0.2 * (w + h)]]
 
 
+def rival_list(gold: list[str], pool: list[Any], rng: random.Random) -> list[str] | None:
+    """The gold list with one item swapped for an item of the same kind from the task's other
+    gold lists (a colour for a colour); None when no such item exists or the gold has one item
+    (the three torn strategies are scored on the same samples: their common part is not empty)."""
+    items = sorted({str(x) for v in pool if isinstance(v, list) for x in v} - set(gold))
+    swaps = [(g, x) for g in gold for x in items if word_kind(x) == word_kind(g)]
+    if len(gold) < 2 or not swaps:
+        return None
+    out, into = rng.choice(swaps)
+    return sorted([into if x == out else x for x in gold])
+
+
+def swapped_list(gold: list[str], pool: list[Any]) -> list[str] | None:
+    """Each item of the gold list swapped for another of its kind from the task's other gold
+    lists (no item right); None when an item has no such other."""
+    items = sorted({str(x) for v in pool if isinstance(v, list) for x in v} - set(gold))
+    out = [next((x for x in items if word_kind(x) == word_kind(g)), None) for g in gold]
+    return None if None in out else sorted(set(out))  # type: ignore[arg-type]
+
+
 def is_reference(point: str, question: str) -> bool:
     """Whether a point of the question is the one the options are compared with ("than [..]",
     "the point [..] is on"), which a reply naming it beside its answer does not offer."""
@@ -281,11 +320,13 @@ def context(sample: dict[str, Any], pools: dict[str, list[Any]], rng: random.Ran
     values = candidates(sample, pools, rng)
     gold = sample["answer"]
     # a wrong answer: one the reply could give (a point the question shows only as the reference
-    # reads as no answer), and for sets not a near miss of the gold (which earns its F1)
+    # reads as no answer), and for sets one that earns nothing (no more right items than wrong)
     question = sample["question"]
-    others = [v for v in values if v != gold and not score_sample(say(sample, v), sample).parse_failed
-              and (kind != "str_set" or len(set(v) ^ set(gold)) > 1)
-              and (kind != "point" or not is_reference(say(sample, v), question))] or [v for v in values if v != gold]
+    others = [v for v in values if v != gold and _reads_wrong(sample, v)
+              and (kind != "point" or not is_reference(say(sample, v), question))]
+    if not others and kind == "str_set":  # every other gold list shares items with this one
+        others = [v for v in [swapped_list(gold, pools[sample["task"]])] if v and _reads_wrong(sample, v)]
+    others = others or [v for v in values if v != gold]
     wrong = rng.choice(others) if others else gold
     every = values[:]
     rng.shuffle(every)
@@ -293,8 +334,15 @@ def context(sample: dict[str, Any], pools: dict[str, list[Any]], rng: random.Ran
     extreme = {"int": "1000000000000", "box": say(sample, [0, 0, w, h]) if kind == "box" else None,
                "point": say(sample, [w / 2, h / 2]) if kind == "point" else None,
                "image_index": "Image 1000", "bool": None, "str": None, "str_set": None}.get(kind)
+    rival = rival_list(gold, pools[sample["task"]], rng) if kind == "str_set" else None
     return Context(sample, kind, say(sample, gold), say(sample, wrong), [say(sample, v) for v in every],
-                   say(sample, rng.choice(values)), extreme, json_of(sample, gold), json_of(sample, wrong))
+                   say(sample, rng.choice(values)), extreme, json_of(sample, gold), json_of(sample, wrong), rival)
+
+
+def _reads_wrong(sample: dict[str, Any], value: Any) -> bool:
+    """Whether a reply of `value` is read (no parse failure) and, for a set, scores 0."""
+    result = score_sample(say(sample, value), sample)
+    return not result.parse_failed and (sample["answer_type"] != "str_set" or result.score == 0.0)
 
 
 # --- free-form replies ----------------------------------------------------------------------
@@ -500,10 +548,29 @@ def flagged(group: str, kind: str, expected: float | None, mean: float, guess: f
     if kind == "box" and expected == 1.0:
         return mean < 0.95  # the gold box said with three decimals
     if group == "hedge" and kind == "str_set":
-        return mean > guess + 1e-9  # a union of two lists can be a near miss of both: its F1
+        return mean > guess + 1e-9  # a union of candidate lists earns its right items less its wrong ones
     if group in ("honest", "hedge", "order", "tags") or expected == 0.0:
         return abs(mean - expected) > 1e-9
     return False
+
+
+def torn_gains(scores: dict[tuple[str, str], list[float]]) -> int:
+    """Print the torn-policy figures of sets: committing at even odds, (1 + rival) / 2, beside the
+    union and the common part; the number of those two that earn more than committing."""
+    rival = scores.get(("str_set", "rival"))
+    if not rival:
+        return 0
+    commit = (1 + sum(rival) / len(rival)) / 2
+    gains = 0
+    print(f"sets, a policy torn between the gold and a rival one item away ({len(rival)} samples): committing "
+          f"to either at even odds {commit:.3f}")
+    for name in ("union", "common"):
+        values = scores.get(("str_set", name)) or []
+        mean = sum(values) / len(values) if values else 0.0
+        gained = mean > commit + 1e-9
+        gains += gained
+        print(f"  {name:8} {mean:.3f} ({len(values)} samples){'  ! more than committing' if gained else ''}")
+    return gains
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -583,8 +650,9 @@ def report(args: argparse.Namespace, run: Path) -> int:
             table.setdefault(kind, {})[name] = round(mean, 4)
             cells.append(f"{mean:>11.3f}{('!' if gamed else '~') if bad else ' '}")
         print(f"{group:7} {name:22}" + "".join(cells))
+    exploits += torn_gains(scores)
     print(f"\n{exploits} cell(s) flagged '!': a hedge earning more than 0 (box, point and set hedges: more than the"
-          " guess)")
+          " guess; a torn set: more than committing)")
     print(f"{misread} cell(s) flagged '~': an honest or ordered reply scoring other than expected (a reading that"
           " fails an answer it could read; the module doc lists the known ones)")
     for (kind, name), lines in sorted(shown.items()):

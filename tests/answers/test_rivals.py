@@ -152,15 +152,16 @@ SHAPES = ["circle", "square", "triangle", "star", "hexagon", "diamond"]
     (SHAPES, ["circle", "square", "triangle"], 0.0),  # every candidate: no credit
     (SHAPES, ["circle", "square"], 0.0),
     (["circle", "square", "triangle", "star"], ["circle", "square"], 0.0),  # two extra
-    (["circle"], ["circle", "square", "triangle"], 0.0),  # two missing
-    (["circle"], ["circle", "square"], 2 / 3),  # one missing
-    (["circle", "square"], ["circle", "square", "triangle"], 0.8),
-    (["circle", "square", "star"], ["circle", "square"], 0.8),  # one extra
-    (["circle", "square", "triangle", "star", "hexagon"], ["circle", "square", "triangle", "star"], 8 / 9),
+    (["circle"], ["circle", "square", "triangle"], 1 / 3),  # two missing
+    (["circle"], ["circle", "square"], 0.5),  # one missing
+    (["circle", "square"], ["circle", "square", "triangle"], 2 / 3),
+    (["circle", "square", "star"], ["circle", "square"], 0.5),  # one extra
+    (["circle", "square", "triangle", "star", "hexagon"], ["circle", "square", "triangle", "star"], 3 / 4),
+    (["circle", "square", "star"], ["circle", "square", "triangle"], 1 / 3),  # one swapped
     (["circle", "square"], ["circle"], 0.0),  # a hedge between two for one answer
     (["square"], ["circle"], 0.0), (["circle"], [], 0.0), ([], [], 1.0), (["b", "a"], ["a", "b"], 1.0),
 ])
-def test_set_score_keeps_near_misses_only(said: list[str], gold: list[str], score: float) -> None:
+def test_set_score_right_items_earn_and_wrong_items_cost(said: list[str], gold: list[str], score: float) -> None:
     assert set_score(said, gold) == pytest.approx(score)
 
 
@@ -169,7 +170,9 @@ def test_listing_every_candidate_scores_no_more_than_one_guess() -> None:
              ["star", "hexagon", "diamond", "circle"]]
     every = sum(match_answer(", ".join(SHAPES), g, "str_set").score for g in golds)
     guess = sum(match_answer("circle", g, "str_set").score for g in golds)
-    assert every == 0.0 and guess == pytest.approx(1 + 2 / 3)
+    # each shape wrong costs what a right one earns: the six shapes earn only against the gold of
+    # four ((4 - 2) / 4), the guess "circle" 1 + 1/2 + 1/3 + 1/4
+    assert every == pytest.approx(0.5) and guess == pytest.approx(1 + 1 / 2 + 1 / 3 + 1 / 4)
 
 
 # --- 6. yes/no --------------------------------------------------------------------------

@@ -92,14 +92,14 @@ def test_set_variants(reply: str, gold: list[str]) -> None:
     assert res.correct and res.score == 1.0, (res.reason, res.parsed)
 
 
-@pytest.mark.parametrize(("reply", "gold", "f1"), [
-    ("dog", ["cat", "dog"], 2 / 3), ("dog, cat, horse", ["cat", "dog"], 0.8), ("bird", ["cat"], 0.0),
+@pytest.mark.parametrize(("reply", "gold", "score"), [
+    ("dog", ["cat", "dog"], 0.5), ("dog, cat, horse", ["cat", "dog"], 0.5), ("bird", ["cat"], 0.0),
     ("None", [], 1.0), ("There are none.", [], 1.0), ("dog", [], 0.0), ("nothing", ["cat"], 0.0),
     ("Grey, white", ["gray", "white"], 1.0),
 ])
-def test_set_f1(reply: str, gold: list[str], f1: float) -> None:
+def test_set_score(reply: str, gold: list[str], score: float) -> None:
     res = match_answer(reply, gold, "str_set")
-    assert res.score == pytest.approx(f1) and res.correct is (f1 == 1.0)
+    assert res.score == pytest.approx(score) and res.correct is (score == 1.0)
 
 
 def test_set_parsed_is_sorted_normalised() -> None:

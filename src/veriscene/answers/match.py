@@ -7,11 +7,11 @@ Scores by answer type (all in 0..1):
                                   without it; a relation in any spelling or synonym:
                                   `candidates.gold_readings`), else 0.0
     float                         1.0 when within `float_rel_tol` (relative) or `float_abs_tol`
-    str_set                       1.0 when the normalised item sets are equal; a near miss (the
-                                  sets differ by one item: one missing or one extra, and the
-                                  gold has 2 or more items) scores their F1, unless the extra
-                                  item is a second value of a type of one object's attributes
-                                  ("small, large"); anything else 0.0 (`set_score`)
+    str_set                       1.0 when the normalised item sets are equal; else each item
+                                  said that the gold holds earns 1/|gold| and each item said
+                                  that it does not costs 1/|gold|, at least 0.0; 0.0 when an
+                                  extra item is a second value of a type of one object's
+                                  attributes ("small, large") (`set_score`: why this rule)
     box                           IoU with the gold pixel box; correct when IoU >= iou_threshold
     point                         1.0 when within point_tolerance x image diagonal of the gold;
                                   when the question shows points and the gold is one of them
@@ -75,32 +75,42 @@ def set_f1(predicted: Iterable[str], gold: Iterable[str]) -> float:
 
 
 def set_score(predicted: Sequence[str], gold: Sequence[str]) -> float:
-    """Score of a set answer (already normalised items): 1.0 when equal; the F1 of a near miss,
-    a reply one item short of the gold or with one item too many, where the gold has 2 or more
-    items ("cat" or "cat, dog, cow" for "cat, dog"); else 0.0. Two items for a gold of one
-    ("cat, dog" for "cat") hedge between two answers and score 0.0.
+    """Score of a set answer (already normalised items): 1.0 when equal; else
+    max(0, (right - wrong) / |gold|), where right counts the items said that the gold holds and
+    wrong those it does not ("cat" for "cat, dog" 0.5, "cat, dog, cow" 0.5, "cat, cow" 0.0,
+    "cat, dog" for "cat" 0.0); 0.0 when an extra item is a second value of a type of one
+    object's attributes ("gray, matte, small, large" for "gray, matte, small": `_second_value`).
 
-    Why not F1 everywhere: F1 pays a reply listing every candidate (recall 1, precision the
-    gold's share of the candidates): "circle, square, triangle, star, hexagon, diamond" earned
-    0.52 on multi.common_objects, more than most honest guesses. Two items or more wrong are
-    not a near miss, so such a constant reply earns only where the gold lacks one candidate."""
+    Why a wrong item costs what a right one earns: the expected score of a reply is then the sum,
+    over the items it says, of (2 x the chance the item is in the gold - 1) / |gold|, so a policy
+    earns most by saying exactly the items it believes more likely in than out, and a policy
+    torn between two lists earns no more by replying their union (or their common part) than by
+    committing to the likelier list: as much at even odds, less at any other (over every pair of
+    golds of four items and every reply, no exception: tests/answers/test_set_hedging.py).
+    The F1 of a near miss (one item missing or extra) paid that hedge: torn between "a, b, c"
+    and "a, b, d", the union earned 0.857 either way where committing earned 0.5 (a swap was
+    no near miss). A reply listing every candidate earns only where the gold holds more than
+    half of them ((2 x gold - candidates) / gold: 0 for the six shapes against three or fewer)."""
     p, g = set(predicted), set(gold)
     if p == g:
         return 1.0
-    if len(p ^ g) != 1 or len(g) < 2 or not p & g or _second_value(p - g, g):
+    if not g or _second_value(p - g, p & g, g):
         return 0.0
-    return set_f1(p, g)
+    right, wrong = len(p & g), len(p - g)
+    return max(0.0, (right - wrong) / len(g))
 
 
-def _second_value(extra: set[str], gold: set[str]) -> bool:
+def _second_value(extra: set[str], said: set[str], gold: set[str]) -> bool:
     """Whether an extra item gives a second value of a type that the gold, one object's
-    attributes (typed words, one of each type: "gray, matte, small"), holds once, and that
-    cannot hold with it ("gray, matte, small, large": `vocab.exclusive`). Such a reply hedges
-    between two sizes; as a near miss it earned 0.857 where naming one size risked 0."""
+    attributes (typed words, one of each type: "gray, matte, small"), holds once, beside the
+    gold's value `said` in the reply, which cannot hold with it ("gray, matte, small, large":
+    `vocab.exclusive`). Such a reply hedges between two sizes; as a near miss it earned 0.857
+    where naming one size risked 0. A wrong value said instead of the gold's ("gray, matte,
+    large") commits to one size and is one item wrong."""
     types = [vocab.attribute_type(x) for x in gold]
     if vocab.UNTYPED in types or len(set(types)) != len(types):
         return False
-    return any(vocab.exclusive(x, y) for x in extra for y in gold)
+    return any(vocab.exclusive(x, y) for x in extra for y in said)
 
 
 def offered_points(record: Mapping[str, Any]) -> list[list[float]] | None:

@@ -48,8 +48,9 @@ class ParseResult:
 class MatchResult:
     """A reply scored against the gold answer.
 
-    score         0..1: IoU for boxes, F1 for sets, 1.0 / 0.0 otherwise; NaN for `text`
-    correct       exact match (boxes: IoU >= threshold; sets: F1 == 1; points: within tolerance)
+    score         0..1: IoU for boxes, for sets (right - wrong items) / gold items (at least 0:
+                  `match.set_score`), 1.0 / 0.0 otherwise; NaN for `text`
+    correct       exact match (boxes: IoU >= threshold; sets: the same items; points: within tolerance)
     parse_failed  the reply could not be read; then score is 0.0 and correct is False
     reason        why parsing failed, or None
     parsed        the parsed value in the gold answer's JSON form, or None

@@ -9,7 +9,7 @@ bootstrap uses a fixed seed derived from (seed, group name).
                         a reply that cannot be parsed counts as wrong here AND is counted in
                         parse_failures, so it is never hidden
     accuracy_parsed     share correct among the parsed replies only
-    mean_score          mean of `score` (IoU for boxes, F1 for sets; 0 for parse failures)
+    mean_score          mean of `score` (IoU for boxes, partial credit for sets: `set_score`; 0 for parse failures)
     ci_low, ci_high     percentile bootstrap interval of `accuracy` (default 95 %, 1000 resamples);
                         where every answered sample is right (or every one wrong) the resamples
                         have no spread, and the interval is the exact (Clopper-Pearson) one,

@@ -9,7 +9,7 @@ One JSON object per sample:
     status      "scored" | "parse_failed" | "not_scored" (free-form text) | "error" (no reply)
     parsed      the parsed answer (JSON form), or null
     parse_error why the reply could not be parsed, or null
-    score       0..1 (IoU for boxes, F1 for sets), 0 for parse failures, null for not_scored / error
+    score       0..1 (IoU for boxes, partial credit for sets: `set_score`), 0 for parse failures, null for not_scored / error
     correct     true / false, null for not_scored / error
     latency_s, attempts, cached, error, finish_reason
     reasoning   the reasoning a server returned apart from the reply (reasoning_content), when any

@@ -19,7 +19,7 @@ The functions read the columns `veriscene export RUN --to trl` writes (see `trut
 
 | function          | value                                                         | None when            |
 |-------------------|---------------------------------------------------------------|----------------------|
-| `accuracy_reward` | `score_sample(...).score`: 1/0, set F1, IoU for open boxes    | free-form `text`     |
+| `accuracy_reward` | `score_sample(...).score`: 1/0, set score, IoU for open boxes | free-form `text`     |
 | `format_reward`   | 1.0 for exactly one think block then one answer block, else 0 | never                |
 | `iou_reward`      | IoU of the answered box with the gold box (0 when unreadable) | not an open box task |
 | `make_freeform_reward(RUN)` (`rewards.freeform`): eval's combined free-form score   | not free-form `text` |

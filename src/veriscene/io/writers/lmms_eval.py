@@ -13,7 +13,7 @@
 Rows are the parquet writer's (`parquet.py`) plus `prompt`, the text `veriscene eval` sends (the
 question and its answer-format instruction, `evaluate.prompts`), so both harnesses ask the same
 thing and score the reply with the same `veriscene.answers.score_sample`. Metrics: `accuracy`
-(exact answers; boxes at IoU >= 0.5), `score` (partial credit: IoU, set F1) and `parse_failure`.
+(exact answers; boxes at IoU >= 0.5), `score` (partial credit: IoU, set credit) and `parse_failure`.
 Free-form `text` samples without options are not scored by program and are left out, counted as
 skipped. The subtasks' `data_files` are absolute paths (lmms-eval hands them to
 `datasets.load_dataset`, which opens a relative one from its working directory, not the YAML's
