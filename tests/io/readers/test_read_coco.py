@@ -336,3 +336,22 @@ def test_annotations_that_are_not_a_list_refuse_the_file(tmp_path: Path, annotat
     (entry,) = report.entries
     assert (entry.level, entry.field) == ("file", "annotations") and "'annotations' must be a list" in entry.reason
     assert type(annotations).__name__ in entry.reason
+
+
+@pytest.mark.parametrize("key", ["neg_category_ids", "not_exhaustive_category_ids"])
+@pytest.mark.parametrize("refused", [{"id": 4, "name": None}, {"id": 4, "name": ""}])
+def test_lvis_lists_naming_a_refused_category_leave_it_out(tmp_path: Path, key: str, refused: dict) -> None:
+    """A category whose entry is refused has no name a question could say: an LVIS image listing
+    it as verified absent (or not annotated in full) keeps its scene, its list without that
+    category, and the reader counts it; before, the scene was rejected as naming an "unknown
+    category_id 4 (not in categories)" (helper-253)."""
+    images = [{"id": 1, "file_name": "a.jpg", "width": W, "height": H, "neg_category_ids": [3],
+               "not_exhaustive_category_ids": []}]
+    images[0][key] = [*images[0][key], 4]
+    data = coco([ann(1, 1, [0, 0, 5, 5], [])], images)
+    data["categories"] = [{"id": 1, "name": "dog"}, {"id": 3, "name": "giraffe"}, refused]
+    scenes, report = read_all(write_json(tmp_path / "lvis_v1_val.json", data), "coco", image_size=(W, H))
+    assert [s.image_id for s in scenes] == ["1"]
+    assert scenes[0].meta["exhaustive"] == ["dog", "giraffe"]
+    assert not any(e.record == "1" for e in report.entries)
+    assert report.repairs["lvis_refused_categories_listed"] == 1

@@ -7,6 +7,7 @@ image annotates in full (`_exhaustive`), and the id of a file's category list (`
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 from veriscene.category_sets import category_set_id
@@ -147,10 +148,21 @@ def _plain_names(cats: dict[str, tuple[str, bool]]) -> dict[str, tuple[str, bool
 _LVIS_KEYS = ("neg_category_ids", "not_exhaustive_category_ids")
 
 
-def _exhaustive(image: dict[str, Any], anns: list[Any], names: list[str], cats: dict[str, tuple[str, bool]]) -> list[str]:
-    """The names an LVIS image annotates in full: its categories with annotations, except the
-    ones LVIS marks `not_exhaustive_category_ids` and any with an annotation dropped here, plus
-    the ones verified absent (`neg_category_ids`). Sorted."""
+def _exhaustive(image: dict[str, Any], anns: list[Any], names: list[str], cats: dict[str, tuple[str, bool]],
+                refused: Mapping[str, str] | None = None) -> tuple[list[str], int]:
+    """(the names an LVIS image annotates in full, sorted; how many ids its lists name that are
+    `refused`). The names: its categories with annotations, except the ones LVIS marks
+    `not_exhaustive_category_ids` and any with an annotation dropped here, plus the ones verified
+    absent (`neg_category_ids`).
+
+    `refused` are the category ids whose entries the file lists but the reader refused (a name
+    null or no text, one id given two names: `_categories`' second result). Such a category has
+    no name a question could say, or two: a question about it is unsound (its absence said of
+    the wrong name), so a list naming it leaves it out, in either list (its annotations are
+    refused too, so no kept name depends on it), and the image is kept. It was rejected as
+    naming an "unknown category_id (not in categories)"."""
+    refused = refused or {}
+    dropped = 0
     listed: dict[str, set[str]] = {}
     for key in _LVIS_KEYS:
         ids = image.get(key)
@@ -161,6 +173,9 @@ def _exhaustive(image: dict[str, Any], anns: list[Any], names: list[str], cats: 
         listed[key] = set()
         for k, raw in enumerate(ids):
             cid = object_id(raw, f"{key}[{k}]")
+            if cid in refused and cid not in cats:
+                dropped += 1
+                continue
             if cid not in cats:
                 raise bad(f"unknown category_id {cid} (not in categories)", f"{key}[{k}]")
             listed[key].add(cats[cid][0])
@@ -168,7 +183,7 @@ def _exhaustive(image: dict[str, Any], anns: list[Any], names: list[str], cats: 
     wanted = Counter(cats[cid][0] for cid in ids if cid in cats)
     kept = Counter(names)
     full = {name for name, n in kept.items() if n == wanted.get(name)} - listed["not_exhaustive_category_ids"]
-    return sorted(full | (listed["neg_category_ids"] - set(kept)))
+    return sorted(full | (listed["neg_category_ids"] - set(kept))), dropped
 
 
 def category_set(cats: dict[str, tuple[str, bool]]) -> str:

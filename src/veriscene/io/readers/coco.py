@@ -44,7 +44,9 @@ and images named by `coco_url` only: their path becomes "train2017/000000391895.
 annotate only some categories in full on each image: ``meta["exhaustive"]`` lists them (the
 annotated categories not marked non-exhaustive, and those verified absent; no
 ``meta["category_set"]``: the list says more), and programs refuse the count, absence or
-uniqueness of any other (see `veriscene.scene.model.Scene`).
+uniqueness of any other (see `veriscene.scene.model.Scene`). A category whose entry is refused
+(no name, two names for one id) has no name a question could say soundly: the lists leave it out
+and the image is kept (counted as lvis_refused_categories_listed; `_exhaustive`).
 
 A scene holds masks for all its objects or none: if some objects have no segmentation, the masks
 of that scene are dropped, and a reject entry of level "mask" names the scene and the first
@@ -219,7 +221,9 @@ def _scene(
     if opts["panoptic"] or stuff:
         meta["stuff"] = stuff
     if _LVIS_KEYS[0] in image or _LVIS_KEYS[1] in image:
-        meta["exhaustive"] = _exhaustive(image, anns, [r["name"] for r in parts.rows], cats)
+        meta["exhaustive"], refused = _exhaustive(image, anns, [r["name"] for r in parts.rows], cats, opts["conflicts"])
+        if refused:  # (categories of refused entries, left out of the lists: `_exhaustive`)
+            ctx.report.count("lvis_refused_categories_listed", refused)
     else:  # every instance of the file's categories, nothing else (see the module docstring)
         meta["category_set"] = opts["category_set"]
         if opts["list_pending"]:  # the list itself, in the file's first scene only
