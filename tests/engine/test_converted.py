@@ -123,3 +123,31 @@ def test_a_conversion_of_an_earlier_release_is_refused_naming_both(tmp_path: Pat
     with pytest.raises(ResumeMismatchError, match="; the reader options changed too"):
         generate(src, out, from_format="coco", generators="object.*", reader_options={"masks": False}, resume=True)
     assert {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()} == before
+
+
+def test_a_text_option_named_like_a_folder_is_text_not_a_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`-r id_prefix=coco/` beside a folder coco/ (where the annotations are): the prefix is text.
+    Before, it was taken for that folder: its files were listed and hashed into the resume key (a
+    file added there refused --resume), and the card's command gave `-r id_prefix=coco`, the path
+    rebased from the folder holding the run, which makes other image ids and sample ids."""
+    from veriscene.engine.manifest import read_manifest
+    from veriscene.engine.reproduce import generate_command
+
+    monkeypatch.chdir(tmp_path)
+    Path("coco").mkdir()
+    src = _coco(Path("coco") / "instances.json")
+    generate(src, "run", from_format="coco", generators="object.*", reader_options={"id_prefix": "coco/"})
+    stamp = json.loads((tmp_path / "run" / STAMP).read_text())
+    assert stamp["key"]["options"] == {"id_prefix": "coco/"} and "option_paths" not in stamp
+    assert (tmp_path / "run" / "scenes.jsonl").read_text().startswith('{"schema_version":1,"image_id":"coco/1"')
+    command = generate_command(read_manifest(tmp_path / "run"), tmp_path / "run")
+    assert ["-r", "id_prefix=coco/"] == command.argv[command.argv.index("-r"):][:2]
+    # a run an earlier release stamped so: its card's command gives the prefix as given too
+    stamp["key"]["options"]["id_prefix"] = ["coco/", "files:0"]
+    (tmp_path / "run" / STAMP).write_text(json.dumps({**stamp, "option_paths": {"id_prefix": str(tmp_path / "coco")}}))
+    command = generate_command(read_manifest(tmp_path / "run"), tmp_path / "run")
+    assert ["-r", "id_prefix=coco/"] == command.argv[command.argv.index("-r"):][:2] and not command.notes
+    (tmp_path / "run" / STAMP).write_text(json.dumps(stamp | {"key": {**stamp["key"], "options": {"id_prefix": "coco/"}}}))
+    (tmp_path / "coco" / "notes.txt").write_text("a file added beside the annotations")
+    generate(src, "run", from_format="coco", generators="object.*", reader_options={"id_prefix": "coco/"},
+             resume=True)  # (refused before: 'the reader options changed')

@@ -61,17 +61,29 @@ def fingerprint(path: Path) -> str:
     return "files:" + hashlib.sha256(orjson.dumps(listing)).hexdigest()
 
 
-def _plain(value: Any) -> Any:
-    """The option as it goes in the stamp (with a fingerprint of a path it names), or KeyError
-    when it is not a plain value."""
+# Reader options whose values are words or numbers, never a file or folder, even where a folder of
+# that name lies in the current folder (`-r id_prefix=coco/` beside the coco/ the annotations are
+# in, as the README's `-r id_prefix=vg/` invites): not fingerprinted, nor rebased by the card's
+# command (which made it `-r id_prefix=coco`, other image and sample ids). Every other option naming
+# an existing path is taken as one (a new path option is fingerprinted by default).
+TEXT_OPTIONS = frozenset({
+    "id_prefix", "sparse", "objects", "drawn_on", "image_size", "drop_bad_parts", "allow_pickle", "masks",
+    "skip_crowd", "approximate_boxes", "merge_duplicates", "components", "min_pixels", "axis", "step",
+    "orientation", "square_pixels", "window", "tilt", "names", "rois",
+})
+
+
+def _plain(value: Any, name: str | None = None) -> Any:
+    """The option `name` as it goes in the stamp (with a fingerprint of a path it names, unless a
+    `TEXT_OPTIONS` one), or KeyError when it is not a plain value."""
     if isinstance(value, os.PathLike):
         value = os.fspath(value)
-    if isinstance(value, str) and value and archives.exists(value):
+    if isinstance(value, str) and value and name not in TEXT_OPTIONS and archives.exists(value):
         return [value, fingerprint(Path(value))]
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [_plain(v, name) for v in value]
     raise KeyError(type(value).__name__)
 
 
@@ -84,8 +96,8 @@ def option_paths(options: dict[str, Any], option_urls: dict[str, str] | None = N
     for name, value in options.items():
         if isinstance(value, os.PathLike):
             value = os.fspath(value)
-        if (isinstance(value, str) and value and name not in (option_urls or {}) and not is_url(value)
-                and archives.exists(value)):
+        if (isinstance(value, str) and value and name not in (option_urls or {}) and name not in TEXT_OPTIONS
+                and not is_url(value) and archives.exists(value)):
             found[name] = os.path.abspath(value)
     return found
 
@@ -93,7 +105,7 @@ def option_paths(options: dict[str, Any], option_urls: dict[str, str] | None = N
 def _key(src: Path, fmt: str, strict: bool, options: dict[str, Any], version: str,
          source: str | None = None, option_urls: dict[str, str] | None = None) -> dict[str, Any] | None:
     try:
-        plain = {k: _plain(v) for k, v in sorted(options.items())}
+        plain = {k: _plain(v, k) for k, v in sorted(options.items())}
     except KeyError:
         return None
     for key, url in (option_urls or {}).items():  # a local copy: recorded by its URL

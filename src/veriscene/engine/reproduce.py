@@ -30,7 +30,7 @@ from typing import Any
 
 import orjson
 
-from veriscene.engine.converted import STAMP
+from veriscene.engine.converted import STAMP, TEXT_OPTIONS
 from veriscene.engine.manifest import scene_inputs
 from veriscene.engine.options import DEFAULT_MAX_SCENE_OBJECTS
 from veriscene.engine.remote import is_url
@@ -155,10 +155,12 @@ def _input_args(config: dict[str, Any], run_dir: Path, stamp: dict[str, Any] | N
     paths = paths if isinstance(paths, dict) else {}  # (none in the stamp of an earlier release: see below)
     for name, value in sorted((key.get("options") or {}).items()):
         text = _option_text(value)
-        where = paths.get(name)
+        # (a text option, id_prefix=coco/, that an earlier release fingerprinted as the folder it named: as given)
+        where = paths.get(name) if name not in TEXT_OPTIONS else None
         if isinstance(where, str) and text is not None:  # a path: rebased as the input is
             text = os.path.relpath(where, run_dir.parent)
-        elif _is_path(value) and not os.path.isabs(str(value[0])) and not is_url(str(value[0])):
+        elif (_is_path(value) and name not in TEXT_OPTIONS and not os.path.isabs(str(value[0]))
+              and not is_url(str(value[0]))):
             notes.append(f"reader option {name}={value[0]} is the path as given to generate, relative to the folder "
                          "it ran in (scenes.source.json does not say which): give it from the folder holding "
                          "the run")
