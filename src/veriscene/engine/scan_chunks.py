@@ -19,17 +19,18 @@ from typing import Any, BinaryIO
 import orjson
 
 from veriscene.engine.scan_result import ChunkScan, PoolCandidate, stable_hash, unmarked_slice
-from veriscene.scene.jsonl import OBJECT_FIELDS, SCENE_FIELDS, loads_line
+from veriscene.errors import SceneValidationError
+from veriscene.scene.jsonl import OBJECT_FIELDS, SCENE_FIELDS, loads_line, scene_from_dict
 
 SCAN_CHUNK_BYTES = 64 << 20  # bytes of the file per scan task (see the docstring of `engine.scan`)
 _PIECE = 1 << 20  # bytes copied at a time from a compressed file to a chunk
 
 
-def _decode(line: bytes,
-            chunk: ChunkScan | None = None) -> tuple[str, tuple[list[str], list[str], list[str]], Any] | None:
-    """(image id, `_summary`, meta) of a raw scene line, or None if it is not a readable scene
-    record; the fields it holds that no part of veriscene reads are counted in `chunk.ignored`, a
-    medical slice of an earlier release in `chunk.unmarked_slices`."""
+def _decode(line: bytes, chunk: ChunkScan | None = None
+            ) -> tuple[str, tuple[list[str], list[str], list[str]], Any, dict[str, Any]] | None:
+    """(image id, `_summary`, meta, the record) of a raw scene line, or None if it is not a
+    readable scene record; the fields it holds that no part of veriscene reads are counted in
+    `chunk.ignored`, a medical slice of an earlier release in `chunk.unmarked_slices`."""
     try:
         record = loads_line(line)
     except orjson.JSONDecodeError:
@@ -40,7 +41,18 @@ def _decode(line: bytes,
     if chunk is not None:
         _count_ignored(record, chunk.ignored)
         chunk.unmarked_slices += unmarked_slice(record.get("meta"))
-    return str(record.get("image_id")), summary, record.get("meta")
+    return str(record.get("image_id")), summary, record.get("meta"), record
+
+
+def _rejected(record: dict[str, Any]) -> bool:
+    """Whether the shard pass rejects this record (`scene_from_dict` refuses it: a bad box, a
+    relation to no object...): its names, attributes and predicates must not enter the
+    vocabulary, which rewards and eval read as the words of the data set's kept scenes."""
+    try:
+        scene_from_dict(record)
+    except SceneValidationError:
+        return True
+    return False
 
 
 # how the scan counts a category list it does not read (`ChunkScan.ignored`, said in the run's notes)
@@ -132,7 +144,8 @@ def scan_chunk(source: str | bytes, start: int, end: int, seed: int, pool_size: 
     workers without the file, e.g. on a Ray cluster), or a file holding them from byte `at` on
     (a chunk of a compressed scene file, decompressed by the driver). A scene of more than
     `max_objects` objects (0: no limit), which the shard pass rejects, adds nothing to the
-    vocabulary and is never pooled; its image id counts for repeats, as a bad record's does."""
+    vocabulary and is never pooled; its image id counts for repeats, as a bad record's does. So
+    does a record the shard pass rejects as invalid (`_rejected`, counted in `chunk.invalid`)."""
     chunk = ChunkScan()
     heap: list[PoolCandidate] = []  # (-hash, -scene, offset): the pool_size smallest (hash, scene)
     with (io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")) as fh:
@@ -153,9 +166,12 @@ def scan_chunk(source: str | bytes, start: int, end: int, seed: int, pool_size: 
             if decoded is None:
                 chunk.undecodable += 1
                 continue
-            image_id, (names, attrs, preds), meta = decoded
+            image_id, (names, attrs, preds), meta, record = decoded
             chunk.id_hashes[number] = stable_hash(image_id) or 1
             if max_objects and len(names) > max_objects:  # one name per object (`_summary`)
+                continue
+            if _rejected(record):
+                chunk.invalid += 1
                 continue
             chunk.vocab.add_names(names, attrs, preds)
             if isinstance(meta, dict) and "category_set" in meta:

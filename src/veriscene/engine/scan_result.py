@@ -96,6 +96,7 @@ class ChunkScan:
     # pool it keeps, so a chunk's result stays small whatever the pool size
     pool: list[PoolCandidate] = field(default_factory=list)
     undecodable: int = 0
+    invalid: int = 0  # records the shard pass rejects (`scan_chunks._rejected`): not in vocab or pool
     ignored: Counter[str] = field(default_factory=Counter)  # fields no reader reads: records holding each
     unmarked_slices: int = 0  # medical slices without meta["single"] (`unmarked_slice`)
 
@@ -118,6 +119,9 @@ class ScanResult:
     vocab: Vocabulary = field(default_factory=Vocabulary)
     pool: list[PoolEntry] = field(default_factory=list)
     undecodable: int = 0  # lines that are not JSON objects (reported in the shard pass)
+    # scene records the shard pass rejects as invalid (reported there): their names, attributes
+    # and predicates are not in the vocabulary and they are never pooled
+    invalid: int = 0
     # fields of the records that veriscene does not read ("objects[].attribute"): records (objects)
     # holding each, said in the run's notes (a misspelt field is dropped)
     ignored: Counter[str] = field(default_factory=Counter)
@@ -167,6 +171,7 @@ class ScanResult:
         self.id_hashes.extend(chunk.id_hashes)
         self.scenes += len(chunk.starts)
         self.undecodable += chunk.undecodable
+        self.invalid += chunk.invalid
         self.ignored.update(chunk.ignored)
         self.unmarked_slices += chunk.unmarked_slices
         self.vocab.merge(chunk.vocab)
