@@ -2,9 +2,10 @@
 
 TRL's GRPOTrainer (`environment_factory`, experimental in TRL; tested with TRL 1.16.0 and
 transformers 5.24, whose tool calling it needs: a chat template that renders tool calls and that
-TRL can parse, e.g. Qwen2.5/Qwen3(-VL)'s) runs one environment per rollout: it calls ``reset(**row)`` with the data set row, offers the environment's public methods
-to the model as tools (their names, type hints and docstrings make the tool schema), calls them
-when the model asks, and hands the environments to every reward function as `environments`.
+TRL can parse, e.g. Qwen2.5/Qwen3(-VL)'s) runs one environment per rollout: it calls
+``reset(**row)`` with the data set row, offers the environment's public methods to the model as
+tools (their names, type hints and docstrings make the tool schema), calls them when the model
+asks, and hands the environments to every reward function as `environments`.
 This module makes `VQAEnv` (`veriscene.rewards.env`) such an environment:
 
     from trl import GRPOConfig, GRPOTrainer
