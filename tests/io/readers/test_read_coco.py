@@ -339,8 +339,9 @@ def test_annotations_that_are_not_a_list_refuse_the_file(tmp_path: Path, annotat
 
 
 @pytest.mark.parametrize("key", ["neg_category_ids", "not_exhaustive_category_ids"])
-@pytest.mark.parametrize("refused", [{"id": 4, "name": None}, {"id": 4, "name": ""}])
-def test_lvis_lists_naming_a_refused_category_leave_it_out(tmp_path: Path, key: str, refused: dict) -> None:
+@pytest.mark.parametrize("refused", [[{"id": 4, "name": None}], [{"id": 4, "name": ""}],
+                                     [{"id": 4, "name": "cat"}, {"id": 4, "name": "horse"}]])  # two names
+def test_lvis_lists_naming_a_refused_category_leave_it_out(tmp_path: Path, key: str, refused: list) -> None:
     """A category whose entry is refused has no name a question could say: an LVIS image listing
     it as verified absent (or not annotated in full) keeps its scene, its list without that
     category, and the reader counts it; before, the scene was rejected as naming an "unknown
@@ -349,7 +350,7 @@ def test_lvis_lists_naming_a_refused_category_leave_it_out(tmp_path: Path, key: 
                "not_exhaustive_category_ids": []}]
     images[0][key] = [*images[0][key], 4]
     data = coco([ann(1, 1, [0, 0, 5, 5], [])], images)
-    data["categories"] = [{"id": 1, "name": "dog"}, {"id": 3, "name": "giraffe"}, refused]
+    data["categories"] = [{"id": 1, "name": "dog"}, {"id": 3, "name": "giraffe"}, *refused]
     scenes, report = read_all(write_json(tmp_path / "lvis_v1_val.json", data), "coco", image_size=(W, H))
     assert [s.image_id for s in scenes] == ["1"]
     assert scenes[0].meta["exhaustive"] == ["dog", "giraffe"]
