@@ -13,7 +13,7 @@ from PIL import Image
 from tests.generators.test_depth_map_points import floor_and_box, scene_with
 from tests.generators.test_point_marks import run
 from veriscene.answers import score_sample
-from veriscene.answers.mark_replies import named_marks
+from veriscene.answers.mark_replies import labels_as_images, named_marks
 from veriscene.io.writers.records import ground_truth
 from veriscene.rewards.env import VQAEnv
 from veriscene.rewards.trl import make_accuracy_reward
@@ -109,3 +109,14 @@ def test_the_environment_reads_a_point_as_its_mark(marked, tmp_path: Path) -> No
         env.reset()
         _, reward, *_ = env.step(reply)
         assert reward == score, reply
+
+
+@pytest.mark.parametrize("reply, said", [
+    ("B", "Image 2"), ("B.", "Image 2."), ("Point B.", "Image 2."), ("(C)", "Image 3"), ("**A**", "Image 1"),
+    ("<answer>A</answer>", "<answer>Image 1</answer>"), ("The mark labelled C lies on a dog.", "The Image 3 lies on a dog."),
+    ("A is on the dog.", "Image 1 is on the dog."), ("A or B", "Image 1 or Image 2"), ("A/B", "Image 1/Image 2"),
+    ("A dog is in the second image.", "A dog is in the second image."),  # an article stays
+    ("U.S.A.", "U.S.A."), ("Image 2", "Image 2"), ("Mark D", "Mark D"),  # no mark D drawn
+])
+def test_labels_said_as_the_images_they_are_drawn_on(reply: str, said: str) -> None:
+    assert labels_as_images(reply, {"A": 0, "B": 1, "C": 2}) == said

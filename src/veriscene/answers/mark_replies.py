@@ -19,16 +19,24 @@ at (312, 140) is closer."): `named_marks` says such a point "point A" when it li
 its drawn reach, in every convention its values fit), so it is read as the label; a point on no
 mark, or on two marks read two ways, is left, and a reply naming no label then scores 0 with the
 reason. A reply naming both marks, by label or point, still names two options (0).
+
+On a question over several images, each with its own mark ("In which image does the marked point
+lie on a dog?": the answer is an image, `labels_as_images`), a reply may name the image or its
+mark: "B", "point B", "(B)", "the mark labelled B" are said "Image 2" where B is drawn on Image 2,
+then read as the image. A reply naming two marks, or a mark and another image, names two images
+and scores 0 ("A or B", "Image 1, point B"). A bare capital "A" is read as a label only where it
+cannot be the article: alone, before punctuation or the end, or before "is", "lies", "has".
 """
 
 from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 from typing import Any, Mapping, Sequence
 
 from veriscene.answers.coords import BOX_FORMATS, check_image_size, fits_format, to_pixels
-from veriscene.scene.marks import MIN_RING, mark_reach
+from veriscene.scene.marks import LABELS, MIN_RING, mark_reach
 
 # a label compared with: "than B", "than point B", "compared to (B)"
 _COMPARED = re.compile(
@@ -136,3 +144,39 @@ def named_marks(reply: str, marks: Sequence[Mapping[str, Any]], image_size: Sequ
 
     said = _COORDS.sub(named, reply)
     return said, "; ".join(problems) or None
+
+
+# --- a mark's label read as the image it is drawn on (questions over several images) ------------
+# words before a label: "point B", "the mark labelled B", "labeled B", "marker (B)"
+_LABEL_WORDS = (r"(?i:(?:point|mark|marker|dot|label)(?:\s+(?:labell?ed|marked|named))?"
+                r"|labell?ed|marked)\s*[\(\[\"'“‘*]*")
+# a bare "A" read as a label: before punctuation, a tag or the end, or a verb or conjunction no
+# article stands before ("A.", "<answer>A</answer>", "A is on the dog", "A or B"); "A dog" keeps
+# its article
+_BARE_A_AFTER = r"(?=\s*(?:$|[.,;:!?)\]/<\"'’”*])|\s+(?i:is|lies|has|was|sits|or|and|nor|vs)\b)"
+
+
+@lru_cache(maxsize=64)
+def _label_pattern(labels: str) -> re.Pattern[str]:
+    """The pattern of a label of `labels` (single capitals) named in a reply (`labels_as_images`)."""
+    cls, not_a = f"[{labels}]", labels.replace("A", "")
+    alternatives = [
+        rf"\b{_LABEL_WORDS}(?P<a>{cls})(?![\w'’-])",  # "point B", "the mark labelled (B)"
+        rf"[\(\[](?P<b>{cls})[\)\]]",  # "(B)", "[B]"
+        rf"\*\*(?P<c>{cls})\*\*",  # "**B**"
+        rf"(?<![\w'’.-])(?P<d>{cls}){_BARE_A_AFTER}",  # "B.", "A is on the dog"
+    ]
+    if not_a:  # any other capital standing alone: "B lies on it", "between B and C"
+        alternatives.append(rf"(?<![\w'’.-])(?P<e>[{not_a}])(?![\w'’-])")
+    return re.compile("|".join(alternatives))
+
+
+def labels_as_images(reply: str, images_of: Mapping[str, int]) -> str:
+    """`reply` with each mark it names by its label said as the image the mark is drawn on
+    (`images_of`: label -> 0-based image index; "B" -> "Image 2"), so that the image reader reads
+    it (module notes). Only single capital labels of `scene.marks.LABELS` are read."""
+    labels = "".join(sorted(label for label in images_of if len(label) == 1 and label in LABELS))
+    if not labels:
+        return reply
+    return _label_pattern(labels).sub(
+        lambda m: f"Image {images_of[next(g for g in m.groups() if g)] + 1}", reply)

@@ -45,14 +45,14 @@ from veriscene.answers.coords import (
     point_distance,
 )
 from veriscene.answers.extract import DEFAULT_ANSWER_TAGS, DEFAULT_THINK_TAGS, read_reply
-from veriscene.answers.mark_replies import named_marks, without_compared_labels
+from veriscene.answers.mark_replies import labels_as_images, named_marks, without_compared_labels
 from veriscene.answers.normalize import normalize_phrase, prepare_synonyms
 from veriscene.answers.options import check_flag, check_synonyms, check_texts, check_tolerances
 from veriscene.answers.parse import parse_answer
 from veriscene.answers.result import MatchResult
 from veriscene.answers.rivals import Rivals, RivalsLike, as_rivals
 from veriscene.sample import ANSWER_TYPES, OPTION_LETTERS, Sample
-from veriscene.scene.marks import program_marks, record_marks
+from veriscene.scene.marks import label_images, program_marks, record_marks, sample_marks
 
 
 # Directions said bare, the answers of "is it on the left or on the right?"
@@ -300,6 +300,16 @@ def _is_mark_label(answer: Any, labels: Any) -> bool:
             and labels == list(OPTION_LETTERS[:len(labels)]) and answer in labels)
 
 
+def _image_marks(record: Mapping[str, Any]) -> list[dict[str, Any]] | None:
+    """The marks of a sample over several images, each with its ``image`` (`scene.marks.sample_marks`,
+    else the program's `image_marked_point` nodes); None when it marks no image but the first."""
+    marks = sample_marks(record)
+    if marks and any("image" in m for m in marks):
+        return marks
+    asked = program_marks(record.get("program"), None)
+    return asked if any(m["image"] for m in asked) else None
+
+
 def score_sample(reply: str, sample: Mapping[str, Any] | Sample, **options: Any) -> MatchResult:
     """Score a reply against a sample record: reads answer, answer_type, question, choices,
     meta["answer_letter"], meta["box_format"], meta["image_size"], the number of images
@@ -344,6 +354,12 @@ def score_sample(reply: str, sample: Mapping[str, Any] | Sample, **options: Any)
             reply, unread = named_marks(reply, marks, kwargs["image_size"])
         # "A is farther than B.": the label after "than" is compared with, not answered
         reply = without_compared_labels(reply, kwargs.get("question"))
+    elif record["answer_type"] == "image_index" and not record.get("choices"):
+        # "In which image does the marked point lie on a dog?" over images marked "A", "B", ...
+        # (`scene.marks`): a reply's "B", "point B" is the image B is drawn on
+        drawn = _image_marks(record)
+        if drawn:
+            reply = labels_as_images(reply, label_images(drawn))
     kwargs.update(options)
     result = match_answer(reply, record["answer"], record["answer_type"], **kwargs)
     if unread is not None and result.parse_failed:  # (the reply named no mark: say why its points did not)

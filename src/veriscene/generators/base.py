@@ -61,7 +61,9 @@ class Candidate:
     plural: tuple[str, ...] = ()
     # Points drawn on image 0 as labelled marks (`veriscene.scene.marks`: [{"label": "A",
     # "point": [x, y]}, ...], pixels, the program's `marked_point` nodes): written to the sample's
-    # images[0]["marks"]; its multiple-choice options are then listed in label order.
+    # images[0]["marks"]; its multiple-choice options are then listed in label order. On a
+    # multi-image candidate each mark also names its image ({"image": k, ...}: written to
+    # images[k]["marks"] without it; `image_marked_point` nodes).
     marks: list[dict[str, Any]] | None = None
 
     def get_program(self) -> list[dict[str, Any]]:

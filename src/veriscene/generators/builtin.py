@@ -20,6 +20,6 @@ from veriscene.generators.single_image import (  # noqa: F401
 )
 from veriscene.generators.multi_image import (  # noqa: F401
     aggregate, captions as multi_image_captions, compare_counts, differences, relation_diff, select, sets,
-    exists_all,
+    exists_all, marked_points,
 )
 

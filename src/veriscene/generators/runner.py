@@ -293,6 +293,10 @@ class SceneRunner:
         else:
             ids = [s.image_id for s in cand.scenes]
             images = [{"id": s.image_id, "path": anchor_path if s is ctx.scene else self._path(s)} for s in cand.scenes]
+            if cand.marks is not None:  # points drawn on the images, each on its ``image`` (`scene.marks`)
+                for mark in cand.marks:
+                    images[mark["image"]].setdefault("marks", []).append(
+                        {k: v for k, v in mark.items() if k != "image"})
         program = cand.get_program()
         return Sample.of(
             id=sample_id(gen.name, ids, program, template_id, question),

@@ -19,6 +19,14 @@ shorter image side, 8 px or more), so the generators ask only about points whose
 of each other (`marks_apart`): two marks that overlap hide what lies under the points and leave
 it unclear which dot a label names.
 
+A sample of several images may mark each of them (``marks: true`` on multi.marked_point.v1:
+"In which image does the marked point lie on a dog?"): images[k]["marks"] holds image k's, the
+labels distinct across the sample ("A" on Image 1, "B" on Image 2, ...), and its program holds
+each as an `image_marked_point` node (image, label, x, y). Ground truth (TRL, verl) lists a
+sample's marks in one list, each with its ``image`` index when the sample marks an image other
+than the first (`sample_marks`); a mark without one is image 0's, as ground truth written before
+multi-image marks holds them.
+
 This module reads and checks marks (no image library: generators and verify import it).
 """
 
@@ -65,7 +73,8 @@ def marks_apart(points: Sequence[Sequence[float]], width: int, height: int) -> b
 
 def marks_of(image: Any, where: str = "image") -> list[Mark] | None:
     """The marks of a sample's image entry (None when it has none), checked: a list of
-    {"label": non-empty text, "point": [x, y] finite, >= 0}. ValueError naming `where` (e.g.
+    {"label": non-empty text, "point": [x, y] finite, >= 0}, each with an optional "image"
+    (a whole number >= 0: ground truth's, `sample_marks`). ValueError naming `where` (e.g.
     "sample 3f2a...: images[0]") and the bad entry."""
     if not isinstance(image, Mapping) or image.get("marks") is None:
         return None
@@ -80,6 +89,9 @@ def marks_of(image: Any, where: str = "image") -> list[Mark] | None:
         if not (isinstance(p, (list, tuple)) and len(p) == 2 and all(
                 isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v >= 0 for v in p)):
             raise ValueError(f"{where}.marks[{k}].point must be [x, y] in pixels (finite, >= 0), got {p!r}"[:300])
+        image_k = mark.get("image", 0)
+        if not isinstance(image_k, int) or isinstance(image_k, bool) or image_k < 0:
+            raise ValueError(f"{where}.marks[{k}].image must be an image index (0, 1, ...), got {image_k!r}"[:300])
     return list(marks)
 
 
@@ -91,37 +103,94 @@ def record_marks(record: Mapping[str, Any], k: int) -> list[Mark] | None:
     return marks_of(images[k], f"sample {record.get('id', '?')}: images[{k}]")
 
 
-def program_marks(program: Any) -> list[Mark]:
-    """The marks a program asks about: its `marked_point` nodes' (label, x, y), in order."""
+def sample_marks(record: Mapping[str, Any]) -> list[Mark] | None:
+    """A sample's marks in one list, as ground truth holds them (None: none): image 0's as they
+    are when no other image is marked (ground truth as written before multi-image marks), else
+    every image's in image order, each with its ``image`` index. ValueError as `marks_of`."""
+    images = record.get("images")
+    if not isinstance(images, list):
+        return None
+    per_image = [record_marks(record, k) or [] for k in range(len(images))]
+    if not any(per_image[1:]):
+        return per_image[0] if per_image and per_image[0] else None
+    return [{**mark, "image": k} for k, marks in enumerate(per_image) for mark in marks]
+
+
+def marks_by_image(marks: Sequence[Mapping[str, Any]]) -> dict[int, list[Mark]]:
+    """Marks of one list (`sample_marks`, ground truth's) by image index (a mark without one is
+    image 0's), each without its ``image`` key, as images[k]["marks"] holds them."""
+    found: dict[int, list[Mark]] = {}
+    for mark in marks:
+        found.setdefault(int(mark.get("image", 0)), []).append(
+            {key: value for key, value in mark.items() if key != "image"})
+    return found
+
+
+def label_images(marks: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    """label -> the index of the image it is drawn on, of marks in one list (`sample_marks`)."""
+    return {str(mark["label"]): int(mark.get("image", 0)) for mark in marks}
+
+
+# a program node of a marked point: op -> (image of the mark: its arg index or None for image 0,
+# the arg index of its label)
+_MARK_NODES = {"marked_point": (None, 0), "image_marked_point": (0, 1)}
+
+
+def program_marks(program: Any, image: int | None = 0) -> list[Mark]:
+    """The marks a program asks about on image `image` (None: on every image, each with its
+    ``image`` index): its `marked_point` nodes' (label, x, y), which mark image 0, and its
+    `image_marked_point` nodes' (image, label, x, y), in order."""
     if not isinstance(program, list):
         return []
-    return [{"label": n["args"][0], "point": [float(n["args"][1]), float(n["args"][2])]}
-            for n in program if isinstance(n, Mapping) and n.get("op") == "marked_point"
-            and isinstance(n.get("args"), list) and len(n["args"]) == 3]
+    found: list[Mark] = []
+    for n in program:
+        shape = _MARK_NODES.get(n.get("op")) if isinstance(n, Mapping) else None  # type: ignore[arg-type]
+        args = n.get("args") if shape is not None else None
+        if shape is None or not isinstance(args, list) or len(args) != 3 + (shape[0] is not None):
+            continue
+        at, first = shape
+        k = 0 if at is None else args[at]
+        if image is not None and k != image:
+            continue
+        mark: Mark = {"label": args[first], "point": [float(args[first + 1]), float(args[first + 2])]}
+        found.append(mark if image is not None else {**mark, "image": k})
+    return found
 
 
 def marks_disagree(record: Mapping[str, Any]) -> str | None:
     """Why a sample's drawn marks do not show its program's marked points (None when they agree):
-    image 0's marks must be the program's `marked_point` nodes, the same labels at the same
-    points (0.01 px), in the same order; no other image is marked (programs mark image 0)."""
+    each image's marks must be the program's marked points on it (`program_marks`), the same
+    labels at the same points (0.01 px), in the same order; and no label is drawn twice."""
+    images = record.get("images")
     try:
-        drawn = record_marks(record, 0)
-        others = [k for k in range(1, len(record.get("images") or ())) if record_marks(record, k)]
+        drawn = [record_marks(record, k) or [] for k in range(len(images) if isinstance(images, list) else 0)]
     except ValueError as exc:
         return str(exc)
-    asked = program_marks(record.get("program"))
-    if others:
-        return f"images{others} carry marks: only image 0's points are asked about"
+    program = record.get("program")
+    asked_any = program_marks(program, None)
+    labels = [m["label"] for marks in drawn for m in marks]
+    if len(set(labels)) != len(labels):
+        return f"the images' marks repeat a label: {labels}"
+    for k in sorted({*range(len(drawn)), *(int(m["image"]) for m in asked_any)}):
+        problem = _image_marks_disagree(k, drawn[k] if k < len(drawn) else [], program_marks(program, k))
+        if problem is not None:
+            return problem
+    return None
+
+
+def _image_marks_disagree(k: int, drawn: Sequence[Mark], asked: Sequence[Mark]) -> str | None:
+    """Why image k's drawn marks are not the program's marked points on it (None: they are)."""
     if not drawn and not asked:
         return None
     if not drawn:
-        return f"the program asks about marked points {_said(asked)}, but images[0] carries no marks"
+        return f"the program asks about marked points {_said(asked)}, but images[{k}] carries no marks"
     if not asked:
-        return f"images[0] carries marks {_said(drawn)}, but the program asks about no marked point"
+        return f"images[{k}] carries marks {_said(drawn)}, but the program asks about no marked point on it"
     same = len(drawn) == len(asked) and all(
         d["label"] == a["label"] and all(abs(float(u) - v) <= 0.01 for u, v in zip(d["point"], a["point"]))
         for d, a in zip(drawn, asked))
-    return None if same else f"images[0].marks {_said(drawn)} differ from the program's marked points {_said(asked)}"
+    return None if same else (f"images[{k}].marks {_said(drawn)} differ from the program's marked points "
+                              f"{_said(asked)}")
 
 
 def _said(marks: Sequence[Mark]) -> str:

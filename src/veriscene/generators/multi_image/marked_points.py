@@ -1,0 +1,196 @@
+"""multi.marked_point.v1: in which image does the marked point lie on a <name>? (family
+multi_select; image_index; asked only with ``marks: true``).
+
+Every image of a group of 2-4 carries one point drawn as a labelled mark (`veriscene.scene.marks`:
+"A" on Image 1, "B" on Image 2, ...; images[k]["marks"]), and exactly one of the points lies on
+an object of the name asked about. The program holds each as an `image_marked_point` (k, label,
+x, y), asks `marked_on` of it and the image's objects of the name, and picks the one image where
+it does (`select_image{n}`: it fails unless exactly one does). A reply may name the image ("Image
+2", "the second image") or its mark ("B", "point B": `answers.mark_replies.labels_as_images`).
+
+The points are placed as the single-image point generators place theirs (segmentation.*,
+depth.points.v1): on masks only (scenes without masks are not asked about), uniformly among the
+points at least `margin_px` inside an object's visible mask, where no other mask lies
+(`regions.PointSampler`), on the question's coordinate grid (`box_format`). As a mark covers the
+pixels around its point, a point also lies a mark's reach or more inside its object (the ring
+lies on it, the object seen around it), and only on an object whose box's shorter side is
+`min_side_reaches` reaches or more (4: on a smaller one the mark would hide the shape asked about):
+
+- the answer's point (the anchor's) lies on an object of the name, so chosen;
+- every other image's lies on an object of another name, not one that may name the same thing
+  (`vocabulary_draws.naming_same`: no "person" for "man"), more than two marks' reaches
+  (`scene.marks.mark_reach`) from every box of the name: a mark drawn there covers no part of
+  such an object, and its ring keeps as much again clear of it. The image annotates the name in full (`multi_image.common.counted`: on a data
+  set of a closed category list, one of its names), so no unannotated one lies under the point,
+  and holds no crowd or stuff region of it.
+
+A group where some image offers no such point is not asked: counted as ``marks_unplaced:<generator>``
+in the run's counts. The marks keep clear of each other by construction (one an image).
+
+Off by default (``marks: false``): the generator then asks nothing (its ``per_scene`` is 0), and
+runs without it make the very samples they made before it existed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from functools import partial
+from typing import Any, Sequence
+
+from mypy_extensions import mypyc_attr
+
+from veriscene.generators.base import Candidate, GeneratorConfig, GroupContext
+from veriscene.generators.common import sample_up_to
+from veriscene.generators.multi_image.common import GroupGenerator, alike_names, counted, objects_node, shuffled
+from veriscene.generators.regions import PointSampler
+from veriscene.generators.registry import register
+from veriscene.program.builder import ProgramBuilder
+from veriscene.program.context import ExecutionContext, SceneIndex
+from veriscene.scene.marks import LABELS, mark_reach
+from veriscene.scene.model import Scene
+from veriscene.text import number_word, with_article
+
+MARKS_UNPLACED = "marks_unplaced"  # groups not asked: an image offered no sound point (run counts)
+
+
+@mypyc_attr(native_class=False)
+@dataclass(frozen=True)
+class MarkedPointConfig(GeneratorConfig):
+    marks: bool = False  # ask at all: one labelled mark drawn on each image (off: nothing asked)
+    margin_px: int = 4  # a point lies this many pixels or more inside its object's visible mask ...
+    # ... and a mark's reach or more (`scene.marks.mark_reach`: the ring lies on the object, its
+    # edge seen around it), on an object whose box's shorter side is this many reaches or more
+    # (a mark on a small object hides it: which shape lies under it could not be seen)
+    min_side_reaches: float = 4.0
+
+
+def _labels_said(n: int) -> str:
+    """"A, B or C": the labels of n images, as a question lists them."""
+    labels = list(LABELS[:n])
+    return f"{', '.join(labels[:-1])} or {labels[-1]}"
+
+
+def _far_from_boxes(p: Sequence[float], boxes: Sequence[Sequence[float]], reach: float) -> bool:
+    """Whether point p (pixels) lies more than `reach` pixels from each of `boxes` (x0 y0 x1 y1)."""
+    for x0, y0, x1, y1 in boxes:
+        dx = max(x0 - p[0], 0.0, p[0] - x1)
+        dy = max(y0 - p[1], 0.0, p[1] - y1)
+        if math.hypot(dx, dy) <= reach:
+            return False
+    return True
+
+
+def marked_program(n: int, name: str, marks: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The program: per image k, whether its mark (`image_marked_point`) lies on an object named
+    `name` (`marked_on`); then the one image where it does (`select_image{n}`)."""
+    b = ProgramBuilder()
+    flags = []
+    for k, mark in enumerate(marks):
+        objs = objects_node(b, k, name)
+        point = b.add("image_marked_point", args=[k, mark["label"], *mark["point"]])
+        flags.append(b.add("marked_on", objs, point))
+    b.add(f"select_image{n}", *flags)
+    return b.program
+
+
+@mypyc_attr(allow_interpreted_subclasses=True)
+class MarkedPointImage(GroupGenerator):
+    """In which image does the marked point lie on an X? X is one of the anchor's names; the
+    anchor's point lies on one of its X objects, each partner's on an object of another name,
+    clear of every X (module notes)."""
+
+    Config = MarkedPointConfig
+    answer_type = "image_index"
+    in_order = True  # the group is shuffled: the answer position is uniform by construction
+    requires = ("masks",)
+    description = ("In which of 2-4 images, each with one labelled point drawn on it, the point lies on an object "
+                   "of a given name (with marks: true).")
+    templates = {
+        "default": (
+            "Each image has one marked point. In which image does the marked point lie on {a_obj}?",
+            "In which of the {n} images is the marked point on {a_obj}?",
+            "The images carry the marked points {labels}, one each. Which image's marked point lies on {a_obj}?",
+        )
+    }
+
+    def __init__(self, config: GeneratorConfig | None = None) -> None:
+        super().__init__(config)
+        # asks nothing unless marks: true (module notes): its per_scene is then 0, so the runner
+        # never calls it. Options are applied to that config (`generator_options`: marks: true
+        # over per_scene 0), so with marks a per_scene of 0 is read as the default.
+        if not self.config.marks:  # type: ignore[attr-defined]
+            self.config = replace(self.config, per_scene=0)
+        elif self.config.per_scene == 0:
+            self.config = replace(self.config, per_scene=GeneratorConfig.per_scene)
+
+    def propose(self, ctx: GroupContext) -> Iterable[Candidate]:  # type: ignore[override]
+        if not self.config.marks:  # type: ignore[attr-defined]
+            return
+        index = ctx.index
+        regions = index.region_names if index.regions else frozenset()
+        names = [n for n in sorted(index.by_name) if n not in regions]
+        for name in sample_up_to(ctx.rng, names, self.max_candidates):
+            made = self._candidate(ctx, name)
+            if made is not None:
+                yield made
+
+    def _candidate(self, ctx: GroupContext, name: str) -> Candidate | None:
+        alike = alike_names(ctx, (name,))
+        others = self.partners(ctx, self.group_size(ctx) - 1, accept=counted(names=(name,), alike=alike))
+        if others is None:
+            return None
+        on = self._point(ctx, ctx.scene, ctx.index, lambda i: ctx.scene.names[i] == name, None)
+        if on is None:
+            ctx.count(MARKS_UNPLACED)
+            return None
+        points = {ctx.scene.image_id: on}
+        for scene in others:
+            found = self._off_point(ctx, scene, name, alike)
+            if found is None:
+                ctx.count(MARKS_UNPLACED)
+                return None
+            points[scene.image_id] = found
+        scenes = shuffled(ctx, [ctx.scene, *others])
+        n = len(scenes)
+        marks = [{"label": LABELS[k], "point": points[s.image_id]} for k, s in enumerate(scenes)]
+        answer = next(k for k, s in enumerate(scenes) if s is ctx.scene)
+        slots = {"a_obj": with_article(name), "n": number_word(n), "labels": _labels_said(n)}
+        return Candidate(None, slots, expected=answer, distractors=[k for k in range(n) if k != answer],
+                         scenes=scenes, build=partial(marked_program, n, name, marks),
+                         marks=[{**mark, "image": k} for k, mark in enumerate(marks)])
+
+    def _off_point(self, ctx: GroupContext, scene: Scene, name: str, alike: Sequence[str]) -> list[float] | None:
+        """A point of `scene` on an object of another name than `name` (nor one of `alike`), more
+        than a mark's reach from every box of `name` or `alike` (None: none found)."""
+        index = ctx.index_of(scene)
+        if name in (index.region_names if index.regions else ()):
+            return None
+        taken = {name, *alike}
+        boxes = [index.box_list[i] for n in taken for i in index.by_name.get(n, ())]
+        reach = 2.0 * mark_reach(scene.width, scene.height)  # (the ring, and as much again, clear of them)
+        return self._point(ctx, scene, index, lambda i: scene.names[i] not in taken,
+                           lambda p: _far_from_boxes(p, boxes, reach))
+
+    def _point(self, ctx: GroupContext, scene: Scene, index: SceneIndex, pick: Any, keep: Any) -> list[float] | None:
+        """A point on the interior of one of `scene`'s objects `pick` accepts (tried in a random
+        order, at most 3), for which `keep` (None: any) holds; None when none is found."""
+        if scene.masks is None:
+            return None
+        config: MarkedPointConfig = self.config  # type: ignore[assignment]
+        reach = mark_reach(scene.width, scene.height)
+        least = config.min_side_reaches * reach
+        boxes = index.box_list
+        objects = [i for i in range(len(scene.names)) if scene.masks[i] is not None and pick(i)
+                   and min(boxes[i][2] - boxes[i][0], boxes[i][3] - boxes[i][1]) >= least]
+        sampler = PointSampler(ExecutionContext.of_indexes([index]), config.box_format,
+                               margin_px=max(config.margin_px, reach))
+        for i in sample_up_to(ctx.rng, objects, 3):
+            found = sampler.sample(ctx.rng, i)
+            if found is not None and (keep is None or keep(found[0][1])):
+                return found[0][1]
+        return None
+
+
+register("multi.marked_point.v1", family="multi_select")(MarkedPointImage)
