@@ -42,7 +42,7 @@ from veriscene.answers.rivals import Rivals, RivalsLike, as_rivals
 from veriscene.rewards import truth_checks as checks
 from veriscene.rewards.completions import completion_text  # noqa: F401  (imported from here before)
 from veriscene.sample import ANSWER_TYPES, Sample
-from veriscene.scene.marks import marks_of, program_marks, record_marks
+from veriscene.scene.marks import marks_by_image, marks_of, program_marks, sample_marks
 
 # Columns TRL hands to reward functions besides the data set's own (never ground truth).
 TRL_RUNTIME_KWARGS = ("trainer_state", "log_extra", "log_metric", "environments", "completion_ids")
@@ -74,7 +74,12 @@ class GroundTruth:
     marks         the points drawn on the image, ({"label": "A", "point": [x, y]}, ...) in pixels,
                   where a reply may give a mark by its coordinates ("The point at (312, 140) is
                   closer."; `veriscene.answers.mark_replies.named_marks`): from the ground truth's
-                  "marks", else the sample's program (`with_program`), or None
+                  "marks", else the sample's program (`with_program`), or None. On a question
+                  over several images each marked ("In which image does the marked point lie on
+                  a dog?", an image_index answer) each mark has its "image" (0-based), and a
+                  reply's "B" is read as the image B is drawn on
+                  (`veriscene.answers.mark_replies.labels_as_images`); a mark without one is
+                  image 0's (ground truth written before multi-image marks)
     question      the question text, or None (ground truth written before it was added)
     """
 
@@ -148,7 +153,8 @@ class GroundTruth:
         the marks its question names by label (`marks`), when it has none. Unchanged unless it is
         an open point question without `point_options` or a question answered by a mark's label
         without `marks`."""
-        wants_marks = self.mark_labels is not None and self.marks is None
+        wants_marks = self.marks is None and (self.mark_labels is not None or (
+            self.answer_type == "image_index" and "image_marked_point" in str(program)))
         if program is None or not (wants_marks or (
                 self.answer_type == "point" and not self.choices and self.point_options is None)):
             return self
@@ -158,7 +164,7 @@ class GroundTruth:
             except orjson.JSONDecodeError:
                 return self
         if wants_marks:
-            marks = program_marks(program)
+            marks = program_marks(program) if self.mark_labels is not None else program_marks(program, None)
             return replace(self, marks=tuple(marks)) if marks else self
         points = program_point_options(program, self.answer)
         if points is None:
@@ -206,7 +212,8 @@ class GroundTruth:
             "vocabulary": meta.get("vocabulary"), "point_options": meta.get("point_options"),
             "program": record.get("program"), "question": record.get("question"),
             "mark_labels": meta.get("mark_labels"),
-            "marks": record_marks(record, 0) if meta.get("mark_labels") else None,
+            "marks": sample_marks(record) if meta.get("mark_labels") or record["answer_type"] == "image_index"
+            else None,
         }).with_images(record.get("images"))
 
     # -- properties --------------------------------------------------------------------------
@@ -245,8 +252,10 @@ class GroundTruth:
                   "choices": list(self.choices) if self.choices is not None else None, "meta": meta}
         if self.question is not None:
             record["question"] = self.question
-        if self.marks is not None:  # (image 0's, as a sample holds them)
-            record["images"] = [{"marks": [dict(m) for m in self.marks]}]
+        if self.marks is not None:  # (each image's, as a sample holds them; image 0's without "image")
+            per_image = marks_by_image(self.marks)
+            shown = max(max(per_image) + 1, self.num_images or 0)
+            record["images"] = [{"marks": per_image[k]} if k in per_image else {} for k in range(shown)]
         return record
 
     # -- scoring -----------------------------------------------------------------------------

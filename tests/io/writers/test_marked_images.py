@@ -186,3 +186,25 @@ def test_marks_are_drawn_on_the_image_as_shown(tmp_path: Path, root: Path, kind:
     shown = {"exif6": (0, 0, 255), "palette": (0, 0, 255), "swapped": (0, 255, 0)}.get(kind)
     if shown is not None:  # the top-left quarter's colour where it is shown (no mark covers (70, 5))
         assert all(abs(a - b) <= 40 for a, b in zip(copy.getpixel((70, 5)), shown)), (kind, copy.getpixel((70, 5)))
+
+
+def test_each_image_of_a_sample_is_marked_with_its_own_marks(tmp_path: Path, root: Path) -> None:
+    # multi.marked_point.v1: one mark an image ("A" on Image 1, "B" on Image 2), TRL ground truth
+    # listing them with their image
+    import pyarrow.parquet as pq
+
+    images = [{"id": f"i{k}", "path": "images/grey.png", "marks": [mark]} for k, mark in enumerate(MARKS)]
+    program = [{"op": "image_marked_point", "inputs": [], "args": [k, m["label"], *m["point"]]}
+               for k, m in enumerate(MARKS)]
+    multi = {**sample("m1"), "task": "multi.marked_point.v1", "family": "multi_select", "images": images,
+             "question": "In which image is the marked point on a dog?", "answer": 1, "answer_type": "image_index",
+             "program": program, "template_id": "default.1", "meta": {"mode": "qa"}}
+    out = tmp_path / "out" / "llava.json"
+    write([multi], out, "llava", sample_root=root)
+    first, second = (Image.open(out.parent / p).convert("RGB") for p in json.loads(out.read_text())[0]["image"])
+    assert first.getpixel((20, 30)) == MARK_COLOUR and first.getpixel((100, 60)) == GREY
+    assert second.getpixel((100, 60)) == MARK_COLOUR and second.getpixel((20, 30)) == GREY
+    trl = tmp_path / "trl.parquet"
+    write([multi], trl, "trl", sample_root=root, embed_images=True)
+    row = pq.read_table(trl).to_pylist()[0]
+    assert json.loads(row["ground_truth"])["marks"] == [{**m, "image": k} for k, m in enumerate(MARKS)]

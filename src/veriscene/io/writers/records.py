@@ -15,6 +15,7 @@ import orjson
 
 from veriscene.answers.options import close_name
 from veriscene.sample import ANSWER_TYPES, answer_problem
+from veriscene.scene.marks import sample_marks
 
 MAX_LISTED = 10  # missing images / errors listed by name in a summary
 REQUIRED_FIELDS = ("id", "task", "images", "question", "answer", "answer_type")
@@ -203,6 +204,11 @@ def ground_truth(sample: dict[str, Any]) -> str:
         marks = images[0].get("marks") if isinstance(images, list) and images and isinstance(images[0], dict) else None
         if marks:
             truth["marks"] = marks
+    elif sample.get("answer_type") == "image_index" and any(
+            isinstance(image, dict) and image.get("marks") for image in sample.get("images") or ()):
+        # a mark on each image ("In which image does the marked point lie on a dog?"): each with its
+        # "image", as a reply's "B" is read as the image B is drawn on (`scene.marks.sample_marks`)
+        truth["marks"] = sample_marks(sample)
     return dumps(truth)
 
 
