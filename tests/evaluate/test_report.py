@@ -135,10 +135,13 @@ def test_free_form_scoring_skipped_for_want_of_scenes_is_said(demo_run: Path, tm
     shutil.copytree(demo_run / "images", alone / "images")
     shutil.copy(demo_run / "samples.jsonl", alone / "samples.jsonl")
     described = [s for s in samples(demo_run) if s["task"] == "scene_graph.caption.v1"]
+    counted = [s for s in samples(demo_run) if s["task"] == "object.count.v1"]  # multi-step, for --process
     replies = write_replies(tmp_path / "replies.jsonl", described, reply="There is a red circle.")
+    replies.write_bytes(replies.read_bytes() + write_replies(tmp_path / "counts.jsonl", counted, "2").read_bytes())
     result = CliRunner().invoke(app, ["eval", str(alone / "samples.jsonl"), "--model", f"replay:{replies}",
-                                      "--out", str(tmp_path / "o"), "--families", "scene_graph.caption.v1",
-                                      "--freeform-matcher", "lexical"])
+                                      "--out", str(tmp_path / "o"), "--families",
+                                      "scene_graph.caption.v1,object.count.v1",
+                                      "--freeform-matcher", "lexical", "--process"])
     assert result.exit_code == 0, result.output
     reason = (f"free-form replies not scored: {alone} has no manifest.json to name its scenes: give the scene file "
               "with --scenes FILE (Python: scenes=...)")
@@ -149,3 +152,8 @@ def test_free_form_scoring_skipped_for_want_of_scenes_is_said(demo_run: Path, tm
     assert "claims extracted by None" not in text and "are scored in \"Free-form answers\" below" not in text
     assert f"<p class='warn'>{html.escape(reason)}.</p>" in to_html(summary)
     assert f"warning {reason}\n" in result.stderr
+    # --process's reasoning scores, skipped alike: said in the HTML page and on stderr too (the Markdown said it)
+    skipped = summary["process"]["skipped"]
+    assert skipped.startswith("reasoning not scored: ") and f"## Reasoning steps\n\n{skipped}" in text
+    assert f"<p class='warn'>{html.escape(skipped)}.</p>" in to_html(summary)
+    assert f"warning {skipped}\n" in result.stderr

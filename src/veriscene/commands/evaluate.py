@@ -301,9 +301,10 @@ def register(app: typer.Typer) -> None:
                               soft_wrap=True, markup=True, highlight=False)
         say_repeated([RepeatedScene(**r) for r in result.summary.get("repeated_scenes") or []])
         freeform_summary = result.summary.get("freeform") or {}
-        if freeform_summary.get("skipped"):  # (the report says it too; before, summary.json alone)
-            err_console.print(f"[yellow]warning[/] {escape(freeform_summary['skipped'])}", soft_wrap=True,
-                              markup=True, highlight=False)
+        for skipped in (freeform_summary.get("skipped"), (result.summary.get("process") or {}).get("skipped")):
+            if skipped:  # free-form or --process scores not made (the reports say it too; before, not stderr)
+                err_console.print(f"[yellow]warning[/] {escape(skipped)}", soft_wrap=True, markup=True,
+                                  highlight=False)
         if freeform_summary.get("rejected_scenes"):  # their images' free-form replies were not scored
             err_console.print(f"[yellow]warning[/] {freeform_summary['rejected_scenes']} scene line(s) not read "
                               f"(first: {escape(freeform_summary['rejected_scene_examples'][0])}): the free-form "

@@ -374,7 +374,9 @@ def to_html(summary: dict[str, Any]) -> str:
         body += ["<h2>Latency (s)</h2>", html_table(["n", "mean", "p50", "p90", "p95", "p99", "max"],
                  [[str(lat["n"])] + [f"{lat[k]:.3f}" for k in ("mean", "p50", "p90", "p95", "p99", "max")]])]
     process = summary.get("process")
-    if process and not process.get("skipped"):
+    if process and process.get("skipped"):  # (said in the Markdown report only, before)
+        body += ["<h2>Reasoning steps</h2>", f"<p class='warn'>{html.escape(process['skipped'])}.</p>"]
+    elif process:
         body += ["<h2>Reasoning steps</h2>",
                  f"<p>{process['samples']} multi-step replies: process F1 {process['score']:.3f} (recall "
                  f"{process['recall']:.3f}, precision {process['precision']:.3f}), {process['perfect']} at 1.0; "
