@@ -12,7 +12,7 @@ other answers or images, as two runs' samples can, is a ValueError naming their 
 
 * an answer: scored with `veriscene.answers.score_sample` on the sample record, with the run's
   words as rivals (its `vocabulary.json`, or `score_options={"rivals": ...}`), so the reward is
-  exactly `veriscene eval`'s score for that reply (1/0, set F1, IoU for open boxes). The episode
+  exactly `veriscene eval`'s score for that reply (1/0, set credit, IoU for open boxes). The episode
   ends when the answer is correct or no attempts are left; then the reward is the score times
   ``retry_discount ** k`` for an answer given after k wrong ones. With attempts left a wrong
   answer gets reward 0 and feedback such as "incorrect, 2 attempts left", so an episode's return
