@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import re
 from typing import Any
@@ -66,12 +67,38 @@ def street() -> Scene:
     )
 
 
-@pytest.fixture(scope="session")
-def ray_cluster():
+class _SharedHead:
+    """The Ray cluster started apart (`ray start --head`, tests/ray_head.py) for the tests that ask
+    for `ray_cluster`: started by the first of them, kept up for the next (they run one after
+    another, `_order`), stopped before any other test. Kept up to the end of the session (as it
+    was), its node (GCS, raylet, log monitor, dashboard and runtime agents) took 72 s of CPU time
+    in 36 minutes of a `make test` at load 14-27, mostly idle after its five tests had run."""
+
+    def __init__(self) -> None:
+        self.head: contextlib.ExitStack | None = None
+        self.cluster: Any = None
+
+    def get(self) -> Any:
+        if self.head is None:
+            with contextlib.ExitStack() as head:
+                self.cluster = head.enter_context(ray_head())
+                self.head = head.pop_all()
+        return self.cluster
+
+    def stop(self) -> None:
+        if self.head is not None:
+            head, self.head, self.cluster = self.head, None, None
+            head.close()
+
+
+_SHARED_HEAD = _SharedHead()
+
+
+@pytest.fixture
+def ray_cluster() -> Any:
     """A Ray cluster started apart (`ray start --head`, 2 CPUs, token authentication), shared by
-    the session's tests; see tests/ray_head.py."""
-    with ray_head() as cluster:
-        yield cluster
+    the tests that ask for it (`_SharedHead`); see tests/ray_head.py."""
+    return _SHARED_HEAD.get()
 
 
 class _SharedRay:
@@ -110,9 +137,12 @@ _SHARED_RAY_FIXTURES = {"local_ray", "ray_with_two_gpus"}
 
 @pytest.fixture(autouse=True)
 def _shared_ray_only_where_asked(request: pytest.FixtureRequest) -> None:
-    """A test that asks for no shared Ray finds none up (it may start a Ray of its own)."""
+    """A test that asks for no shared Ray finds none up (it may start a Ray of its own), and one
+    that does not ask for `ray_cluster` finds that cluster stopped."""
     if not _SHARED_RAY_FIXTURES.intersection(request.fixturenames):
         _SHARED_RAY.stop()
+    if "ray_cluster" not in request.fixturenames:
+        _SHARED_HEAD.stop()
 
 
 @pytest.fixture
@@ -131,6 +161,7 @@ def ray_with_two_gpus() -> Any:
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     _SHARED_RAY.stop()
+    _SHARED_HEAD.stop()
 
 
 # Modules whose tests start Ray (their own local clusters, or the shared `ray_cluster`), and the
@@ -156,11 +187,12 @@ _LONG_MODULES = {"test_benchmarks.py"}
 def _order(item: pytest.Item) -> tuple[int, int]:
     """The Ray group first, its tests of the shared local Ray together (one Ray started for all of
     them, not one each time a test of its own Ray came between: `_SharedRay`), those of the two
-    logical GPUs next, then the rest of the group; then the modules of long tests; then the rest.
-    Stable: collection order otherwise."""
+    logical GPUs next, those of the cluster started apart next (`_SharedHead`), then the rest of
+    the group; then the modules of long tests; then the rest. Stable: collection order otherwise."""
     if _is_ray_test(item.path.name, item.name):
         fixtures = getattr(item, "fixturenames", ())
-        return 0, 0 if "local_ray" in fixtures else 1 if "ray_with_two_gpus" in fixtures else 2
+        return 0, (0 if "local_ray" in fixtures else 1 if "ray_with_two_gpus" in fixtures
+                   else 2 if "ray_cluster" in fixtures else 3)
     return (1, 0) if item.path.name in _LONG_MODULES else (2, 0)
 
 
