@@ -42,6 +42,7 @@ from typing import Any, Iterator, Sequence
 import orjson
 
 from _scenes import base_scenes, file_scenes, tiled, vg_shaped_scenes  # benchmarks/_scenes.py
+from veriscene.compiled import compiled_modules
 from veriscene.engine import collector
 from veriscene.engine.pool import ScenePool
 from veriscene.engine.scan import scan_scenes
@@ -107,26 +108,30 @@ def paired(one: Sequence[Generator], more: Sequence[Generator], scenes: Sequence
     return tuple((statistics.median(t for t, _ in found), found[0][1]) for found in runs)  # type: ignore[return-value]
 
 
-class _Timed(SceneRunner):
-    """A runner that adds up the wall time of each generator's `_ask` (in `spent`, seconds)."""
+def _timed_runner() -> type[SceneRunner]:
+    """A runner class that adds up the wall time of each generator's `_ask` (in `spent`,
+    seconds). Made when asked for: a compiled `SceneRunner` cannot be subclassed here."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.spent: dict[str, float] = {}
+    class Timed(SceneRunner):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.spent: dict[str, float] = {}
 
-    def _ask(self, gen: Generator, *args: Any) -> Any:  # type: ignore[override]
-        start = time.perf_counter()
-        made = super()._ask(gen, *args)
-        self.spent[gen.name] = self.spent.get(gen.name, 0.0) + time.perf_counter() - start
-        return made
+        def _ask(self, gen: Generator, *args: Any) -> Any:
+            start = time.perf_counter()
+            made = super()._ask(gen, *args)
+            self.spent[gen.name] = self.spent.get(gen.name, 0.0) + time.perf_counter() - start
+            return made
+
+    return Timed
 
 
 def shares(classes: Sequence[type[Generator]], scenes: Sequence[Scene], vocab: Vocabulary, pool: ScenePool,
            repeats: int, top: int) -> None:
     """Print each generator's share of a run of all of `classes` together (see the docstring)."""
-    if getattr(SceneRunner, "__mypyc_attrs__", None) is not None:
+    if "generators/runner.py" in compiled_modules():
         raise SystemExit("--shares times the pure Python runner (this one is compiled: run without the build)")
-    runner = _Timed([cls() for cls in classes], vocab, seed=0, pool=pool)
+    runner: Any = _timed_runner()([cls() for cls in classes], vocab, seed=0, pool=pool)
     passes: list[tuple[float, dict[str, float], int]] = []
     for round_ in range(repeats + 1):  # the first pass warms up (lazy imports, per-process caches)
         runner.spent = {}
