@@ -303,11 +303,14 @@ def _is_mark_label(answer: Any, labels: Any) -> bool:
 def _image_marks(record: Mapping[str, Any]) -> list[dict[str, Any]] | None:
     """The marks of a sample over several images, each with its ``image`` (`scene.marks.sample_marks`,
     else the program's `image_marked_point` nodes); None when it marks no image but the first."""
-    marks = sample_marks(record)
-    if marks and any("image" in m for m in marks):
-        return marks
-    asked = program_marks(record.get("program"), None)
-    return asked if any(m["image"] for m in asked) else None
+    images, program = record.get("images"), record.get("program")
+    # (looked for before anything is checked or copied: most image_index samples mark nothing)
+    if isinstance(images, list) and any(isinstance(image, Mapping) and image.get("marks") for image in images[1:]):
+        return sample_marks(record)
+    if isinstance(program, list) and any(
+            isinstance(node, Mapping) and node.get("op") == "image_marked_point" for node in program):
+        return program_marks(program, None)
+    return None
 
 
 def score_sample(reply: str, sample: Mapping[str, Any] | Sample, **options: Any) -> MatchResult:

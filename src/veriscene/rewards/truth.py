@@ -154,7 +154,7 @@ class GroundTruth:
         an open point question without `point_options` or a question answered by a mark's label
         without `marks`."""
         wants_marks = self.marks is None and (self.mark_labels is not None or (
-            self.answer_type == "image_index" and "image_marked_point" in str(program)))
+            self.answer_type == "image_index" and _marks_images(program)))
         if program is None or not (wants_marks or (
                 self.answer_type == "point" and not self.choices and self.point_options is None)):
             return self
@@ -432,6 +432,15 @@ def safe_score(truth: GroundTruth, reply: str, **options: Any) -> MatchResult:
 def as_reward(result: MatchResult) -> float | None:
     """A MatchResult as a reward: its score, None where it does not apply (NaN for `text`)."""
     return None if math.isnan(result.score) else float(result.score)
+
+
+def _marks_images(program: Any) -> bool:
+    """Whether a program (its nodes, or their JSON text) marks points on images (`image_marked_point`)."""
+    if isinstance(program, str):
+        return "image_marked_point" in program
+    if isinstance(program, bytes):
+        return b"image_marked_point" in program
+    return _is_list(program) and any(isinstance(n, Mapping) and n.get("op") == "image_marked_point" for n in program)
 
 
 def _marks(value: Any) -> tuple[Mapping[str, Any], ...] | None:
