@@ -12,7 +12,7 @@ import pytest
 
 from veriscene.evaluate.freeform import score_freeform
 from veriscene.io.writers.common import ground_truth
-from veriscene.rewards import FreeformScorer, compute_score, make_freeform_reward
+from veriscene.rewards import FreeformScorer, compute_score, compute_score_batch, make_freeform_reward
 from veriscene.rewards.freeform import is_freeform, shared_scorer
 
 TASKS = ("scene_graph.caption.v1", "region.describe.v1", "multi.compare_caption.v1")
@@ -148,3 +148,28 @@ def test_a_repeated_image_id_is_said(demo_run: Path, tmp_path: Path) -> None:
     with pytest.warns(UserWarning, match="the first scene is scored"):
         scorer = FreeformScorer(demo_run, scenes=twice)
     assert len(scorer.repeated) == 1
+
+
+def test_verl_custom_tags_leave_the_reasoning_out(demo_run: Path, described: list[dict]) -> None:
+    """think_tag / answer_tag name the blocks of free-form rows too: the reasoning is not scored as
+    part of the description (it was, with tags other than <think>/<answer>: truthfulness fell)."""
+    junk = "There is a purple elephant. There are five yellow dogs."
+    for s in described[:3]:
+        args = (f"veriscene/{s['task']}",)
+        plain = compute_score(*args, f"<think>{junk}</think><answer>{s['answer']}</answer>", ground_truth(s),
+                              {"sample_id": s["id"]}, run_dir=str(demo_run))
+        tagged = compute_score(*args, f"<reason>{junk}</reason><final>{s['answer']}</final>", ground_truth(s),
+                               {"sample_id": s["id"]}, run_dir=str(demo_run), think_tag="reason", answer_tag="final")
+        apart = compute_score_batch([args[0]], [f"<r>{junk}</r>{s['answer']}"], [ground_truth(s)],
+                                    [{"sample_id": s["id"]}], run_dir=str(demo_run), think_tags=("r",))[0]
+        assert tagged["acc_score"] == apart["acc_score"] == plain["acc_score"] > 0.9, s["id"]
+        assert json.loads(tagged["parsed"])["hallucinations"] == []
+
+
+def test_trl_and_scorer_take_the_tags(scorer: FreeformScorer, described: list[dict]) -> None:
+    s = described[0]
+    reply = f"<reason>There is a purple elephant.</reason><final>{s['answer']}</final>"
+    gold = scorer.score(s["answer"], sample_id=s["id"]).reward
+    assert scorer.score(reply, sample_id=s["id"], think_tags=("reason",), answer_tags=("final",)).reward == gold
+    reward = make_freeform_reward(scorer, think_tags=("reason",), answer_tags=("final",))
+    assert reward(completions=[reply], ground_truth=[ground_truth(s)], sample_id=[s["id"]]) == [gold]

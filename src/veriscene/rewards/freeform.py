@@ -49,6 +49,8 @@ from typing import Any
 
 import orjson
 
+from veriscene.answers.extract import DEFAULT_ANSWER_TAGS, DEFAULT_THINK_TAGS, answer_section
+from veriscene.answers.options import check_tags
 from veriscene.evaluate.freeform.embed import LexicalMatcher
 from veriscene.evaluate.freeform.lexicon import Lexicon, add_scene_words
 from veriscene.evaluate.freeform.scene_map import load_scene_map
@@ -204,17 +206,26 @@ class FreeformScorer:
                                 sample_item(ids, "", str(sample.get("question") or ""), dict(sample), self.scene_map))
         return self._items[key]
 
-    def score(self, reply: Any, *, sample_id: Any = None, answer: Any = None) -> FreeformResult:
+    def score(self, reply: Any, *, sample_id: Any = None, answer: Any = None,
+              think_tags: Sequence[str] | None = None, answer_tags: Sequence[str] | None = None) -> FreeformResult:
         """The score of one reply (a str, bytes or chat messages: `completion_text`) to the run's
-        sample `sample_id` (`answer`: its gold, checked when given)."""
-        return self.score_many([reply], [sample_id], [answer])[0]
+        sample `sample_id` (`answer`: its gold, checked when given); `think_tags` / `answer_tags`
+        as in `score_many`."""
+        return self.score_many([reply], [sample_id], [answer], think_tags=think_tags, answer_tags=answer_tags)[0]
 
-    def score_many(self, replies: Sequence[Any], sample_ids: Sequence[Any],
-                   answers: Sequence[Any] | None = None) -> list[FreeformResult]:
+    def score_many(self, replies: Sequence[Any], sample_ids: Sequence[Any], answers: Sequence[Any] | None = None, *,
+                   think_tags: Sequence[str] | None = None,
+                   answer_tags: Sequence[str] | None = None) -> list[FreeformResult]:
         """Scores of replies to samples, scored together (one pass of the claim extractor). A
         reply to a sample the run does not hold gets reward 0, `applicable` False and the reason,
-        counted in `unknown` and warned of once: a data set of another run, said, never a crash."""
+        counted in `unknown` and warned of once: a data set of another run, said, never a crash.
+        The description is the reply without its reasoning blocks, the last answer block's content
+        when there is one (`answers.extract.answer_section`); `think_tags` / `answer_tags` name
+        those blocks' tags (by default "think"/"thinking" and "answer", as eval reads them)."""
         answers = answers if answers is not None else [None] * len(replies)
+        if think_tags is not None or answer_tags is not None:
+            check_tags("think_tags", DEFAULT_THINK_TAGS if think_tags is None else think_tags)
+            check_tags("answer_tags", DEFAULT_ANSWER_TAGS if answer_tags is None else answer_tags)
         out: list[FreeformResult | None] = [None] * len(replies)
         todo: list[tuple[int, tuple[str, str], FreeformItem]] = []
         for k, (reply, sid, gold) in enumerate(zip(replies, sample_ids, answers)):
@@ -226,6 +237,9 @@ class FreeformScorer:
                 out[k] = self._unknown(item)
                 continue
             text = completion_text(reply)
+            if think_tags is not None or answer_tags is not None:  # (the default tags: the scorer's own reading)
+                text = answer_section(text, DEFAULT_THINK_TAGS if think_tags is None else tuple(think_tags),
+                                      DEFAULT_ANSWER_TAGS if answer_tags is None else tuple(answer_tags))
             key = (str(sid), text)
             if key in self._memo:
                 self._memo.move_to_end(key)
@@ -279,7 +293,8 @@ def _column(columns: Mapping[str, Any], name: str, n: int) -> list[Any]:
 
 
 def make_freeform_reward(run_dir: str | os.PathLike[str] | FreeformScorer, *, scenes: Any = None,
-                         matcher: str | LexicalMatcher = "lexical") -> RewardFunc:
+                         matcher: str | LexicalMatcher = "lexical", think_tags: Sequence[str] | None = None,
+                         answer_tags: Sequence[str] | None = None) -> RewardFunc:
     """A TRL reward function (`GRPOTrainer(reward_funcs=[...])`) giving each completion of a
     free-form row the combined score of `FreeformScorer(run_dir, scenes=, matcher=)`, None on
     other rows (as `accuracy_reward` gives None on free-form ones: use both, or
@@ -289,10 +304,15 @@ def make_freeform_reward(run_dir: str | os.PathLike[str] | FreeformScorer, *, sc
     sample, its gold checked against the row's `ground_truth`); a free-form row of a sample the run
     does not hold scores 0, warned of once. Logs the batch's mean helpfulness and truthfulness
     through TRL's `log_metric` (veriscene/freeform_helpfulness, veriscene/freeform_truthfulness).
+    `think_tags` / `answer_tags`: the tags of the reasoning and answer blocks, when not "think" and
+    "answer" (as `accuracy_reward`'s options name them): the reasoning is not scored as description.
     """
     from veriscene.rewards.completions import check_completions
     from veriscene.rewards.truth import ground_truths_from_columns
 
+    for name, tags in (("think_tags", think_tags), ("answer_tags", answer_tags)):
+        if tags is not None:
+            check_tags(name, tags)
     scorer = run_dir if isinstance(run_dir, FreeformScorer) else FreeformScorer(run_dir, scenes=scenes, matcher=matcher)
 
     def freeform_reward(prompts: Sequence[Any] | None = None, completions: Sequence[Any] = (),
@@ -307,7 +327,7 @@ def make_freeform_reward(run_dir: str | os.PathLike[str] | FreeformScorer, *, sc
         if not rows:
             return out
         results = scorer.score_many([completions[k] for k in rows], [ids[k] for k in rows],
-                                    [truths[k].answer for k in rows])
+                                    [truths[k].answer for k in rows], think_tags=think_tags, answer_tags=answer_tags)
         for k, result in zip(rows, results):
             out[k] = result.reward
         log_metric = columns.get("log_metric")

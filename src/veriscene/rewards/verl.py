@@ -336,7 +336,8 @@ def _freeform_rows(settings: _Settings, truths: Sequence[GroundTruth], texts: Se
     kwargs = settings.kwargs
     scorer = shared_scorer(kwargs["run_dir"], kwargs.get("scenes"), kwargs.get("freeform_matcher", "lexical"))
     results = scorer.score_many(list(texts), [(info or {}).get("sample_id") for info in extra_infos],
-                                [t.answer for t in truths])
+                                [t.answer for t in truths], think_tags=settings.options["think_tags"],
+                                answer_tags=settings.options["answer_tags"])  # (the reasoning is no description)
     rows = []
     for truth, text, result in zip(truths, texts, results):
         fmt = float(check_format(text, think_tag=settings.think_tag, answer_tag=settings.answer_tag).ok)
