@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, Sequence
 
@@ -64,6 +64,13 @@ class MarkedPointConfig(GeneratorConfig):
     # edge seen around it), on an object whose box's shorter side is this many reaches or more
     # (a mark on a small object hides it: which shape lies under it could not be seen)
     min_side_reaches: float = 4.0
+
+    def __post_init__(self) -> None:
+        # asks nothing unless marks: true (module notes): its per_scene is then 0, so the runner never
+        # calls it; set here, in the filled configuration itself, so that every reader of a
+        # configuration (the card, resume's check) fills the same one. With marks, per_scene is as given.
+        if not self.marks and self.per_scene != 0:
+            object.__setattr__(self, "per_scene", 0)
 
 
 def _labels_said(n: int) -> str:
@@ -114,16 +121,6 @@ class MarkedPointImage(GroupGenerator):
             "The images carry the marked points {labels}, one each. Which image's marked point lies on {a_obj}?",
         )
     }
-
-    def __init__(self, config: GeneratorConfig | None = None) -> None:
-        super().__init__(config)
-        # asks nothing unless marks: true (module notes): its per_scene is then 0, so the runner
-        # never calls it. Options are applied to that config (`generator_options`: marks: true
-        # over per_scene 0), so with marks a per_scene of 0 is read as the default.
-        if not self.config.marks:  # type: ignore[attr-defined]
-            self.config = replace(self.config, per_scene=0)
-        elif self.config.per_scene == 0:
-            self.config = replace(self.config, per_scene=GeneratorConfig.per_scene)
 
     def propose(self, ctx: GroupContext) -> Iterable[Candidate]:  # type: ignore[override]
         if not self.config.marks:  # type: ignore[attr-defined]
