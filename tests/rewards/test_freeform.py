@@ -173,3 +173,60 @@ def test_trl_and_scorer_take_the_tags(scorer: FreeformScorer, described: list[di
     assert scorer.score(reply, sample_id=s["id"], think_tags=("reason",), answer_tags=("final",)).reward == gold
     reward = make_freeform_reward(scorer, think_tags=("reason",), answer_tags=("final",))
     assert reward(completions=[reply], ground_truth=[ground_truth(s)], sample_id=[s["id"]]) == [gold]
+
+
+def test_threads_share_one_scorer_and_score_one_at_a_time(demo_run: Path, described: list[dict], scorer: FreeformScorer,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """verl's reward loop calls compute_score from a thread pool (run_in_executor): the run is
+    loaded once however many threads ask at once, and a scorer scores one batch at a time (its
+    memo and the claim extractor's state are not made for two at once)."""
+    import threading
+    import time
+
+    import pickle
+
+    import veriscene.rewards.freeform as freeform
+
+    s = described[0]  # (the lock kept apart: a scorer still pickles)
+    assert pickle.loads(pickle.dumps(scorer)).score(s["answer"], sample_id=s["id"]).reward > 0.9
+    made: list[int] = []
+
+    class Slow(FreeformScorer):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            made.append(1)
+            time.sleep(0.05)  # (a large run takes seconds to load: every thread of the first batch asks)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(freeform, "FreeformScorer", Slow)
+    monkeypatch.setattr(freeform, "_SCORERS", {})
+    start = threading.Barrier(6)
+    got: list[FreeformScorer] = []
+
+    def ask() -> None:
+        start.wait()
+        got.append(shared_scorer(str(demo_run)))
+
+    threads = [threading.Thread(target=ask) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(made) == 1 and len({id(s) for s in got}) == 1
+    scorer, inside, most = got[0], [0], [0]
+    score = scorer._scorer.score
+
+    def counted(*args: object, **kwargs: object) -> object:
+        inside[0] += 1
+        most[0] = max(most[0], inside[0])
+        time.sleep(0.02)
+        inside[0] -= 1
+        return score(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(scorer._scorer, "score", counted)
+    threads = [threading.Thread(target=scorer.score, args=(f"{s['answer']} {k}",), kwargs={"sample_id": s["id"]})
+               for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert most[0] == 1

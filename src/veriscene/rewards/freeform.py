@@ -40,6 +40,7 @@ Entry points: `make_freeform_reward` (TRL, here), `verl.compute_score(..., run_d
 from __future__ import annotations
 
 import os
+import threading
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
@@ -180,6 +181,18 @@ class FreeformScorer:
         self._items: dict[str, FreeformItem | str] = {}  # sample id -> its item (text ""), or why it has none
         self._memo: OrderedDict[tuple[str, str], FreeformResult] = OrderedDict()
         self._warned = False
+        # one batch scored at a time: verl's reward loop calls compute_score from a thread pool, and
+        # the memo, the items and the extractor's and matcher's state are not made for two at once
+        self._lock = threading.RLock()
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        del state["_lock"]  # (a lock does not pickle)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.RLock()
 
     def __repr__(self) -> str:
         return f"FreeformScorer({len(self.samples)} free-form samples, matcher={self.matcher!r})"
@@ -195,7 +208,10 @@ class FreeformScorer:
     def knows(self, sample: Mapping[str, Any]) -> bool:
         """Whether a free-form sample record is one of the run's, with the scenes of its images."""
         found = self.sample(sample.get("id"), sample.get("answer"))
-        return found is not None and not isinstance(self._item(found), str)
+        if found is None:
+            return False
+        with self._lock:
+            return not isinstance(self._item(found), str)
 
     def _item(self, sample: Mapping[str, Any]) -> FreeformItem | str:
         key = str(sample["id"])
@@ -226,6 +242,11 @@ class FreeformScorer:
         if think_tags is not None or answer_tags is not None:
             check_tags("think_tags", DEFAULT_THINK_TAGS if think_tags is None else think_tags)
             check_tags("answer_tags", DEFAULT_ANSWER_TAGS if answer_tags is None else answer_tags)
+        with self._lock:
+            return self._score_many(replies, sample_ids, answers, think_tags, answer_tags)
+
+    def _score_many(self, replies: Sequence[Any], sample_ids: Sequence[Any], answers: Sequence[Any],
+                    think_tags: Sequence[str] | None, answer_tags: Sequence[str] | None) -> list[FreeformResult]:
         out: list[FreeformResult | None] = [None] * len(replies)
         todo: list[tuple[int, tuple[str, str], FreeformItem]] = []
         for k, (reply, sid, gold) in enumerate(zip(replies, sample_ids, answers)):
@@ -264,20 +285,23 @@ class FreeformScorer:
 
 
 _SCORERS: dict[tuple[str, str, str], FreeformScorer] = {}
+_SCORERS_LOCK = threading.Lock()  # the threads of verl's reward loop asking at once load the run once
 
 
 def shared_scorer(run_dir: Any, scenes: Any = None, matcher: Any = "lexical") -> FreeformScorer:
-    """A `FreeformScorer` per (run, scenes, matcher), made once per process: for verl, which calls
-    `compute_score` once a row with the same keywords."""
+    """A `FreeformScorer` per (run, scenes, matcher), made once per process (once, too, when the
+    threads of verl's reward loop ask at once): for verl, which calls `compute_score` once a row
+    with the same keywords."""
     if isinstance(run_dir, FreeformScorer):
         return run_dir
     check_matcher(matcher, "freeform_matcher")
     if isinstance(matcher, LexicalMatcher):
         return FreeformScorer(run_dir, scenes=scenes, matcher=matcher)
     key = (os.fspath(run_dir) if isinstance(run_dir, (str, os.PathLike)) else repr(run_dir), repr(scenes), matcher)
-    if key not in _SCORERS:
-        _SCORERS[key] = FreeformScorer(run_dir, scenes=scenes, matcher=matcher)
-    return _SCORERS[key]
+    with _SCORERS_LOCK:
+        if key not in _SCORERS:
+            _SCORERS[key] = FreeformScorer(run_dir, scenes=scenes, matcher=matcher)
+        return _SCORERS[key]
 
 
 RewardFunc = Callable[..., list[float | None]]
