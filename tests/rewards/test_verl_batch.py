@@ -87,3 +87,8 @@ def test_bad_batches_are_said() -> None:
         compute_score_batch(["a", "b"], ["3", "3"], [truth, "not json"], [{"index": 8}, {"index": 9}])
     with pytest.raises(TypeError, match="did you mean 'format_weight'"):
         compute_score_batch(["a"], ["3"], [truth], format_wieght=0.1)
+    # solution_strs is a list too: None was "object of type 'NoneType' has no len()", one string
+    # was read as one response a character
+    for given in (None, "3", b"3", 3):
+        with pytest.raises(TypeError, match=r"solution_strs must be a list \(one decoded response a row\)"):
+            compute_score_batch(["a"], given, [truth])

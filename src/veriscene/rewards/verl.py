@@ -265,6 +265,9 @@ def compute_score_batch(data_sources: Sequence[Any], solution_strs: Sequence[Any
     rows (with `run_dir`) are scored together (one pass of the claim extractor). An unreadable ground truth is a
     ValueError naming its place in the batch, as `compute_score` raises one for its row.
     """
+    if isinstance(solution_strs, (str, bytes, Mapping)) or not hasattr(solution_strs, "__len__"):
+        raise TypeError(f"solution_strs must be a list (one decoded response a row), got "
+                        f"{type(solution_strs).__name__}: compute_score_batch takes one list per field")
     n = len(solution_strs)
     infos: Sequence[Mapping[str, Any] | None] = [None] * n if extra_infos is None else extra_infos
     for name, column in (("data_sources", data_sources), ("ground_truths", ground_truths), ("extra_infos", infos)):
