@@ -190,3 +190,18 @@ def test_free_form_rows_with_freeform(demo_run: Path, trl_rows: dict[str, dict])
     assert rewards == [factory.env.freeform.score(str(s["answer"]), sample_id=s["id"], answer=s["answer"]).reward
                        for s in free]
     assert all(r is not None and r > 0.5 for r in rewards)
+
+
+def test_a_row_with_a_prompt_and_no_sample_id_is_left_out(demo_run: Path, trl_rows: dict[str, dict]) -> None:
+    """A row whose prompt is not one of the run's samples (a data set mixed with another: its rows'
+    sample_id None) is left out, not given a sample drawn at random: the model would answer the
+    row's question and be scored against another's."""
+    factory = VQAEnvironmentFactory(demo_run, max_zooms=1)
+    row = {**next(iter(trl_rows.values())), "sample_id": None}
+    environment = factory()
+    with pytest.warns(UserWarning, match="has a prompt but no sample_id"):
+        assert environment.reset(**row) is None
+    assert environment.applicable is False and factory.left_out["a prompt without sample_id"] == 1
+    assert environment_reward(completions=[_final("x")], environments=[environment]) == [None]
+    with pytest.raises(TypeError, match=r"sample_id must be the id \(a str\) of a sample of the run, got \['x'\]"):
+        factory().reset(sample_id=["x"], prompt=[])

@@ -45,7 +45,8 @@ Combine with `format_reward` through ``reward_funcs`` and ``GRPOConfig(reward_we
 do not add `accuracy_reward` on the same rows as well: it scores the final message a second time.
 
 Rows the environment cannot show (free-form samples, unless ``freeform=True``; samples of more
-images than `max_images`) are not dropped: their rollouts get no tools' effect (the tools raise,
+images than `max_images`; a row with a prompt but no `sample_id`, from another data set mixed
+in) are not dropped: their rollouts get no tools' effect (the tools raise,
 saying why), their reward is None (TRL leaves it out of the sum, so other reward functions still
 score them), and they are counted by reason in `factory.left_out` and warned about once a reason. A row whose `sample_id`
 names no sample of the run at all is a KeyError: the data set is not an export of this run.
@@ -104,6 +105,8 @@ class VQAAnswerEnvironment:
         names none; return what TRL appends to the row's last user message."""
         self._done, self._return, self._zooms, self._answered_by_tool = True, 0.0, 0, False
         sample_id = row.get("sample_id")
+        if sample_id is not None and not isinstance(sample_id, str):
+            raise TypeError(f"the row's sample_id must be the id (a str) of a sample of the run, got {sample_id!r}")
         if sample_id is not None:
             why = self._env.why_left_out(sample_id)
             if why is None:
@@ -112,13 +115,12 @@ class VQAAnswerEnvironment:
                 except ValueError as exc:  # an id naming samples of other answers or images
                     why = f"sample_id names several samples ({exc})"
             if why is not None:
-                self._applicable, self._why_not = False, f"sample {sample_id!r} is not shown by the environment: {why}"
-                self._left_out[why] += 1
-                if self._left_out[why] == 1:
-                    warnings.warn(f"{self._why_not}; such rows get reward None from environment_reward and tools "
-                                  "that refuse (counted in the factory's left_out; said once a reason)",
-                                  UserWarning, stacklevel=2)
+                self._leave_out(why, f"sample {sample_id!r} is not shown by the environment: {why}")
                 return None
+        elif "prompt" in row:  # (a row of another data set mixed in: a sample drawn would not be its question)
+            self._leave_out("a prompt without sample_id", "the row has a prompt but no sample_id, so the "
+                            "sample it asks about cannot be told (a row of another data set?)")
+            return None
         else:
             obs, _ = self._env.reset()
         self._applicable, self._done, self._why_not = True, False, ""
@@ -131,6 +133,14 @@ class VQAAnswerEnvironment:
         shown = int(obs.get("num_images", 1))
         images = obs["images"][:shown] if "images" in obs else [obs["image"]]
         return [*(_image_part(a) for a in images), {"type": "text", "text": text}]
+
+    def _leave_out(self, why: str, said: str) -> None:
+        """A row the environment does not show: counted by reason, warned of once a reason."""
+        self._applicable, self._why_not = False, said
+        self._left_out[why] += 1
+        if self._left_out[why] == 1:
+            warnings.warn(f"{said}; such rows get reward None from environment_reward and tools that refuse "
+                          "(counted in the factory's left_out; said once a reason)", UserWarning, stacklevel=3)
 
     # -- tools ---------------------------------------------------------------------------
 
