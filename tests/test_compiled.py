@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.machinery
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -86,3 +87,19 @@ def test_a_compiled_build_is_refused_before_building(env: dict[str, str], args: 
     done = _setup(*args, **env)
     assert done.returncode != 0 and said in done.stderr, done.stderr
     assert not (ROOT / "src" / "veriscene" / f"text{SUFFIX}").exists()  # nothing was compiled
+
+
+def test_no_listed_module_uses_cached_property() -> None:
+    """mypyc (2.4) builds a `functools.cached_property` as a plain property that computes its value
+    on every read: a listed module keeps such values otherwise (`program.context.computed_once`
+    on a class of Python's own, an attribute made in `__init__`)."""
+    decorator = re.compile(r"^\s*@(functools\.)?cached_property\b", re.MULTILINE)
+    using = [m for m in COMPILED if decorator.search((ROOT / "src" / "veriscene" / m).read_text())]
+    assert using == []
+
+
+@pytest.mark.parametrize("module", ["scene.describe", "scene.caption"])
+def test_the_scene_modules_of_the_program_import_first(module: str) -> None:
+    """Imported first, in a process of its own: no import cycle through `veriscene.program` (they
+    failed with ImportError, a partly initialised module, when program.ops imported them back)."""
+    subprocess.run([sys.executable, "-c", f"import veriscene.{module}"], check=True, capture_output=True)
