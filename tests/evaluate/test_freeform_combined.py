@@ -106,3 +106,28 @@ def test_the_summary_counts_replies_without_claims_zero_in_combined_and_says_the
     text = freeform_markdown(summary)
     assert "| combined |" in text
     assert "mean of the 2 replies stating a checkable claim: 1 without one are left out of it" in text
+
+
+_ABSENT = " ".join(f"There is no {w}." for w in ("zebra", "car", "tree", "person", "house", "boat", "cloud", "lamp",
+                                                 "chair", "table", "bottle", "phone", "book", "clock", "horse"))
+
+
+def test_true_absences_are_no_padding(demo_run: Path) -> None:
+    """A true "there is no X" states no fact of the graph and is not counted in truthfulness (a false
+    one is): padding a reply with absences of things no image holds raised its truthfulness and
+    combined score (a region description with three false claims: 0.47 -> 0.84 with 15 of them)."""
+    wrong = " There is a large purple circle. There are two green stars. There is a tiny blue hexagon."
+    for task in ("region.describe.v1", "scene_graph.caption.v1", "multi.compare_caption.v1"):
+        plain = _scored(demo_run, task, lambda s, n, a: s["answer"] + wrong, n=4)
+        padded = _scored(demo_run, task, lambda s, n, a: f"{s['answer']}{wrong} {_ABSENT}", n=4)
+        for p, q in zip(plain, padded):
+            assert q.truthfulness == pytest.approx(p.truthfulness) and q.combined == pytest.approx(p.combined)
+            assert [c["text"] for c in q.claims if c["kind"] == "absent"]  # (listed, with their verdict)
+    only = _scored(demo_run, "scene_graph.caption.v1", lambda s, n, a: _ABSENT, n=2)
+    assert all(r.truthfulness is None and r.combined == 0.0 for r in only)
+    # a false absence still costs
+    s = next(x for x in samples(demo_run) if x["task"] == "scene_graph.caption.v1")
+    scene = next(x for x in read_scenes(demo_run / "scenes.jsonl") if x.image_id == s["images"][0]["id"])
+    false = _scored(demo_run, "scene_graph.caption.v1", lambda x, n, a: f"{x['answer']} There is no {scene.names[0]}.",
+                    n=1)[0]
+    assert false.truthfulness is not None and false.truthfulness < 1.0

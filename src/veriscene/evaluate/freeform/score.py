@@ -20,7 +20,11 @@ For one reply and its image's scene graph:
                   several nouns ("a man on a motorcycle next to a bus") holds if one reading
                   does, is open if one is, false only if each is; absent ("there is no dog"):
                   no object of that name
-    truthfulness  supported claims / claims (None when the reply states nothing checkable);
+    truthfulness  supported claims / claims (None when the reply states nothing checkable); a
+                  true absent claim is listed but counted in neither (it states no fact of the
+                  graph, and a reply could say it of anything no image holds: padding a region
+                  description of three false claims with fifteen "there is no <thing>" raised
+                  its combined score from 0.47 to 0.84), a false one counts;
                   on a scene graph that annotates only some names in full (`meta["exhaustive"]`,
                   or `meta["category_set"]`: COCO annotates its 80 categories, read from the
                   list a scene of the set carries, `meta["categories"]`, else taken as the names
@@ -86,6 +90,10 @@ from veriscene.evaluate.freeform.lexicon import (  # noqa: F401  (all but Lexico
 )
 from veriscene.evaluate.freeform.names import name_class, read_name
 from veriscene.evaluate.freeform.words import COUNTABLE_GENERIC, PREDICATE_PHRASES
+
+
+# claim kinds that count in truthfulness only when false (see the module docstring)
+FREE_CLAIMS = frozenset({"absent"})
 
 
 @dataclass
@@ -200,7 +208,10 @@ def score_claims(claims: Sequence[Claim], images: Sequence[SceneFacts], canon: C
     totals = {kind: sum(len(f.tuples[kind]) for f in images) for kind in covered}
     asked = ("entity",) if comparison else tuple(covered)  # the kinds of tuple helpfulness counts
     total, hit = sum(totals[k] for k in asked), sum(sum(covered[k].values()) for k in asked)
-    decided = [(c, w) for c, w in zip(checked, weights) if c["supported"] is not None]
+    # a true absence ("there is no zebra") states no fact of the graph and is free to say of
+    # anything no image holds: counted, it let a reply pad its claims with them (`FREE_CLAIMS`)
+    decided = [(c, w) for c, w in zip(checked, weights) if c["supported"] is not None
+               and not (c["supported"] and c["kind"] in FREE_CLAIMS)]
     # a hedged claim weighs HEDGED_WEIGHT: a hedged wrong claim costs less than a confident one
     decided_weight = sum(w for _, w in decided)
     supported = sum(w for c, w in decided if c["supported"])
