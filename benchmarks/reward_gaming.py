@@ -80,6 +80,11 @@ every name of every image 0.250, 0.200, 0.780; half right 0.506, 0.775, 0.615; e
 every attribute 0.344, 0.098, 0; hedged alternatives 0.513, 0.294, 0; negated claims, claims not
 in the scene, the question, an empty reply, markup alone: 0.
 
+not_in_scene_padded (helper-256): the gold with its claims not in the scene, then fifteen true
+absences of things no scene holds ("There is no zebra."). Before true absences were left out of
+truthfulness, the padding raised the reward (first 30 samples a task of that run, captions /
+region / comparison): 0.781 -> 0.853, 0.394 -> 0.753, 0.605 -> 0.831; now it changes nothing.
+
 Measured on `veriscene demo` (200 scenes, seed 0), 6 samples a task and mode (522 samples, 12:50
 UTC): before the fixes of helper-240, 17 hedge cells earned more than they should, among them
 "no or yеs" (Cyrillic е), "no <!-- or yes -->", "~~yes~~ no" and {"answer": false, "alternatives":
@@ -405,6 +410,8 @@ VAGUE = ("The image shows a number of objects of various shapes, colours and siz
          "background. Some are larger than others, and some appear closer to the viewer. Overall it is a "
          "simple scene with several geometric shapes. ")
 OTHER = ("dog", "car", "tree")  # names no demo scene holds
+PADDING = ("zebra", "car", "tree", "person", "house", "boat", "cloud", "lamp", "chair", "table", "bottle", "phone",
+           "book", "clock", "horse")  # absences said to pad a reply
 
 
 def _sentences(text: str) -> list[str]:
@@ -466,6 +473,9 @@ FREEFORM: list[tuple[str, str, FreeformStrategy]] = [
     ("gamed", "half_right", lambda s, sc, v: _half_right(str(s["answer"]), v)),
     ("gamed", "not_in_scene", lambda s, sc, v: _not_in_scene(sc, v)),
     ("gamed", "gold_and_not_in_scene", lambda s, sc, v: f"{s['answer']} {_not_in_scene(sc, v)}"),
+    # the same, padded with true absences of things no scene holds (they diluted the false claims)
+    ("gamed", "not_in_scene_padded", lambda s, sc, v: f"{s['answer']} {_not_in_scene(sc, v)} "
+     + " ".join(f"There is no {n}." for n in PADDING)),
     ("gamed", "absent_names", lambda s, sc, v: " ".join(f"There is no {n}." for n in _absent_names(sc, v) + list(OTHER))),
     ("gamed", "every_name_absent", lambda s, sc, v: " ".join(f"There is no {n}." for n in sorted(v.get("names") or {}))),
     ("gamed", "hedged_alternatives", lambda s, sc, v: _hedged_alternatives(sc, v)),
