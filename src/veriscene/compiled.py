@@ -28,17 +28,29 @@ PACKAGE = Path(__file__).resolve().parent  # the veriscene package folder
 # config dataclass `@mypyc_attr(native_class=False)` (a native one may not subclass the
 # interpreted `GeneratorConfig`). Compiled code checks the declared type of each variable: a
 # variable holds values of one type (an ndarray in a variable first given a list is refused).
-# Next by self time in a profile of this build, not compiled yet (helper-233, 2026-12-07):
-# program/context.py (mypyc's native classes have no `cls.__new__`, which
-# `ExecutionContext.of_indexes` calls: mark it native_class=False), sample.py (`Sample.of` calls
-# `object.__new__(Sample)`, refused at run time: "use Sample.__new__()"), program/types.py
-# (`OpenNames` subclasses tuple: native_class=False), generators/base.py and generators/draws.py
-# (a numpy Generator subclass). scene/describe.py, scene/caption.py and scene/spellings.py are
-# in an import cycle through program/__init__.py and program.ops: a trial build compiling them
-# (with context.py, text_nouns.py, scene/geometry.py, ...) crashed the interpreter (segmentation
-# fault) on `import veriscene.generators` and `import veriscene.program`, a compiled module of
-# the cycle reading one not yet initialised. Check a new list by importing each compiled module
-# first, in a process of its own.
+# Then the scene's lookup tables and the program's values (helper-246, 2026-12-07). In
+# program/context.py, `SceneIndex` is a class of Python's own (`@mypyc_attr(native_class=False)`)
+# whose tables are kept by `computed_once`: mypyc (2.4) builds a `functools.cached_property`, on
+# any class, as a property computing its value on every read (the generators' `GenerousReader` and
+# `GroupGenerator` had five, made again on each read until they were made in `__init__`;
+# tests/test_compiled.py refuses one in a listed module). `ExecutionContext` is native:
+# `of_indexes` calls its constructor with no scenes, where it called `cls.__new__`. In
+# program/types.py `OpenNames`, a tuple subclass, is a class of Python's own made by
+# `tuple.__new__` (compiled, such a class has no `super().__new__`). scene/caption.py,
+# spellings.py and positions.py import `program.context`, whose package imported program.ops and
+# ops_objects, which imported scene.caption and scene.describe: `import veriscene.scene.describe`
+# failed in a fresh interpreter (a partly initialised module); the two ops now import them where
+# they use them. scene/describe.py is not compiled: its module `__getattr__` (which keeps
+# `scene_caption` importable from it) is called by the compiled module's initialisation
+# (`CPyImport_SetModuleFile` reads an attribute of the module) before the module's globals exist, a
+# segmentation fault at import (gdb; the crash of helper-233's trial build of 55 modules). It
+# compiles once that `__getattr__` is gone.
+# Not compiled (next by self time in a profile of this build): generators/draws.py (a numpy
+# Generator subclass), generators/base.py, sample.py (a frozen dataclass of Python's own compiles,
+# but in a trial compiled code compared two equal ones with == as different), scene/describe.py
+# (above), generators/vocabulary.py (reads its `__dict__`), scene/model.py (`object.__setattr__`
+# on a frozen dataclass). Check a new list by importing each compiled module first, in a process
+# of its own.
 COMPILED: tuple[str, ...] = (
     "generators/runner.py", "generators/candidate_pool.py", "generators/regions.py", "generators/common.py",
     "program/executor.py", "program/builder.py", "engine/pool.py",
@@ -59,6 +71,9 @@ COMPILED: tuple[str, ...] = (
     "generators/multi_image/compare_counts.py", "generators/multi_image/differences.py",
     "generators/multi_image/exists_all.py", "generators/multi_image/relation_diff.py",
     "generators/multi_image/select.py", "generators/multi_image/sets.py",
+    # the lookup tables and program values, captions, spellings and positions, geometry and nouns
+    "program/context.py", "program/types.py", "scene/caption.py", "scene/spellings.py", "scene/positions.py",
+    "scene/geometry.py", "text_nouns.py", "text_predicates.py",
 )
 
 
@@ -77,7 +92,7 @@ def compiled_modules(package: Path = PACKAGE) -> list[str]:
 
 def build_said(package: Path = PACKAGE) -> str:
     """How this installation runs, as `veriscene --version` says it: "pure Python", or
-    "compiled with mypyc: 46 modules" (or "... 3 of them not listed in COMPILED")."""
+    "compiled with mypyc: 54 modules" (or "... 3 of them not listed in COMPILED")."""
     found = compiled_modules(package)
     if not found:
         return "pure Python"
