@@ -230,3 +230,19 @@ def test_threads_share_one_scorer_and_score_one_at_a_time(demo_run: Path, descri
     for t in threads:
         t.join()
     assert most[0] == 1
+
+
+def test_scene_files_holding_none_of_the_runs_images_are_refused(demo_run: Path, tmp_path: Path) -> None:
+    """Scene files that give no free-form sample's image a scene (the samples file given as scenes,
+    another run's scenes) would score every free-form reply 0 through a whole training run: refused
+    when the scorer is made, naming the files."""
+    with pytest.raises(ValueError, match=r"no scene graph of the images of the run's \d+ free-form samples in "
+                                         r".*samples\.jsonl: no valid scene"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            FreeformScorer(demo_run, scenes=demo_run / "samples.jsonl")
+    other = tmp_path / "other.jsonl"
+    line = json.loads((demo_run / "scenes.jsonl").read_text().splitlines()[0])
+    other.write_text(json.dumps({**line, "image_id": "not-of-this-run"}) + "\n")
+    with pytest.raises(ValueError, match=r"1 scene read, none of them .*another run"):
+        FreeformScorer(demo_run, scenes=other)

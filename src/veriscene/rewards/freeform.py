@@ -165,8 +165,22 @@ class FreeformScorer:
         wanted = {i["id"] for s in self.samples.values() for i in s["images"]}
         self.lexicon = Lexicon()  # of every scene of the run, as eval's free-form scoring reads it
         self.rejected_scenes: list[str] = []
-        self.scene_map, self.repeated = load_scene_map(files, self.rejected_scenes, keep=wanted,
-                                                       each=lambda scene: add_scene_words(self.lexicon, scene))
+        read = [0]
+
+        def each(scene: Any) -> None:
+            read[0] += 1
+            add_scene_words(self.lexicon, scene)
+
+        self.scene_map, self.repeated = load_scene_map(files, self.rejected_scenes, keep=wanted, each=each)
+        if wanted and not self.scene_map:  # (every free-form reply would score 0, a whole training run long)
+            given = ", ".join(str(f) for f in list(files)[:3]) + (" ..." if len(files) > 3 else "")
+            found = (f"{read[0]} scene{'s' if read[0] != 1 else ''} read, none of them of these images (the scene "
+                     "files of another run?)" if read[0] else
+                     f"no valid scene ({len(self.rejected_scenes)} line(s) refused, e.g. "
+                     f"{self.rejected_scenes[0] if self.rejected_scenes else 'none'})")
+            raise ValueError(f"no scene graph of the images of the run's {len(self.samples)} free-form samples in "
+                             f"{given}: {found}; give scenes= the scene files the run {samples_path} was generated "
+                             "from")
         if self.repeated:  # (as eval says them: the first scene of an id is scored, as generate read it)
             more = f" (and {len(self.repeated) - 1} more such ids)" if len(self.repeated) > 1 else ""
             warnings.warn(f"{self.repeated[0].message()}{more}", UserWarning, stacklevel=2)
