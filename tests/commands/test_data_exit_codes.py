@@ -203,13 +203,15 @@ def test_an_input_of_no_readable_record_is_a_failure(tmp_path: Path, command: li
            1, message)
 
 
-@pytest.mark.parametrize("args", [
-    ["demo", "--scenes", "1", "--out", "BLOCKED/demo"],
-    ["eval", "RUN", "--model", "replay:REPLIES", "--out", "BLOCKED/eval"],
-    ["score-freeform", "FF", "--scenes", "RUN/scenes.jsonl", "--matcher", "lexical", "--out", "BLOCKED/ff.jsonl"],
+@pytest.mark.parametrize("args, message", [
+    (["demo", "--scenes", "1", "--out", "BLOCKED/demo"], "Not a directory"),
+    (["eval", "RUN", "--model", "replay:REPLIES", "--out", "BLOCKED/eval"], "Not a directory"),
+    # refused before any reply is scored (`check_file`), naming the file in the way
+    (["score-freeform", "FF", "--scenes", "RUN/scenes.jsonl", "--matcher", "lexical", "--out", "BLOCKED/ff.jsonl"],
+     "cannot write there: BLOCKED is a file, not a folder"),
 ], ids=["demo", "eval", "score-freeform"])
 def test_an_out_below_a_file_is_said_not_a_traceback(run: Path, evaluated: Path, tmp_path: Path,
-                                                     args: list[str]) -> None:
+                                                     args: list[str], message: str) -> None:
     """demo ended in a NotADirectoryError traceback; eval and score-freeform said 'error: 20' (the errno)."""
     (tmp_path / "blocked").write_text("a file")
     image_id = orjson.loads((run / "scenes.jsonl").read_bytes().splitlines()[0])["image_id"]
@@ -218,7 +220,8 @@ def test_an_out_below_a_file_is_said_not_a_traceback(run: Path, evaluated: Path,
              "REPLIES": str(evaluated.parent / "replies.jsonl")}
     for key, value in names.items():
         args = [a.replace(key, value) for a in args]
-    _check(args, 2, "Not a directory")
+        message = message.replace(key, value)
+    _check(args, 2, message)
 
 
 @pytest.mark.parametrize("command, target", [("generate", "veriscene.engine.generate.generate"),

@@ -4,6 +4,7 @@ image does the marked point lie on a dog?"), the ops it programs (`image_marked_
 reply that names the image or its mark."""
 
 import math
+from dataclasses import replace
 from collections import Counter
 from pathlib import Path
 
@@ -151,9 +152,10 @@ def test_off_by_default_it_asks_nothing() -> None:
     on = cls(cls.Config(marks=True))
     assert on.config.per_scene == 1
     # the filled configuration itself says so (what the card and resume's check fill from a
-    # recorded one); with marks a per_scene given is kept, 0 included
+    # recorded one); options go over the filled default: marks: true over per_scene 0 asks
     assert cls.Config().per_scene == 0 and cls.Config(marks=False, per_scene=3).per_scene == 0
-    assert cls.Config(marks=True, per_scene=2).per_scene == 2 and cls(cls.Config(marks=True, per_scene=0)).config.per_scene == 0
+    assert cls.Config(marks=True, per_scene=2).per_scene == 2
+    assert replace(cls.Config(), marks=True).per_scene == 1
     runner = SceneRunner([gen], VOCAB, pool=ScenePool.from_scenes([WORLD["cats"]]))
     assert runner.run(WORLD["dogs"]) == [] and not runner.stats  # never called: nothing counted
 

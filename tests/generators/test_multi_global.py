@@ -26,7 +26,9 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict]]:
     root = tmp_path_factory.mktemp("multi")
     scenes = root / "scenes.jsonl"
     veriscene.write_scenes(iter_scene_graphs(80, seed=3), scenes)
-    veriscene.generate(scenes, root / "run", seed=1, generators="multi*", mode="both")
+    # multi.marked_point.v1 asks nothing without marks: true (its own tests): on here, so every one asks
+    veriscene.generate(scenes, root / "run", seed=1, generators="multi*", mode="both",
+                       generator_options={"multi.marked_point.v1": {"marks": True}})
     return root / "run", [json.loads(line) for line in iter_sample_lines(root / "run")]
 
 

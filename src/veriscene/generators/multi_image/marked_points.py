@@ -68,9 +68,14 @@ class MarkedPointConfig(GeneratorConfig):
     def __post_init__(self) -> None:
         # asks nothing unless marks: true (module notes): its per_scene is then 0, so the runner never
         # calls it; set here, in the filled configuration itself, so that every reader of a
-        # configuration (the card, resume's check) fills the same one. With marks, per_scene is as given.
-        if not self.marks and self.per_scene != 0:
-            object.__setattr__(self, "per_scene", 0)
+        # configuration (the card, resume's check) fills the same one. Options are applied over the
+        # filled default (`generator_options`: marks: true over per_scene 0), so with marks a
+        # per_scene of 0 is read as the default (to ask nothing, leave marks off).
+        if not self.marks:
+            if self.per_scene != 0:
+                object.__setattr__(self, "per_scene", 0)
+        elif self.per_scene == 0:
+            object.__setattr__(self, "per_scene", GeneratorConfig.per_scene)
 
 
 def _labels_said(n: int) -> str:
