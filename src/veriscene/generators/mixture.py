@@ -233,7 +233,9 @@ class Mixture:
         if len(set(names)) != len(names):
             raise ValueError(f"plan() got the same generator twice: {sorted(names)}")
         plan = {g.name: 0 for g in generators}
-        weights = np.array([self.weight(g) for g in generators], dtype=np.float64)
+        # a generator whose config asks nothing (per_scene 0: multi.marked_point.v1 without marks)
+        # takes no share of a budget: the others are drawn as if it were not registered
+        weights = np.array([self.weight(g) if _per_scene(g) > 0 else 0.0 for g in generators], dtype=np.float64)
         if self.budget is None:
             for g, w in zip(generators, weights):
                 plan[g.name] = _per_scene(g) if w > 0 else 0
