@@ -1,12 +1,10 @@
 """The garbage collector during generation: paused per shard, survivors frozen, nothing leaked."""
 
 import gc
+import subprocess
+import sys
 
-from veriscene.demo.world import iter_scene_graphs
 from veriscene.engine import collector
-from veriscene.engine.pool import ScenePool
-from veriscene.generators import SceneRunner, Vocabulary
-from veriscene.generators.registry import select_generators
 
 
 class _Cycle:
@@ -39,19 +37,33 @@ def test_paused_keeps_a_disabled_collector_disabled() -> None:
         collector.release()
 
 
+_NO_CYCLES = """
+import gc
+from veriscene.demo.world import iter_scene_graphs
+from veriscene.engine.pool import ScenePool
+from veriscene.generators import SceneRunner, Vocabulary
+from veriscene.generators.registry import select_generators
+
+scenes = list(iter_scene_graphs(30, seed=3))
+runner = SceneRunner([cls() for cls in select_generators(None)], Vocabulary.from_scenes(scenes),
+                     pool=ScenePool.from_scenes(scenes[10:]))
+for scene in scenes[:10]:  # warm up: parse partners and build their lookup tables
+    runner.run(scene)
+gc.collect()
+gc.disable()
+produced = sum(len(runner.run(scene)) for scene in scenes[:10])
+print(produced, gc.collect())
+"""
+
+
 def test_generation_makes_no_reference_cycles() -> None:
     # The engine relies on reference counting while the collector is paused: every generator,
-    # on scenes with masks, depth and a partner pool, must leave no cyclic garbage behind.
-    scenes = list(iter_scene_graphs(30, seed=3))
-    runner = SceneRunner([cls() for cls in select_generators(None)], Vocabulary.from_scenes(scenes),
-                         pool=ScenePool.from_scenes(scenes[10:]))
-    for scene in scenes[:10]:  # warm up: parse partners and build their lookup tables
-        runner.run(scene)
-    gc.collect()
-    gc.disable()
-    try:
-        produced = sum(len(runner.run(scene)) for scene in scenes[:10])
-        assert produced > 0
-        assert gc.collect() == 0
-    finally:
-        gc.enable()
+    # on scenes with masks, depth and a partner pool, must leave no cyclic garbage behind. In a
+    # process of its own: gc.collect() counts the garbage of every thread of the process, and in a
+    # full run (a test worker shared with hundreds of tests; threads of servers and pools) it once
+    # counted 286 where the test alone, at the same commit, counts 0.
+    done = subprocess.run([sys.executable, "-c", _NO_CYCLES], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    produced, garbage = map(int, done.stdout.split())
+    assert produced > 0
+    assert garbage == 0
