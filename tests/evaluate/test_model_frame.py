@@ -11,7 +11,13 @@ import pytest
 from typer.testing import CliRunner
 
 from veriscene.cli import app
-from veriscene.evaluate.model_frame import check_model_image_size, parse_size_text
+from veriscene.evaluate.model_frame import (
+    check_model_image_size,
+    for_model,
+    model_names,
+    parse_size_options,
+    parse_size_text,
+)
 from veriscene.evaluate.runner import evaluate
 from veriscene.rewards.truth import GroundTruth
 
@@ -121,3 +127,103 @@ def test_the_cli_option(demo_run: Path, tmp_path: Path) -> None:
     assert bad.exit_code != 0 and "--model-image-size must be WIDTHxHEIGHT" in bad.output
     assert not (tmp_path / "p").exists()
     assert parse_size_text("644 x 476") == (644, 476)
+
+
+def test_a_mapping_gives_each_model_its_own_size(demo_run: Path, tmp_path: Path) -> None:
+    run = _pixel_box_run(demo_run, tmp_path)
+    replies = _replies(tmp_path, SEEN)  # replay:.../replies.jsonl: named by the file name too
+    sizes = {"qwen": (644, 476), "replies.jsonl": (960, 720)}
+    result = _eval(run, replies, tmp_path / "named", model_image_size=sizes)
+    assert result.accuracy == 1.0 and result.summary["settings"]["model_image_size"] == [960, 720]
+    # None: that model answers in the original pixels; "*": every model not named
+    assert _eval(run, replies, tmp_path / "original", model_image_size={"replies.jsonl": None, "*": (960, 720)}
+                 ).accuracy == 0.0
+    assert _eval(run, replies, tmp_path / "every", model_image_size={"qwen": (644, 476), "*": "960x720"}
+                 ).accuracy == 1.0
+
+
+def test_a_model_the_mapping_does_not_name_is_refused_before_anything_is_written(demo_run: Path,
+                                                                                  tmp_path: Path) -> None:
+    run = _pixel_box_run(demo_run, tmp_path)
+    with pytest.raises(ValueError, match=r"none for this run's model 'replay:.*'replies\.jsonl': None"):
+        _eval(run, _replies(tmp_path, SEEN), tmp_path / "out", model_image_size={"qwen": (644, 476)})
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("model", "expected"), [
+    ("openai:Qwen/Qwen2.5-VL-7B-Instruct", ("openai:Qwen/Qwen2.5-VL-7B-Instruct", "Qwen/Qwen2.5-VL-7B-Instruct",
+                                            "Qwen2.5-VL-7B-Instruct")),
+    ("hf:/models/internvl/", ("hf:/models/internvl/", "/models/internvl/", "internvl")),
+    ("openai:gpt-4o", ("openai:gpt-4o", "gpt-4o")),
+])
+def test_the_names_a_model_goes_by(model: str, expected: tuple[str, ...]) -> None:
+    assert model_names(model) == expected
+
+
+def test_a_function_model_goes_by_its_name() -> None:
+    def my_model(request: Any) -> str:
+        return ""
+
+    assert for_model({"my_model": (10, 20)}, my_model) == (10, 20)
+
+
+def test_two_entries_naming_one_model_must_agree() -> None:
+    spec = "openai:Qwen/Qwen2.5-VL-7B-Instruct"
+    agreeing = check_model_image_size({"Qwen2.5-VL-7B-Instruct": (644, 476), spec: [644, 476]})
+    assert for_model(agreeing, spec) == (644, 476)
+    with pytest.raises(ValueError, match=r"two sizes \(openai:Qwen/Qwen2.5-VL-7B-Instruct=448x448, "
+                                         r"Qwen2.5-VL-7B-Instruct=644x476\)"):
+        for_model({"Qwen2.5-VL-7B-Instruct": (644, 476), spec: (448, 448)}, spec)
+
+
+def test_a_misspelt_name_is_hinted_at() -> None:
+    with pytest.raises(ValueError, match=r"\(did you mean 'Qwen2.5-VL-7B-Instruct'\?\): add --model-image-size "
+                                         r"qwen2.5-vl-7b-instruct=WIDTHxHEIGHT"):
+        for_model({"Qwen2.5-VL-7B-Instruct": (644, 476)}, "openai:qwen2.5-vl-7b-instruct", "--model-image-size")
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ({}, "names no model"),
+    ({"": (1, 2)}, "a model name must be a non-empty str"),
+    ({"qwen": (0, 2)}, r"model_image_size\['qwen'\] must be"),
+    ({"qwen": "big"}, r"model_image_size\['qwen'\] must be WIDTHxHEIGHT"),
+])
+def test_a_bad_mapping_is_refused_naming_the_entry(value: Any, message: str) -> None:
+    with pytest.raises((ValueError, TypeError), match=message):
+        check_model_image_size(value)
+
+
+def test_the_cli_texts() -> None:
+    assert parse_size_options([]) is None
+    assert parse_size_options(["644x476"]) == (644, 476)  # the one-size form, as before
+    assert parse_size_options(["qwen=644x476", "gpt-4o=original", "448x448"]) == {
+        "qwen": (644, 476), "gpt-4o": None, "*": (448, 448)}
+    assert parse_size_options(["a=b=1x2"]) == {"a=b": (1, 2)}  # (the size is after the last '=')
+
+
+@pytest.mark.parametrize(("texts", "message"), [
+    (["qwen=1x2", "qwen=3x4"], "gives the size of model 'qwen' twice"),
+    (["1x2", "3x4"], "gives the size of every model .* twice"),
+    (["=3x4"], "no model name before '='"),
+    (["qwen=big"], "'qwen=big': the size must be WIDTHxHEIGHT"),
+])
+def test_bad_cli_texts_are_refused_naming_the_text(texts: list[str], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse_size_options(texts)
+
+
+def test_the_cli_takes_a_size_per_model(demo_run: Path, tmp_path: Path) -> None:
+    run = _pixel_box_run(demo_run, tmp_path)
+    replies = _replies(tmp_path, SEEN)
+    runner = CliRunner()
+    sizes = ["--model-image-size", "qwen=644x476", "--model-image-size", "replies.jsonl=960x720"]
+    result = runner.invoke(app, ["eval", str(run), "--model", f"replay:{replies}", "--out", str(tmp_path / "o"),
+                                 "--freeform", "off", "--no-cache", *sizes])
+    assert result.exit_code == 0, result.output
+    summary = orjson.loads((tmp_path / "o" / "summary.json").read_bytes())
+    assert summary["overall"]["accuracy"] == 1.0 and summary["settings"]["model_image_size"] == [960, 720]
+    missed = runner.invoke(app, ["eval", str(run), "--model", f"replay:{replies}", "--out", str(tmp_path / "p"),
+                                 "--model-image-size", "qwen=644x476"])
+    assert missed.exit_code == 2
+    assert "none for this run's model" in missed.output and "replies.jsonl=original" in missed.output
+    assert not (tmp_path / "p").exists()

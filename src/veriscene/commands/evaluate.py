@@ -206,11 +206,17 @@ def register(app: typer.Typer) -> None:
         no_extractor_cache: bool = typer.Option(False, "--no-extractor-cache", help="Ask --extractor llm every "
                                                 "extraction again (the model's replies still kept in, and read "
                                                 "from, the request cache)."),
-        model_image_size: str | None = typer.Option(None, "--model-image-size", help="WIDTHxHEIGHT of the image "
-                                                    "the model saw, when it resizes images and answers pixel boxes "
-                                                    "and points in the resized frame (e.g. 644x476): their "
-                                                    "coordinates are scaled back to the original image before "
-                                                    "scoring, as the rewards' model_image_size does."),
+        model_image_size: list[str] = typer.Option([], "--model-image-size", help="WIDTHxHEIGHT of the image "
+                                                   "the model saw, when it resizes images and answers pixel boxes "
+                                                   "and points in the resized frame (e.g. 644x476): their "
+                                                   "coordinates are scaled back to the original image before "
+                                                   "scoring, as the rewards' model_image_size does. Or, repeatable, "
+                                                   "NAME=WIDTHxHEIGHT (NAME=original: answers in the original "
+                                                   "pixels) for each model a script evaluates: the run takes its "
+                                                   "--model's (NAME: the spec, the name after 'openai:' / 'hf:', "
+                                                   "or its last path component); a WIDTHxHEIGHT without NAME= "
+                                                   "beside them is every other model's, and a model neither names "
+                                                   "is refused."),
     ) -> None:
         """Run a model on samples, score every reply by program, write results and reports (Python:
         veriscene.evaluate.evaluate)."""
@@ -223,11 +229,12 @@ def register(app: typer.Typer) -> None:
         check_choice("--freeform-matcher", freeform_matcher, FREEFORM_CHOICES)
         check_choice("--extractor", extractor, EXTRACTORS)
         seen_size = None
-        if model_image_size is not None:
-            from veriscene.evaluate.model_frame import parse_size_text
+        if model_image_size:
+            from veriscene.evaluate.model_frame import for_model, parse_size_options
 
-            try:
-                seen_size = parse_size_text(model_image_size)
+            try:  # (this run's size chosen by evaluate; a model the names miss said here, before anything)
+                seen_size = parse_size_options(model_image_size)
+                for_model(seen_size, model, "--model-image-size")
             except ValueError as exc:
                 _fail(str(exc))
         cached = cache_option(cache, no_cache)

@@ -14,6 +14,18 @@ original image's size, as the exported questions the rewards score do.
 Given as (width, height) for every sample, or in Python as a function
 ``fn(width, height) -> (width, height)`` of the original image's size (for servers whose resize
 depends on it).
+
+Several models, one setting: a mapping of model names to sizes (the CLI's repeatable
+``--model-image-size NAME=WxH``), from which each run takes its model's (`for_model`): models of
+different input resolutions evaluated by one script with one list of options. A name is the
+model spec ("openai:Qwen/Qwen2.5-VL-7B-Instruct"), the part after its kind
+("Qwen/Qwen2.5-VL-7B-Instruct") or its last path component ("Qwen2.5-VL-7B-Instruct"; for a
+Model or a function, its name); a size is (width, height), "WxH", a function as above, or None
+(the CLI's ``NAME=original``: the model answers in the original image's pixels). The key "*"
+(the CLI's bare ``WxH`` beside named ones) is the size of every model not named. A model the
+mapping does not name and that has no "*" is refused before anything is read, naming the names
+given and the one it looks like: a misspelt name scoring a resizing model in the original frame
+would make its every pixel box wrong, said nowhere.
 """
 
 from __future__ import annotations
@@ -25,9 +37,13 @@ from typing import Any, Union
 from veriscene.answers import MatchResult, parse_box_format
 from veriscene.rewards import truth_checks as checks
 
-ModelImageSize = Union[Sequence[int], Callable[[int, int], Sequence[int]], None]
+OneSize = Union[Sequence[int], str, Callable[[int, int], Sequence[int]], None]
+ModelImageSize = Union[OneSize, Mapping[str, OneSize]]
 
 OPTION = "model_image_size"  # the option's name in evaluate(), the rewards and summary.json settings
+CLI_OPTION = "--model-image-size"
+EVERY_MODEL = "*"  # the key of a mapping's size for the models it does not name
+ORIGINAL = "original"  # the CLI's NAME=original: that model answers in the original image's pixels
 
 _WxH = re.compile(r"^\s*(\d+)\s*[x,X×]\s*(\d+)\s*$")
 
@@ -41,14 +57,110 @@ def parse_size_text(text: str, option: str = "--model-image-size") -> tuple[int,
     return int(match[1]), int(match[2])
 
 
-def check_model_image_size(value: Any, where: str = OPTION) -> tuple[int, int] | Callable[[int, int], Any] | None:
-    """`value` checked: None, (width, height) or a function of the original (width, height); a
-    ValueError / TypeError naming `where` otherwise (before any request is made)."""
+def check_model_image_size(value: Any, where: str = OPTION) -> Any:
+    """`value` checked: None, (width, height), "WxH", a function of the original (width, height),
+    or a mapping of model names to those (module notes); a ValueError / TypeError naming `where`
+    (and the name) otherwise, before any request is made. A mapping comes back as a dict of
+    checked sizes."""
+    if isinstance(value, Mapping):
+        if not value:
+            raise ValueError(f"{where} names no model: give sizes by model name, or one size for every model")
+        sized: dict[str, Any] = {}
+        for name, size in value.items():
+            if not isinstance(name, str) or not name.strip():
+                raise TypeError(f"{where}: a model name must be a non-empty str, got {name!r}")
+            sized[name] = _one_size(size, f"{where}[{name!r}]")
+        return sized
+    return _one_size(value, where)
+
+
+def _one_size(value: Any, where: str) -> tuple[int, int] | Callable[[int, int], Any] | None:
     if value is None or callable(value):
         return value
     if isinstance(value, str):
         return parse_size_text(value, where)
     return checks.model_size(value, where)
+
+
+def parse_size_options(texts: Sequence[str], option: str = CLI_OPTION) -> Any:
+    """The CLI's repeatable `option`: one "WxH" (every model's size, as before) as (width, height);
+    "NAME=WxH" and "NAME=original" (that model answers in the original image's pixels) as a
+    mapping, a bare "WxH" or "original" beside them the size of the models not named ("*"). A
+    ValueError naming the text at fault: a bad size, an empty name, a name or the bare size
+    given twice. None for no text."""
+    if not texts:
+        return None
+    sizes: dict[str, tuple[int, int] | None] = {}
+    for text in texts:
+        name, sep, size = text.rpartition("=") if "=" in text else ("", "", text)
+        name = name.strip()
+        if sep and not name:
+            raise ValueError(f"{option} {text!r}: no model name before '=' (NAME=WIDTHxHEIGHT, e.g. "
+                             "qwen2.5-vl=644x476)")
+        key = name or EVERY_MODEL
+        if key in sizes:
+            what = f"model {name!r}" if name else "every model (a size without NAME=)"
+            raise ValueError(f"{option} gives the size of {what} twice; give it once")
+        if size.strip().lower() == ORIGINAL:
+            sizes[key] = None
+        else:
+            label = f"{option} {text!r}: the size" if name else option
+            sizes[key] = parse_size_text(size, label)
+    if list(sizes) == [EVERY_MODEL]:
+        return sizes[EVERY_MODEL]  # one size for every model: the form before names
+    return sizes
+
+
+def model_names(model: Any) -> tuple[str, ...]:
+    """The names a size mapping may give `model` by (module notes): for a spec "kind:NAME" the
+    spec, NAME and NAME's last path component; for a Model or a function, its name and that."""
+    if isinstance(model, str):
+        kind, sep, rest = model.partition(":")
+        names = [model, rest] if sep and rest else [model]
+    else:
+        names = [str(getattr(model, "name", None) or getattr(model, "__name__", "") or type(model).__name__)]
+    last = names[-1].rstrip("/\\").replace("\\", "/").rsplit("/", 1)[-1]
+    if last and last not in names:
+        names.append(last)
+    return tuple(names)
+
+
+def for_model(value: Any, model: Any, where: str = OPTION) -> Any:
+    """The size of `model` (a spec, Model or function) from a checked `value`
+    (`check_model_image_size`): `value` itself unless it is a mapping; the mapping's entry for one
+    of the model's names (`model_names`), else its "*"; a ValueError naming the names given when
+    none fits, or when two entries naming the model differ."""
+    if not isinstance(value, Mapping):
+        return value
+    names = model_names(model)
+    found = [(key, value[key]) for key in names if key in value]
+    if len({_said(size) if not callable(size) else id(size) for _, size in found}) > 1:
+        said = ", ".join(f"{key}={_said(size)}" for key, size in found)
+        raise ValueError(f"{where} gives the model {names[0]!r} two sizes ({said}): give one")
+    if found:
+        return found[0][1]
+    if EVERY_MODEL in value:
+        return value[EVERY_MODEL]
+    import difflib
+
+    given = [key for key in value if key != EVERY_MODEL]
+    lowered = {key.lower(): key for key in given}  # (names match exactly; a case apart is hinted at)
+    close = difflib.get_close_matches(names[-1].lower(), list(lowered), n=1, cutoff=0.6)
+    hint = f" (did you mean {lowered[close[0]]!r}?)" if close else ""
+    name = names[-1]
+    if where.startswith("--"):  # the CLI's spelling, else the mapping's
+        add = (f"add {where} {name}=WIDTHxHEIGHT, or {name}={ORIGINAL} when it answers in the original image's "
+               "pixels (a size without NAME= is every other model's)")
+    else:
+        add = (f"add {name!r}: (width, height), or {name!r}: None when it answers in the original image's pixels "
+               f"({EVERY_MODEL!r}: every other model's)")
+    raise ValueError(f"{where} gives sizes for the models {', '.join(repr(k) for k in given)}, none for this run's "
+                     f"model {names[0]!r}{hint}: {add}")
+
+
+def _said(size: Any) -> str:
+    shown = describe(size)
+    return ORIGINAL if shown is None else f"{shown[0]}x{shown[1]}" if isinstance(shown, list) else str(shown)
 
 
 def describe(value: Any) -> list[int] | str | None:

@@ -56,7 +56,7 @@ from veriscene.evaluate.adapters.base import Completion, Request
 from veriscene.evaluate.cache import CACHE_FILE, RequestCache, request_key
 from veriscene.evaluate.fetch_ahead import URL_CHUNK, Progress, with_images
 from veriscene.evaluate.inputs import SampleIndex, index_samples
-from veriscene.evaluate.model_frame import OPTION as MODEL_SIZE_OPTION, ModelImageSize, check_model_image_size
+from veriscene.evaluate.model_frame import OPTION as MODEL_SIZE_OPTION, ModelImageSize, check_model_image_size, for_model
 from veriscene.evaluate.model_frame import describe as describe_model_size
 from veriscene.evaluate.metrics import error_reasons, latency_stats  # noqa: F401  (error_reasons: re-exported)
 from veriscene.evaluate.prompts import Prompt, PromptSet, load_prompts
@@ -203,6 +203,10 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
     (width, height) giving it): open box / point questions in the "pixel" convention have the
     reply's coordinates scaled back to the original image before they are compared, as the
     rewards' `model_image_size` does (`evaluate.model_frame`); None (the default), read as given.
+    Or a mapping of model names to those sizes (None: that model answers in the original pixels;
+    "*": every model not named), from which the run takes its model's: one setting for a script
+    that evaluates several models (`model_frame.for_model`; a model it does not name, with no "*",
+    is refused before anything is read).
     `process`: score the reasoning of multi-step replies against their programs' intermediate
     steps (`evaluate.process`: OUT/process.jsonl, summary "process"), from the same scenes.
     `system`: the system message sent before every question (None: the prompts' own; another
@@ -222,7 +226,8 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
                   progress=progress, download_progress=download_progress, families=families, system=system,
                   cache=cache, samples=samples, out=out, prompts=prompts, base_url=base_url,
                   extractor_cache=extractor_cache)
-    model_size = check_model_image_size(model_image_size)  # (a bad one refused before anything is read)
+    # (a bad one, or a mapping naming no size for this model, refused before anything is read)
+    model_size = for_model(check_model_image_size(model_image_size), model)
     if extractor_base_url is not None and not isinstance(extractor_base_url, str):
         raise TypeError(f"extractor_base_url must be the claim extractor's server URL (a str) or None, "
                         f"got {extractor_base_url!r}")
