@@ -140,16 +140,17 @@ def _option_shape(choice: str, scene: Scene, box_format: str) -> list[float] | N
         return None
 
 
-def question_marks(record: dict[str, Any], scene: Scene) -> str:
-    """SVG of what the question shows on its (first) image, each labelled as the question writes
-    it: its regions ("What is inside the box [...]?") and points (`region` and `point` nodes of
-    the program, in pixels), the points drawn on the image with their labels (`marked_point`:
-    "A", as a model is shown them), and the options of a box or point question, each with its
-    letter."""
+def question_marks(record: dict[str, Any], scene: Scene, image: int = 0) -> str:
+    """SVG of what the question shows on its image `image` (0: the first), each labelled as the
+    question writes it: on the first image, its regions ("What is inside the box [...]?") and
+    points (`region` and `point` nodes of the program, in pixels), the points drawn on the image
+    with their labels (`marked_point`: "A", as a model is shown them), and the options of a box
+    or point question, each with its letter; on every image, the points drawn on that image
+    (`image_marked_point` nodes of a question over several images: "B" on Image 2)."""
     raw_meta, raw_choices = record.get("meta"), record.get("choices")
     meta = raw_meta if isinstance(raw_meta, dict) else {}
     box_format = str(meta.get("box_format") or "norm1")
-    choices = raw_choices if isinstance(raw_choices, list) else []
+    choices = raw_choices if isinstance(raw_choices, list) and image == 0 else []
     size = max(scene.width, scene.height)
     marks: list[tuple[str, list[float]]] = []  # (label, pixels)
     options: dict[str, str] = {}  # an option's text -> its letter
@@ -164,9 +165,16 @@ def question_marks(record: dict[str, Any], scene: Scene) -> str:
             continue
         values = node.get("args", [])
         mark = None  # a point drawn on the image with its label ("A": `scene.marks`), shown so
-        if node.get("op") == "marked_point" and isinstance(values, list) and len(values) == 3:
+        op = node.get("op")
+        if op == "image_marked_point" and isinstance(values, list) and len(values) == 4:
+            if values[0] != image or isinstance(values[0], bool):  # (another image's mark)
+                continue
+            mark, values = str(values[1]), values[2:]
+        elif image != 0:  # (the question's points, regions and labelled points are on its first image)
+            continue
+        elif op == "marked_point" and isinstance(values, list) and len(values) == 3:
             mark, values = str(values[0]), values[1:]
-        elif node.get("op") not in ("point", "region"):
+        elif op not in ("point", "region"):
             continue
         if not isinstance(values, list) or len(values) not in (2, 4) or not all(isinstance(v, (int, float)) for v in values):
             continue

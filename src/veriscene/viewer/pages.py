@@ -77,8 +77,9 @@ def sample_card(catalog: Catalog, position: int, links: Links) -> str:
     for n, image_id in enumerate(entry.image_ids):
         scene = scenes[n] if n < len(scenes) else None
         caption = f"image {n + 1}: " if len(entry.image_ids) > 1 else ""
-        # what the question shows (points, regions, box options) is on its first image
-        marks = question_marks(r, scene) if n == 0 and scene is not None else ""
+        # what the question shows (points, regions, box options) is on its first image; the
+        # points drawn on each image of a question over several ("B" on Image 2) on that image
+        marks = question_marks(r, scene, image=n) if scene is not None else ""
         figs.append(f"<div><div class='muted'>{caption}<a href='{esc(links.scene(image_id))}'>{esc(image_id)}</a>"
                     "</div>" + figure(scene, image_id, links, image_index=n, highlight=sorted(per_image.get(n, ())),
                                       answer=answer_shape if n == 0 else None,
