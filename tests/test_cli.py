@@ -256,6 +256,21 @@ def test_generators_table_prints_templates_as_written(monkeypatch) -> None:
     assert "Answer with ," not in result.output
 
 
+def test_generators_show_marked_points_example_with_the_options_it_needs(monkeypatch) -> None:
+    # multi.marked_point.v1 asks nothing without marks: true; its example is made with it, and says so
+    from veriscene.console import console
+    from veriscene.generators.catalog import generator_catalog
+
+    row = next(r for r in generator_catalog() if r["name"] == "multi.marked_point.v1")
+    assert row["example_options"] == {"marks": True} and "marked point" in row["example"]
+    assert row["options"]["marks"] is False  # (the default stays off)
+    assert all(r["example_options"] == {} for r in generator_catalog() if r["name"] != row["name"])
+    monkeypatch.setattr(console, "width", 400)
+    result = runner.invoke(app, ["generators"])
+    line = next(line for line in result.output.splitlines() if "│ multi.marked_point.v1 " in line)
+    assert f"(marks=true) {row['example']}" in line
+
+
 def test_a_missing_optional_package_is_one_line_naming_its_extra(tmp_path, monkeypatch) -> None:
     import sys
 

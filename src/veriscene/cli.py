@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 
@@ -401,7 +401,8 @@ def list_generators(
                                                 "generators of these Python files or modules of your own."),
 ) -> None:
     """List every registered generator with family, modes, requirements, answer type and one
-    example question (its first question on a few built-in demo scenes) (Python:
+    example question (its first question on a few built-in demo scenes; one that asks nothing by
+    default is shown with the options it needs, "(marks=true) ...") (Python:
     veriscene.generators.catalog.generator_catalog)."""
     import json
 
@@ -431,8 +432,19 @@ def list_generators(
     for r in rows:  # plain text: rich would read "[x0, y0, x1, y1]" in a question as markup and drop it
         table.add_row(*(Text(cell) for cell in (r["name"], r["family"], r["answer_type"], ",".join(r["modes"]),
                                                  ",".join(r["requires"]) or "-", own_options(r),
-                                                 r["example"] or r["description"])))
+                                                 _example_cell(r))))
     console.print(table)
+
+
+def _example_cell(row: dict[str, Any]) -> str:
+    """A listing row's example, after the options it was made with ("(marks=true) In which image
+    ..."), or its description when it has none."""
+    if not row["example"]:
+        return str(row["description"])
+    from veriscene.generators.generator_options import option_text
+
+    given = ", ".join(f"{name}={option_text(value)}" for name, value in (row.get("example_options") or {}).items())
+    return f"({given}) {row['example']}" if given else str(row["example"])
 
 
 def _register_plugins() -> None:

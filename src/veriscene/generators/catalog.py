@@ -2,7 +2,9 @@
 
 Each row carries one example question: the generator's first sample on a small fixed set of demo
 scenes (`EXAMPLE_SCENES` scenes of the demo world, seed 0, open-QA mode where the generator has
-it), so the listing shows real output rather than a raw template.
+it), so the listing shows real output rather than a raw template. A generator that asks nothing
+by default (`multi.marked_point.v1` without `marks: true`) gives its class's `example_options`,
+the options its example is made with (`example_options_of`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,12 @@ from veriscene.generators.plugins import load_plugins
 from veriscene.generators.registry import GENERATORS, select_generators
 
 EXAMPLE_SCENES = 8  # demo scenes tried, in order, until a generator produces a sample
+
+
+def example_options_of(cls: type) -> dict[str, Any]:
+    """The options a generator's example question is made with (config fields: `{"marks": True}`
+    for one that asks nothing without them); {} for most, which are shown with their defaults."""
+    return dict(getattr(cls, "example_options", None) or {})
 
 
 def example_questions() -> dict[str, str]:
@@ -38,7 +46,9 @@ def _example_questions(names: tuple[str, ...]) -> dict[str, str]:  # computed ag
     found: dict[str, str] = {}
     for cls in select_generators():
         modes = ("qa",) if "qa" in cls.modes else cls.modes[:1]
-        runner = SceneRunner([cls()], vocab, seed=0, modes=modes, pool=pool, raise_errors=False)
+        options = example_options_of(cls)
+        generator = cls(cls.Config(**options)) if options else cls()
+        runner = SceneRunner([generator], vocab, seed=0, modes=modes, pool=pool, raise_errors=False)
         for scene in scenes:
             samples = runner.run(scene)
             if samples:
@@ -57,7 +67,8 @@ def generator_catalog(examples: bool = True,
                       ) -> list[dict[str, Any]]:
     """One row per generator: name, family, version, answer type, modes, requirements, number of
     templates, first template, description, its options (config fields, what `generate --set
-    NAME.OPTION=VALUE` sets) with their defaults, and (with `examples`) one example question. `plugins`:
+    NAME.OPTION=VALUE` sets) with their defaults, and (with `examples`) one example question, made
+    with `example_options` (options over the defaults: `{}` for most). `plugins`:
     files or modules of generators of your own to import first (`veriscene.generators.plugins`)."""
     load_plugins(plugins)
     questions = example_questions() if examples else {}
@@ -74,6 +85,7 @@ def generator_catalog(examples: bool = True,
             "templates": sum(len(t) for t in cls.templates.values()),
             "example_template": first_group[0] if first_group else "",
             "example": questions.get(cls.name, ""),
+            "example_options": {name: _json_value(value) for name, value in example_options_of(cls).items()},
             "description": cls.description,
             "options": {name: _json_value(value) for name, value in option_defaults(cls).items()},
         })

@@ -119,6 +119,7 @@ class MarkedPointImage(GroupGenerator):
     requires = ("masks",)
     description = ("In which of 2-4 images, each with one labelled point drawn on it, the point lies on an object "
                    "of a given name (with marks: true).")
+    example_options = {"marks": True}  # `veriscene generators` shows its question with marks on (`catalog`)
     templates = {
         "default": (
             "Each image has one marked point. In which image does the marked point lie on {a_obj}?",
