@@ -13,7 +13,10 @@ Visual Genome's and GQA's `<id>.jpg`). With `image_root` given, the scenes writt
 relative to the output's folder (`placed`), where a scene file's image paths are read from, so
 the samples made from them find the images; without it they are written as annotated. A
 veriscene JSONL file names its images relative to its own folder, its image root unless one is
-given: written elsewhere, they are rewritten to point at the same files.
+given: written elsewhere, they are rewritten to point at the same files. Dense depth maps are
+named relative to the scene file's folder too: a veriscene JSONL file's relative ones rewritten
+as its images are (`placed_depth_map`), the absolute paths a reader finds them at (ProVision's
+depth_masks/) made relative (`relative_depth_map`), so a folder of scenes and maps can be moved.
 
 A folder of veriscene JSONL files is read without the files veriscene wrote beside them that hold
 no scenes (reject reports, a run's samples: `veriscene.scene.compressed.not_scenes`); the
@@ -301,6 +304,23 @@ def placed_depth_map(scene: Scene, root: str, folder: Path) -> Scene:
     return replace(scene, depth_map=Path(located).as_posix())
 
 
+def relative_depth_map(scene: Scene, folder: Path) -> Scene:
+    """`scene` with the depth map a reader found as a local file (ProVision's depth_masks/, read
+    as an absolute path) named relative to `folder`, where the scene file is written, as a scene
+    file's depth maps are read (`veriscene.scene.depth_maps.anchored`): the scene file and its maps
+    moved together (a converted folder copied to another machine) still find each other. Before,
+    the path was absolute, and the moved scenes named maps where they were no more. URLs and
+    relative paths are kept, and an absolute path with no relative form (another drive on Windows)."""
+    path = scene.depth_map
+    if not path or is_url(path) or not os.path.isabs(path):
+        return scene
+    try:
+        located = os.path.relpath(path, os.path.abspath(folder))
+    except ValueError:  # (another drive)
+        return scene
+    return replace(scene, depth_map=Path(located).as_posix())
+
+
 def at_url(scene: Scene, folders: dict[str, str]) -> Scene:
     """`scene` with an image found in the local copy of a folder given by URL (a label map's
     `images=s3://...`, an MSD folder's imagesTr) named by its URL, as an `image_root` URL names
@@ -443,7 +463,11 @@ def convert(
             found = (placed(scene, root, out.parent) for scene in found)
         if maps_root is not None:
             found = (placed_depth_map(scene, maps_root, out.parent) for scene in found)
-        return found if not folders else (at_url(scene, folders) for scene in found)
+        if folders:
+            found = (at_url(scene, folders) for scene in found)
+        if name != "veriscene_jsonl":  # (a veriscene JSONL file's absolute maps are kept, as its images are)
+            found = (relative_depth_map(scene, out.parent) for scene in found)
+        return found
 
     contents = Contents()
     try:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -58,3 +59,63 @@ def test_the_path_kept_is_the_file_read(tmp_path: Path, named: str) -> None:
     read = str(root / "depth_masks" / "img1_depth.npy")
     assert scene.depth_map == read and scene.meta["source_depth_map"]["path"] == read
     assert load_depth_map(scene)[2, 2] == -255
+
+
+def _converted(root: Path, out: Path) -> dict[str, Any]:
+    import orjson
+
+    from veriscene.io.convert import convert
+
+    convert(root, out, "provision")
+    (line,) = out.read_bytes().splitlines()
+    return orjson.loads(line)
+
+
+def _map_of(scene_file: Path) -> np.ndarray:
+    """The depth map of the scene file's one scene, found as generate's workers find it."""
+    from veriscene.scene.depth_maps import anchored
+    from veriscene.scene.jsonl import read_scenes
+
+    (scene,) = list(read_scenes(scene_file))
+    return load_depth_map(anchored(scene, scene_file.parent))
+
+
+def test_a_conversion_names_the_map_relative_to_the_scene_file_so_the_folder_moves(tmp_path: Path) -> None:
+    root = write_set(tmp_path / "set")
+    np.save(root / "seg_masks" / "img1_mask.npy", masks())
+    written = _converted(root, root / "scenes.jsonl")  # the scenes beside their maps
+    assert written["depth_map"] == "depth_masks/img1_depth.npy"
+    assert written["meta"]["source_depth_map"]["path"] == str(root / "depth_masks" / "img1_depth.npy")  # the note
+    moved = root.rename(tmp_path / "moved")  # the folder copied to another machine, or renamed
+    assert _map_of(moved / "scenes.jsonl")[2, 2] == -255
+    # converted again elsewhere, the moved scenes' map is named from there (`placed_depth_map`)
+    from veriscene.io.convert import convert
+
+    convert(moved / "scenes.jsonl", tmp_path / "elsewhere" / "scenes.jsonl")
+    assert _map_of(tmp_path / "elsewhere" / "scenes.jsonl")[7, 9] == -51
+
+
+def test_scenes_written_in_another_folder_name_the_map_from_there(tmp_path: Path) -> None:
+    root = write_set(tmp_path / "set")
+    np.save(root / "seg_masks" / "img1_mask.npy", masks())
+    out = tmp_path / "converted" / "scenes.jsonl"
+    assert _converted(root, out)["depth_map"] == "../set/depth_masks/img1_depth.npy"
+    assert _map_of(out)[2, 2] == -255
+
+
+def test_scenes_converted_before_with_absolute_maps_are_read_as_they_are(tmp_path: Path) -> None:
+    import orjson
+
+    from veriscene.io.convert import convert
+
+    root = write_set(tmp_path / "set")
+    np.save(root / "seg_masks" / "img1_mask.npy", masks())
+    written = _converted(root, tmp_path / "new.jsonl")
+    old = tmp_path / "old" / "scenes.jsonl"  # as 0.31.0 wrote it: the map's absolute path
+    old.parent.mkdir()
+    absolute = str((root / "depth_masks" / "img1_depth.npy").resolve())
+    old.write_bytes(orjson.dumps({**written, "depth_map": absolute}) + b"\n")
+    assert _map_of(old)[2, 2] == -255
+    convert(old, tmp_path / "again" / "scenes.jsonl")  # a veriscene JSONL file's absolute map is kept
+    (line,) = (tmp_path / "again" / "scenes.jsonl").read_bytes().splitlines()
+    assert orjson.loads(line)["depth_map"] == absolute

@@ -29,13 +29,17 @@ every pixel has a value: 0 is the image's farthest pixel (a sky, a far wall), 25
 none is missing; and neither the scale nor the shift is known, so ``1 / v`` is no depth (a 0
 would be "infinitely far", and two far pixels 20 and 23 "15 % apart" where they differ by 1.2 % of
 the map's range). The dense map is not converted: its path is kept in ``meta["source_depth_map"]``
-with its encoding, and as the scene's ``depth_map`` (absolute) with ``meta["depth_map_encoding"]``
+with its encoding, and as the scene's ``depth_map`` with ``meta["depth_map_encoding"]``
 "relative_inverse" (larger = closer, up to a scale and a shift: only the order and shares of
 the map's range are read, 0 a value like any other), which depth.map_points reads
 (`veriscene.scene.depth_maps`), unless it was transposed here (ProVision's [w, h] layout). Scenes
 converted before this was read so name "inverse": their maps are refused, naming the fix, until
 they are converted again (`veriscene convert OLD.jsonl --out NEW.jsonl` rewrites them:
-`scene.provision_depth`). A depth model
+`scene.provision_depth`). The reader gives the map's path absolute; a conversion (`veriscene
+convert`, or generate's of a ProVision input) writes it relative to the scene file's folder
+(`io.convert.relative_depth_map`), as a scene file's maps are read, so that a folder holding the
+scene file and the maps can be moved; scenes converted before, with absolute paths, are read as
+they are. The note's path stays the file read, as it was found at the conversion. A depth model
 that read a phone's sideways photo without its EXIF orientation (Pillow alone) made a map of the
 stored pixels: one of the stored shape, beside annotation of the photo shown, is turned as the
 photo is (`_upright_depth`, counted `depth_maps_turned_by_exif_orientation`) before objects' depths
@@ -317,8 +321,8 @@ def _scene(ctx: ReadContext, image_id: str, merged: _Merged, opts: dict[str, Any
             meta["source_depth_map"]["exif_orientation"] = depth_turn
     dense = None
     # the dense map, for depth.map_points (`scene.depth_maps`): 0-255, larger = closer, up to a
-    # scale and a shift (module notes): "relative_inverse"; absolute, as the scenes read are
-    # written elsewhere (a run folder). One of a
+    # scale and a shift (module notes): "relative_inverse"; absolute here, made relative to the
+    # scene file a conversion writes (`io.convert.relative_depth_map`). One of a
     # sideways photo's stored pixels (turned here) is read turned as the photo is; one transposed
     # here (`_orient`: ProVision's [w, h] layout) is not the file's, and kept only as the note.
     turned = depth is not None and not fits and ctx.turn == 1 and depth_turn != 1
