@@ -12,6 +12,10 @@ On a sample of several images each image may carry its own marks: `image_marked_
 x, y) is a marked point drawn on image k (images[k]["marks"]), and `marked_on` says whether a
 marked point lies on one of a set of objects of its image ("In which image does the marked point
 lie on a dog?": `marked_on` per image, then `select_image{n}` picks the one image where it does).
+On scenes annotated with boxes alone, `marked_in_box` says instead whether the marked point lies
+inside one of the objects' boxes ("In which image does the marked point lie inside the bounding
+box of a dog?"): a box is not its object's outline, so no point inside it is known to lie on the
+object (between a man's legs, in a ring's hole), while inside or outside the box is known.
 """
 
 from __future__ import annotations
@@ -87,4 +91,26 @@ def marked_on(ctx: ExecutionContext, objs: Objs, p: Point) -> bool:
         return True
     if not objs.complete:
         incomplete(objs, f"whether mark {p.label} lies on one of them")
+    return False
+
+
+@op("marked_in_box", inputs=[OBJECTS, POINT], out=BOOL)
+def marked_in_box(ctx: ExecutionContext, objs: Objs, p: Point) -> bool:
+    """Whether a marked point lies inside one of the objects' boxes (x0 <= x <= x1, y0 <= y <=
+    y1, pixels; edges included). Fails as `marked_on` does: on a point that is not marked, or
+    marked on another image than the objects'; and, where it lies inside none of them, when the
+    set may miss objects (`Objs.complete`)."""
+    if not isinstance(p, MarkedPoint):
+        fail(f"point {list(p)} is not a marked point (it has no label)")
+    if p.image != objs.image:
+        fail(f"mark {p.label} is drawn on image {p.image}, the objects are of image {objs.image}")
+    point_inside(ctx, objs.image, p)
+    x, y = p[0], p[1]
+    boxes = ctx.index(objs.image).box_list
+    for i in objs.idx:
+        x0, y0, x1, y1 = boxes[i]
+        if x0 <= x <= x1 and y0 <= y <= y1:
+            return True
+    if not objs.complete:
+        incomplete(objs, f"whether mark {p.label} lies inside the box of one of them")
     return False

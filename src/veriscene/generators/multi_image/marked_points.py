@@ -9,7 +9,7 @@ it does (`select_image{n}`: it fails unless exactly one does). A reply may name 
 2", "the second image") or its mark ("B", "point B": `answers.mark_replies.labels_as_images`).
 
 The points are placed as the single-image point generators place theirs (segmentation.*,
-depth.points.v1): on masks only (scenes without masks are not asked about), uniformly among the
+depth.points.v1): on masks (on boxes alone: below), uniformly among the
 points at least `margin_px` inside an object's visible mask, where no other mask lies
 (`regions.PointSampler`), on the question's coordinate grid (`box_format`). As a mark covers the
 pixels around its point, a point also lies a mark's reach or more inside its object (the ring
@@ -24,8 +24,28 @@ lies on it, the object seen around it), and only on an object whose box's shorte
   set of a closed category list, one of its names), so no unannotated one lies under the point,
   and holds no crowd or stuff region of it.
 
+Scenes annotated with boxes alone (Visual Genome, GQA: no masks) are asked of boxes instead:
+"In which image does the marked point lie inside the bounding box of a <name>?" (template group
+"boxes", program `marked_in_box`), for every image of a group where one has no masks. Why not "on
+a <name>": a box is not its object's outline, and no point inside a box is known to lie on the
+object (any point strictly inside a box misses some shape with that box: a ring, an L, the gap
+between a man's legs, the space under a table), so a point inside a box of the name, clear of
+every other box, would still be a guess. Inside or outside the box is known, to within how
+loosely the box was drawn, which the points keep away from:
+
+- the answer's point lies in the middle of a box of the name: `BOX_INSET` (a quarter) of the
+  box's width and height or more, and a mark's reach or more, from each of its edges, so a box
+  drawn up to a quarter too wide on each side still holds it;
+- every other image's lies as far inside a box of another name (not one alike), more than two
+  marks' reaches from every box of the name (as on masks), in an image that annotates the name in
+  full: the point is outside every box of the name, and a box drawn a little too tight or a mark
+  drawn over the edge does not change that.
+- the boxes the points lie in have their shorter side `min_side_reaches` reaches or more, as on
+  masks.
+
 A group where some image offers no such point is not asked: counted as ``marks_unplaced:<generator>``
-in the run's counts. The marks keep clear of each other by construction (one an image).
+in the run's counts (on masks or boxes alike). The marks keep clear of each other by construction
+(one an image).
 
 Off by default (``marks: false``): the generator then asks nothing (its ``per_scene`` is 0), and
 runs without it make the very samples they made before it existed.
@@ -44,7 +64,7 @@ from mypy_extensions import mypyc_attr
 from veriscene.generators.base import Candidate, GeneratorConfig, GroupContext
 from veriscene.generators.common import sample_up_to
 from veriscene.generators.multi_image.common import GroupGenerator, alike_names, counted, objects_node, shuffled
-from veriscene.generators.regions import PointSampler
+from veriscene.generators.regions import PointSampler, shown_point
 from veriscene.generators.registry import register
 from veriscene.program.builder import ProgramBuilder
 from veriscene.program.context import ExecutionContext, SceneIndex
@@ -53,6 +73,7 @@ from veriscene.scene.model import Scene
 from veriscene.text import number_word, with_article
 
 MARKS_UNPLACED = "marks_unplaced"  # groups not asked: an image offered no sound point (run counts)
+BOX_INSET = 0.25  # on boxes alone, a point lies this share of its box's width / height or more inside it
 
 
 @mypyc_attr(native_class=False)
@@ -94,15 +115,16 @@ def _far_from_boxes(p: Sequence[float], boxes: Sequence[Sequence[float]], reach:
     return True
 
 
-def marked_program(n: int, name: str, marks: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+def marked_program(n: int, name: str, marks: Sequence[dict[str, Any]], on: str = "marked_on") -> list[dict[str, Any]]:
     """The program: per image k, whether its mark (`image_marked_point`) lies on an object named
-    `name` (`marked_on`); then the one image where it does (`select_image{n}`)."""
+    `name` (`marked_on`; `marked_in_box` on boxes alone: inside one's box); then the one image
+    where it does (`select_image{n}`)."""
     b = ProgramBuilder()
     flags = []
     for k, mark in enumerate(marks):
         objs = objects_node(b, k, name)
         point = b.add("image_marked_point", args=[k, mark["label"], *mark["point"]])
-        flags.append(b.add("marked_on", objs, point))
+        flags.append(b.add(on, objs, point))
     b.add(f"select_image{n}", *flags)
     return b.program
 
@@ -116,16 +138,25 @@ class MarkedPointImage(GroupGenerator):
     Config = MarkedPointConfig
     answer_type = "image_index"
     in_order = True  # the group is shuffled: the answer position is uniform by construction
-    requires = ("masks",)
+    requires = ()  # masks where every image of the group has them, else boxes (module notes)
     description = ("In which of 2-4 images, each with one labelled point drawn on it, the point lies on an object "
-                   "of a given name (with marks: true).")
+                   "of a given name (on boxes alone: inside its bounding box) (with marks: true).")
     example_options = {"marks": True}  # `veriscene generators` shows its question with marks on (`catalog`)
     templates = {
         "default": (
             "Each image has one marked point. In which image does the marked point lie on {a_obj}?",
             "In which of the {n} images is the marked point on {a_obj}?",
             "The images carry the marked points {labels}, one each. Which image's marked point lies on {a_obj}?",
-        )
+        ),
+        # scenes of boxes alone (module notes): inside or outside a box is known, on or off the object is not
+        "boxes": (
+            "Each image has one marked point. In which image does the marked point lie inside the bounding box of "
+            "{a_obj} (the smallest upright rectangle around it)?",
+            "In which of the {n} images is the marked point within the bounding box of {a_obj}, the smallest "
+            "upright rectangle enclosing it?",
+            "The images carry the marked points {labels}, one each. Which image's marked point lies inside the "
+            "bounding box of {a_obj} (the smallest upright rectangle around it)?",
+        ),
     }
 
     def propose(self, ctx: GroupContext) -> Iterable[Candidate]:  # type: ignore[override]
@@ -144,13 +175,16 @@ class MarkedPointImage(GroupGenerator):
         others = self.partners(ctx, self.group_size(ctx) - 1, accept=counted(names=(name,), alike=alike))
         if others is None:
             return None
-        on = self._point(ctx, ctx.scene, ctx.index, lambda i: ctx.scene.names[i] == name, None)
+        # on masks where every image has them, else on boxes (module notes)
+        boxes = ctx.scene.masks is None or any(scene.masks is None for scene in others)
+        place = self._box_point if boxes else self._point
+        on = place(ctx, ctx.scene, ctx.index, lambda i: ctx.scene.names[i] == name, None)
         if on is None:
             ctx.count(MARKS_UNPLACED)
             return None
         points = {ctx.scene.image_id: on}
         for scene in others:
-            found = self._off_point(ctx, scene, name, alike)
+            found = self._off_point(ctx, scene, name, alike, place)
             if found is None:
                 ctx.count(MARKS_UNPLACED)
                 return None
@@ -160,21 +194,24 @@ class MarkedPointImage(GroupGenerator):
         marks = [{"label": LABELS[k], "point": points[s.image_id]} for k, s in enumerate(scenes)]
         answer = next(k for k, s in enumerate(scenes) if s is ctx.scene)
         slots = {"a_obj": with_article(name), "n": number_word(n), "labels": _labels_said(n)}
-        return Candidate(None, slots, expected=answer, distractors=[k for k in range(n) if k != answer],
-                         scenes=scenes, build=partial(marked_program, n, name, marks),
+        return Candidate(None, slots, "boxes" if boxes else "default", expected=answer,
+                         distractors=[k for k in range(n) if k != answer], scenes=scenes,
+                         build=partial(marked_program, n, name, marks, "marked_in_box" if boxes else "marked_on"),
                          marks=[{**mark, "image": k} for k, mark in enumerate(marks)])
 
-    def _off_point(self, ctx: GroupContext, scene: Scene, name: str, alike: Sequence[str]) -> list[float] | None:
+    def _off_point(self, ctx: GroupContext, scene: Scene, name: str, alike: Sequence[str],
+                   place: Any) -> list[float] | None:
         """A point of `scene` on an object of another name than `name` (nor one of `alike`), more
-        than a mark's reach from every box of `name` or `alike` (None: none found)."""
+        than two marks' reaches from every box of `name` or `alike` (None: none found); `place`:
+        `_point` (on masks) or `_box_point` (inside boxes)."""
         index = ctx.index_of(scene)
         if name in (index.region_names if index.regions else ()):
             return None
         taken = {name, *alike}
         boxes = [index.box_list[i] for n in taken for i in index.by_name.get(n, ())]
         reach = 2.0 * mark_reach(scene.width, scene.height)  # (the ring, and as much again, clear of them)
-        return self._point(ctx, scene, index, lambda i: scene.names[i] not in taken,
-                           lambda p: _far_from_boxes(p, boxes, reach))
+        return place(ctx, scene, index, lambda i: scene.names[i] not in taken,
+                     lambda p: _far_from_boxes(p, boxes, reach))
 
     def _point(self, ctx: GroupContext, scene: Scene, index: SceneIndex, pick: Any, keep: Any) -> list[float] | None:
         """A point on the interior of one of `scene`'s objects `pick` accepts (tried in a random
@@ -193,6 +230,30 @@ class MarkedPointImage(GroupGenerator):
             found = sampler.sample(ctx.rng, i)
             if found is not None and (keep is None or keep(found[0][1])):
                 return found[0][1]
+        return None
+
+    def _box_point(self, ctx: GroupContext, scene: Scene, index: SceneIndex, pick: Any, keep: Any) -> list[float] | None:
+        """A point in the middle of the box of one of `scene`'s objects `pick` accepts (tried in
+        a random order, at most 3; one point drawn in each), `BOX_INSET` of the box's sides and a
+        mark's reach or more inside it, on the question's coordinate grid, for which `keep` (None:
+        any) holds; None when none is found. For scenes of boxes alone (module notes)."""
+        config: MarkedPointConfig = self.config  # type: ignore[assignment]
+        reach = mark_reach(scene.width, scene.height)
+        least = config.min_side_reaches * reach
+        boxes = index.box_list
+        objects = [i for i in range(len(scene.names)) if pick(i)
+                   and min(boxes[i][2] - boxes[i][0], boxes[i][3] - boxes[i][1]) >= least]
+        for i in sample_up_to(ctx.rng, objects, 3):
+            x0, y0, x1, y1 = boxes[i]
+            dx, dy = max(reach, BOX_INSET * (x1 - x0)), max(reach, BOX_INSET * (y1 - y0))
+            lo_x, hi_x, lo_y, hi_y = x0 + dx, x1 - dx, y0 + dy, y1 - dy
+            if lo_x > hi_x or lo_y > hi_y:
+                continue
+            x = lo_x + float(ctx.rng.random()) * (hi_x - lo_x)
+            y = lo_y + float(ctx.rng.random()) * (hi_y - lo_y)
+            _, p = shown_point(scene, (x, y), config.box_format)
+            if lo_x <= p[0] <= hi_x and lo_y <= p[1] <= hi_y and (keep is None or keep(p)):
+                return p
         return None
 
 
