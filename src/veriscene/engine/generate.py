@@ -59,7 +59,7 @@ from veriscene.engine.run_inputs import (
 )
 from veriscene.engine.run_lock import GENERATE, RunKind, holding_locks, lock_folder, lock_url
 from veriscene.engine.scan import DEFAULT_POOL_SIZE, SCAN_CHUNK_BYTES, duplicate_lines, scan_scenes
-from veriscene.engine.scan_result import ignored_note, unmarked_note
+from veriscene.engine.scan_result import ignored_note, repeats_note, unmarked_note
 from veriscene.engine.shard_pass import _merge, _ray_run, _tasks
 from veriscene.engine.source_digest import source_record
 from veriscene.engine.shards import (
@@ -340,6 +340,8 @@ def generate(
             summary.notes.append(ignored_note(scan.ignored))
         if scan.unmarked_slices:
             summary.notes.append(unmarked_note(scan.unmarked_slices))
+        if scan.repeats_uncounted:
+            summary.notes.append(repeats_note(scan.repeats_uncounted))
         skip = duplicate_lines(scan)
         scan.id_hashes = array("Q")  # only needed for the line above: 8 bytes per scene freed
         vocabulary = scan.vocab.to_dict()  # the run spec holds it from here on: one copy in the driver

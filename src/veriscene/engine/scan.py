@@ -6,7 +6,12 @@ One streaming pass, with memory bounded by the vocabulary and the pool size, not
   scene's line number is known;
 - `id_hashes`: a 64-bit hash of every scene's image id (8 bytes per scene, the only per-scene
   cost), so repeated image ids are found without keeping the ids;
-- the Vocabulary (names, attributes, predicates, and name co-occurrence when supported);
+- the Vocabulary (names, attributes, predicates, and name co-occurrence when supported), each
+  image counted once: the chunks count every record they read, and the later records of an image
+  id read before, which generation rejects as duplicates, are read again once the file is
+  through and taken out (`_uncount_repeats`; said in the run's notes). Before, an image given
+  twice (a scene repeated, several annotation files) had its words counted twice: the absent
+  names and distractors drawn by frequency leaned toward it;
 - the pool: a uniform sample of at most `pool_size` scenes chosen by the smallest hashes of
   (seed, image id) - a bottom-k sample, so the same scenes are chosen whatever the file order or
   worker count - from which multi-image generators draw partner images through an index.
@@ -51,7 +56,7 @@ import orjson
 from veriscene.engine.disk_space import writing
 from veriscene.generators.vocabulary import Vocabulary
 from veriscene.engine.scan_chunks import (
-    _PIECE, SCAN_CHUNK_BYTES, _decode, _scan_task, _summary, chunk_bounds, copy_chunk, scan_chunk,
+    _PIECE, SCAN_CHUNK_BYTES, _decode, _rejected, _scan_task, _summary, chunk_bounds, copy_chunk, scan_chunk,
 )
 from veriscene.engine.scan_result import (
     STRIDE, ChunkScan, Cursor, PoolCandidate, PoolEntry, ScanResult, duplicate_lines, later_repeats, scene_group,
@@ -107,6 +112,33 @@ def _pool_entries(paths: list[str], spans: list[FileSpan], offsets: list[int],
                                  tuple(sorted(set(attrs))), tuple(sorted(set(preds))), _complete(meta, vocab), source,
                                  scene_group(meta)))
     return entries
+
+
+def _uncount_repeats(paths: list[str], result: ScanResult, max_objects: int = 0) -> int:
+    """Take every later record of an image id read before out of the vocabulary, which the chunks
+    counted (each saw its own lines only): an image is counted once, from its first record, the
+    one generation reads (`duplicate_lines` rejects the later ones), whatever the later records
+    say. Only those lines are read again, in file order; one the vocabulary never counted
+    (invalid, too many objects) is passed over. How many were taken out (`ScanResult`)."""
+    import numpy as np
+
+    repeats = [k for k, _ in later_repeats(np.frombuffer(result.id_hashes, dtype=np.uint64))]
+    if not repeats:
+        return 0
+    taken = 0
+    cursor = Cursor()
+    with open_scenes(paths, result.spans) as fh:
+        for k in repeats:
+            ((_, line),) = result.read(fh, k, k + 1, cursor)
+            decoded = _decode(line)
+            if decoded is None:  # (read with an id when scanned)
+                raise ValueError(f"{paths[0] if len(paths) == 1 else 'the scene files'} changed since it was scanned")
+            _, (names, attrs, preds), _, record = decoded
+            if (max_objects and len(names) > max_objects) or _rejected(record):
+                continue
+            result.vocab.remove_names(names, attrs, preds)
+            taken += 1
+    return taken
 
 
 def _complete(meta: object, vocab: Vocabulary | None = None) -> frozenset[str] | None:
@@ -197,6 +229,8 @@ def scan_scenes(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
                 progress(min(done, total) - read, total)
             read = min(done, total)
         result.spans = spans
+        # each image counted once (before the pool is read: its closed names are the vocabulary's)
+        result.repeats_uncounted = _uncount_repeats(paths, result, max_scene_objects)
         # by hash, then scene
         result.pool = _pool_entries(paths, spans, [offset for _, _, offset in pool], result.vocab)
     return result

@@ -128,6 +128,9 @@ class ScanResult:
     # slices of a medical reader of a release before 0.22.0 (`unmarked_slice`), said in the notes
     unmarked_slices: int = 0
     spans: list[FileSpan] = field(default_factory=list)  # where each input file lies in the input
+    # records of an image id read before taken out of the vocabulary (`scan._uncount_repeats`): each
+    # image's words counted once, from its first record, as generation reads it
+    repeats_uncounted: int = 0
 
     def where(self, line_no: int) -> tuple[str, int]:
         """(file, its own line number) of line `line_no` of the input."""
@@ -189,6 +192,14 @@ def ignored_note(ignored: Counter[str], shown: int = 5) -> str:
     more = f" and {len(ignored) - shown} more" if len(ignored) > shown else ""
     return ("scene records hold fields veriscene does not read, left out of the scenes: " + ", ".join(said) + more
             + " (the fields it reads: veriscene.scene.jsonl.SCENE_FIELDS and OBJECT_FIELDS)")
+
+
+def repeats_note(uncounted: int) -> str:
+    """The run's note on the records of an image id read before that the vocabulary does not count
+    (`ScanResult.repeats_uncounted`; each is rejected as a "duplicate image_id" too)."""
+    return (f"{uncounted:,} scene record{'s' if uncounted != 1 else ''} of an image id read before "
+            f"{'were' if uncounted != 1 else 'was'} left out of the vocabulary, as generation leaves them out "
+            "(rejects.jsonl: duplicate image_id): each image's words are counted once, from its first record")
 
 
 def later_repeats(hashes: np.ndarray) -> list[tuple[int, int]]:

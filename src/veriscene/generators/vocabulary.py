@@ -131,6 +131,30 @@ class Vocabulary:
         self.attributes.update(attributes)
         self.predicates.update(predicates)
 
+    def remove_names(self, names: Sequence[str], attributes: Iterable[str], predicates: Iterable[str]) -> None:
+        """Take out one scene `add_names` counted (the scan's later record of an image id read
+        before, which generation leaves out: `engine.scan`). Word, image and scene counts are then
+        as if it was never counted, and so are co-occurrence rows never cut; a row that was cut
+        loses the pairs of the scene it holds, so a count stays at or below the true one, as the
+        cut leaves it. A word no scene holds any more leaves the vocabulary, its row with it.
+        (The names a closed category list was given, `category_sets`, are what is known of the
+        set's categories, not counts: they stay.)"""
+        self.__dict__.pop("_views", None)
+        distinct = sorted(set(names))
+        _take(self.names, names)
+        _take(self.images, distinct)
+        self.scenes -= 1
+        for a in distinct:
+            row = self.cooccurrence.get(a)
+            if row is None:
+                continue
+            if a not in self.images:
+                del self.cooccurrence[a]
+            else:
+                _take(row, [b for b in distinct if b != a and b in row])
+        _take(self.attributes, attributes)
+        _take(self.predicates, predicates)
+
     def merge(self, other: "Vocabulary") -> None:
         """Add the counts of another part of the data set (the scan's next chunk of the file).
 
@@ -356,6 +380,16 @@ class Vocabulary:
             Counter(d.get("images", {})), int(d.get("scenes", 0)),
             {k: set(v) for k, v in d.get("category_sets", {}).items()},
         )
+
+
+def _take(counts: Counter[str], words: Iterable[str]) -> None:
+    """One less of each of `words` (a word as often as given), a word at 0 taken out."""
+    for word in words:
+        left = counts.get(word, 0) - 1
+        if left > 0:
+            counts[word] = left
+        else:
+            counts.pop(word, None)
 
 
 def _trim(row: Counter[str]) -> None:

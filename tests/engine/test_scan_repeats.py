@@ -1,0 +1,108 @@
+"""The scan's vocabulary counts each image once: the later records of an image id read before,
+which generation rejects as duplicates, are taken out of it (`engine.scan._uncount_repeats`), so
+the vocabulary is that of the file without them, whatever the later records say."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from veriscene.demo.world import iter_scene_graphs
+from veriscene.engine.scan import scan_scenes
+from veriscene.generators.vocabulary import Vocabulary
+from veriscene.scene.jsonl import dumps_scene
+
+
+def _records(n: int, seed: int = 2) -> list[dict[str, Any]]:
+    return [orjson.loads(dumps_scene(s)) for s in iter_scene_graphs(n, seed=seed)]
+
+
+def _write(path: Path, records: list[dict[str, Any]]) -> Path:
+    path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in records))
+    return path
+
+
+def _vocabulary(path: Path | list[Path], **options: Any) -> dict[str, Any]:
+    paths = [str(p) for p in path] if isinstance(path, list) else [str(path)]
+    return scan_scenes(paths, seed=0, pool_size=0, **options).vocab.to_dict()
+
+
+def _other_record_of(record: dict[str, Any]) -> dict[str, Any]:
+    """Another record of the same image: a name, an attribute and a relation of its own."""
+    other = {**record, "objects": [dict(o) for o in record["objects"]]}
+    other["objects"][0] = {**other["objects"][0], "name": "zebra", "attributes": ["plaid"]}
+    other["relations"] = [*record.get("relations", []), [0, "chasing", 1]]
+    return other
+
+
+def test_a_repeated_scene_is_counted_once(tmp_path: Path) -> None:
+    records = _records(6)
+    once = _vocabulary(_write(tmp_path / "once.jsonl", records))
+    twice = _write(tmp_path / "twice.jsonl", [*records[:4], records[1], *records[4:], records[1]])
+    scan = scan_scenes([str(twice)], seed=0, pool_size=0)
+    assert scan.repeats_uncounted == 2 and scan.vocab.to_dict() == once
+    assert once["scenes"] == 6
+
+
+def test_the_first_record_of_an_image_is_the_one_counted(tmp_path: Path) -> None:
+    """Two records of one image that disagree: the first counts (generation reads it), the words
+    only the later one gives are in no count."""
+    records = _records(5)
+    later = _other_record_of(records[2])
+    vocabulary = _vocabulary(_write(tmp_path / "scenes.jsonl", [*records, later]))
+    assert vocabulary == _vocabulary(_write(tmp_path / "first.jsonl", records))
+    assert "zebra" not in vocabulary["names"] and "plaid" not in vocabulary["attributes"]
+    assert "chasing" not in vocabulary["predicates"] and "zebra" not in vocabulary["cooccurrence"]
+    assert all("zebra" not in row for row in vocabulary["cooccurrence"].values())
+    # the other way round, the other record's words are the counted ones
+    swapped = _vocabulary(_write(tmp_path / "swapped.jsonl", [later, *records]))
+    assert swapped == _vocabulary(_write(tmp_path / "alone.jsonl", [later, *records[:2], *records[3:]]))
+
+
+def test_a_later_record_of_an_invalid_first_one_is_counted_by_neither(tmp_path: Path) -> None:
+    """Generation rejects the first (invalid) and the later (duplicate): neither is counted."""
+    records = _records(4)
+    bad = {**records[1], "objects": [{**records[1]["objects"][0], "box": [10.0, 10.0, 5.0, 5.0]},
+                                     *records[1]["objects"][1:]]}
+    scan = scan_scenes([str(_write(tmp_path / "scenes.jsonl", [*records[:1], bad, *records[2:], records[1]]))],
+                       seed=0, pool_size=0)
+    assert scan.invalid == 1 and scan.repeats_uncounted == 1
+    assert scan.vocab.to_dict() == _vocabulary(_write(tmp_path / "kept.jsonl", [records[0], *records[2:]]))
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_repeats_across_files_and_chunks(tmp_path: Path, workers: int) -> None:
+    records = _records(40, seed=7)
+    first = _write(tmp_path / "one.jsonl", records[:25])
+    second = _write(tmp_path / "two.jsonl", [*records[10:15], *records[25:], _other_record_of(records[3])])
+    vocabulary = _vocabulary([first, second], chunk_bytes=4096, workers=workers)
+    assert vocabulary == _vocabulary(_write(tmp_path / "all.jsonl", records), chunk_bytes=4096)
+
+
+def test_taking_a_scene_out_undoes_adding_it() -> None:
+    scenes = list(iter_scene_graphs(8, seed=3))
+    counted = Vocabulary.from_scenes(scenes)
+    extra = scenes[5]
+    counted.add_scene(extra)
+    counted.remove_names(extra.names, [a for attrs in extra.attributes for a in attrs],
+                         [p for _, p, _ in extra.relations])
+    assert counted.to_dict() == Vocabulary.from_scenes(scenes).to_dict()
+
+
+def test_a_run_says_it_and_writes_the_vocabulary_of_each_image_once(tmp_path: Path) -> None:
+    from veriscene import generate
+
+    records = _records(6)
+    once = generate(str(_write(tmp_path / "once.jsonl", records)), tmp_path / "once", seed=0)
+    twice = generate(str(_write(tmp_path / "twice.jsonl", [*records, _other_record_of(records[0])])),
+                     tmp_path / "twice", seed=0)
+    assert twice.rejects["rejected"] == 1 and once.rejects["rejected"] == 0
+    assert (json.loads((tmp_path / "twice" / "vocabulary.json").read_text())
+            == json.loads((tmp_path / "once" / "vocabulary.json").read_text()))
+    assert any("1 scene record of an image id read before was left out of the vocabulary" in note
+               for note in twice.notes)
+    assert not any("left out of the vocabulary" in note for note in once.notes)
