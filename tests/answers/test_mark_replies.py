@@ -13,7 +13,7 @@ from PIL import Image
 from tests.generators.test_depth_map_points import floor_and_box, scene_with
 from tests.generators.test_point_marks import run
 from veriscene.answers import score_sample
-from veriscene.answers.mark_replies import labels_as_images, named_marks
+from veriscene.answers.mark_replies import A_POINT, image_points_named, labels_as_images, named_marks
 from veriscene.io.writers.records import ground_truth
 from veriscene.rewards.env import VQAEnv
 from veriscene.rewards.trl import make_accuracy_reward
@@ -120,3 +120,34 @@ def test_the_environment_reads_a_point_as_its_mark(marked, tmp_path: Path) -> No
 ])
 def test_labels_said_as_the_images_they_are_drawn_on(reply: str, said: str) -> None:
     assert labels_as_images(reply, {"A": 0, "B": 1, "C": 2}) == said
+
+
+# marks on three images of two sizes (multi.marked_point.v1): A on Image 1 (640 x 480), B on Image 2
+# (200 x 100), C on Image 3 (640 x 480), at the same pixel as A
+IMAGE_MARKS = [{"label": "A", "point": [312.5, 140.5], "image": 0}, {"label": "B", "point": [50.5, 60.5], "image": 1},
+               {"label": "C", "point": [312.5, 140.5], "image": 2}]
+SIZES = [[640, 480], [200, 100], [640, 480]]
+
+
+@pytest.mark.parametrize("reply, said", [
+    ("The point at (50, 60) lies on a dog.", "The point at point B lies on a dog."),
+    ("[0.253, 0.605]", "point B"),  # shares of Image 2's 200 x 100, not of 640 x 480
+    ("(253, 605)", "point B"),  # 0-1000 of Image 2
+    ("(2, 50, 60)", "Image 2, point B"),  # the image's number and a point of it
+    ("(2, [0.253, 0.605])", "Image 2, point B"),
+    ('{"image": 2, "point": [50, 60]}', '{Image 2, "point": point B}'),
+    ("(3, 50, 60)", "Image 3, point B"),  # a number and another image's mark: two images named
+    ("(7, 50, 60)", "(7, 50, 60)"),  # no image 7: left as it is
+])
+def test_a_point_over_several_images_is_the_mark_it_lies_on(reply: str, said: str) -> None:
+    assert image_points_named(reply, IMAGE_MARKS, SIZES) == (said, None)
+
+
+def test_a_point_on_two_images_marks_or_on_none_names_no_image() -> None:
+    said, why = image_points_named("(312, 140)", IMAGE_MARKS, SIZES)  # A's and C's pixel
+    assert said == A_POINT and "mark A read in pixels and on mark C read in pixels: it names neither" in why
+    said, why = image_points_named("Image 2 at (5, 5).", IMAGE_MARKS, SIZES)
+    assert said == f"Image 2 at {A_POINT}." and "(5, 5) lies on no mark" in why and "B at (50.5, 60.5) on Image 2" in why
+    # a size unknown: that image's mark is read in pixels alone (within 8 px)
+    assert image_points_named("[0.253, 0.605]", IMAGE_MARKS, [[640, 480], None, [640, 480]])[0] == A_POINT
+    assert image_points_named("(53, 60)", IMAGE_MARKS, None) == ("point B", None)

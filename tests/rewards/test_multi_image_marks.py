@@ -49,6 +49,50 @@ def test_rewards_score_as_eval_does(qa: dict, reply: str) -> None:
                            program=[json.dumps(qa["program"])]) == [expected]
 
 
+def _by_coordinates(qa: dict) -> list[tuple[str, float]]:
+    """Replies giving a mark's point by coordinates, and the score each must get."""
+    (w, h), k = qa["meta"]["image_sizes"][qa["answer"]], qa["answer"]
+    right = qa["images"][k]["marks"][0]["point"]
+    wrong = qa["images"][(k + 1) % 3]["marks"][0]["point"]
+    return [(f"The marked point at ({right[0]:.0f}, {right[1]:.0f}) lies on a dog.", 1.0),
+            (f"[{right[0] / w:.3f}, {right[1] / h:.3f}]", 1.0),
+            (f"({k + 1}, {right[0]:.0f}, {right[1]:.0f})", 1.0),
+            (f'{{"image": {k + 1}, "point": [{right[0]:.0f}, {right[1]:.0f}]}}', 1.0),
+            (f"({wrong[0]:.0f}, {wrong[1]:.0f})", 0.0),
+            (f"({k + 1}, {wrong[0]:.0f}, {wrong[1]:.0f})", 0.0),  # two images named
+            (f"({right[0]:.0f}, {right[1]:.0f}) or ({wrong[0]:.0f}, {wrong[1]:.0f})", 0.0),
+            ("(1, 1)", 0.0)]
+
+
+def test_a_point_by_its_coordinates_names_its_image_in_eval_and_rewards(qa: dict) -> None:
+    assert qa["meta"]["image_sizes"] == [[200, 100]] * 3
+    truth = ground_truth(qa)
+    assert json.loads(truth)["image_sizes"] == qa["meta"]["image_sizes"]
+    assert GroundTruth.from_json(truth).image_sizes == ((200, 100),) * 3
+    for reply, score in _by_coordinates(qa):
+        assert score_sample(reply, qa).score == score, reply
+        assert GroundTruth.from_json(truth).score(reply).score == score, reply
+        assert GroundTruth.from_sample(qa).score(reply).score == score, reply
+        assert compute_score(f"veriscene/{qa['task']}", f"<answer>{reply}</answer>", truth)["score"] == score, reply
+    why = score_sample("(1, 1)", qa).reason
+    assert "(1, 1) lies on no mark" in why and "on Image 2" in why
+
+
+def test_bad_image_sizes_in_ground_truth_are_named(qa: dict) -> None:
+    truth = json.loads(ground_truth(qa))
+    truth["image_sizes"] = [[200, 100], [0, 100], [200, 100]]
+    with pytest.raises(ValueError, match="ground truth field 'image_sizes' must be a list of"):
+        GroundTruth.from_dict(truth)
+
+
+@pytest.mark.parametrize("sizes, message", [([[200, 100], [0, 100], [200, 100]], r"meta.image_sizes\[1\] must be"),
+                                            ([[200, 100], 7, [200, 100]], r"meta.image_sizes\[1\] must be"),
+                                            ("200x100", "meta.image_sizes must be a list")])
+def test_bad_image_sizes_in_a_sample_are_named(qa: dict, sizes, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        score_sample("(1, 1)", {**qa, "meta": {**qa["meta"], "image_sizes": sizes}})
+
+
 def test_a_label_names_its_image(qa: dict) -> None:
     label = "ABC"[qa["answer"]]
     assert score_sample(label, qa).score == 1.0

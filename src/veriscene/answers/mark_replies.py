@@ -25,7 +25,10 @@ lie on a dog?": the answer is an image, `labels_as_images`), a reply may name th
 mark: "B", "point B", "(B)", "the mark labelled B" are said "Image 2" where B is drawn on Image 2,
 then read as the image. A reply naming two marks, or a mark and another image, names two images
 and scores 0 ("A or B", "Image 1, point B"). A bare capital "A" is read as a label only where it
-cannot be the article: alone, before punctuation or the end, or before "is", "lies", "has".
+cannot be the article: alone, before punctuation or the end, or before "is", "lies", "has". A
+point given by its coordinates is read there too, as the mark it lies on, each image's mark at
+that image's size ("(419, 50)", "[0.872, 0.140]": `image_points_named`), and an image's number
+given with it ("(4, 419, 50)", '{"image": 4, "point": [419, 50]}') as that image.
 """
 
 from __future__ import annotations
@@ -117,33 +120,107 @@ def named_marks(reply: str, marks: Sequence[Mapping[str, Any]], image_size: Sequ
     apart (`marks_apart`), so one reading names one mark at most. A point on no mark is left too:
     the reply is then read by its labels alone, and with none it scores 0 with the reason."""
     size = check_image_size(image_size) if image_size is not None else None
-    reach = mark_reach(*size) if size is not None else MIN_RING + 2
-    centres = [(math.floor(float(m["point"][0])) + 0.5, math.floor(float(m["point"][1])) + 0.5) for m in marks]
+    drawn = [_Drawn(mark, size) for mark in marks]
     problems: list[str] = []
 
     def named(m: re.Match[str]) -> str:
-        values = [float(v) for v in m.groups() if v is not None]
-        hits: dict[str, list[str]] = {}  # label -> the readings that put the point on its mark
-        for fmt in BOX_FORMATS:
-            if (fmt != "pixel" and size is None) or not fits_format(values, fmt, size):
-                continue
-            x, y = to_pixels(values, fmt, size)
-            for mark, (cx, cy) in zip(marks, centres):
-                if math.hypot(x - cx, y - cy) <= reach:
-                    hits.setdefault(str(mark["label"]), []).append(_FORMAT_WORDS[fmt])
-        if len(hits) == 1:
-            return f"point {next(iter(hits))}"
         given = m.group(0)
-        if hits:
-            problems.append(f"{given} lies on " + " and on ".join(
-                f"mark {label} read {' or '.join(ways)}" for label, ways in hits.items()) + ": it names neither")
-        else:
-            drawn = ", ".join(f"{mark['label']} at ({cx:g}, {cy:g})" for mark, (cx, cy) in zip(marks, centres))
-            problems.append(f"{given} lies on no mark (drawn {reach} px around {drawn}, in pixels)")
-        return given
+        label, problem = _named_by([float(v) for v in m.groups() if v is not None], given, drawn)
+        if problem is not None:
+            problems.append(problem)
+        return f"point {label}" if label is not None else given
 
     said = _COORDS.sub(named, reply)
     return said, "; ".join(problems) or None
+
+
+class _Drawn:
+    """A drawn mark as a point given by coordinates is matched against it: its label, image (None:
+    a single image's), the centre of its pixel, its image's size (None: unknown) and drawn reach."""
+
+    __slots__ = ("label", "image", "cx", "cy", "size", "reach")
+
+    def __init__(self, mark: Mapping[str, Any], size: tuple[int, int] | None, image: int | None = None) -> None:
+        self.label, self.image, self.size = str(mark["label"]), image, size
+        self.cx, self.cy = math.floor(float(mark["point"][0])) + 0.5, math.floor(float(mark["point"][1])) + 0.5
+        self.reach = mark_reach(*size) if size is not None else MIN_RING + 2
+
+
+def _named_by(values: Sequence[float], given: str, drawn: Sequence[_Drawn]) -> tuple[str | None, str | None]:
+    """(the label of the one mark the point `values` lies on in every reading its values fit, or
+    None; why it names none, or None): `named_marks`, each mark read at its own image's size."""
+    hits: dict[str, list[str]] = {}  # label -> the readings that put the point on its mark
+    for mark in drawn:
+        for fmt in BOX_FORMATS:
+            if (fmt != "pixel" and mark.size is None) or not fits_format(values, fmt, mark.size):
+                continue
+            x, y = to_pixels(values, fmt, mark.size)
+            if math.hypot(x - mark.cx, y - mark.cy) <= mark.reach:
+                hits.setdefault(mark.label, []).append(_FORMAT_WORDS[fmt])
+    if len(hits) == 1:
+        return next(iter(hits)), None
+    if hits:
+        return None, f"{given} lies on " + " and on ".join(
+            f"mark {label} read {' or '.join(ways)}" for label, ways in hits.items()) + ": it names neither"
+    where = ", ".join(f"{mark.label} at ({mark.cx:g}, {mark.cy:g})"
+                      + (f" on Image {mark.image + 1}" if mark.image is not None else "") for mark in drawn)
+    reaches = sorted({mark.reach for mark in drawn})
+    return None, (f"{given} lies on no mark (drawn {' or '.join(map(str, reaches))} px around {where}, "
+                  "in pixels)")
+
+
+# --- a point given by its coordinates over several images, each with its mark -----------------
+# "(2, 312, 140)": an image's number (from 1, as the questions count) and a point of it
+_IMAGE_POINT = re.compile(
+    rf"[\(\[]\s*(?:image\s*)?(?P<image>\d+)\s*[,;:]\s*[\(\[]?\s*(?:x\s*[=:]\s*)?{_NUMBER}\s*[,;]\s*"
+    rf"(?:y\s*[=:]\s*)?{_NUMBER}\s*[\)\]]?\s*[\)\]]", re.IGNORECASE)
+# '"image": 2', "'image_index': 2", "image=2": an image's number given as a field of its own
+_IMAGE_FIELD = re.compile(r"[\"']?\bimage(?:_?(?:index|number|id))?[\"']?\s*[:=]\s*[\"']?(?P<image>\d+)\b[\"']?",
+                          re.IGNORECASE)
+A_POINT = "a point"  # what a point given by coordinates that names no mark is said as
+
+
+def image_points_named(reply: str, marks: Sequence[Mapping[str, Any]],
+                       image_sizes: Sequence[Sequence[int] | None] | None) -> tuple[str, str | None]:
+    """On a question over several images each with its own mark (`labels_as_images`), `reply`
+    with each point it gives by coordinates said as the mark it lies on ("(419, 50)" -> "point
+    D", then read as the image D is drawn on), and why the others name none (None: every one
+    names one). `marks` each carry their ``image`` (0-based; a mark without one is image 0's);
+    `image_sizes` the images' (width, height) in image order (`meta["image_sizes"]`), None for
+    an unknown one (then read in pixels alone).
+
+    A point names a mark as in `named_marks`, each mark read at its own image's size: the point
+    lies within that mark's drawn reach in every reading its values fit, and on one mark only
+    (two images' marks may lie at one place of their images: such a point names neither). An
+    image's number given with the point, "(4, 419, 50)", "{"image": 4, "point": [419, 50]}", is
+    read as "Image 4" beside it, so a point on another image's mark names two images (0). A
+    point that names no mark is said "a point": its numbers are not read as image numbers, as
+    "Image 2 at (0.5, 0.5)" reads Image 2 and "(419, 50)" alone names no image (0, with the
+    reason)."""
+    count = len(image_sizes) if image_sizes is not None else None
+    drawn = []
+    for mark in marks:
+        k = int(mark.get("image", 0))
+        raw = image_sizes[k] if image_sizes is not None and 0 <= k < len(image_sizes) else None
+        drawn.append(_Drawn(mark, check_image_size(raw) if raw is not None else None, k))
+    problems: list[str] = []
+
+    def said(values: Sequence[float], given: str) -> str:
+        label, problem = _named_by(values, given, drawn)
+        if problem is not None:
+            problems.append(problem)
+        return f"point {label}" if label is not None else A_POINT
+
+    def with_image(m: re.Match[str]) -> str:
+        number = int(m.group("image"))
+        if number < 1 or (count is not None and number > count):  # (no image's number: read as it is)
+            return m.group(0)
+        return f"Image {number}, {said([float(m.group(2)), float(m.group(3))], m.group(0))}"
+
+    reply = _IMAGE_POINT.sub(with_image, reply)
+    reply = _IMAGE_FIELD.sub(lambda m: f"Image {m.group('image')}", reply)
+    reply = _COORDS.sub(lambda m: said([float(v) for v in m.groups() if v is not None], m.group(0)), reply)
+    return reply, "; ".join(problems) or None
 
 
 # --- a mark's label read as the image it is drawn on (questions over several images) ------------

@@ -45,7 +45,7 @@ from veriscene.answers.coords import (
     point_distance,
 )
 from veriscene.answers.extract import DEFAULT_ANSWER_TAGS, DEFAULT_THINK_TAGS, read_reply
-from veriscene.answers.mark_replies import labels_as_images, named_marks, without_compared_labels
+from veriscene.answers.mark_replies import image_points_named, labels_as_images, named_marks, without_compared_labels
 from veriscene.answers.normalize import normalize_phrase, prepare_synonyms
 from veriscene.answers.options import check_flag, check_synonyms, check_texts, check_tolerances
 from veriscene.answers.parse import parse_answer
@@ -313,12 +313,30 @@ def _image_marks(record: Mapping[str, Any]) -> list[dict[str, Any]] | None:
     return None
 
 
+def _image_sizes(meta: Mapping[str, Any]) -> list[Any] | None:
+    """A sample's ``meta["image_sizes"]`` (each image's [width, height], in image order; None
+    without it), checked: ValueError naming the entry that is not a positive [width, height]."""
+    sizes = meta.get("image_sizes")
+    if sizes is None:
+        return None
+    if not isinstance(sizes, list):
+        raise ValueError(f"meta.image_sizes must be a list of [width, height], got {sizes!r}")  # noqa: TRY004  (a data error)
+    for k, size in enumerate(sizes):
+        try:
+            check_image_size(size)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"meta.image_sizes[{k}] must be a positive [width, height], got {size!r}") from exc
+    return sizes
+
+
 def score_sample(reply: str, sample: Mapping[str, Any] | Sample, **options: Any) -> MatchResult:
     """Score a reply against a sample record: reads answer, answer_type, question, choices,
     meta["answer_letter"], meta["box_format"], meta["image_size"], the number of images
     (meta["num_images"] or `images`), for points, the points
     the question offers (`offered_points`: meta["point_options"] or the program), and for a
-    label of points drawn on the image, meta["mark_labels"] (read as option letters); `options` go to
+    label of points drawn on the image, meta["mark_labels"] (read as option letters), and for
+    marks on several images, meta["image_sizes"] (a point given by coordinates read at its image's
+    size); `options` go to
     `match_answer` and override the record (e.g. iou_threshold=0.7, synonyms={...},
     rivals="run/vocabulary.json")."""
     record = scored_record(sample)
@@ -362,6 +380,9 @@ def score_sample(reply: str, sample: Mapping[str, Any] | Sample, **options: Any)
         # (`scene.marks`): a reply's "B", "point B" is the image B is drawn on
         drawn = _image_marks(record)
         if drawn:
+            # "(419, 50)", "(4, 419, 50)": a point given by coordinates on a mark is that mark
+            # ("point D"), each image's mark read at that image's size (meta["image_sizes"])
+            reply, unread = image_points_named(reply, drawn, _image_sizes(meta))
             reply = labels_as_images(reply, label_images(drawn))
     kwargs.update(options)
     result = match_answer(reply, record["answer"], record["answer_type"], **kwargs)

@@ -80,6 +80,9 @@ class GroundTruth:
                   reply's "B" is read as the image B is drawn on
                   (`veriscene.answers.mark_replies.labels_as_images`); a mark without one is
                   image 0's (ground truth written before multi-image marks)
+    image_sizes   each image's (width, height) in image order, where a question over several
+                  images marks each (a reply's "(419, 50)" is read at its image's size:
+                  `veriscene.answers.mark_replies.image_points_named`), or None (in pixels alone)
     question      the question text, or None (ground truth written before it was added)
     """
 
@@ -97,6 +100,7 @@ class GroundTruth:
     question: str | None = None
     mark_labels: tuple[str, ...] | None = None
     marks: tuple[Mapping[str, Any], ...] | None = None
+    image_sizes: tuple[tuple[int, int], ...] | None = None
 
     def __post_init__(self) -> None:
         if self.answer_type not in ANSWER_TYPES:
@@ -144,6 +148,8 @@ class GroundTruth:
             mark_labels=checks.field("mark_labels", d["mark_labels"], checks.texts, "a list of labels")
             if d.get("mark_labels") else None,
             marks=_marks(d.get("marks")),
+            image_sizes=checks.field("image_sizes", d["image_sizes"], _sizes,
+                                     "a list of [width, height], positive") if d.get("image_sizes") else None,
         )
         return truth.with_program(d["program"]) if d.get("program") is not None else truth
 
@@ -211,7 +217,7 @@ class GroundTruth:
             "image_size": meta.get("image_size"), "synonyms": meta.get("synonyms"),
             "vocabulary": meta.get("vocabulary"), "point_options": meta.get("point_options"),
             "program": record.get("program"), "question": record.get("question"),
-            "mark_labels": meta.get("mark_labels"),
+            "mark_labels": meta.get("mark_labels"), "image_sizes": meta.get("image_sizes"),
             "marks": sample_marks(record) if meta.get("mark_labels") or record["answer_type"] == "image_index"
             else None,
         }).with_images(record.get("images"))
@@ -248,6 +254,8 @@ class GroundTruth:
             meta["num_images"] = self.num_images
         if self.mark_labels is not None:
             meta["mark_labels"] = list(self.mark_labels)
+        if self.image_sizes is not None:
+            meta["image_sizes"] = [list(size) for size in self.image_sizes]
         record = {"answer": self.answer, "answer_type": self.answer_type,
                   "choices": list(self.choices) if self.choices is not None else None, "meta": meta}
         if self.question is not None:
@@ -441,6 +449,11 @@ def _marks_images(program: Any) -> bool:
     if isinstance(program, bytes):
         return b"image_marked_point" in program
     return _is_list(program) and any(isinstance(n, Mapping) and n.get("op") == "image_marked_point" for n in program)
+
+
+def _sizes(value: Any) -> tuple[tuple[int, int], ...]:
+    """Ground truth's "image_sizes": a [width, height] an image (TypeError / ValueError else)."""
+    return tuple(checks.size(size) for size in checks.listed(value))
 
 
 def _marks(value: Any) -> tuple[Mapping[str, Any], ...] | None:

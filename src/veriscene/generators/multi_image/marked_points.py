@@ -6,7 +6,9 @@ Every image of a group of 2-4 carries one point drawn as a labelled mark (`veris
 an object of the name asked about. The program holds each as an `image_marked_point` (k, label,
 x, y), asks `marked_on` of it and the image's objects of the name, and picks the one image where
 it does (`select_image{n}`: it fails unless exactly one does). A reply may name the image ("Image
-2", "the second image") or its mark ("B", "point B": `answers.mark_replies.labels_as_images`).
+2", "the second image"), its mark ("B", "point B": `answers.mark_replies.labels_as_images`) or the
+mark's point by coordinates ("(419, 50)", "(4, 419, 50)": `answers.mark_replies.image_points_named`,
+read at each image's size, which the sample's ``meta["image_sizes"]`` gives).
 
 The points are placed as the single-image point generators place theirs (segmentation.*,
 depth.points.v1): on masks (on boxes alone: below), uniformly among the
@@ -197,7 +199,9 @@ class MarkedPointImage(GroupGenerator):
         return Candidate(None, slots, "boxes" if boxes else "default", expected=answer,
                          distractors=[k for k in range(n) if k != answer], scenes=scenes,
                          build=partial(marked_program, n, name, marks, "marked_in_box" if boxes else "marked_on"),
-                         marks=[{**mark, "image": k} for k, mark in enumerate(marks)])
+                         marks=[{**mark, "image": k} for k, mark in enumerate(marks)],
+                         # (a reply may give a mark's point by coordinates: read at its image's size)
+                         meta={"image_sizes": [[s.width, s.height] for s in scenes]})
 
     def _off_point(self, ctx: GroupContext, scene: Scene, name: str, alike: Sequence[str],
                    place: Any) -> list[float] | None:

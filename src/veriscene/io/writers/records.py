@@ -181,7 +181,7 @@ def ground_truth(sample: dict[str, Any]) -> str:
     `question` (a `str` reply may restate it: its words do not compete with the gold), as
     generated (`GENERATED_QUESTION`: without an instruction an export added), and for a question
     answered by a mark's label, the `marks` drawn (`images[0].marks`: a reply may give a mark by
-    its coordinates).
+    its coordinates); over several images each marked, every image's marks and `image_sizes`.
     """
     meta = sample.get("meta") or {}
     truth = {
@@ -207,8 +207,11 @@ def ground_truth(sample: dict[str, Any]) -> str:
     elif sample.get("answer_type") == "image_index" and any(
             isinstance(image, dict) and image.get("marks") for image in sample.get("images") or ()):
         # a mark on each image ("In which image does the marked point lie on a dog?"): each with its
-        # "image", as a reply's "B" is read as the image B is drawn on (`scene.marks.sample_marks`)
+        # "image", as a reply's "B" is read as the image B is drawn on (`scene.marks.sample_marks`),
+        # and the images' sizes, as a reply's "(419, 50)" is read at its image's size
         truth["marks"] = sample_marks(sample)
+        if meta.get("image_sizes"):
+            truth["image_sizes"] = meta["image_sizes"]
     return dumps(truth)
 
 
