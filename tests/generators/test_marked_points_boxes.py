@@ -18,7 +18,7 @@ from veriscene.engine.pool import ScenePool
 from veriscene.errors import ExecutionFailure
 from veriscene.generators import SceneRunner, Vocabulary, get_generator
 from veriscene.generators.base import GroupContext
-from veriscene.generators.multi_image.marked_points import BOX_INSET, MARKS_UNPLACED
+from veriscene.generators.multi_image.marked_points import BOX_INSET, MARKS_UNPLACED, MARKS_UNPLACED_BOXES
 from veriscene.program import ExecutionContext, SceneIndex, execute
 from veriscene.scene import Scene, write_scenes
 from veriscene.scene.marks import LABELS, mark_reach, program_marks
@@ -149,7 +149,7 @@ def test_no_point_in_the_box_of_a_partner_is_counted() -> None:
     ctx.counts, ctx.task = counts, NAME
     found = made(_generator(sizes=(2,)).propose(ctx))
     assert all(c.slots["a_obj"] != "a dog" for c in found)
-    assert counts[f"{MARKS_UNPLACED}:{NAME}"] >= 1
+    assert counts[f"{MARKS_UNPLACED_BOXES}:{NAME}"] >= 1 and counts[f"{MARKS_UNPLACED}:{NAME}"] == 0
 
 
 def test_samples_of_boxes_verify_and_score(tmp_path: Path) -> None:

@@ -46,7 +46,7 @@ loosely the box was drawn, which the points keep away from:
   masks.
 
 A group where some image offers no such point is not asked: counted as ``marks_unplaced:<generator>``
-in the run's counts (on masks or boxes alike). The marks keep clear of each other by construction
+in the run's counts (``marks_unplaced_boxes:<generator>`` for a group asked of boxes). The marks keep clear of each other by construction
 (one an image).
 
 Off by default (``marks: false``): the generator then asks nothing (its ``per_scene`` is 0), and
@@ -75,6 +75,7 @@ from veriscene.scene.model import Scene
 from veriscene.text import number_word, with_article
 
 MARKS_UNPLACED = "marks_unplaced"  # groups not asked: an image offered no sound point (run counts)
+MARKS_UNPLACED_BOXES = "marks_unplaced_boxes"  # the same, of groups asked of boxes (scenes without masks)
 BOX_INSET = 0.25  # on boxes alone, a point lies this share of its box's width / height or more inside it
 
 
@@ -182,13 +183,13 @@ class MarkedPointImage(GroupGenerator):
         place = self._box_point if boxes else self._point
         on = place(ctx, ctx.scene, ctx.index, lambda i: ctx.scene.names[i] == name, None)
         if on is None:
-            ctx.count(MARKS_UNPLACED)
+            ctx.count(MARKS_UNPLACED_BOXES if boxes else MARKS_UNPLACED)
             return None
         points = {ctx.scene.image_id: on}
         for scene in others:
             found = self._off_point(ctx, scene, name, alike, place)
             if found is None:
-                ctx.count(MARKS_UNPLACED)
+                ctx.count(MARKS_UNPLACED_BOXES if boxes else MARKS_UNPLACED)
                 return None
             points[scene.image_id] = found
         scenes = shuffled(ctx, [ctx.scene, *others])
