@@ -108,3 +108,17 @@ def test_images_the_server_failed_on_are_counted_apart(tmp_path: Path) -> None:
     (reject,) = [json.loads(line) for line in (tmp_path / "rejects.jsonl").read_text().splitlines()]
     assert reject["field"] == "detector" and re.search(r"gave up after 2 attempts; last: HTTP 503", reject["reason"])
     assert "images rejected: the server failed │ 1" in done.output  # the summary's count
+
+
+def test_a_server_that_is_not_there_is_said_in_one_sentence_then_the_resume(tmp_path: Path) -> None:
+    """The error of no server at the URL ends in a question; the run's words follow it without a
+    full stop after the question mark ("is --base-url right?. The run stopped")."""
+    draw_scene(tmp_path / "photos" / "0.png")
+    with StatusServer(lambda text, images: CUP) as server:
+        url = server.url
+    detector = VLMDetector(model(server, max_retries=0))  # the server is gone: every connection is refused
+    with pytest.raises(ModelConfigError) as raised:
+        annotate(tmp_path / "photos", tmp_path / "s.jsonl", detector=detector)
+    said = str(raised.value)
+    assert said.startswith(f"no server answers at {url}/chat/completions (1 attempt; last: connection error")
+    assert "is --base-url right? The run stopped after 0 of 1 images" in said and "?." not in said
