@@ -275,3 +275,19 @@ def test_streamed_scenes_load_unloaded_stages_on_the_device(tmp_path: Path) -> N
     assert ref == one == two
     found = loads(log)
     assert found[0] == (os.getpid(), "gpu-a") and all(pid != os.getpid() for pid, _ in found[1:])
+
+
+def test_a_model_folder_that_is_missing_or_empty_is_said_without_transformers_network_words(tmp_path: Path) -> None:
+    """transformers said "We couldn't connect to 'https://huggingface.co' ... Check your internet
+    connection" of a folder that is not there (no connection is tried), and "Unrecognized model in
+    DIR. Should have a `model_type` key in its config.json" of a folder without config.json."""
+    with pytest.raises(FileNotFoundError) as raised:
+        model_kind("AutoModelForObjectDetection", tmp_path / "models" / "detr")
+    said = str(raised.value)
+    assert said.startswith(f"{tmp_path / 'models' / 'detr'}: no such folder, nor a model of that id in the local "
+                           "Hugging Face cache: nothing is downloaded at run time")
+    assert "huggingface-cli download" in said and "internet" not in said
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(FileNotFoundError, match=r"empty: no config.json in this folder: a model saved with its "
+                                                r"config, weights and processor is needed"):
+        model_kind("AutoModelForObjectDetection", tmp_path / "empty")

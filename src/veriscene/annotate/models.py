@@ -85,9 +85,20 @@ def model_kind(auto: str, path: str | os.PathLike[str]) -> str:
     _torch()
     import transformers
 
+    folder = os.fspath(path)
+    if os.path.isdir(folder) and not os.path.isfile(os.path.join(folder, "config.json")):
+        # transformers says "Unrecognized model in DIR. Should have a `model_type` key in its config.json"
+        raise FileNotFoundError(f"{path}: no config.json in this folder: a model saved with its config, weights and "
+                                "processor is needed (save_pretrained, or `huggingface-cli download ID --local-dir "
+                                f"{path}`); nothing is downloaded at run time")
     try:
-        config = transformers.AutoConfig.from_pretrained(str(path), local_files_only=True)
+        config = transformers.AutoConfig.from_pretrained(folder, local_files_only=True)
     except OSError as exc:
+        if not os.path.exists(folder):  # transformers' words ask to check the internet connection: none is used
+            raise FileNotFoundError(
+                f"{path}: no such folder, nor a model of that id in the local Hugging Face cache: nothing is "
+                "downloaded at run time; fetch the model once beforehand (`huggingface-cli download ID --local-dir "
+                "models/NAME`) and give its folder") from None
         raise FileNotFoundError(f"{path}: cannot read a model's config from it (a local folder or cached model "
                                 f"id is needed; nothing is downloaded): {exc}"[:500]) from None
     try:
