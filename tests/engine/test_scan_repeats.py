@@ -1,6 +1,7 @@
 """The scan's vocabulary counts each image once: the later records of an image id read before,
 which generation rejects as duplicates, are taken out of it (`engine.scan._uncount_repeats`), so
-the vocabulary is that of the file without them, whatever the later records say."""
+the vocabulary is that of the file without them, whatever the later records say; and its pool
+holds each image once, from its first record: a run makes the samples of the file without them."""
 
 from __future__ import annotations
 
@@ -106,3 +107,39 @@ def test_a_run_says_it_and_writes_the_vocabulary_of_each_image_once(tmp_path: Pa
     assert any("1 scene record of an image id read before was left out of the vocabulary" in note
                for note in twice.notes)
     assert not any("left out of the vocabulary" in note for note in once.notes)
+
+
+def _pool(paths: list[Path], **options: Any) -> list[tuple[str, bytes]]:
+    scan = scan_scenes([str(p) for p in paths], seed=0, **options)
+    return [(entry.image_id, entry.line) for entry in scan.pool]
+
+
+@pytest.mark.parametrize(("pool_size", "chunk_bytes"), [(5, 4096), (5, 1 << 20), (100, 4096)])
+def test_the_pool_holds_the_first_record_of_each_image(tmp_path: Path, pool_size: int, chunk_bytes: int) -> None:
+    records = _records(40, seed=7)
+    repeated = [_other_record_of(r) for r in records[::3]]  # every third image again, disagreeing
+    early = repeated[:7]  # (of the first 20: near their first records, and again in other chunks)
+    twice = _write(tmp_path / "twice.jsonl", [*records[:20], *early, *records[20:], *repeated])
+    pool = _pool([twice], pool_size=pool_size, chunk_bytes=chunk_bytes)
+    assert pool == _pool([_write(tmp_path / "once.jsonl", records)], pool_size=pool_size, chunk_bytes=chunk_bytes)
+    assert len(pool) == min(pool_size, 40) and all(b"zebra" not in line for _, line in pool)
+
+
+def test_a_pooled_later_record_of_an_invalid_first_one_is_taken_out(tmp_path: Path) -> None:
+    records = _records(4)
+    bad = {**records[1], "objects": [{**records[1]["objects"][0], "box": [10.0, 10.0, 5.0, 5.0]},
+                                     *records[1]["objects"][1:]]}
+    pool = _pool([_write(tmp_path / "scenes.jsonl", [bad, *records[2:], records[0], records[1]])], pool_size=10)
+    assert sorted(image_id for image_id, _ in pool) == sorted(r["image_id"] for r in [records[0], *records[2:]])
+
+
+def test_a_run_with_repeated_records_makes_the_samples_of_the_file_without_them(tmp_path: Path) -> None:
+    from veriscene import generate
+
+    records = _records(12)
+    generate(str(_write(tmp_path / "once.jsonl", records)), tmp_path / "once", seed=0)
+    again = [_other_record_of(records[3]), records[7]]
+    generate(str(_write(tmp_path / "twice.jsonl", [*records[:9], *again, *records[9:]])), tmp_path / "twice", seed=0)
+    samples = (tmp_path / "once" / "samples.jsonl").read_bytes()
+    assert samples.count(b'"task":"multi.') > 100  # (partners drawn from the pool among them)
+    assert (tmp_path / "twice" / "samples.jsonl").read_bytes() == samples

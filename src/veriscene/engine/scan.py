@@ -14,7 +14,11 @@ One streaming pass, with memory bounded by the vocabulary and the pool size, not
   names and distractors drawn by frequency leaned toward it;
 - the pool: a uniform sample of at most `pool_size` scenes chosen by the smallest hashes of
   (seed, image id) - a bottom-k sample, so the same scenes are chosen whatever the file order or
-  worker count - from which multi-image generators draw partner images through an index.
+  worker count - from which multi-image generators draw partner images through an index. An
+  image is pooled once, from its first record, as generation reads it: a later record of an
+  image id never enters (its hash is the first's). Before, both were pooled, and a partner could
+  be a record generation rejected as a duplicate; a pool of a file with repeated ids took other
+  partners than that of the file without them.
 
 The file is scanned in chunks of about `chunk_bytes` (cut at the first line end after each
 multiple of it, so the chunks depend only on the file), on the run's backend: each chunk is
@@ -114,15 +118,13 @@ def _pool_entries(paths: list[str], spans: list[FileSpan], offsets: list[int],
     return entries
 
 
-def _uncount_repeats(paths: list[str], result: ScanResult, max_objects: int = 0) -> int:
+def _uncount_repeats(paths: list[str], result: ScanResult, repeats: list[int], max_objects: int = 0) -> int:
     """Take every later record of an image id read before out of the vocabulary, which the chunks
     counted (each saw its own lines only): an image is counted once, from its first record, the
     one generation reads (`duplicate_lines` rejects the later ones), whatever the later records
     say. Only those lines are read again, in file order; one the vocabulary never counted
-    (invalid, too many objects) is passed over. How many were taken out (`ScanResult`)."""
-    import numpy as np
-
-    repeats = [k for k, _ in later_repeats(np.frombuffer(result.id_hashes, dtype=np.uint64))]
+    (invalid, too many objects) is passed over. `repeats`: their scene numbers, in file order
+    (`later_repeats`). How many were taken out (`ScanResult`)."""
     if not repeats:
         return 0
     taken = 0
@@ -230,7 +232,13 @@ def scan_scenes(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
             read = min(done, total)
         result.spans = spans
         # each image counted once (before the pool is read: its closed names are the vocabulary's)
-        result.repeats_uncounted = _uncount_repeats(paths, result, max_scene_objects)
+        import numpy as np
+
+        repeats = [k for k, _ in later_repeats(np.frombuffer(result.id_hashes, dtype=np.uint64))]
+        result.repeats_uncounted = _uncount_repeats(paths, result, repeats, max_scene_objects)
+        if repeats:  # a pooled one's first record was not pooled (invalid): generation rejects both
+            later = set(repeats)
+            pool = [candidate for candidate in pool if candidate[1] not in later]
         # by hash, then scene
         result.pool = _pool_entries(paths, spans, [offset for _, _, offset in pool], result.vocab)
     return result

@@ -148,6 +148,7 @@ def scan_chunk(source: str | bytes, start: int, end: int, seed: int, pool_size: 
     does a record the shard pass rejects as invalid (`_rejected`, counted in `chunk.invalid`)."""
     chunk = ChunkScan()
     heap: list[PoolCandidate] = []  # (-hash, -scene, offset): the pool_size smallest (hash, scene)
+    pooled: set[int] = set()  # their hashes: a later record of an image in the heap never enters
     with (io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")) as fh:
         if not isinstance(source, bytes):
             fh.seek(start if at is None else at)
@@ -179,12 +180,14 @@ def scan_chunk(source: str | bytes, start: int, end: int, seed: int, pool_size: 
             if pool_size <= 0:
                 continue
             h = stable_hash(seed, image_id)
-            if len(heap) < pool_size or -heap[0][0] > h:  # a later scene with an equal hash never enters
+            # a later scene with an equal hash never enters: generation rejects it as a duplicate
+            if h not in pooled and (len(heap) < pool_size or -heap[0][0] > h):
                 item = (-h, -number, line_start)
                 if len(heap) < pool_size:
                     heapq.heappush(heap, item)
                 else:
-                    heapq.heapreplace(heap, item)
+                    pooled.discard(-heapq.heapreplace(heap, item)[0])
+                pooled.add(h)
     chunk.pool = sorted((-h, -k, offset) for h, k, offset in heap)
     return chunk
 

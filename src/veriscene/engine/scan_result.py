@@ -16,6 +16,7 @@ from array import array
 from collections import Counter
 from dataclasses import dataclass, field
 from itertools import islice
+from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
 import numpy as np
@@ -179,7 +180,17 @@ class ScanResult:
         self.unmarked_slices += chunk.unmarked_slices
         self.vocab.merge(chunk.vocab)
         ours = ((h, first + k, offset) for h, k, offset in chunk.pool)
-        return list(islice(heapq.merge(pool, ours), pool_size))  # both sorted
+        return list(islice(_first_of_each(heapq.merge(pool, ours)), pool_size))  # both sorted
+
+
+def _first_of_each(candidates: Iterable[PoolCandidate]) -> Iterator[PoolCandidate]:
+    """Pool candidates sorted by (hash, scene) without the later ones of an equal hash: the later
+    records of an image pooled from an earlier chunk, which generation rejects as duplicates."""
+    last = None
+    for candidate in candidates:
+        if candidate[0] != last:
+            last = candidate[0]
+            yield candidate
 
 
 def ignored_note(ignored: Counter[str], shown: int = 5) -> str:
