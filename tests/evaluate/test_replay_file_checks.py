@@ -112,3 +112,42 @@ def test_replies_read_are_this_runs_with_a_replay_model_given_twice(demo_run: Pa
     for out in ("a", "b"):
         result = evaluate(demo_run, model, tmp_path / out, limit=6, freeform="off", cache=False, reports=False)
         assert (result.counts["replies_read"], result.counts["errors"]) == (4, 2)
+
+
+def test_lmms_eval_logged_samples_replay_as_the_replies_they_are(demo_run: Path, tmp_path: Path) -> None:
+    """lmms-eval's --log_samples lines of the task folder `export --to lmms_eval` wrote (the doc, a
+    row of its data file without the images, holds the sample id; the reply scored is the first of
+    filtered_resps) score as a replies file of {"id", "reply"} lines does. Before, every line was
+    refused: "field 'id' is missing"."""
+    pq = pytest.importorskip("pyarrow.parquet")
+    from veriscene.io.export import export
+
+    export(demo_run, tmp_path / "tasks", to="lmms_eval")
+    by_id = {s["id"]: s for s in samples(demo_run)}
+    logged, plain = [], []
+    for data in sorted((tmp_path / "tasks" / "data").glob("*.parquet")):  # one samples file per subtask, joined
+        for n, doc in enumerate(pq.read_table(data).drop(["images"]).to_pylist()):
+            reply = planned_reply(by_id[doc["id"]])
+            logged.append({"doc_id": n, "doc": doc, "target": doc["answer_text"], "resps": [[reply]],
+                           "filtered_resps": [reply], "accuracy": 0.0})
+            plain.append({"id": doc["id"], "reply": reply})
+    assert read_replies(_write(tmp_path / "samples_veriscene.jsonl", logged)) == {r["id"]: r["reply"] for r in plain}
+    lmms = evaluate(demo_run, f"replay:{tmp_path / 'samples_veriscene.jsonl'}", tmp_path / "lmms", freeform="off",
+                    reports=False)
+    ours = evaluate(demo_run, f"replay:{_write(tmp_path / 'plain.jsonl', plain)}", tmp_path / "plain",
+                    freeform="off", reports=False)
+    assert lmms.accuracy == ours.accuracy and lmms.counts["replies_read"] == ours.counts["replies_read"] == len(plain)
+    nested = {"doc_id": 0, "doc": logged[0]["doc"], "resps": [["a", "b"]]}  # no filtered_resps: the first response
+    assert read_replies(_write(tmp_path / "nested.jsonl", [nested])) == {logged[0]["doc"]["id"]: "a"}
+
+
+def test_an_lmms_eval_line_of_another_task_is_refused_naming_the_field(tmp_path: Path) -> None:
+    path = _write(tmp_path / "samples_mme.jsonl", [{"doc_id": 3, "doc": {"question_id": "q3"}, "filtered_resps": ["Yes"]}])
+    with pytest.raises(DataError, match=r"samples_mme\.jsonl, line 1: an lmms-eval samples line \(doc_id 3\) whose "
+                                        r"field 'doc\.id' is missing or no sample id: only the tasks `veriscene "
+                                        r"export --to lmms_eval` writes"):
+        read_replies(path)
+    path = _write(tmp_path / "samples_bad.jsonl", [{"doc_id": 0, "doc": {"id": "a"}, "filtered_resps": [[7]]}])
+    with pytest.raises(DataError, match=r"line 1: field 'filtered_resps\[0\]\[0\]' of an lmms-eval samples line is "
+                                        r"a number \(7\), not the reply's text"):
+        read_replies(path)

@@ -2,7 +2,10 @@
 
 `ReplayModel` ("replay:FILE") scores replies computed elsewhere: FILE is JSONL with one
 ``{"id": SAMPLE_ID, "reply": TEXT}`` per line (a previous run's results.jsonl works as is;
-"response" / "output" / "text" are accepted for "reply"). A sample without a stored reply gets
+"response" / "output" / "text" are accepted for "reply"), or lmms-eval's ``--log_samples`` file of
+a task folder ``veriscene export --to lmms_eval`` wrote (``{"doc_id": N, "doc": {"id": SAMPLE_ID,
+...}, "filtered_resps": [TEXT], "resps": [[TEXT]]}``: the reply lmms-eval scored, its first
+filtered response). A sample without a stored reply gets
 an error completion naming the file, never a silent empty answer. The model's identity holds
 the file's SHA-256, so an evaluation folder made from one version of FILE refuses to resume
 with another (its results, and its cached replies, would be stale): use another --out folder.
@@ -63,24 +66,10 @@ def read_replies(path: str | os.PathLike[str]) -> dict[str, str]:
                 record = orjson.loads(line)
             except orjson.JSONDecodeError as exc:
                 raise DataError(f"{path}, line {line_no}: not valid JSON ({exc})") from None
-            if not isinstance(record, dict) or "id" not in record:
-                raise DataError(f"{path}, line {line_no}: field 'id' is missing")
-            sid = record["id"]
-            if not isinstance(sid, str) or not sid:
-                what = "empty" if sid == "" else _json_type(sid)
-                raise DataError(f"{path}, line {line_no}: field 'id' is {what}, not a sample id (the string of "
-                                "the sample's \"id\")")
-            if record.get("status") == "error":
+            entry = _entry(record, f"{path}, line {line_no}")
+            if entry is None:
                 continue  # a failed request of an earlier run has no reply to replay
-            field = next((f for f in REPLY_FIELDS if f in record), None)
-            if field is None:
-                raise DataError(f"{path}, line {line_no}: no reply: give the reply text in one of the fields "
-                                f"{list(REPLY_FIELDS)}")
-            text = record[field]
-            if not isinstance(text, str):
-                raise DataError(f"{path}, line {line_no}: field {field!r} is {_json_type(text)}, not the reply's "
-                                "text: write it as a JSON string (\"3\", \"yes\"), or leave the sample's line out "
-                                "(it is then counted as an error, no reply)")
+            sid, text = entry
             if sid in replies and replies[sid] != text:
                 raise DataError(f"{path}, line {line_no}: sample {sid} has another reply on line "
                                 f"{_first_line(path, sid)}: a replies file holds one reply a sample (two files "
@@ -89,13 +78,65 @@ def read_replies(path: str | os.PathLike[str]) -> dict[str, str]:
     return replies
 
 
+LMMS_EVAL_FIELDS = ("filtered_resps", "resps")  # lmms-eval's --log_samples: the reply it scored first
+
+
+def _entry(record: Any, where: str) -> tuple[str, str] | None:
+    """(sample id, reply text) of one line of a replies file (`where`: its file and line, for the
+    errors), or None for an earlier run's failed request. A line of lmms-eval's ``--log_samples``
+    (``doc_id``, ``doc``, ``filtered_resps``) gives the id its doc keeps and its first filtered
+    response."""
+    if isinstance(record, dict) and "id" not in record and "doc_id" in record \
+            and any(f in record for f in LMMS_EVAL_FIELDS):
+        return _lmms_eval_entry(record, where)
+    if not isinstance(record, dict) or "id" not in record:
+        raise DataError(f"{where}: field 'id' is missing")
+    sid = record["id"]
+    if not isinstance(sid, str) or not sid:
+        what = "empty" if sid == "" else _json_type(sid)
+        raise DataError(f"{where}: field 'id' is {what}, not a sample id (the string of the sample's \"id\")")
+    if record.get("status") == "error":
+        return None
+    field = next((f for f in REPLY_FIELDS if f in record), None)
+    if field is None:
+        raise DataError(f"{where}: no reply: give the reply text in one of the fields {list(REPLY_FIELDS)}")
+    text = record[field]
+    if not isinstance(text, str):
+        raise DataError(f"{where}: field {field!r} is {_json_type(text)}, not the reply's text: write it as a JSON "
+                        "string (\"3\", \"yes\"), or leave the sample's line out (it is then counted as an error, "
+                        "no reply)")
+    return sid, text
+
+
+def _lmms_eval_entry(record: dict[str, Any], where: str) -> tuple[str, str]:
+    """(sample id, reply) of a line of lmms-eval's ``--log_samples`` file: the id of its ``doc`` (a
+    row of the task's data file, which `veriscene export --to lmms_eval` writes with the sample's
+    id) and the first of ``filtered_resps`` (what its ``process_results`` scored), else of
+    ``resps``, a list in a list as lmms-eval nests them."""
+    doc = record.get("doc")
+    sid = doc.get("id") if isinstance(doc, dict) else None
+    if not isinstance(sid, str) or not sid:
+        raise DataError(f"{where}: an lmms-eval samples line (doc_id {record.get('doc_id')!r}) whose field "
+                        "'doc.id' is missing or no sample id: only the tasks `veriscene export --to lmms_eval` "
+                        "writes keep the sample's id in their docs")
+    field = next(f for f in LMMS_EVAL_FIELDS if f in record)
+    text: Any = record[field]
+    said = field
+    while isinstance(text, list) and text:
+        text, said = text[0], f"{said}[0]"
+    if not isinstance(text, str):
+        raise DataError(f"{where}: field {said!r} of an lmms-eval samples line is {_json_type(text)}, not the "
+                        "reply's text")
+    return sid, text
+
+
 def _first_line(path: Path, sid: str) -> int:
     """The number of the first line of `path` giving sample `sid` a reply (read again only to name
     it in an error: no line number is held per reply)."""
     with open(path, "rb") as fh:
         for line_no, line in enumerate(fh, start=1):
-            record = orjson.loads(line) if line.strip() else None
-            if isinstance(record, dict) and record.get("id") == sid and record.get("status") != "error":
+            entry = _entry(orjson.loads(line), "") if line.strip() else None
+            if entry is not None and entry[0] == sid:
                 return line_no
     raise AssertionError(f"{sid} is on no line of {path}")  # (it was read from one)
 
