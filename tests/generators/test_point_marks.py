@@ -306,12 +306,14 @@ def test_candidates_not_asked_for_marks_that_touch_are_counted(tmp_path: Path, c
     from veriscene.console import print_marks_clash
 
     np.save(tmp_path / "d.npy", floor_and_box())
-    side_by_side = make_scene([{"name": "cube", "box": [20, 20, 30, 30], "depth": 0.3,
-                                "mask": rect_mask(200, 100, [[20, 20, 30, 30]])},
-                               {"name": "ball", "box": [30, 20, 40, 30], "depth": 0.8,
-                                "mask": rect_mask(200, 100, [[30, 20, 40, 30]])}], width=200, height=100)
+    # (marks on two objects' visible masks never touch, each ring on its own object: two points on
+    # an object of 26 px, each a reach (8 px) inside it and no distance apart asked, always do)
+    two_small = make_scene([{"name": "cube", "box": [20, 20, 46, 46], "depth": 0.3,
+                             "mask": rect_mask(200, 100, [[20, 20, 46, 46]])},
+                            {"name": "ball", "box": [100, 20, 126, 46], "depth": 0.8,
+                             "mask": rect_mask(200, 100, [[100, 20, 126, 46]])}], width=200, height=100)
     for scene, name, config in [(scene_with(tmp_path / "d.npy"), "depth.map_points.v1", {}),
-                                (side_by_side, "depth.points.v1", {"require_overlap": False})]:
+                                (two_small, "segmentation.same_object.v1", {"min_distance_frac": 0.0})]:
         cls = get_generator(name)
         counts = {}
         for marks in (False, True):
@@ -321,3 +323,35 @@ def test_candidates_not_asked_for_marks_that_touch_are_counted(tmp_path: Path, c
         assert counts[False] == 0 and counts[True] > 0, (name, counts)
     print_marks_clash({"marks_clash:depth.points.v1": 3, "rejected_unmade:depth.points.v1": 3})
     assert "marks would touch: depth.points.v1 3" in " ".join(capsys.readouterr().out.split())  # (folded)
+
+
+@pytest.mark.parametrize("name", ["depth.points.v1", "segmentation.same_object.v1",
+                                  "segmentation.different_object.v1", "segmentation.point_object.v1"])
+def test_marked_points_keep_their_ring_on_their_object(name) -> None:
+    """A ring its object's edge crosses encloses two surfaces, and which one its label names is
+    the viewer's guess: a marked point lies a mark's reach or more inside its object's visible
+    mask (every pixel of the reach's disk on it, as multi.marked_point's); an unmarked one
+    `margin_px` or more, as before (some nearer an edge than a reach: the check is not idle)."""
+    from veriscene.generators.regions import point_margin
+    from veriscene.scene.masks import decode_mask
+    from veriscene.scene.marks import mark_reach
+
+    scene = masked_scene()
+    reach = mark_reach(scene.width, scene.height)
+    assert point_margin(4, True, scene) == reach > 4 and point_margin(4, False, scene) == 4
+    masks = [decode_mask(m) for m in scene.masks]
+    rows, cols = np.mgrid[-reach:reach + 1, -reach:reach + 1]
+    disk = rows ** 2 + cols ** 2 <= reach ** 2
+
+    def ring_on_object(p) -> bool:
+        x, y = int(p[0]), int(p[1])
+        mask = masks[owner(p[0], p[1])]
+        window = mask[y - reach:y + reach + 1, x - reach:x + reach + 1]
+        return window.shape == disk.shape and bool(window[disk].all())
+
+    marked = candidates(scene, name, marks=True)
+    assert marked
+    for cand, _ in marked:
+        assert all(ring_on_object(m["point"]) for m in cand.marks), cand.marks
+    plain = [n["args"] for cand, _ in candidates(scene, name) for n in cand.get_program() if n["op"] == "point"]
+    assert plain and not all(ring_on_object(p) for p in plain)

@@ -7,7 +7,9 @@ point's depth is the depth of the object whose visible mask holds it.
   Answer: the point. Points are drawn on the interior of two objects' visible masks. With
   ``marks: true`` the points are drawn on the image, labelled "A" and "B" (`veriscene.scene.marks`),
   the question names the labels and the answer is one ("str"; `mark_label` of the point picked);
-  two points whose marks would touch are not asked about (`scene.marks.marks_apart`).
+  two points whose marks would touch are not asked about (`scene.marks.marks_apart`), and a marked
+  point lies a mark's reach or more inside its object's visible mask, its ring on the object
+  (`regions.point_margin`).
 - depth.anchor.v1 (depth): Which object overlaps the <anchor> and is closer to the camera? Which
   is closer to the camera than the <anchor>: the A or the B? (one in front of it, one behind).
 
@@ -29,7 +31,7 @@ from veriscene.generators.base import Batch, Candidate, GenContext, Generator, G
 from veriscene.generators.common import add_unique
 from veriscene.generators.registry import register
 from veriscene.generators.regions import (
-    MARKS_CLASH, PointSampler, add_point, clear_marks, coord_meta, mark_meta, mark_text, point_text,
+    MARKS_CLASH, PointSampler, add_point, clear_marks, coord_meta, mark_meta, mark_text, point_margin, point_text,
 )
 from veriscene.generators.vocabulary import Without
 from veriscene.generators.vocabulary_draws import naming_same, option_names
@@ -44,7 +46,7 @@ from veriscene.scene.model import Scene
 class DepthPairConfig(GeneratorConfig):
     require_overlap: bool = True  # compare only objects whose boxes overlap (occlusion visible)
     min_depth_gap: float = 0.05  # min depth difference, share of the scene's depth range
-    margin_px: int = 4  # points lie at least this far inside an object's visible mask
+    margin_px: int = 4  # points lie at least this far inside an object's visible mask (marked: a mark's reach or more)
 
 
 @mypyc_attr(native_class=False)
@@ -107,7 +109,7 @@ class CloserPoint(Generator):
         # Points are drawn only for the candidates picked: grouped by (pair, closer/farther),
         # both orders in a group, as the answer is a point still to be drawn.
         config: DepthPointsConfig = self.config  # type: ignore[assignment]
-        sampler = PointSampler(ctx.exec_ctx, config.box_format, config.margin_px)
+        sampler = PointSampler(ctx.exec_ctx, config.box_format, point_margin(config.margin_px, config.marks, ctx.scene))
         pairs = depth_pairs(ctx, config.min_depth_gap, config.require_overlap)
         keys: list[list[Any]] = []
         asked: list[tuple[GenContext, PointSampler, int, int, str, bool]] = []

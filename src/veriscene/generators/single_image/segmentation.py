@@ -13,7 +13,10 @@ With ``marks: true`` the points are drawn on the image as labelled marks (`veris
 and the question names their labels: "Which of the points A and B lies on the same object as the
 point C?" (A and B: the options, in the order listed; C: the reference point), answered with the
 label ("str": `mark_label` of the point `point_on` picks); "What object is at the point A?". Three
-points whose marks would touch are not asked about (`scene.marks.marks_apart`).
+points whose marks would touch are not asked about (`scene.marks.marks_apart`). A marked point lies
+a mark's reach or more inside its object's visible mask (`regions.point_margin`), so its ring lies
+on the object: a ring its edge crosses encloses two surfaces, and which one the label names is a
+guess for the viewer.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from veriscene.generators.base import Batch, Candidate, GenContext, Generator, G
 from veriscene.generators.common import sample_up_to
 from veriscene.generators.registry import register
 from veriscene.generators.regions import (
-    MARKS_CLASH, PointSampler, add_point, clear_marks, coord_meta, mark_meta, mark_text, point_text,
+    MARKS_CLASH, PointSampler, add_point, clear_marks, coord_meta, mark_meta, mark_text, point_margin, point_text,
 )
 from veriscene.generators.single_image.attributes import asked_values
 from veriscene.generators.vocabulary_draws import likely_wrong_attributes, likely_wrong_names
@@ -40,7 +43,7 @@ from veriscene.scene.model import Scene
 @mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class SegmentationConfig(GeneratorConfig):
-    margin_px: int = 4  # points lie at least this far inside the visible mask
+    margin_px: int = 4  # points lie at least this far inside the visible mask (marked: a mark's reach or more)
     min_distance_frac: float = 0.3  # two points on one object: apart by this share of its box diagonal
     max_others: int = 3  # objects tried for the point that lies elsewhere, per target object
     marks: bool = False  # draw the points on the image, labelled "A", "B", ..., and ask about the labels
@@ -65,7 +68,7 @@ class _PointPair(Generator):
 
     def propose(self, ctx: GenContext) -> Iterable[Batch]:
         config: SegmentationConfig = self.config  # type: ignore[assignment]
-        sampler = PointSampler(ctx.exec_ctx, config.box_format, config.margin_px)
+        sampler = PointSampler(ctx.exec_ctx, config.box_format, point_margin(config.margin_px, config.marks, ctx.scene))
         # candidate 2i: P listed first, 2i + 1: second; both keyed by object i
         keys = [["points on", i] for i in range(len(ctx.scene)) for _ in range(2)]
         yield Batch(keys, lambda k: self._make(ctx, sampler, k // 2, k % 2 == 0))
@@ -171,7 +174,7 @@ class PointObject(Generator):
     def propose(self, ctx: GenContext) -> Iterable[Batch]:
         # Grouped by the answer (known up front); the point is drawn only if picked.
         config: SegmentationConfig = self.config  # type: ignore[assignment]
-        sampler = PointSampler(ctx.exec_ctx, config.box_format, config.margin_px)
+        sampler = PointSampler(ctx.exec_ctx, config.box_format, point_margin(config.margin_px, config.marks, ctx.scene))
         answers: list[str] = []
         asked: list[tuple[GenContext, PointSampler, int, str | None, str | None]] = []
         for i, (name, values) in enumerate(zip(ctx.scene.names, asked_values(ctx.index))):
