@@ -37,6 +37,22 @@ def _extract(text: str) -> set[str]:
     ("The circle looks red.", {"circle", "circle is red"}),
     # said plainly elsewhere: plain
     ("There might be a dog. There is a dog.", {"dog"}),
+    # a relation is hedged where its predicate is, its objects named definitely or not
+    ("The cup might be on the table.", {"cup", "table", "maybe cup on table"}),
+    ("The cup is possibly on the table.", {"cup", "table", "maybe cup on table"}),
+    ("Maybe the cup is on the table.", {"cup", "table", "maybe cup on table"}),
+    ("I believe the cup is on the table.", {"cup", "table", "maybe cup on table"}),
+    ("It is possible that the cup is on the table.", {"cup", "table", "maybe cup on table"}),
+    # a hedge after what it hedges: a clause of hedge words, an adverb ending its clause
+    ("The cup is on the table, I think.", {"cup", "table", "maybe cup on table"}),
+    ("The cup is on the table, or so it seems.", {"cup", "table", "maybe cup on table"}),
+    ("The cup is on the table (probably).", {"cup", "table", "maybe cup on table"}),
+    ("There is a dog, if I'm not mistaken.", {"maybe dog"}),
+    ("There is a dog, and a cat.", {"dog", "cat"}),
+    # attributes said with a hedged verb
+    ("The cup might be red.", {"cup", "maybe cup is red"}),
+    ("The cup is probably red and maybe small.", {"cup", "maybe cup is red", "maybe cup is small"}),
+    ("The cup is red.", {"cup", "cup is red"}),
 ])
 def test_hedged_claims(text: str, claims: set[str]) -> None:
     assert _extract(text) == claims
@@ -93,12 +109,40 @@ def test_undecided_existence_is_no_hallucination() -> None:
     assert _score("I don't see any dogs.").hallucinations == ["no dog"]
 
 
-def test_a_hedged_claim_weighs_half() -> None:
-    # a wrong claim hedged costs half a confident one: bed (true, 1) and cat (false, 1/2)
-    assert _score("There is a bed. There might be a cat.").truthfulness == pytest.approx(1 / 1.5)
+def test_a_hedged_falsehood_costs_what_a_plain_one_does() -> None:
+    # bed (true) and cat (false): the hedge excuses nothing (0.31.0 counted the cat a half: 1 / 1.5)
+    assert _score("There is a bed. There might be a cat.").truthfulness == pytest.approx(0.5)
     assert _score("There is a bed. There is a cat.").truthfulness == pytest.approx(0.5)
     assert _score("There is a bed. There might be a cat.").hallucinations == ["maybe cat"]
+    assert _score("There might be a bed.").truthfulness == 1.0  # a true claim hedged is no less true
     # a true claim hedged states half its tuple: 4 tuples (dog, bed, brown dog, white bed)
     assert _score("There might be a bed.").helpfulness == pytest.approx(0.5 / 4)
     assert _score("There is a bed.").helpfulness == pytest.approx(1 / 4)
     assert _score("There might be a bed, and there is a bed.").helpfulness == pytest.approx(1 / 4)
+
+
+def _tuple_scene() -> Scene:
+    return Scene.from_objects("s", 400, 300, [
+        {"name": "dog", "box": [10, 10, 100, 100], "attributes": ["brown"]},
+        {"name": "bed", "box": [150, 100, 390, 290], "attributes": ["white"]},
+        {"name": "cat", "box": [160, 110, 200, 150], "attributes": ["black"]},
+    ], relations=[(2, "on", 1)])
+
+
+@pytest.mark.parametrize("claim", [
+    "the cat is on the bed", "the dog is on the bed",  # a true relation, a false one
+    "the cat is black", "the cat is white",  # a true attribute, a false one
+    "there is a cat", "there is a horse",
+])
+@pytest.mark.parametrize("hedge", [
+    "{} .", "maybe {}.", "{}, I think.", "{} (probably).", "it is possible that {}.",
+])
+def test_a_hedge_never_scores_more_than_saying_it(claim: str, hedge: str) -> None:
+    """Beside true context, a hedged claim earns no more than the claim said plainly, true or false."""
+    context = "There is a brown dog. There is a white bed. "
+    (plain, hedged), _, _ = score_texts([("s", context + claim + "."), ("s", context + hedge.format(claim))],
+                                        {"s": _tuple_scene()}, matcher="lexical")
+    assert hedged.combined <= plain.combined + 1e-12
+    assert hedged.truthfulness == plain.truthfulness
+    if hedge != "{} .":
+        assert any(c["text"].startswith("maybe ") for c in hedged.claims)

@@ -32,7 +32,7 @@ class Claim:
     object: Mention | None = None
     count: int | None = None
     images: ImageScope | None = None  # the images the wording names; None: some image of the sample
-    hedged: bool = False  # said with a hedge ("there might be a dog"): weighs `hedges.HEDGED_WEIGHT`
+    hedged: bool = False  # said with a hedge ("there might be a dog"): `hedges.HEDGED_WEIGHT` of its tuple
     # a relation a reader may say of other nouns than `subject` too ("a man on a motorcycle next
     # to a bus": the motorcycle; `attachable`): those mentions, in the order said
     alternatives: tuple[Mention, ...] = ()

@@ -45,6 +45,7 @@ from veriscene.answers.normalize import singular
 from veriscene.evaluate.freeform.claim_model import Claim, Mention
 from veriscene.evaluate.freeform.hedges import (
     BEFORE_ABSENT,
+    HEDGED,
     NEGATED_VERBS,
     PLAIN,
     hedging,
@@ -85,6 +86,15 @@ class Said:
     hedged: bool = False
 
 
+@dataclass(frozen=True)
+class Predicate:
+    """A relation phrase of a sentence, read onto a predicate ("next to": "near"), and whether it
+    is said with a hedge ("the cup might be on the table")."""
+
+    name: str
+    hedged: bool = False
+
+
 class RuleExtractor(PhraseGrammar):
     """Claims from English text with a `Lexicon` (see the module docstring); its phrases read by
     `phrases.PhraseGrammar`."""
@@ -112,7 +122,8 @@ class RuleExtractor(PhraseGrammar):
             pred = self._predicate_at(tokens, i)
             if pred is not None and not (tok == "by" and not out):
                 absent_next = False  # "the square is not next to the circle": no absence
-                out.append(("pred", pred[1]))
+                # hedged where the predicate is: "the cup might be on the table", "possibly left of"
+                out.append(("pred", Predicate(pred[1], hedged[i] == HEDGED)))
                 i += pred[0]
                 continue
             if tok in (",", ";", ":") or tok in ("and", "while", "whereas", "but"):
@@ -121,11 +132,13 @@ class RuleExtractor(PhraseGrammar):
                 out.append(("sep", tok))
                 i += 1
                 continue
-            if tok in ATTRIBUTE_VERBS:  # "the circle is red and shiny"
+            if tok in ATTRIBUTE_VERBS or tok == "be" and i > 0:  # "the circle is red and shiny", "might be red"
                 used, attributes, negated = self._attribute_list_at(tokens, i + 1)
                 if attributes:
                     out.append(("word", tok))
-                    said = None if negated or negated_clause or undecided[i] else Said(attributes, hedged[i] != PLAIN)
+                    # hedged by a hedge before the verb or among its words: "is probably red"
+                    unsure = hedged[i] != PLAIN or HEDGED in hedged[i + 1:i + 1 + used]
+                    said = None if negated or negated_clause or undecided[i] else Said(attributes, unsure)
                     out.append(("attrs", said))
                     i += 1 + used
                     continue
@@ -172,10 +185,11 @@ class RuleExtractor(PhraseGrammar):
                 claims.extend(_hedged(predicative_claims(last, value.attributes), last.hedged or value.hedged))
         # groups of elements between predicates
         groups: list[list[tuple[str, object]]] = [[]]
-        predicates: list[str] = []
+        predicates: list[Predicate] = []
         for kind, value in elements:
             if kind == "pred":
-                predicates.append(str(value))
+                assert isinstance(value, Predicate)
+                predicates.append(value)
                 groups.append([])
             else:
                 groups[-1].append((kind, value))
@@ -195,8 +209,8 @@ class RuleExtractor(PhraseGrammar):
                 for o in objects:
                     if s is not None and o is not None:
                         alternatives = tuple(dict.fromkeys(m for m in chain if m != s))
-                        claims.append(Claim("relation", s, predicate=predicate, object=o, hedged=s.hedged or o.hedged,
-                                            alternatives=alternatives))
+                        claims.append(Claim("relation", s, predicate=predicate.name, object=o,
+                                            hedged=s.hedged or o.hedged or predicate.hedged, alternatives=alternatives))
             trailing = attachable(following, last=final or flipped is not None)
             chain = [*chain, *trailing] if trailing else []
             subjects = next_subjects

@@ -5,15 +5,23 @@ man appears to be wearing a red wetsuit"; and say what they cannot decide: "I ca
 there is a car", "I'm not sure if the lamp is on". Over the tokens of one sentence:
 
     hedged      a claim said with a hedge is kept, marked hedged (`Claim.hedged`, its text
-                "maybe ..."), and weighs `HEDGED_WEIGHT` of a plain claim in truthfulness and
-                helpfulness: a hedged wrong claim is less bad than a confident one, a hedged
-                true claim less helpful (as graded judges of FaithScore or AMBER treat them).
+                "maybe ..."). It is checked as a plain claim and counts as one in truthfulness
+                (a hedge excuses no falsehood: "there might be a dog" where there is none is a
+                hallucination, as "there is a dog" is), and states `HEDGED_WEIGHT` of the tuple
+                it states in helpfulness (a reader cannot rely on it). So a hedged claim never
+                earns more than the same claim said plainly, true or false: a reward cannot pay
+                hedging (`score.score_claims`).
                 A modal verb or a verb of seeming ("might", "may", "could", "appears to", "seems
-                to", "looks like", "I think"; not "looks red") hedges its whole clause, the words before it too ("a cup
-                might be on the table"); an adverb ("possibly", "maybe", "probably") the words
-                after it to the clause's end ("a circle, possibly next to a square": the square);
-                "hard to tell", "not sure", "unclear" without "whether" the whole sentence.
-                "The image appears to show ..." hedges nothing: it is how replies open.
+                to", "looks like", "I think", "I'd say"; not "looks red") hedges its whole clause, the words before it too ("a cup
+                might be on the table"); an adverb ("possibly", "maybe", "probably", "possible
+                that") the words after it to the clause's end ("a circle, possibly next to a
+                square": the square), or its whole clause when it ends it ("the cup is on the
+                table probably"); a clause of hedge words alone (", I think", ", probably", ", or
+                so it seems", ", if I'm not mistaken") and "hard to tell", "not sure", "unclear"
+                without "whether" the whole sentence. A relation or attribute is hedged when its
+                predicate or verb is ("the cup might be on the table", "the cup is possibly
+                left of the plate", "the triangle is probably red"), whether or not its objects
+                are. "The image appears to show ..." hedges nothing: it is how replies open.
     undecided   the words after "whether", or "if" after a word of knowing ("can't tell if",
                 "not sure if"), to the clause's end, state nothing: no claim, and no absence
                 either ("I can't tell whether there is a car" is no "there is no car").
@@ -29,16 +37,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-HEDGED_WEIGHT = 0.5  # of a plain claim, in truthfulness and helpfulness
+HEDGED_WEIGHT = 0.5  # of the tuple a plain claim states, in helpfulness (in truthfulness: a whole claim)
 PLAIN, LATER, HEDGED = 0, 1, 2  # a token's hedge (`hedging`)
 
 _CLAUSE_ENDS = frozenset({",", ";", ":", ".", "!", "?", "but", "while", "whereas", "although", "though", "however"})
 # hedge the words after them, to the clause's end
 _ADVERBS = frozenset({"maybe", "possibly", "perhaps", "probably", "likely", "presumably", "apparently",
                       "seemingly", "supposedly", "potentially"})
+HEDGE_ADVERBS = _ADVERBS  # (read between a verb and its attributes: "is probably red", `phrases`)
 # hedge their whole clause
 _MODALS = frozenset({"might", "may", "could", "appears", "appear", "seems", "seem", "looks", "look"})
-_BELIEF = frozenset({"think", "believe", "guess", "suspect", "assume"})  # after "i": "I think there is a cat"
+_BELIEF = frozenset({"think", "believe", "guess", "suspect", "assume", "suppose", "reckon"})  # after "i": "I think ..."
+# "possible that", "there is a chance that": hedge the words after them, as an adverb does
+_HEDGING_THAT = frozenset({"possible", "probable", "conceivable", "plausible", "chance", "likely"})
+# the words of a clause that only hedges the sentence: ", I think", ", probably", ", or so it
+# seems", ", if I'm not mistaken", ", at least I believe so"
+_TAIL_MARKERS = _ADVERBS | _BELIEF | frozenset({"seems", "appears", "mistaken", "say"})
+_TAIL_WORDS = _TAIL_MARKERS | frozenset({"i", "i'm", "i'd", "am", "it", "or", "so", "if", "not", "wrong", "would",
+                                         "at", "least", "most", "very", "quite", "though", "anyway", "that", "is",
+                                         "'s", "it's"})
 _WHOLE_IMAGE = frozenset({"image", "picture", "photo", "photograph", "scene", "frame", "illustration", "drawing"})
 # "hard to tell", "difficult to say", "not sure", "unclear": the sentence is unsure
 _UNSURE = frozenset({"unclear", "uncertain", "unsure", "sure", "certain", "tell", "determine", "confirm"})
@@ -77,6 +94,8 @@ def _hedges_clause(tokens: Sequence[str], i: int) -> bool:
     tok = tokens[i]
     if tok in _BELIEF:
         return i > 0 and tokens[i - 1] == "i"
+    if tok == "say":  # "I'd say", "I would say"
+        return tokens[max(0, i - 1):i] == ["i'd"] or tokens[max(0, i - 2):i] == ["i", "would"]
     if tok not in _MODALS:
         return False
     if tok in ("looks", "look"):  # "looks like a cat"; not "looks red" (how it looks), "look at the cat"
@@ -99,6 +118,20 @@ def _unsure(tokens: Sequence[str], i: int) -> bool:
     return False
 
 
+def _hedges_after(tokens: Sequence[str], i: int) -> bool:
+    """Whether tokens[i] hedges the words after it in its clause: an adverb ("possibly"), or
+    "possible that", "there is a chance that"."""
+    if tokens[i] in _ADVERBS:
+        return True
+    return tokens[i] in _HEDGING_THAT and tokens[i + 1:i + 2] == ["that"]
+
+
+def _tail(tokens: Sequence[str], start: int, end: int) -> bool:
+    """Whether the clause [start, end) only hedges the sentence (", I think", ", probably")."""
+    words = tokens[start:end]
+    return bool(words) and all(t in _TAIL_WORDS for t in words) and any(t in _TAIL_MARKERS for t in words)
+
+
 def _undecided_from(tokens: Sequence[str], i: int) -> bool:
     """Whether the words after tokens[i] are undecided: "whether", or "if" after a word of knowing."""
     if tokens[i] == "whether":
@@ -112,15 +145,19 @@ def hedging(tokens: Sequence[str]) -> tuple[list[int], list[bool]]:
     ...", where a definite mention, "the man appears to be ...", is not hedged: its object is)."""
     hedge = [PLAIN] * len(tokens)
     undecided = [False] * len(tokens)
-    if any(_unsure(tokens, i) for i in range(len(tokens))) and not any(t in ("whether", "if") for t in tokens):
-        return [HEDGED] * len(tokens), undecided
-    for start, end in _clauses(tokens):
+    clauses = _clauses(tokens)
+    if (any(_unsure(tokens, i) for i in range(len(tokens))) and not any(t in ("whether", "if") for t in tokens)
+            or len(clauses) > 1 and any(_tail(tokens, start, end) for start, end in clauses)):
+        hedge = [HEDGED] * len(tokens)
+    for start, end in clauses:
         for i in range(start, end):
             if _hedges_clause(tokens, i):
                 hedge[start:i] = [max(h, LATER) if h != HEDGED else h for h in hedge[start:i]]
                 hedge[i:end] = [HEDGED] * (end - i)
-            elif tokens[i] in _ADVERBS:
-                hedge[i:end] = [HEDGED] * (end - i)
+            elif _hedges_after(tokens, i):
+                # "a dog, possibly a cat": the cat; "the cup is on the table probably": the clause
+                first = start if i + 1 == end and end - start > 1 else i
+                hedge[first:end] = [HEDGED] * (end - first)
             if _undecided_from(tokens, i):
                 undecided[i:end] = [True] * (end - i)
     return hedge, undecided

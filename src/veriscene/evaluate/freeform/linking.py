@@ -1,6 +1,6 @@
 """Which mentions of a sentence a relation phrase links (`claims.RuleExtractor`).
 
-A sentence is read into elements: ("mention", Mention or None when negated), ("pred", predicate),
+A sentence is read into elements: ("mention", Mention or None when negated), ("pred", `claims.Predicate`),
 ("sep", "," / "and" / ...), ("word", a copula or a back reference), ("attrs", attributes said with a
 verb), ("blank", a noun phrase that names no object: "the bottom", "it"). Between two predicates
 lies a group of them. A relation links the mention right before the predicate (the list it ends,

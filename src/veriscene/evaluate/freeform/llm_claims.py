@@ -10,7 +10,7 @@ counts neither as a perfect truthfulness nor as a helpfulness of 0.
                     "object": {"name": "square", "attributes": []}}]}
 
 An object or a relation the description hedges ("there might be a dog") carries "hedged": true
-and gives hedged claims (`hedges`: they weigh half); what it leaves undecided ("I can't tell
+and gives hedged claims (`hedges`: checked as plain ones, half a tuple in helpfulness); what it leaves undecided ("I can't tell
 whether there is a car") is left out, as what it says is absent.
 
 A relation the description may say of more than one noun ("a man on a motorcycle next to a bus":

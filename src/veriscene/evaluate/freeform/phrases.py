@@ -12,6 +12,7 @@ from veriscene import vocab
 from veriscene.answers.normalize import normalize_phrase, singular
 from veriscene.answers.numbers import SCALES, TENS, UNITS
 from veriscene.evaluate.freeform.claim_model import Mention
+from veriscene.evaluate.freeform.hedges import HEDGE_ADVERBS
 from veriscene.evaluate.freeform.lexicon import Lexicon
 from veriscene.evaluate.freeform.words import (
     COUNTABLE_GENERIC,
@@ -142,7 +143,7 @@ class PhraseGrammar:
         if j < len(tokens) and tokens[j] in ("not", "never"):
             negated, j = True, j + 1
         while j < len(tokens):
-            while j < len(tokens) and tokens[j] in DEGREE_WORDS:
+            while j < len(tokens) and (tokens[j] in DEGREE_WORDS or tokens[j] in HEDGE_ADVERBS):
                 j += 1
             if j >= len(tokens) or self._is_name(tokens[j]) or normalize_phrase(tokens[j]) not in self.lexicon.attributes:
                 break
@@ -159,7 +160,7 @@ class PhraseGrammar:
         return j - start, tuple(attributes), negated
 
     def _continues_list(self, tokens: Sequence[str], k: int) -> bool:
-        while k < len(tokens) and tokens[k] in DEGREE_WORDS:
+        while k < len(tokens) and (tokens[k] in DEGREE_WORDS or tokens[k] in HEDGE_ADVERBS):
             k += 1
         return k < len(tokens) and not self._is_name(tokens[k]) and normalize_phrase(tokens[k]) in self.lexicon.attributes
 

@@ -53,9 +53,15 @@ For one reply and its image's scene graph:
                   nor saying nothing (0) raises it: read it, not helpfulness alone, where one
                   figure has to rank replies
     hallucinations  the text of every unsupported claim
-    hedges        a claim said with a hedge ("there might be a dog": "maybe dog", `hedges`) weighs
-                  HEDGED_WEIGHT (a half) of a plain one in truthfulness and in the helpfulness of
-                  the tuple it states; a hedged hallucination is listed with its "maybe"
+    hedges        a claim said with a hedge ("there might be a dog": "maybe dog"; "the cup might
+                  be on the table", "possibly left of": `hedges`) counts as a plain one in
+                  truthfulness (a hedge excuses no falsehood) and states HEDGED_WEIGHT (a half) of
+                  its tuple in helpfulness (a plain claim of the same tuple: all of it); a hedged
+                  hallucination is listed with its "maybe". So a hedged claim never scores more
+                  than the same claim said plainly, whether it is true (less helpfulness, the same
+                  truthfulness) or false (the same of both): hedging pays nothing. (In 0.31.0 and before a
+                  hedged claim weighed a half in truthfulness too: a hedged falsehood cost half,
+                  paid for by nothing when it was false)
 
 A reply about several images (a comparison caption) is checked against all of them: a claim its
 wording ties to images ("Image 2 has a square", "both images ...") must hold in each of those, an
@@ -185,8 +191,8 @@ def score_claims(claims: Sequence[Claim], images: Sequence[SceneFacts], canon: C
     `comparison`: helpfulness counts each image's names stated by claims tied to it (see the
     module docstring)."""
     checked: list[dict[str, Any]] = []
-    weights: list[float] = []  # of each checked claim: 1, or HEDGED_WEIGHT said with a hedge
-    # (image, tuple) -> the weight of the claim that states it (a plain claim's over a hedged one's)
+    # (image, tuple) -> the share of it a claim states: 1, HEDGED_WEIGHT by a hedged claim (a
+    # plain claim's over a hedged one's)
     covered: dict[str, dict[tuple[int, tuple[str, ...]], float]] = {k: {} for k in images[0].tuples}
     seen: set[str] = set()
     for raw in claims:
@@ -198,7 +204,6 @@ def score_claims(claims: Sequence[Claim], images: Sequence[SceneFacts], canon: C
         ok, holding = check_claim(c, images)
         weight = HEDGED_WEIGHT if c.hedged else 1.0
         checked.append({"kind": c.kind, "text": c.text, "said": raw.text, "supported": ok})
-        weights.append(weight)
         tied = c.images is not None or not comparison  # (a comparison's untied claim states no tuple)
         for k in holding if ok and tied else ():
             found = images[k].tuple_of(c)
@@ -210,18 +215,16 @@ def score_claims(claims: Sequence[Claim], images: Sequence[SceneFacts], canon: C
     total, hit = sum(totals[k] for k in asked), sum(sum(covered[k].values()) for k in asked)
     # a true absence ("there is no zebra") states no fact of the graph and is free to say of
     # anything no image holds: counted, it let a reply pad its claims with them (`FREE_CLAIMS`)
-    decided = [(c, w) for c, w in zip(checked, weights) if c["supported"] is not None
-               and not (c["supported"] and c["kind"] in FREE_CLAIMS)]
-    # a hedged claim weighs HEDGED_WEIGHT: a hedged wrong claim costs less than a confident one
-    decided_weight = sum(w for _, w in decided)
-    supported = sum(w for c, w in decided if c["supported"])
+    decided = [c for c in checked if c["supported"] is not None and not (c["supported"] and c["kind"] in FREE_CLAIMS)]
+    # a hedged claim counts as a plain one here: a hedge excuses no falsehood (`hedges`)
+    supported = sum(1 for c in decided if c["supported"])
     helpfulness = hit / total if total else 0.0
-    truthfulness = supported / decided_weight if decided else None
+    truthfulness = supported / len(decided) if decided else None
     return ReplyScore(
         helpfulness=helpfulness,
         truthfulness=truthfulness,
         combined=combined_score(helpfulness, truthfulness),
         claims=checked,
-        hallucinations=[c["text"] for c, _ in decided if not c["supported"]],
+        hallucinations=[c["text"] for c in decided if not c["supported"]],
         recall_by_kind={k: (sum(covered[k].values()) / n if n else None) for k, n in totals.items()},
     )

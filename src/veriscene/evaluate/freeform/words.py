@@ -73,7 +73,10 @@ SUBSET_WORDS = frozenset({"smaller", "larger", "bigger", "taller", "shorter", "u
 NOT_NOUNS = frozenset({"longer", "doubt", "matter", "need", "way", "sure", "clear", "visible", "evidence",
                         # prepositions after an attribute word ("is running across the grass")
                         "across", "through", "along", "around", "toward", "towards", "past", "onto", "into",
-                        "against", "among", "between", "within", "throughout", "upon", "up", "down", "away"})
+                        "against", "among", "between", "within", "throughout", "upon", "up", "down", "away",
+                        # hedges after an attribute word ("the cat is black probably": `hedges`)
+                        "maybe", "possibly", "perhaps", "probably", "likely", "presumably", "apparently", "seemingly",
+                        "supposedly", "potentially"})
 PRONOUNS = frozenset({"it", "them", "him", "her", "they", "its", "their"})
 WHOLE_IMAGE = frozenset({"image", "picture", "photo", "scene"})  # "no dog in the image" is no qualifier
 # verbs that say an attribute of the mention before them: "the circle is red", "it looks small"
