@@ -6,6 +6,7 @@ client, and this process's Ray state does not leak into them."""
 import importlib
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -311,3 +312,39 @@ def test_workers_below_one_are_refused_before_anything_is_written(scenes_file, t
     with pytest.raises(ValueError, match="workers must be at least 1, got 0"):
         generate(scenes_file, tmp_path / "run", workers=0)
     assert not (tmp_path / "run" / "manifest.json").exists()
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1", ":6379", "localhost:notaport", "10.0.0.1:0", "10.0.0.1:65536",
+                                     "ray://10.0.0.1", "ray://:10001", "10.0.0.1/x:6379"])
+def test_a_malformed_address_is_refused_naming_it_before_ray_starts(scenes_file, tmp_path, monkeypatch,
+                                                                    address) -> None:
+    """Ray refused these only once started, without naming the option: "Invalid address format:
+    127.0.0.1", "Unable to parse port number from notaport", or a traceback of its own for
+    ":6379"."""
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    with pytest.raises(ValueError, match=rf"^address '{re.escape(address)}' is not a Ray cluster address: give "
+                                         r"HOST:PORT"):
+        generate(scenes_file, tmp_path / "run", backend="ray", address=address)
+    assert not (tmp_path / "run").exists()
+    monkeypatch.setenv("RAY_ADDRESS", address)
+    with pytest.raises(ValueError, match=rf"^RAY_ADDRESS='{re.escape(address)}' is not a Ray cluster address"):
+        generate(scenes_file, tmp_path / "run", backend="ray")
+    with pytest.raises(ValueError, match="is not a Ray cluster address"):
+        ray_cluster.cluster_address(None)  # what ray_session asks first, for verify, annotate and ordered_map
+
+
+def test_well_formed_addresses_are_let_through_to_ray() -> None:
+    for address in ("auto", "10.0.0.1:6379", "head.example.org:6379", "[::1]:6379", "ray://10.0.0.1:10001",
+                    "http://127.0.0.1:8265", "anyscale://my-cluster"):  # other schemes: Ray names them
+        ray_cluster.check_address(address)
+    with pytest.raises(TypeError, match="address must be a str"):
+        ray_cluster.cluster_address(6379)  # type: ignore[arg-type]
+
+
+def test_the_cli_says_which_address_it_refuses(scenes_file, tmp_path) -> None:
+    done = subprocess.run([sys.executable, "-m", "veriscene", "generate", str(scenes_file), "--out",
+                           str(tmp_path / "run"), "--backend", "ray", "--address", "127.0.0.1"],
+                          env={**os.environ, "COLUMNS": "200"}, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert "error: address '127.0.0.1' is not a Ray cluster address" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -13,7 +13,7 @@ from pathlib import Path
 from collections.abc import Mapping, Sequence
 from typing import Any, SupportsIndex
 
-from veriscene.engine.backends import BACKENDS, check_workers
+from veriscene.engine.backends import BACKENDS, check_workers, cluster_address
 from veriscene.engine.codecs import check_available
 from veriscene.generators import Generator, select_generators
 from veriscene.generators.generator_options import (
@@ -126,6 +126,8 @@ def _check_options(*, per_scene: int | None, workers: int | None, backend: str, 
         check_int("per_scene", per_scene, 1, MAX_PER_SCENE)
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {list(BACKENDS)}, got {backend!r}")
+    if backend == "ray":
+        cluster_address(address)  # a malformed address (or RAY_ADDRESS) is refused before Ray starts
     check_workers(workers, backend, address)
     check_int("shard_size", shard_size, 1, MAX_SHARD_SIZE)
     check_int("pool_size", pool_size, 0, MAX_POOL_SIZE)

@@ -55,7 +55,34 @@ def cluster_address(address: str | None) -> str | None:
     start a local Ray (``"local"`` says so too). A cluster that ``ray start`` left running on this
     machine is not joined unless asked for (``"auto"``), so a run without an address stays local."""
     chosen = address or os.environ.get("RAY_ADDRESS") or None
-    return None if chosen == "local" else chosen
+    if chosen is None or chosen == "local":
+        return None
+    if not isinstance(chosen, str):
+        raise TypeError(f"address must be a str (HOST:PORT, ray://HOST:PORT or auto), got {chosen!r}")
+    check_address(chosen, "address" if address else "RAY_ADDRESS")
+    return chosen
+
+
+def check_address(cluster: str, given_as: str = "address") -> None:
+    """Refuse (ValueError, naming `given_as`: ``address``, the option, or ``RAY_ADDRESS``) a cluster
+    address that is neither ``auto`` nor ``HOST:PORT`` with a port from 1 to 65535 (``[IPV6]:PORT``,
+    or either after ``ray://``). Ray itself refuses such an address only once it is imported and
+    started, as "Invalid address format: 127.0.0.1", "Unable to parse port number from ..." or a
+    traceback of its own ("Malformed host" for ``:6379``), none naming the option. Addresses of
+    another scheme (``http://``, an installed module's ``NAME://``) are left to Ray, which names
+    them."""
+    inner = cluster.removeprefix("ray://")
+    if cluster == "auto" or ("://" in cluster and inner == cluster):
+        return
+    host, sep, port = inner.rpartition(":")
+    if sep and host and "/" not in host and port.isdigit() and 1 <= int(port) <= 65535:
+        return
+    said = f"RAY_ADDRESS={cluster!r}" if given_as == "RAY_ADDRESS" else f"{given_as} {cluster!r}"
+    raise ValueError(
+        f"{said} is not a Ray cluster address: give HOST:PORT, the head node's address and port "
+        "(what `ray start --head` prints; 6379 by default), ray://HOST:PORT for Ray Client (10001 by "
+        "default), auto for the cluster `ray start` made on this machine, or local for a Ray of the "
+        "run's own")
 
 
 PROBE_SECONDS = 10.0  # a cluster's head answers a TCP connection at once; a firewall that drops it, by then
