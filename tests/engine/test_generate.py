@@ -322,7 +322,8 @@ def test_wrong_kind_of_argument_is_named(tmp_path, scenes_file, given, error, sa
     ({"on_shard": 1}, "on_shard must be a function, called as on_shard(sidecar), or None; got 1"),
     # before: "[Errno 9] Bad file descriptor" (3 was opened as a file descriptor), "'int' object is
     # not iterable", "'NoneType' object has no attribute 'strip'", os.fspath's TypeError
-    ({"mixture": 3}, "mixture must be a mixture YAML file (a str or a path) or a Mixture, got 3"),
+    ({"mixture": 3}, "mixture must be a mixture YAML file (a str or a path), its content as a dict, or a Mixture, "
+                     "got 3"),
     ({"plugins": 3}, "plugins must be a Python file or module name (a str or a path), or a list of them, got 3"),
     ({"from_format": None}, "from_format must be the name of an input format (a str: 'jsonl', 'coco', 'auto'...), got None"),
 ])

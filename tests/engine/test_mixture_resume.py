@@ -44,3 +44,21 @@ def test_mixture_run_resumes_to_the_uninterrupted_samples(tmp_path, scenes_file,
 def test_as_recorded_is_the_manifest_json() -> None:
     assert as_recorded({"mixture": {"modes": ("qa", "mc"), "configs": {"a": {"sides": (1, 2)}}}, "seed": 3}) == \
         {"mixture": {"modes": ["qa", "mc"], "configs": {"a": {"sides": [1, 2]}}}, "seed": 3}
+
+
+def test_a_mixture_given_as_a_dict_is_the_file_s_run(tmp_path, scenes_file) -> None:
+    """A notebook gives the mixture as a dict, the content of the YAML file (before: TypeError, a
+    file or a Mixture only), checked as the file is."""
+    import yaml
+
+    from veriscene.generators.mixture import MixtureError
+
+    mixture = tmp_path / "mix.yaml"
+    mixture.write_text(MIXTURE)
+    generate(scenes_file, tmp_path / "file", mixture=mixture, seed=2)
+    generate(scenes_file, tmp_path / "dict", mixture=yaml.safe_load(MIXTURE), seed=2)
+    assert list(iter_sample_lines(tmp_path / "dict")) == list(iter_sample_lines(tmp_path / "file"))
+    with pytest.raises(MixtureError, match=r"^mixture, key 'default_weigth': unknown key; .*did you mean "
+                                           r"'default_weight'\?"):
+        generate(scenes_file, tmp_path / "typo", mixture={"budget": 8, "default_weigth": 0.5})
+    assert not (tmp_path / "typo").exists()

@@ -140,7 +140,7 @@ def generate(
     overwrite: bool = False,
     from_format: str = "jsonl",
     reader_options: dict[str, Any] | None = None,
-    mixture: str | os.PathLike[str] | Mixture | None = None,
+    mixture: str | os.PathLike[str] | Mapping[str, Any] | Mixture | None = None,
     generator_options: Mapping[str, Mapping[str, Any]] | None = None,
     plugins: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
     progress: Progress | None = None,
@@ -183,7 +183,7 @@ def generate(
     scene of hundreds of thousands of objects (a mask generator or converter gone wrong) cannot
     stall the run; 0: no limit; None: `DEFAULT_MAX_SCENE_OBJECTS`, or resuming, the run's own
     limit (none for a run made before the limit existed). A number of objects, not a time, so
-    the output does not depend on the machine. `mixture`: a mixture YAML file (or Mixture) choosing generators,
+    the output does not depend on the machine. `mixture`: a mixture YAML file (its content as a dict, or a Mixture) choosing generators,
     weights, the per-scene budget and modes, in place of `generators` and `mode` (giving either
     with it is refused, as is a `per_scene` that its budget or its own per_scene contradicts).
     `generator_options`: options of the generators' configs by generator name, family or glob

@@ -154,7 +154,7 @@ Selection = tuple[Mixture | None, tuple[str, ...], list[Generator]]  # (mixture,
 
 
 def _selection(generators: str | None, mode: str | Sequence[str] | None, per_scene: int | None,
-               mixture: str | os.PathLike[str] | Mixture | None, out: str | os.PathLike[str] | None = None,
+               mixture: str | os.PathLike[str] | Mapping[str, Any] | Mixture | None, out: str | os.PathLike[str] | None = None,
                plugins_given: bool = True) -> Selection:
     """(the mixture, the modes, the generator instances) of a run; a mixture sets the generators
     and the modes itself, so `generators` or `mode` with it is refused. An unknown generator's
@@ -216,14 +216,17 @@ def _plugins_hint(out: str | os.PathLike[str] | None) -> str:
 
 
 def _chosen(generators: str | None, mode: str | Sequence[str] | None, per_scene: int | None,
-            mixture: str | os.PathLike[str] | Mixture | None) -> Selection:
+            mixture: str | os.PathLike[str] | Mapping[str, Any] | Mixture | None) -> Selection:
     if mixture is None:
         instances = _instances(generators, per_scene)
         if not instances:
             raise ValueError("no generator selected")
         return None, parse_modes("both" if mode is None else mode), instances
+    if isinstance(mixture, Mapping):  # a notebook's mixture: the content a YAML file would hold, checked alike
+        mixture = Mixture.from_dict(mixture, source="mixture")
     if not isinstance(mixture, (Mixture, str, os.PathLike)):  # a number was opened as a file descriptor
-        raise TypeError(f"mixture must be a mixture YAML file (a str or a path) or a Mixture, got {mixture!r}")
+        raise TypeError(f"mixture must be a mixture YAML file (a str or a path), its content as a dict, or a "
+                        f"Mixture, got {mixture!r}")
     mix = mixture if isinstance(mixture, Mixture) else Mixture.load(mixture)
     if generators is not None:
         raise ValueError("give either a mixture or --generators, not both")
