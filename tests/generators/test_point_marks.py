@@ -355,3 +355,29 @@ def test_marked_points_keep_their_ring_on_their_object(name) -> None:
         assert all(ring_on_object(m["point"]) for m in cand.marks), cand.marks
     plain = [n["args"] for cand, _ in candidates(scene, name) for n in cand.get_program() if n["op"] == "point"]
     assert plain and not all(ring_on_object(p) for p in plain)
+
+
+def test_depth_map_marked_points_have_no_edge_under_their_ring(mapped) -> None:
+    """On a sharp map (a box 1 m away before a floor 2-6 m away), a marked point's ring encloses
+    one surface: no pixel within a mark's reach of it across the box's edge; unmarked points keep
+    the 5x5 neighbourhood (some nearer the edge than a reach: the check is not idle)."""
+    from veriscene.scene.marks import mark_reach
+
+    depth = floor_and_box()
+    box = depth == 1.0
+    reach = mark_reach(mapped.width, mapped.height)
+    rows, cols = np.mgrid[-reach:reach + 1, -reach:reach + 1]
+    disk = rows ** 2 + cols ** 2 <= reach ** 2
+
+    def one_surface(p) -> bool:
+        x, y = int(p[0]), int(p[1])
+        window = np.pad(box, reach, constant_values=False)[y:y + 2 * reach + 1, x:x + 2 * reach + 1]
+        return bool(window[disk].all() or not window[disk].any())
+
+    marked = candidates(mapped, "depth.map_points.v1", marks=True)
+    assert marked
+    for cand, _ in marked:
+        assert all(one_surface(m["point"]) for m in cand.marks), cand.marks
+    plain = [n["args"] for cand, _ in candidates(mapped, "depth.map_points.v1") for n in cand.get_program()
+             if n["op"] == "point"]
+    assert plain and not all(one_surface(p) for p in plain)
