@@ -186,12 +186,15 @@ def test_the_split_of_verl_rows_is_given_on_the_command_line(run_dir: Path, tmp_
     assert splits == {"test"}
 
 
-@pytest.mark.parametrize("fmt, said", [("trl", "accuracy_reward gives them None"),
-                                       ("verl", "compute_score gives them score 0.0")])
-def test_free_form_descriptions_in_an_rl_export_are_warned(tmp_path: Path, fmt: str, said: str) -> None:
-    """An RL export holding descriptions says that no reward scores them by program: before, a
-    verl export of the demo (36 descriptions in 1,002 rows) gave them score 0.0 whatever the reply,
-    and a TRL one format_reward alone, without a word. Exports without descriptions, and other
+@pytest.mark.parametrize("fmt, said, how", [
+    ("trl", "accuracy_reward gives them None", "make_freeform_reward(RUN)"),
+    ("verl", "compute_score gives them score 0.0", "reward_kwargs.run_dir=RUN"),
+])
+def test_free_form_descriptions_in_an_rl_export_are_warned(tmp_path: Path, fmt: str, said: str, how: str) -> None:
+    """An RL export holding descriptions says that the accuracy reward does not score them, and
+    how the free-form reward does: before, a verl export of the demo (36 descriptions in 1,002
+    rows) gave them score 0.0 whatever the reply, and a TRL one format_reward alone, without a
+    word; 0.31.0 still said no reward scored them. Exports without descriptions, and other
     formats, say nothing of it."""
     from PIL import Image
 
@@ -204,6 +207,7 @@ def test_free_form_descriptions_in_an_rl_export_are_warned(tmp_path: Path, fmt: 
     warned = [w for w in export(samples, tmp_path / "ex" / f"{fmt}.parquet", to=fmt, embed_images=True).warnings
               if "free-form descriptions" in w]
     assert len(warned) == 1 and warned[0].startswith("1 sample(s) are free-form descriptions") and said in warned[0]
+    assert how in warned[0] and "no reward" not in warned[0]
     assert ("SFT trains on them" in warned[0]) == (fmt == "trl")
     if fmt == "trl":  # conversations of several turns are SFT data: no reward reads them
         assert not [w for w in export(samples, tmp_path / "ex3" / "t.parquet", to=fmt, embed_images=True,

@@ -88,9 +88,12 @@ def relative_paths_warning(root: Path, fmt: str) -> str:
             "--absolute-paths (absolute_paths=True)")
 
 
-# Formats whose rows are scored by veriscene's rewards; what they do with a free-form description
-UNREWARDED = {"trl": "accuracy_reward gives them None, so format_reward alone scores them",
-              "verl": "compute_score gives them score 0.0 with applicable False, whatever the reply"}
+# Formats whose rows are scored by veriscene's rewards: what their accuracy reward does with a
+# free-form description, and how the free-form reward (`veriscene.rewards.freeform`) is given
+UNREWARDED = {"trl": ("accuracy_reward gives them None (format_reward alone would score them)",
+                      "add make_freeform_reward(RUN) from veriscene.rewards to the reward functions"),
+              "verl": ("compute_score gives them score 0.0 with applicable False, whatever the reply",
+                       "give compute_score the run: +custom_reward_function.reward_kwargs.run_dir=RUN")}
 
 
 class FreeformCount:
@@ -106,14 +109,17 @@ class FreeformCount:
             yield record
 
     def warning(self, fmt: str) -> str | None:
-        """What an RL export of descriptions should know: no reward scores them by program."""
+        """What an RL export of descriptions should know: the accuracy reward does not score them;
+        the free-form reward does, given the run they were made from."""
         if not self.n or fmt not in UNREWARDED:
             return None
+        accuracy, how = UNREWARDED[fmt]
         sft = " (SFT trains on them as on any other target)" if fmt == "trl" else ""
-        return (f"{self.n} sample(s) are free-form descriptions (text answers without options), which no reward "
-                f"scores by program ({UNREWARDED[fmt]}): in RL they give no accuracy signal{sft}; leave them out "
-                "of RL data (generate without the caption and description generators, or drop the rows whose "
-                "answer_type is 'text' and choices null), or score them yourself (veriscene.evaluate.score_freeform)")
+        return (f"{self.n} sample(s) are free-form descriptions (text answers without options){sft}: {accuracy}. "
+                f"Reward them with the free-form reward, the combined score veriscene eval gives them against the "
+                f"run's scene graphs ({how}, RUN being the run folder exported; docs/rewards.md), or leave them "
+                "out of RL data (generate without the caption and description generators, or drop the rows whose "
+                "answer_type is 'text' and choices null)")
 
 
 def register_writer(name: str, writer: Writer, layout: OutputLayout = OutputLayout()) -> None:

@@ -65,8 +65,9 @@ def record(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def process_results(doc: dict[str, Any], results: list[str]) -> dict[str, float]:
-    """accuracy: 1 for an exact answer (boxes: IoU >= 0.5); score: partial credit (IoU of a box,
-    F1 of a set); parse_failure: 1 when the reply could not be read as the answer's type."""
+    """accuracy: 1 for an exact answer (boxes: IoU >= 0.5); score: partial credit (IoU of a box; a
+    set's right items less its wrong ones over the gold's, at least 0: `answers.match.set_score`);
+    parse_failure: 1 when the reply could not be read as the answer's type."""
     reply = results[0] if results else ""
     result = score_sample(str(reply), record(doc), **_RIVALS)  # the path is read once (cached)
     return {
