@@ -17,14 +17,13 @@ $(BIN)/python:
 TORCH_PIN ?= torch==2.13.0
 
 # Re-install only when the project definition changes (stamp file keeps `make` idempotent and fast).
-# pip byte-compiles what it installs one file at a time (20,912 files, 97 s of CPU measured: torch,
-# ray, transformers, ...); compiled here afterwards on every core instead. The .pyc files are
-# needed: with PYTHONDONTWRITEBYTECODE set, every process the tests start would compile the
-# modules it imports again. A file that is not Python 3.11 (torch ships one of 3.12 syntax) is
-# left uncompiled, as pip leaves it.
+# Not byte-compiled here (--no-compile): pip compiles every file it installs (20,912, 97 s of CPU:
+# torch, ray, transformers, ...), where a test run reads a quarter of them (5,236 .pyc files, 123
+# of 424 MB, by their access times, in a fresh clone's run stopped after its Ray tests; compiling
+# them all took 90 s of the set-up's 174 s of CPU there, 231 s wall at load 12). `make test` has
+# them written as they are first imported instead (WRITE_PYC below), where later runs read them.
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --no-compile "$(TORCH_PIN)" -e ".[test]"
-	$(BIN)/python -c "import compileall, sysconfig; compileall.compile_dir(sysconfig.get_path('purelib'), quiet=2, workers=0)"
 	@touch $@
 
 # The demo needs only the core package.
@@ -52,21 +51,27 @@ typecheck: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check --quiet src tests benchmarks
 
-# The sources are byte-compiled first: with PYTHONDONTWRITEBYTECODE set (as on this project's machines),
-# every process the tests start (CLI runs, benchmark scripts, Ray's and the pools' workers, the
-# valgrind children) would otherwise compile each veriscene module it imports again, about half
-# the instructions of a short one. Hash-checked .pyc files (git-ignored): a source edited since is
+# The tests run with bytecode written (WRITE_PYC: PYTHONDONTWRITEBYTECODE, set on this project's
+# machines, emptied for them): each module that the test workers and every process they start
+# (CLI runs, benchmark scripts, Ray's and the pools' workers, the valgrind children) import is
+# compiled once, by the first of them, and read by the rest, in the .venv and in the checkout
+# (git-ignored __pycache__ folders). Without it each process would compile every module it
+# imports again: 3.7 s of CPU more for `import torch`, 0.56 s more for `import veriscene.cli`.
+# The sources are byte-compiled first, beside mypy (one core), so that the two test workers do
+# not both compile them as they collect: hash-checked .pyc files, a source edited since is
 # compiled anew, never read stale. pytest's assertion-rewritten test modules are cached the same
-# way (tests/rewrite_ahead.py): otherwise each test worker rewrites all 434 of them as it collects,
-# about 10 s of CPU each. Both run beside mypy (one core), `make -j` in `test-ready`'s sub-make.
+# way (tests/rewrite_ahead.py): otherwise each test worker rewrites all 434 of them as it
+# collects, about 10 s of CPU each. Both run beside mypy, `make -j` in `test-ready`'s sub-make.
+WRITE_PYC := PYTHONDONTWRITEBYTECODE=
+
 .PHONY: test-ready
 test-ready: $(VENV)/.installed-test
 	$(BIN)/python -m compileall -q --invalidation-mode checked-hash src tests benchmarks
-	$(BIN)/python tests/rewrite_ahead.py
+	$(WRITE_PYC) $(BIN)/python tests/rewrite_ahead.py
 
 test: $(VENV)/.installed-test
 	$(MAKE) --no-print-directory -j 3 typecheck lint test-ready
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
+	$(WRITE_PYC) $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 # The compiled build (setup.py: VERISCENE_COMPILE=1 compiles veriscene.compiled.COMPILED with mypyc;
 # needs a C compiler, a minute or two of CPU) in a virtual environment of its own, so that .venv keeps
