@@ -246,3 +246,20 @@ def test_scene_files_holding_none_of_the_runs_images_are_refused(demo_run: Path,
     other.write_text(json.dumps({**line, "image_id": "not-of-this-run"}) + "\n")
     with pytest.raises(ValueError, match=r"1 scene read, none of them .*another run"):
         FreeformScorer(demo_run, scenes=other)
+
+
+def test_rows_without_sample_id_are_found_by_gold_and_prompt(scorer: FreeformScorer, described: list[dict]) -> None:
+    """A data set of the user's own prompts, no sample_id column: each free-form row is found by
+    its gold and question (counted in `located`) and scored as with its sample_id."""
+    reward = make_freeform_reward(scorer)
+    rows = described[:3]
+    prompts = [[{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": f"Please: {s['question']}"}]}]
+               for s in rows]
+    before = scorer.located
+    out = reward(prompts=prompts, completions=[s["answer"] for s in rows], ground_truth=[ground_truth(s) for s in rows])
+    assert out == [pytest.approx(scorer.score(s["answer"], sample_id=s["id"]).reward) for s in rows]
+    assert scorer.located == before + 3
+    # a gold no sample of the run has: 0, saying why
+    with pytest.warns(UserWarning, match="no sample of the run has the row's gold answer"):
+        lost = scorer.score_many(["A red star."], [None], ["A gold of no sample."], prompts=["Describe it."])
+    assert lost[0].applicable is False and lost[0].reward == 0.0

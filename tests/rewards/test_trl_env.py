@@ -197,11 +197,57 @@ def test_a_row_with_a_prompt_and_no_sample_id_is_left_out(demo_run: Path, trl_ro
     sample_id None) is left out, not given a sample drawn at random: the model would answer the
     row's question and be scored against another's."""
     factory = VQAEnvironmentFactory(demo_run, max_zooms=1)
-    row = {**next(iter(trl_rows.values())), "sample_id": None}
+    row = {**next(iter(trl_rows.values())), "sample_id": None, "ground_truth": json.dumps({"answer": "no such"})}
     environment = factory()
-    with pytest.warns(UserWarning, match="has a prompt but no sample_id"):
+    with pytest.warns(UserWarning, match="has a prompt but no sample_id.*no sample of the run has the row's gold"):
         assert environment.reset(**row) is None
     assert environment.applicable is False and factory.left_out["a prompt without sample_id"] == 1
     assert environment_reward(completions=[_final("x")], environments=[environment]) == [None]
     with pytest.raises(TypeError, match=r"sample_id must be the id \(a str\) of a sample of the run, got \['x'\]"):
         factory().reset(sample_id=["x"], prompt=[])
+
+
+def test_a_row_without_sample_id_is_found_by_its_gold_prompt_and_images(
+        demo_run: Path, trl_rows: dict[str, dict], demo_samples: list[dict]) -> None:
+    """The user's own prompt column, no sample_id: the row's gold, question and images tell its
+    sample when one is left (counted), and refuse it, naming the samples, when several are."""
+    factory = VQAEnvironmentFactory(demo_run, max_zooms=1)
+    env = factory.env
+    shown = {s["id"] for s in env.samples}
+    by_key: dict[tuple[str, str], list[dict]] = {}
+    for s in demo_samples:
+        if s["id"] in shown and len(s["images"]) == 1:
+            by_key.setdefault((s["question"], json.dumps(s["answer"])), []).append(s)
+    alone = next(g[0] for g in by_key.values() if len(g) == 1)
+    shared = next(g for g in by_key.values() if len(g) > 1 and g[0]["images"][0]["path"] != g[1]["images"][0]["path"])
+    # the export's row with its sample_id dropped and the question worded otherwise around it
+    row = {**trl_rows[alone["id"]], "sample_id": None}
+    row["prompt"] = [{"role": "user", "content": [{"type": "image"}, {"type": "text",
+                                                                      "text": f"Look: {alone['question']} Thanks."}]}]
+    environment = factory()
+    environment.reset(**row)
+    assert environment.applicable
+    assert environment.env.sample is not None and environment.env.sample["id"] == alone["id"]
+    assert factory.finder.found == 1
+    # two samples of one question and gold: the images part them (a PIL image, as TRL passes it)
+    image = Image.open(env.image_path(shared[1]))
+    row = {**trl_rows[shared[1]["id"]], "sample_id": None, "images": [image]}
+    environment = factory()
+    environment.reset(**row)
+    assert environment.env.sample is not None and environment.env.sample["id"] == shared[1]["id"]
+    # without images they cannot be told
+    row = {k: v for k, v in trl_rows[shared[1]["id"]].items() if k != "images"} | {"sample_id": None}
+    environment = factory()
+    with pytest.warns(UserWarning, match=r"samples of the run share its gold and question \(.*give the row its sample_id"):
+        assert environment.reset(**row) is None
+    assert environment.applicable is False and factory.finder.found == 2
+
+
+def test_an_older_trl_is_refused_naming_the_version(demo_run: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from veriscene.rewards import trl_env
+
+    monkeypatch.setattr(trl_env, "installed_trl", lambda: "1.8.0")
+    with pytest.raises(ImportError, match=r"needs TRL 1\.9 or later, and TRL 1\.8\.0 is installed.*pip install -U 'trl>=1\.9'"):
+        VQAEnvironmentFactory(demo_run)
+    monkeypatch.setattr(trl_env, "installed_trl", lambda: None)  # without TRL: driven by hand
+    assert VQAEnvironmentFactory(demo_run).env is not None

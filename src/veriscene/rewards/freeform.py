@@ -14,9 +14,10 @@ and `eval --freeform-matcher M` agree on the same reply:
 Why it cannot be gamed by the usual drifts (benchmarks/reward_gaming.py measures each): listing
 every name and attribute raises H and lowers T (every false claim counts); repeating one true
 claim counts it once (and states one fact of many); copying the question states nothing (its
-words outside the scene vocabulary are not claims); hedging ("there may be a red car or a blue
-car") weighs half a plain claim in both T and H, so hedged truths earn less than stating them and
-hedged falsehoods still cost; a negated claim ("there is no dog") is checked as one (false where
+words outside the scene vocabulary are not claims); a hedged claim ("there may be a red car or a
+blue car", "the cup might be on the table", "..., I think") counts as a plain one in T and states
+half its fact in H, so a hedged truth earns less than stating it and a hedged falsehood costs what
+stating it does: hedging never pays (`evaluate.freeform.hedges`); a negated claim ("there is no dog") is checked as one (false where
 there is a dog); markup is not read as claims; claims about objects not in the scene are
 hallucinations. No such reply earns more than the gold description.
 
@@ -58,6 +59,7 @@ from veriscene.evaluate.freeform.scene_map import load_scene_map
 from veriscene.evaluate.freeform.score import ReplyScore
 from veriscene.evaluate.freeform.scorer import FreeformItem, TextScorer, sample_item
 from veriscene.rewards.completions import completion_text
+from veriscene.rewards.locate import SampleLocator, Unfound
 from veriscene.sample_ids import ID_NOTE, answer_key
 
 MATCHERS = ("lexical", "minilm", "auto")
@@ -130,7 +132,8 @@ def _freeform_samples(path: Path) -> dict[str, dict[str, Any]]:
                                  f"{lines[sid]} and {number}): {ID_NOTE}; give the samples of the one run the data "
                                  "set was exported from")
             continue
-        found[sid] = {"id": sid, "images": [{"id": i["id"]} for i in images], "question": record.get("question"),
+        found[sid] = {"id": sid, "images": [{k: i[k] for k in ("id", "path") if isinstance(i.get(k), str)} for i in images],
+                      "question": record.get("question"),
                       "program": record.get("program"), "answer": record.get("answer"), "task": record.get("task"),
                       "answer_type": "text"}
         lines[sid] = number
@@ -192,6 +195,9 @@ class FreeformScorer:
             self._scorer = TextScorer(self.scene_map, "rules", matcher=matcher, lexicon=self.lexicon, keep_facts=True)
         self.matcher = self._scorer.matcher.name
         self.unknown = 0  # free-form replies scored 0 for a sample the run does not hold (`FreeformResult.reason`)
+        self.located = 0  # rows without sample_id found by their gold, prompt and images (`rewards.locate`)
+        self._root = samples_path if Path(samples_path).is_dir() else Path(samples_path).parent  # (image paths)
+        self._locator: SampleLocator | None = None
         self._items: dict[str, FreeformItem | str] = {}  # sample id -> its item (text ""), or why it has none
         self._memo: OrderedDict[tuple[str, str], FreeformResult] = OrderedDict()
         self._warned = False
@@ -243,16 +249,36 @@ class FreeformScorer:
         as in `score_many`."""
         return self.score_many([reply], [sample_id], [answer], think_tags=think_tags, answer_tags=answer_tags)[0]
 
+    def locate(self, *, answer: Any = None, prompt: Any = None, images: Any = None) -> str | Unfound:
+        """The id of the run's free-form sample a row without `sample_id` answers, found by its
+        gold `answer`, `prompt` text and `images` (`rewards.locate.SampleLocator`), or `Unfound`
+        saying why it cannot be told."""
+        with self._lock:
+            if self._locator is None:
+                self._locator = SampleLocator(self.samples.values(), Path(self._root))
+            return self._locator.locate(answer=answer, has_answer=answer is not None, prompt=prompt, images=images)
+
     def score_many(self, replies: Sequence[Any], sample_ids: Sequence[Any], answers: Sequence[Any] | None = None, *,
-                   think_tags: Sequence[str] | None = None,
-                   answer_tags: Sequence[str] | None = None) -> list[FreeformResult]:
+                   think_tags: Sequence[str] | None = None, answer_tags: Sequence[str] | None = None,
+                   prompts: Sequence[Any] | None = None, images: Sequence[Any] | None = None) -> list[FreeformResult]:
         """Scores of replies to samples, scored together (one pass of the claim extractor). A
         reply to a sample the run does not hold gets reward 0, `applicable` False and the reason,
         counted in `unknown` and warned of once: a data set of another run, said, never a crash.
         The description is the reply without its reasoning blocks, the last answer block's content
         when there is one (`answers.extract.answer_section`); `think_tags` / `answer_tags` name
-        those blocks' tags (by default "think"/"thinking" and "answer", as eval reads them)."""
+        those blocks' tags (by default "think"/"thinking" and "answer", as eval reads them).
+        `prompts` / `images`: each row's prompt and images, to find the sample of a row whose
+        sample id is None (`locate`, counted in `located`; one that cannot be told scores 0 as
+        above, saying why)."""
         answers = answers if answers is not None else [None] * len(replies)
+        if any(sid is None for sid in sample_ids) and (prompts is not None or images is not None):
+            sample_ids = list(sample_ids)
+            for k, sid in enumerate(sample_ids):
+                if sid is None:
+                    found = self.locate(answer=answers[k], prompt=prompts[k] if prompts is not None else None,
+                                        images=images[k] if images is not None else None)
+                    sample_ids[k] = found
+                    self.located += isinstance(found, str)
         if think_tags is not None or answer_tags is not None:
             check_tags("think_tags", DEFAULT_THINK_TAGS if think_tags is None else think_tags)
             check_tags("answer_tags", DEFAULT_ANSWER_TAGS if answer_tags is None else answer_tags)
@@ -264,6 +290,9 @@ class FreeformScorer:
         out: list[FreeformResult | None] = [None] * len(replies)
         todo: list[tuple[int, tuple[str, str], FreeformItem]] = []
         for k, (reply, sid, gold) in enumerate(zip(replies, sample_ids, answers)):
+            if isinstance(sid, Unfound):  # a row without sample_id that cannot be told (`locate`)
+                out[k] = self._unknown(sid.reason)
+                continue
             sample = self.sample(sid, gold)
             item = self._item(sample) if sample is not None else (
                 f"sample {sid!r} is no free-form sample of the run" if not isinstance(sid, str) or sid not in
@@ -339,8 +368,10 @@ def make_freeform_reward(run_dir: str | os.PathLike[str] | FreeformScorer, *, sc
     ``WeightedReward(weights={..., "freeform": 1.0}, functions={"freeform": make_freeform_reward(RUN)})``).
 
     Rows are found by the `sample_id` column `veriscene export RUN --to trl` writes (the run's
-    sample, its gold checked against the row's `ground_truth`); a free-form row of a sample the run
-    does not hold scores 0, warned of once. Logs the batch's mean helpfulness and truthfulness
+    sample, its gold checked against the row's `ground_truth`); a row without one (the user's own
+    prompts) by its gold, prompt text and images when they tell one sample (`rewards.locate`;
+    counted in `scorer.located`); a free-form row of a sample the run does not hold, or one that
+    cannot be told, scores 0, warned of once with the reason. Logs the batch's mean helpfulness and truthfulness
     through TRL's `log_metric` (veriscene/freeform_helpfulness, veriscene/freeform_truthfulness).
     `think_tags` / `answer_tags`: the tags of the reasoning and answer blocks, when not "think" and
     "answer" (as `accuracy_reward`'s options name them): the reasoning is not scored as description.
@@ -364,8 +395,13 @@ def make_freeform_reward(run_dir: str | os.PathLike[str] | FreeformScorer, *, sc
         out: list[float | None] = [None] * n
         if not rows:
             return out
+        # a row without sample_id: found by its gold, prompt and images (`FreeformScorer.locate`)
+        images = _column(columns, "images", n) if columns.get("images") is not None else None
+        given = list(prompts) if prompts is not None and len(prompts) == n else None
         results = scorer.score_many([completions[k] for k in rows], [ids[k] for k in rows],
-                                    [truths[k].answer for k in rows], think_tags=think_tags, answer_tags=answer_tags)
+                                    [truths[k].answer for k in rows], think_tags=think_tags, answer_tags=answer_tags,
+                                    prompts=[given[k] for k in rows] if given is not None else None,
+                                    images=[images[k] for k in rows] if images is not None else None)
         for k, result in zip(rows, results):
             out[k] = result.reward
         log_metric = columns.get("log_metric")

@@ -1,8 +1,9 @@
 """The Gymnasium environment as a TRL environment: multi-turn GRPO with zoom and answer tools.
 
-TRL's GRPOTrainer (`environment_factory`, experimental in TRL; tested with TRL 1.16.0 and
-transformers 5.24, whose tool calling it needs: a chat template that renders tool calls and that
-TRL can parse, e.g. Qwen2.5/Qwen3(-VL)'s) runs one environment per rollout: it calls
+TRL's GRPOTrainer (`environment_factory`, experimental in TRL; TRL 1.9 or later, `MIN_TRL`: the
+factory refuses an older one, naming the version; tested with TRL 1.16.0 and transformers 5.24,
+whose tool calling it needs: a chat template that renders tool calls and that TRL can parse, e.g.
+Qwen2.5/Qwen3(-VL)'s) runs one environment per rollout: it calls
 ``reset(**row)`` with the data set row, offers the environment's public methods to the model as
 tools (their names, type hints and docstrings make the tool schema), calls them when the model
 asks, and hands the environments to every reward function as `environments`.
@@ -44,9 +45,13 @@ environment to own the reward): `get_reward` takes no argument and cannot read t
 Combine with `format_reward` through ``reward_funcs`` and ``GRPOConfig(reward_weights=...)``;
 do not add `accuracy_reward` on the same rows as well: it scores the final message a second time.
 
+A row with a prompt but no `sample_id` (the user's own prompts) is found by its gold
+(`ground_truth` or `answer`), prompt text and images when they tell one sample the environment
+shows (`rewards.locate`; counted in `factory.finder.found`).
+
 Rows the environment cannot show (free-form samples, unless ``freeform=True``; samples of more
-images than `max_images`; a row with a prompt but no `sample_id`, from another data set mixed
-in) are not dropped: their rollouts get no tools' effect (the tools raise,
+images than `max_images`; a row with a prompt but no `sample_id` whose sample cannot be told: none
+or several match, from another data set mixed in) are not dropped: their rollouts get no tools' effect (the tools raise,
 saying why), their reward is None (TRL leaves it out of the sum, so other reward functions still
 score them), and they are counted by reason in `factory.left_out` and warned about once a reason. A row whose `sample_id`
 names no sample of the run at all is a KeyError: the data set is not an export of this run.
@@ -60,6 +65,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import re
 import warnings
 from collections import Counter
 from collections.abc import Sequence
@@ -67,11 +73,44 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 
 from veriscene.rewards.completions import check_completions, completion_text
+from veriscene.rewards.locate import SampleLocator, Unfound
 from veriscene.rewards.env import VQAEnv  # (says which extra to install without gymnasium)
 
 from gymnasium.utils import seeding  # noqa: E402
+
+
+# TRL's GRPOTrainer(environment_factory=...) came in 0.29 (experimental); it gives tool results and
+# reset() observations holding images to the model from 1.1, and takes rows without a prompt
+# column (`environment_rows`, or no data set) from 1.9: what this adapter uses
+MIN_TRL = (1, 9)
+
+
+def installed_trl() -> str | None:
+    """The installed TRL's version, None when it is not installed (read without importing it)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("trl")
+    except PackageNotFoundError:
+        return None
+
+
+def check_trl(found: str | None = None) -> None:
+    """Refuse a TRL older than `MIN_TRL` (ImportError naming the version needed); without TRL
+    nothing is said (the environments may be driven by hand: examples/rl_environment.py)."""
+    found = installed_trl() if found is None else found
+    if found is None:
+        return
+    parts = [int(x) for x in re.findall(r"\d+", found)[:2]]
+    if tuple(parts) < MIN_TRL:
+        need = ".".join(map(str, MIN_TRL))
+        raise ImportError(f"VQAEnvironmentFactory needs TRL {need} or later, and TRL {found} is installed: GRPOTrainer's "
+                          "environment_factory came in TRL 0.29, gives the model the images of zoom results and of "
+                          f"reset() from 1.1, and takes rows without a prompt column from {need}. Upgrade it: "
+                          f"pip install -U 'trl>={need}' (or pip install -U 'veriscene[rl]')")
 
 
 def _image_part(array: np.ndarray) -> dict[str, Any]:
@@ -86,8 +125,9 @@ class VQAAnswerEnvironment:
     Public methods are TRL tools: keep helpers private (a leading underscore)."""
 
     def __init__(self, env: VQAEnv, *, show_images: bool = True, instructions: bool = True,
-                 left_out: Counter[str] | None = None) -> None:
+                 left_out: Counter[str] | None = None, finder: RowFinder | None = None) -> None:
         self._env = env
+        self._finder = finder if finder is not None else RowFinder(env)
         self._show_images = show_images
         self._instructions = instructions
         self._left_out = left_out if left_out is not None else Counter()
@@ -107,6 +147,13 @@ class VQAAnswerEnvironment:
         sample_id = row.get("sample_id")
         if sample_id is not None and not isinstance(sample_id, str):
             raise TypeError(f"the row's sample_id must be the id (a str) of a sample of the run, got {sample_id!r}")
+        if sample_id is None and "prompt" in row:  # (the user's own prompts: the row found by what it holds)
+            found = self._finder.find(row)
+            if isinstance(found, Unfound):
+                self._leave_out("a prompt without sample_id", "the row has a prompt but no sample_id, and the "
+                                f"sample it asks about cannot be told: {found.reason}")
+                return None
+            sample_id = found
         if sample_id is not None:
             why = self._env.why_left_out(sample_id)
             if why is None:
@@ -117,10 +164,6 @@ class VQAAnswerEnvironment:
             if why is not None:
                 self._leave_out(why, f"sample {sample_id!r} is not shown by the environment: {why}")
                 return None
-        elif "prompt" in row:  # (a row of another data set mixed in: a sample drawn would not be its question)
-            self._leave_out("a prompt without sample_id", "the row has a prompt but no sample_id, so the "
-                            "sample it asks about cannot be told (a row of another data set?)")
-            return None
         else:
             obs, _ = self._env.reset()
         self._applicable, self._done, self._why_not = True, False, ""
@@ -258,6 +301,48 @@ class VQAToolEnvironment(VQAAnswerEnvironment):
                 f"{'s' if env.max_zooms != 1 else ''}; boxes [x0, y0, x1, y1] in the {fmt} convention).")
 
 
+class RowFinder:
+    """The sample a row with a prompt but no `sample_id` asks about, among those an environment
+    shows, found by the row's gold (`ground_truth` or `answer`), prompt text and images
+    (`rewards.locate`); `found` counts the rows found. Shared by a factory's environments."""
+
+    def __init__(self, env: VQAEnv) -> None:
+        self._env = env
+        self._locator: SampleLocator | None = None
+        self.found = 0
+
+    def find(self, row: dict[str, Any]) -> str | Unfound:
+        if self._locator is None:
+            self._locator = SampleLocator(self._env.samples, self._env.image_root)
+        has_answer, answer = _row_answer(row)
+        images = row.get("images") if row.get("images") is not None else row.get("image")
+        found = self._locator.locate(answer=answer, has_answer=has_answer, prompt=row.get("prompt"), images=images)
+        if isinstance(found, Unfound) and not has_answer and not images:
+            found = Unfound(f"{found.reason} (the row has no ground_truth, answer or images column to tell it by)")
+        self.found += isinstance(found, str)
+        return found
+
+
+def _row_answer(row: dict[str, Any]) -> tuple[bool, Any]:
+    """(whether the row gives its gold, the gold): its `ground_truth` (JSON text or a dict with
+    "answer"), else its `answer` column (JSON text, as the export writes it)."""
+    truth = row.get("ground_truth")
+    if isinstance(truth, (str, bytes)):
+        try:
+            truth = orjson.loads(truth)
+        except orjson.JSONDecodeError:
+            truth = None
+    if isinstance(truth, dict) and "answer" in truth:
+        return True, truth["answer"]
+    if "answer" in row:
+        answer = row["answer"]
+        try:
+            return True, orjson.loads(answer) if isinstance(answer, (str, bytes)) else answer
+        except orjson.JSONDecodeError:
+            return True, answer
+    return False, None
+
+
 class VQAEnvironmentFactory:
     """TRL's `environment_factory`: each call returns a new environment over one loaded `VQAEnv`.
 
@@ -274,10 +359,12 @@ class VQAEnvironmentFactory:
                  instructions: bool = True, **env_options: Any) -> None:
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
             raise TypeError(f"seed must be a whole number, got {seed!r}")
+        check_trl()  # (an older TRL would take the factory and lose the images, or fail at the first batch)
         self.env = VQAEnv(run_dir, **env_options)
         self.seed = int(seed)
         self.show_images, self.instructions = bool(show_images), bool(instructions)
         self.left_out: Counter[str] = Counter()
+        self.finder = RowFinder(self.env)  # rows with a prompt but no sample_id (`finder.found` counts them)
         self._count = itertools.count()
         self.environment_class: type[VQAAnswerEnvironment] = (
             VQAToolEnvironment if self.env.max_zooms > 0 else VQAAnswerEnvironment)
@@ -286,7 +373,7 @@ class VQAEnvironmentFactory:
         env = copy.copy(self.env)  # the samples and options shared; reset() gives it its own episode state
         env.np_random, _ = seeding.np_random(self.seed + next(self._count))
         return self.environment_class(env, show_images=self.show_images, instructions=self.instructions,
-                                      left_out=self.left_out)
+                                      left_out=self.left_out, finder=self.finder)
 
 
 def environment_reward(prompts: Sequence[Any] | None = None, completions: Sequence[Any] = (), *,

@@ -1,0 +1,154 @@
+"""The run's sample a data set row answers, found by what the row holds when it has no `sample_id`.
+
+`veriscene export RUN --to trl` writes a `sample_id` column, and the rewards find a row's sample by
+it. A row without one (a data set whose prompts the user wrote again, or whose `sample_id` column
+was dropped) is found, when that can be told, by what else it holds:
+
+    answer     its gold (the `ground_truth` or `answer` column): only samples of that answer
+    prompt     the text of its prompt: samples whose question it holds (a question of several
+               images is matched without its "<image>" placeholders); a prompt holding none of
+               the questions (the user's own wording) rules nothing out
+    images     its images (PIL images as TRL passes them, {"bytes", "path"} cells, bytes or file
+               paths): samples showing the same pixels, in order (each image's RGB pixels
+               hashed; read only when the answer and prompt leave several samples)
+
+One sample left: the row's. None or several: the row cannot be told (`Unfound`, saying which
+and how to fix it), never guessed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+PLACEHOLDER = "<image>"
+_SPACE = re.compile(r"\s+")
+_SHOWN = 3  # sample ids named in a message
+
+
+@dataclass(frozen=True)
+class Unfound:
+    """Why a row without `sample_id` could not be told to answer one sample of the run."""
+
+    reason: str
+
+
+def _norm(text: str) -> str:
+    return _SPACE.sub(" ", text.replace(PLACEHOLDER, " ")).strip().lower()
+
+
+def prompt_text(prompt: Any) -> str:
+    """The text of a prompt: a str, or chat messages whose content is a str or text parts."""
+    if isinstance(prompt, str):
+        return _norm(prompt)
+    parts: list[str] = []
+    for message in prompt if isinstance(prompt, Sequence) else ():
+        content = message.get("content") if isinstance(message, Mapping) else None
+        if isinstance(content, str):
+            parts.append(content)
+        elif isinstance(content, Sequence):
+            parts.extend(str(p.get("text")) for p in content if isinstance(p, Mapping) and p.get("type") == "text")
+    return _norm(" ".join(parts))
+
+
+def answer_key(answer: Any) -> bytes:
+    return orjson.dumps(answer, option=orjson.OPT_SORT_KEYS)
+
+
+def image_digest(image: Any, root: Path | None = None) -> str | None:
+    """A digest of an image's RGB pixels and size (None when it cannot be read): a PIL image, a
+    {"bytes", "path"} cell, bytes, or a path (relative ones against `root`)."""
+    from PIL import Image
+
+    try:
+        if isinstance(image, Mapping):
+            image = image.get("bytes") or image.get("path")
+        if isinstance(image, (bytes, bytearray)):
+            image = Image.open(io.BytesIO(image))
+        elif isinstance(image, (str, Path)):
+            path = Path(image)
+            image = Image.open(path if path.is_absolute() or root is None else root / path)
+        if not isinstance(image, Image.Image):
+            return None
+        rgb = image.convert("RGB")
+    except (OSError, ValueError):
+        return None
+    return hashlib.blake2b(rgb.tobytes() + repr(rgb.size).encode(), digest_size=16).hexdigest()
+
+
+class SampleLocator:
+    """Finds the sample a row without `sample_id` answers (see the module docstring) among
+    `samples` (records with "id", "answer", "question" and "images" [{"id", "path"?}]); `root`:
+    the folder their image paths are relative to."""
+
+    def __init__(self, samples: Iterable[Mapping[str, Any]], root: Path | None = None) -> None:
+        self.root = root
+        self._samples: dict[str, Mapping[str, Any]] = {}
+        self._by_answer: dict[bytes, list[str]] = defaultdict(list)
+        for s in samples:
+            sid = s.get("id")
+            if not isinstance(sid, str) or sid in self._samples:
+                continue
+            self._samples[sid] = s
+            self._by_answer[answer_key(s.get("answer"))].append(sid)
+        self._questions = {sid: _norm(str(s.get("question") or "")) for sid, s in self._samples.items()}
+        self._digests: dict[str, tuple[str | None, ...]] = {}
+        self._found: dict[tuple[Any, ...], str | Unfound] = {}
+
+    def __len__(self) -> int:
+        return len(self._samples)
+
+    def locate(self, *, answer: Any = None, has_answer: bool = False, prompt: Any = None,
+               images: Any = None) -> str | Unfound:
+        """The id of the one sample the row answers, or `Unfound` saying why not. `answer`
+        (with `has_answer`): the row's gold; `prompt`: its prompt; `images`: its images."""
+        text = prompt_text(prompt) if prompt is not None else ""
+        row_images = list(images) if isinstance(images, Sequence) and not isinstance(images, (str, bytes)) else (
+            [images] if images is not None else [])
+        key = (answer_key(answer) if has_answer else None, text, bool(row_images))
+        # (a group's rows share their prompt and gold; the images are read only to part samples)
+        if key in self._found:
+            return self._found[key]
+        candidates = self._by_answer.get(answer_key(answer), []) if has_answer else list(self._samples)
+        said = []
+        if has_answer:
+            said.append("gold")
+            if not candidates:
+                return Unfound("no sample of the run has the row's gold answer (a row of another run or data set?)")
+        if len(candidates) > 1 and text:
+            asked = [sid for sid in candidates if self._questions[sid] and self._questions[sid] in text]
+            if asked:
+                candidates, said = asked, [*said, "question"]
+        if len(candidates) > 1 and row_images:
+            digests = tuple(image_digest(i) for i in row_images)
+            shown = [sid for sid in candidates if self._image_digests(sid) == digests] if None not in digests else []
+            if shown:
+                candidates, said = shown, [*said, "images"]
+        found: str | Unfound
+        if len(candidates) == 1:
+            found = candidates[0]
+        elif not candidates:
+            found = Unfound("no sample of the run has the row's question")
+        else:
+            names = ", ".join(repr(s) for s in candidates[:_SHOWN]) + (" ..." if len(candidates) > _SHOWN else "")
+            found = Unfound(f"the row has no sample_id and {len(candidates)} samples of the run share its "
+                            f"{' and '.join(said) or 'prompt'} ({names}): which it answers cannot be told; give "
+                            "the row its sample_id column (veriscene export RUN --to trl writes it)")
+        if "images" not in said and (isinstance(found, str) or not row_images):  # (what images decide is not kept)
+            self._found[key] = found
+        return found
+
+    def _image_digests(self, sid: str) -> tuple[str | None, ...]:
+        if sid not in self._digests:
+            images = self._samples[sid].get("images") or []
+            self._digests[sid] = tuple(image_digest(i.get("path"), self.root) if isinstance(i, Mapping) and i.get("path")
+                                       else None for i in images)
+        return self._digests[sid]

@@ -1,0 +1,58 @@
+"""Rows without a sample_id found by their gold, prompt and images (`rewards.locate`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from veriscene.rewards.locate import SampleLocator, Unfound, image_digest, prompt_text
+
+
+@pytest.fixture()
+def locator(tmp_path: Path) -> SampleLocator:
+    for name, colour in (("a.png", "red"), ("b.png", "blue")):
+        Image.new("RGB", (8, 6), colour).save(tmp_path / name)
+    samples = [
+        {"id": "s1", "question": "Describe the image.", "answer": "A red square.", "images": [{"id": "a", "path": "a.png"}]},
+        {"id": "s2", "question": "Describe the image.", "answer": "A blue circle.", "images": [{"id": "b", "path": "b.png"}]},
+        {"id": "s3", "question": "How many squares?", "answer": 1, "images": [{"id": "a", "path": "a.png"}]},
+        {"id": "s4", "question": "How many squares?", "answer": 1, "images": [{"id": "b", "path": "b.png"}]},
+        {"id": "s5", "question": "Compare <image> with <image>.", "answer": "same", "images": []},
+    ]
+    return SampleLocator(samples, tmp_path)
+
+
+def test_the_gold_tells_samples_of_one_question_apart(locator: SampleLocator) -> None:
+    assert locator.locate(answer="A blue circle.", has_answer=True, prompt="Describe the image.") == "s2"
+
+
+def test_the_question_inside_the_users_own_prompt(locator: SampleLocator) -> None:
+    prompt = [{"role": "system", "content": "Be brief."},
+              {"role": "user", "content": [{"type": "image"}, {"type": "text", "text": "Please,  how many\nsquares?"}]}]
+    assert locator.locate(prompt=prompt, images=[Image.new("RGB", (8, 6), "blue")]) == "s4"
+    assert prompt_text(prompt) == "be brief. please, how many squares?"
+    assert locator.locate(prompt="Compare the first with the second.") != "s5"  # (another question)
+    assert locator.locate(prompt=[{"role": "user", "content": [{"type": "text", "text": "Compare"}, {"type": "image"},
+                                                               {"type": "text", "text": "with"}, {"type": "image"},
+                                                               {"type": "text", "text": "."}]}]) == "s5"
+
+
+def test_images_given_as_cells_bytes_or_paths(locator: SampleLocator, tmp_path: Path) -> None:
+    data = (tmp_path / "a.png").read_bytes()
+    for image in ({"bytes": data, "path": None}, data, str(tmp_path / "a.png")):
+        assert locator.locate(answer=1, has_answer=True, prompt="How many squares?", images=[image]) == "s3"
+    assert image_digest("no/such.png") is None
+
+
+def test_several_or_none_left_are_refused_saying_which(locator: SampleLocator) -> None:
+    several = locator.locate(answer=1, has_answer=True, prompt="How many squares?")
+    assert isinstance(several, Unfound)
+    assert "2 samples of the run share its gold and question ('s3', 's4')" in several.reason
+    assert "give the row its sample_id column" in several.reason
+    none = locator.locate(answer="A green star.", has_answer=True, prompt="Describe the image.")
+    assert isinstance(none, Unfound) and "no sample of the run has the row's gold answer" in none.reason
+    # images that are none of the samples' do not pick one
+    other = locator.locate(answer=1, has_answer=True, images=[Image.new("RGB", (8, 6), "green")])
+    assert isinstance(other, Unfound)
