@@ -29,3 +29,7 @@ def test_resume_says_the_shards_kept_and_run(tmp_path, scenes_file) -> None:
 def test_a_resume_with_no_run_to_resume_says_nothing_of_shards(tmp_path, scenes_file) -> None:
     summary = generate(scenes_file, tmp_path / "new", resume=True, **OPTIONS)
     assert not any("resumed" in note for note in summary.notes)
+    # but says that it made a new run (an --out mistyped for the interrupted run's started one unsaid)
+    assert f"resume: {tmp_path / 'new'} held no run to resume (no manifest.json): a new run was made" in summary.notes
+    assert not any(note.startswith("resume:") for note in generate(scenes_file, tmp_path / "new", resume=True,
+                                                                  **OPTIONS).notes)
