@@ -43,6 +43,7 @@ def _extract(text: str) -> set[str]:
     ("Maybe the cup is on the table.", {"cup", "table", "maybe cup on table"}),
     ("I believe the cup is on the table.", {"cup", "table", "maybe cup on table"}),
     ("It is possible that the cup is on the table.", {"cup", "table", "maybe cup on table"}),
+    ("It is possible that a red cup is there.", {"maybe cup", "maybe cup is red"}),
     # a hedge after what it hedges: a clause of hedge words, an adverb ending its clause
     ("The cup is on the table, I think.", {"cup", "table", "maybe cup on table"}),
     ("The cup is on the table, or so it seems.", {"cup", "table", "maybe cup on table"}),

@@ -46,6 +46,7 @@ from veriscene.evaluate.freeform.claim_model import Claim, Mention
 from veriscene.evaluate.freeform.hedges import (
     BEFORE_ABSENT,
     HEDGED,
+    HEDGING_THAT,
     NEGATED_VERBS,
     PLAIN,
     hedging,
@@ -142,6 +143,9 @@ class RuleExtractor(PhraseGrammar):
                     out.append(("attrs", said))
                     i += 1 + used
                     continue
+            if tok == "that" and i > 0 and tokens[i - 1] in HEDGING_THAT:  # "possible that a dog ...": no determiner
+                i += 1
+                continue
             if tok in NEGATORS or tok in NEGATED_VERBS:
                 negated_clause = True
                 absent_next = says_absence(tokens, i)

@@ -49,7 +49,7 @@ HEDGE_ADVERBS = _ADVERBS  # (read between a verb and its attributes: "is probabl
 _MODALS = frozenset({"might", "may", "could", "appears", "appear", "seems", "seem", "looks", "look"})
 _BELIEF = frozenset({"think", "believe", "guess", "suspect", "assume", "suppose", "reckon"})  # after "i": "I think ..."
 # "possible that", "there is a chance that": hedge the words after them, as an adverb does
-_HEDGING_THAT = frozenset({"possible", "probable", "conceivable", "plausible", "chance", "likely"})
+HEDGING_THAT = frozenset({"possible", "probable", "conceivable", "plausible", "chance", "likely"})
 # the words of a clause that only hedges the sentence: ", I think", ", probably", ", or so it
 # seems", ", if I'm not mistaken", ", at least I believe so"
 _TAIL_MARKERS = _ADVERBS | _BELIEF | frozenset({"seems", "appears", "mistaken", "say"})
@@ -123,7 +123,7 @@ def _hedges_after(tokens: Sequence[str], i: int) -> bool:
     "possible that", "there is a chance that"."""
     if tokens[i] in _ADVERBS:
         return True
-    return tokens[i] in _HEDGING_THAT and tokens[i + 1:i + 2] == ["that"]
+    return tokens[i] in HEDGING_THAT and tokens[i + 1:i + 2] == ["that"]
 
 
 def _tail(tokens: Sequence[str], start: int, end: int) -> bool:
