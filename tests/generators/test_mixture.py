@@ -159,3 +159,11 @@ def test_a_generator_asking_nothing_takes_no_share_of_a_budget(tmp_path) -> None
     for s in range(20):
         drawn.update(on.plan(np.random.default_rng(s), on.make_generators()))
     assert drawn["multi.marked_point.v1"] > 0 and drawn["object.count.v1"] > 0
+
+
+def test_a_generator_entry_s_misspelt_key_is_said_with_the_one_meant() -> None:
+    with pytest.raises(MixtureError, match=r"^mix, key 'generators\.grounding\.box\.v1\.wieght': unknown key; "
+                                           r"allowed: \['weight', 'config'\]; did you mean 'weight'\?$"):
+        Mixture.from_dict({"generators": {"grounding.box.v1": {"wieght": 1.0}}}, source="mix")
+    with pytest.raises(MixtureError, match=r"allowed: \['weight', 'config'\]$"):  # nothing close: no guess
+        Mixture.from_dict({"generators": {"grounding.box.v1": {"share": 1.0}}}, source="mix")

@@ -151,7 +151,9 @@ class Mixture:
             if isinstance(spec, Mapping):
                 extra = [k for k in spec if k not in ("weight", "config")]
                 if extra:
-                    raise bad(f"{where}.{extra[0]}", "unknown key; allowed: ['weight', 'config']")
+                    close = difflib.get_close_matches(str(extra[0]), ("weight", "config"), n=1)
+                    hint = f"; did you mean '{close[0]}'?" if close else ""
+                    raise bad(f"{where}.{extra[0]}", f"unknown key; allowed: ['weight', 'config']{hint}")
                 weights[key] = _weight(spec.get("weight", 1.0), f"{where}.weight", bad)
                 overrides = _mapping(spec.get("config", {}), f"{where}.config", bad)
                 for name in matches:
