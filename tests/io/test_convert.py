@@ -164,6 +164,8 @@ def test_cli_reader_options(cli: typer.Typer, tmp_path: Path) -> None:
 
     # a misspelt option is refused even when set to false, naming what the reader takes
     for bad, message in ((["-r", "mask=false"], "'mask' is not an option of the coco reader"),
+                         (["-r", "mask=false"], "drawn_on, drop_bad_parts, id_prefix, image_root, image_size, masks, "
+                                                "panoptic_root, skip_crowd, sparse, synonyms); did you mean 'masks'?"),
                          (["-r", "image_data=x.json"], "it takes: drawn_on, drop_bad_parts, id_prefix, image_root"),
                          (["-r", "masks"], "expected KEY=VALUE"),
                          (["-r", "masks=false", "-r", "masks=true"], "'masks' is given twice"),
@@ -432,6 +434,8 @@ def test_cli_output_below_a_file_is_a_usage_error(gqa: Path, tmp_path: Path) -> 
 
 @pytest.mark.parametrize(("options", "said"), [
     ({"masks": True}, "option 'masks' does not apply to format 'gqa' (it takes: "),
+    ({"objetcs": "present"}, "option 'objetcs' does not apply to format 'gqa' (it takes: drawn_on, drop_bad_parts, "
+                             "id_prefix, image_root, image_size, objects, sparse, synonyms); did you mean 'objects'?"),
     ({"drop_bad_parts": "no"}, "option 'drop_bad_parts' of format 'gqa' must be true or false"),
     ({"objects": "nope"}, "objects must be one of complete, present, sparse, got 'nope'"),
     ({"image_size": (0, 5)}, "image_size must be two positive integers (width, height), got (0, 5)"),

@@ -85,7 +85,7 @@ def check_reader_options(options: dict[str, Any], fmt: str, path: Path) -> None:
     does not take, even set to false: a misspelt `-r mask=false` must not pass unnoticed."""
     if not options:
         return
-    from veriscene.io.readers import COMMON_OPTIONS, detect_format, reader_options, resolve_format
+    from veriscene.io.readers import COMMON_OPTIONS, detect_format, meant, reader_options, resolve_format
     from veriscene.scene.unpack import to_unpack, unpacked
 
     name = detect_format(unpacked(path) if to_unpack(path, fmt) else path) if fmt == "auto" else resolve_format(fmt)
@@ -93,7 +93,7 @@ def check_reader_options(options: dict[str, Any], fmt: str, path: Path) -> None:
     for key in options:
         if key != "normalizer" and key not in known:
             raise typer.BadParameter(f"{key!r} is not an option of the {name} reader (it takes: "
-                                     f"{', '.join(sorted(known))})", param_hint="--reader-option")
+                                     f"{', '.join(sorted(known))}){meant(key, known)}", param_hint="--reader-option")
 
 
 def summary_table(summary: ConvertSummary, command: str = "convert") -> Table:

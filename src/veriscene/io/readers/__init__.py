@@ -19,7 +19,7 @@ import difflib
 import inspect
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -124,10 +124,17 @@ def _fit_options(fn: ReaderFn, fmt: str, options: dict[str, Any]) -> dict[str, A
             out[key] = value
         elif value not in (None, False):
             # the options a user gives: not those convert and generate pass themselves
-            accepted = ", ".join(sorted((own | set(COMMON_OPTIONS) | {"synonyms"}) - {"report", "strict", "normalizer"}))
-            raise ReaderOptionError(f"option {key!r} does not apply to format {fmt!r} (it takes: {accepted})",
-                                    option=key, value=value)
+            taken = sorted((own | set(COMMON_OPTIONS) | {"synonyms"}) - {"report", "strict", "normalizer"})
+            raise ReaderOptionError(f"option {key!r} does not apply to format {fmt!r} (it takes: "
+                                    f"{', '.join(taken)}){meant(key, taken)}", option=key, value=value)
     return out
+
+
+def meant(key: str, taken: Iterable[str]) -> str:
+    """``"; did you mean 'window'?"`` for a reader option misspelt (`key`) among those `taken`,
+    else ""."""
+    close = difflib.get_close_matches(key, list(taken), n=1, cutoff=0.75)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def reader_options(fmt: str) -> tuple[str, ...]:
