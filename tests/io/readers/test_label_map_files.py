@@ -188,6 +188,9 @@ def test_images_that_cannot_be_used_are_refused(tmp_path: Path) -> None:
     seg, ct = ct_and_segmentation(tmp_path / "one")
     with pytest.raises(FileNotFoundError, match="images: .*missing.nii.gz: no such file or folder"):
         read_all(seg, "label_map", images=tmp_path / "missing.nii.gz")
+    # a label table that is not there is named by its option too (before: "[Errno 2] No such file ...")
+    with pytest.raises(FileNotFoundError, match=r"^labels: .*nolabels\.json: no such file \(a label table"):
+        read_all(seg, "label_map", labels=tmp_path / "nolabels.json")
     # a folder of two label maps and one image file: which map is it of?
     maps = tmp_path / "maps"
     maps.mkdir()
