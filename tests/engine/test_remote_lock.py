@@ -22,10 +22,12 @@ from tests.engine import test_remote
 from tests.engine.test_remote import _bucket, _local
 from veriscene import generate, verify
 from veriscene.cli import app
+from veriscene.demo.world import iter_scene_graphs
 from veriscene.engine import remote, remote_lock
 from veriscene.engine.manifest import RunExistsError
 from veriscene.engine.remote_lock import LEASE, LEASE_ENV
 from veriscene.engine.run_lock import RunLockedError
+from veriscene.scene import write_scenes
 
 s3_server, s3 = test_remote.s3_server, test_remote.s3  # the local S3 server's fixtures
 OPTIONS = dict(seed=5, shard_size=3, shard_format="zstd", generators="counting,attribute.*,multi.has_object.v1")
@@ -46,9 +48,20 @@ def staging_env(tmp_path, monkeypatch):
     return set_machine
 
 
-@pytest.fixture
-def reference(tmp_path, scenes_file):
-    out = tmp_path / "reference"
+@pytest.fixture(scope="module")
+def scenes_file(tmp_path_factory):
+    """tests/engine/conftest.py's 12 demo scene graphs, written once for this module: its runs
+    read them and never change them, and `reference` is made of them once."""
+    path = tmp_path_factory.mktemp("in") / "scenes.jsonl"
+    write_scenes(iter_scene_graphs(12, seed=4), path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory, scenes_file):
+    """The files of the run of `scenes_file` made locally, which each run at a URL here must
+    equal: made once for the module's seven tests comparing with it (one run each before)."""
+    out = tmp_path_factory.mktemp("reference")
     generate(scenes_file, out, absolute_paths=True, **OPTIONS)
     return _local(out)
 
