@@ -41,13 +41,13 @@ loosely the box was drawn, which the points keep away from:
 - every other image's lies as far inside a box of another name (not one alike), more than two
   marks' reaches from every box of the name (as on masks), in an image that annotates the name in
   full: the point is outside every box of the name, and a box drawn a little too tight or a mark
-  drawn over the edge does not change that.
+  drawn over the edge does not change that;
 - the boxes the points lie in have their shorter side `min_side_reaches` reaches or more, as on
   masks.
 
 A group where some image offers no such point is not asked: counted as ``marks_unplaced:<generator>``
-in the run's counts (``marks_unplaced_boxes:<generator>`` for a group asked of boxes). The marks keep clear of each other by construction
-(one an image).
+in the run's counts (``marks_unplaced_boxes:<generator>`` for a group asked of boxes). The marks
+keep clear of each other by construction (one an image).
 
 Off by default (``marks: false``): the generator then asks nothing (its ``per_scene`` is 0), and
 runs without it make the very samples they made before it existed.
