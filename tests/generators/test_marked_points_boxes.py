@@ -167,3 +167,12 @@ def test_samples_of_boxes_verify_and_score(tmp_path: Path) -> None:
     label = LABELS[qa["answer"]]
     assert score_sample(f"Point {label}.", qa).score == 1.0
     assert score_sample(f"Image {(qa['answer'] + 1) % 3 + 1}", qa).score == 0.0
+
+
+def test_the_labels_are_listed_as_the_images_carry_them() -> None:
+    gen = _generator(sizes=(3,))
+    for seed in range(12):
+        for cand in made(gen.propose(_context(WORLD["dogs"], [WORLD[k] for k in ("cats", "both", "balls")], seed))):
+            assert cand.slots["labels"] == "A, B and C"
+    question = gen.templates["boxes"][2].format_map({"labels": "A, B and C", "a_obj": "a dog"})
+    assert question.startswith("The images carry the marked points A, B and C, one each.")

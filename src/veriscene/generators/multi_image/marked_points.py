@@ -103,9 +103,10 @@ class MarkedPointConfig(GeneratorConfig):
 
 
 def _labels_said(n: int) -> str:
-    """"A, B or C": the labels of n images, as a question lists them."""
+    """"A, B and C": the labels of n images, as a question lists them ("The images carry the
+    marked points A, B and C, one each."; "A, B or C" read as one of them)."""
     labels = list(LABELS[:n])
-    return f"{', '.join(labels[:-1])} or {labels[-1]}"
+    return f"{', '.join(labels[:-1])} and {labels[-1]}"
 
 
 def _far_from_boxes(p: Sequence[float], boxes: Sequence[Sequence[float]], reach: float) -> bool:
