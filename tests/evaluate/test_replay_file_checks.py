@@ -151,3 +151,29 @@ def test_an_lmms_eval_line_of_another_task_is_refused_naming_the_field(tmp_path:
     with pytest.raises(DataError, match=r"line 1: field 'filtered_resps\[0\]\[0\]' of an lmms-eval samples line is "
                                         r"a number \(7\), not the reply's text"):
         read_replies(path)
+
+
+def test_replies_written_as_one_json_document_replay_as_their_jsonl(demo_run: Path, tmp_path: Path) -> None:
+    """A notebook's json.dump of the replies: a list of {"id", "reply"} records (indented over
+    several lines), or an object of id -> reply. Before: "line 1: not valid JSON (unexpected end
+    of data ...)" and "line 1: field 'id' is missing"."""
+    records = [{"id": s["id"], "reply": planned_reply(s)} for s in samples(demo_run)]
+    expected = {r["id"]: r["reply"] for r in records}
+    listed = tmp_path / "replies.json"
+    listed.write_bytes(orjson.dumps(records, option=orjson.OPT_INDENT_2))
+    mapped = tmp_path / "replies_by_id.json"
+    mapped.write_bytes(orjson.dumps(expected))
+    assert read_replies(listed) == read_replies(mapped) == expected
+    ours = evaluate(demo_run, f"replay:{_write(tmp_path / 'plain.jsonl', records)}", tmp_path / "plain",
+                    freeform="off", reports=False)
+    for path in (listed, mapped):
+        again = evaluate(demo_run, f"replay:{path}", tmp_path / path.stem, freeform="off", reports=False)
+        assert again.accuracy == ours.accuracy and again.counts["replies_read"] == ours.counts["replies_read"]
+    listed.write_bytes(orjson.dumps([records[0], {"id": records[0]["id"], "reply": "?!"}]))
+    with pytest.raises(DataError, match=r"replies\.json, item 1 of its list: sample .* has another reply before it"):
+        read_replies(listed)
+    mapped.write_bytes(orjson.dumps({"a": "yes", "b": 3}))
+    with pytest.raises(DataError, match=r"replies_by_id\.json, key 'b': the value is a number \(3\), not the reply's "
+                                        r"text"):
+        read_replies(mapped)
+    assert read_replies(_write(tmp_path / "one.jsonl", records[:1])) == {records[0]["id"]: records[0]["reply"]}

@@ -1,7 +1,8 @@
 """Adapters without a model: replay stored replies, or answer with a Python function.
 
 `ReplayModel` ("replay:FILE") scores replies computed elsewhere: FILE is JSONL with one
-``{"id": SAMPLE_ID, "reply": TEXT}`` per line (a previous run's results.jsonl works as is;
+``{"id": SAMPLE_ID, "reply": TEXT}`` per line, or one JSON document (a list of such records, or
+an object of sample id -> reply text, as ``json.dump`` writes them) (a previous run's results.jsonl works as is;
 "response" / "output" / "text" are accepted for "reply"), or lmms-eval's ``--log_samples`` file of
 a task folder ``veriscene export --to lmms_eval`` wrote (``{"doc_id": N, "doc": {"id": SAMPLE_ID,
 ...}, "filtered_resps": [TEXT], "resps": [[TEXT]]}``: the reply lmms-eval scored, its first
@@ -57,6 +58,9 @@ def read_replies(path: str | os.PathLike[str]) -> dict[str, str]:
     path = Path(path)
     if not path.exists():
         raise ModelConfigError(f"replay file {path} does not exist")
+    whole = _one_document(path)
+    if whole is not None:
+        return whole
     replies: dict[str, str] = {}
     with open(path, "rb") as fh:
         for line_no, line in enumerate(fh, start=1):
@@ -76,6 +80,49 @@ def read_replies(path: str | os.PathLike[str]) -> dict[str, str]:
                                 "joined?); keep one of the lines")
             replies[sid] = text
     return replies
+
+
+def _one_document(path: Path) -> dict[str, str] | None:
+    """The replies of a file that is one JSON document, as a notebook's ``json.dump`` writes them:
+    a list of the records a JSONL file has one a line (``[{"id": ..., "reply": ...}, ...]``, each
+    named by its item), or an object of sample id -> reply text (``{"9f0c...": "yes", ...}``).
+    None for a JSONL file (its first line a whole JSON value that is no such object)."""
+    with open(path, "rb") as fh:
+        first = next((line for line in fh if line.strip()), b"")
+    try:
+        record = orjson.loads(first)
+        record_keys = ("id", "doc_id", "status", *REPLY_FIELDS, *LMMS_EVAL_FIELDS)  # a record's, not a sample id
+        if not isinstance(record, list) and not (isinstance(record, dict)
+                                                 and not any(k in record for k in record_keys)):
+            return None  # a line of JSONL (or a bad one, said by its line)
+    except orjson.JSONDecodeError:
+        pass  # a document over several lines, or a bad first line (said as such below)
+    try:
+        document = orjson.loads(path.read_bytes())
+    except orjson.JSONDecodeError:
+        return None
+    replies: dict[str, str] = {}
+    if isinstance(document, list):
+        for n, item in enumerate(document):
+            entry = _entry(item, f"{path}, item {n} of its list")
+            if entry is None:
+                continue
+            sid, text = entry
+            if sid in replies and replies[sid] != text:
+                raise DataError(f"{path}, item {n} of its list: sample {sid} has another reply before it: a replies "
+                                "file holds one reply a sample (two files joined?); keep one of them")
+            replies[sid] = text
+        return replies
+    if isinstance(document, dict):
+        for sid, text in document.items():
+            if not sid:
+                raise DataError(f"{path}: a key is empty, not a sample id (an object of sample id -> reply text)")
+            if not isinstance(text, str):
+                raise DataError(f"{path}, key {sid!r}: the value is {_json_type(text)}, not the reply's text (an "
+                                "object of sample id -> reply text)")
+            replies[sid] = text
+        return replies
+    return None
 
 
 LMMS_EVAL_FIELDS = ("filtered_resps", "resps")  # lmms-eval's --log_samples: the reply it scored first
