@@ -94,6 +94,9 @@ def images(tmp_path: Path) -> Path:
     (["--detector", "d", "--detector-model", "m", "--base-url", "http://x"], "give one detector"),
     (["--detector-model", "m", "--base-url", "http://x", "--box-format", "weird"], "unknown --box-format 'weird'"),
     (["--detector-model", "m"], "need --base-url"),
+    # a URL no request could go to: exit 1 after the models were set up, before (eval said it with exit 2)
+    (["--detector-model", "m", "--base-url", "localhost:8000"],
+     "--base-url must be an http(s) URL like http://localhost:8000/v1, got 'localhost:8000'"),
 ])
 def test_annotate_usage_errors_exit_2(tmp_path: Path, images: Path, args: list[str], said: str) -> None:
     result = runner.invoke(app, ["annotate", str(images), "--out", str(tmp_path / "s.jsonl"), *args])

@@ -284,6 +284,14 @@ def usage_error(detector: Path | None, detector_model: str | None, box_format: s
         return f"unknown --box-format {box_format!r}; choose one of {', '.join(BOX_FORMATS)}"
     if (attributes_model or relations_model or detector_model) and base_url is None:
         return "--detector-model, --attributes-model and --relations-model need --base-url (the OpenAI-compatible server)"
+    if base_url is not None:  # a URL no request could go to: a usage error, as in eval (exit 1 before)
+        from veriscene.evaluate.adapters.base import ModelConfigError
+        from veriscene.evaluate.adapters.openai_compat import chat_url
+
+        try:
+            chat_url(base_url)
+        except ModelConfigError as exc:
+            return str(exc)
     return None
 
 
