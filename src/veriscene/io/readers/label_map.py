@@ -354,7 +354,7 @@ def read_label_map(
     _scipy()
     cases, found_table = find_cases(path, images, structure_files)
     table_path = Path(labels) if labels is not None else found_table
-    if labels is not None and not table_path.is_file():  # named as `images` is ("[Errno 2] ..." before)
+    if labels is not None and not Path(labels).is_file():  # named as `images` is ("[Errno 2] ..." before)
         raise FileNotFoundError(f"labels: {labels}: no such file (a label table: JSON, CSV, TSV, ITK-SNAP, "
                                 "3D Slicer or FreeSurfer)")
     table = read_label_table(table_path) if table_path is not None else {}
