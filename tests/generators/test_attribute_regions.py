@@ -158,3 +158,24 @@ def test_a_lone_region_named_alone_offers_one_drawn_name() -> None:
     for seed in range(5):
         (cand, answer), = candidates(scene, "region.describe.v1", seed=seed)
         assert answer == "a car" and len(cand.distractors) == 1 and cand.distractors[0] != answer
+
+
+def test_region_options_say_nothing_true_of_the_object() -> None:
+    """Another object's description that says nothing the object lacks describes it too ("a red
+    shirt", "a shirt" of a large red shirt; "red" of its attributes, "big" being "large"): no
+    wrong option; one saying something it lacks, or of another name, is."""
+    scene = make_scene([
+        {"name": "shirt", "box": [5, 5, 35, 45], "attributes": ["large", "red"]},
+        {"name": "shirt", "box": [45, 5, 75, 45], "attributes": ["red"]},
+        {"name": "shirt", "box": [85, 5, 115, 45], "attributes": ["big"]},
+        {"name": "shirt", "box": [125, 5, 155, 45]},
+        {"name": "car", "box": [165, 5, 195, 45], "attributes": ["red"]},
+        {"name": "shirt", "box": [5, 55, 35, 95], "attributes": ["blue", "large"]},
+    ])
+    region = next(c for c, a in candidates(scene, "attribute.region.v1") if a == ["large", "red"])
+    offered_sets = [sorted(d) for d in region.distractors]
+    assert ["red"] not in offered_sets and ["big"] not in offered_sets
+    assert ["blue", "large"] in offered_sets
+    described = next(c for c, a in candidates(scene, "region.describe.v1") if a == "a large red shirt")
+    assert not {"a red shirt", "a big shirt", "a shirt"} & set(described.distractors)
+    assert {"a red car", "a large blue shirt"} <= set(described.distractors)

@@ -115,6 +115,15 @@ def same_meaning(own: Sequence[str]) -> Callable[[Sequence[str]], bool]:
     return lambda attrs: len(attrs) >= len(classes) and frozenset(map(attribute_class, attrs)) == classes
 
 
+def said_of(own: Sequence[str]) -> Callable[[Sequence[str]], bool]:
+    """A test of whether a set of attributes says nothing of an object with `own` that `own` does
+    not, up to synonyms: "concrete" of a concrete oval thing, none at all ("a shirt" of a huge
+    shirt). Such a set describes the object too, so it is no wrong option; `same_meaning` is the
+    case of the sets saying all of `own`."""
+    classes = frozenset(map(attribute_class, own))
+    return lambda attrs: classes.issuperset(map(attribute_class, attrs))
+
+
 def attribute_text(attributes: Iterable[str]) -> str:
     """Attributes in English adjective order, comma separated: "large, shiny, red"."""
     return ", ".join(adjective_order(attributes))  # as annotated: "on", not "switched-on"
@@ -148,8 +157,9 @@ class RegionAttributes(Generator):
 
         def options() -> list[list[str]]:  # made only for multiple choice (`Later`)
             distractors = [sorted([x for x in own if x != a] + [other]) for a, other in swaps(ctx, own)]
-            meaning = same_meaning(own)
-            return distractors + [sorted(attrs) for attrs in ctx.scene.attributes if attrs and not meaning(attrs)]
+            # (not a set another object has that is true of this one: "concrete" of a concrete oval)
+            true_of = said_of(own)
+            return distractors + [sorted(attrs) for attrs in ctx.scene.attributes if attrs and not true_of(attrs)]
 
         return Candidate(b.program, {"region": text}, expected=sorted(own), distractors=Later(options),
                          meta=coord_meta(ctx.scene, self.config.box_format))
@@ -265,9 +275,11 @@ class DescribeRegion(OpenAnswerNotes, Generator):
             meaning = same_meaning(own)
             if not own:  # a name alone: the scene's other answers (`name_options`)
                 return name_options(ctx, name, answer, self.config.box_format, meaning)
-            # other objects, unless the same name and the same attributes up to synonyms
+            # other objects, unless of the same name with nothing said of them this one lacks (up to
+            # synonyms): "a shirt" or "a big shirt" is true of a big shirt too
+            true_of = said_of(own)
             distractors = [with_article(noun_phrase(scene.names[j], scene.attributes[j]))
-                           for j in range(len(scene)) if scene.names[j] != name or not meaning(scene.attributes[j])]
+                           for j in range(len(scene)) if scene.names[j] != name or not true_of(scene.attributes[j])]
             for a, other in swaps(ctx, own):
                 distractors.append(with_article(noun_phrase(name, tuple(x for x in own if x != a) + (other,))))
             distractors += [with_article(noun_phrase(n, own)) for n in names]
