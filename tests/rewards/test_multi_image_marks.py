@@ -61,7 +61,8 @@ def _by_coordinates(qa: dict) -> list[tuple[str, float]]:
             (f"({wrong[0]:.0f}, {wrong[1]:.0f})", 0.0),
             (f"({k + 1}, {wrong[0]:.0f}, {wrong[1]:.0f})", 0.0),  # two images named
             (f"({right[0]:.0f}, {right[1]:.0f}) or ({wrong[0]:.0f}, {wrong[1]:.0f})", 0.0),
-            ("(1, 1)", 0.0)]
+            ("(1, 1)", 0.0),
+            ("[1, 2, 3]", 0.0), ("(3, 1, 2)", 0.0)]  # every image named, not the first one and a point
 
 
 def test_a_point_by_its_coordinates_names_its_image_in_eval_and_rewards(qa: dict) -> None:

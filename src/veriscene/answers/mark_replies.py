@@ -196,8 +196,10 @@ def image_points_named(reply: str, marks: Sequence[Mapping[str, Any]],
     read as "Image 4" beside it, so a point on another image's mark names two images (0). A
     point that names no mark is said "a point": its numbers are not read as image numbers, as
     "Image 2 at (0.5, 0.5)" reads Image 2 and "(419, 50)" alone names no image (0, with the
-    reason)."""
-    count = len(image_sizes) if image_sizes is not None else None
+    reason). Three whole numbers that are all images' numbers and name no mark, "[1, 2, 3]", are
+    a list of images, left as they are (several images: 0), not the first image and a point."""
+    count = len(image_sizes) if image_sizes is not None else (
+        1 + max(int(mark.get("image", 0)) for mark in marks) if marks else None)
     drawn = []
     for mark in marks:
         k = int(mark.get("image", 0))
@@ -215,12 +217,22 @@ def image_points_named(reply: str, marks: Sequence[Mapping[str, Any]],
         number = int(m.group("image"))
         if number < 1 or (count is not None and number > count):  # (no image's number: read as it is)
             return m.group(0)
-        return f"Image {number}, {said([float(m.group(2)), float(m.group(3))], m.group(0))}"
+        values = [float(m.group(2)), float(m.group(3))]
+        if all(_image_number(text, count) for text in (m.group(2), m.group(3))) \
+                and _named_by(values, m.group(0), drawn)[0] is None:
+            return m.group(0)  # "[1, 2, 3]": images' numbers, each read as its image (several: 0)
+        return f"Image {number}, {said(values, m.group(0))}"
 
     reply = _IMAGE_POINT.sub(with_image, reply)
     reply = _IMAGE_FIELD.sub(lambda m: f"Image {m.group('image')}", reply)
     reply = _COORDS.sub(lambda m: said([float(v) for v in m.groups() if v is not None], m.group(0)), reply)
     return reply, "; ".join(problems) or None
+
+
+def _image_number(text: str, count: int | None) -> bool:
+    """Whether the number `text` (a match of `_NUMBER`) is an image's number, 1 .. `count` (None:
+    unknown, any from 1), written whole."""
+    return text.isdigit() and 1 <= int(text) and (count is None or int(text) <= count)
 
 
 # --- a mark's label read as the image it is drawn on (questions over several images) ------------
