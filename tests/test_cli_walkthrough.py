@@ -97,6 +97,8 @@ def images(tmp_path: Path) -> Path:
     # a URL no request could go to: exit 1 after the models were set up, before (eval said it with exit 2)
     (["--detector-model", "m", "--base-url", "localhost:8000"],
      "--base-url must be an http(s) URL like http://localhost:8000/v1, got 'localhost:8000'"),
+    (["--detector-model", "m", "--base-url", "http://x", "--backend", "ray", "--address", ":6379"],
+     "address ':6379' is not a Ray cluster address"),  # exit 1 before, once Ray had started
 ])
 def test_annotate_usage_errors_exit_2(tmp_path: Path, images: Path, args: list[str], said: str) -> None:
     result = runner.invoke(app, ["annotate", str(images), "--out", str(tmp_path / "s.jsonl"), *args])

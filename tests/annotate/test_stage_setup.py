@@ -95,6 +95,11 @@ def test_old_keyword_names_still_work_with_a_warning(tmp_path: Path) -> None:
     ({"out": "afile/s.jsonl"}, ValueError, "out {t}/afile/s.jsonl: cannot write there: {t}/afile is a file, not a folder"),
     ({"out": "new/"}, IsADirectoryError, ("out {t}/new/ names a folder (it ends in /): give the file to write "
                                           "(e.g. {t}/new/scenes.jsonl)")),  # before: a file named `new`
+    # before: Ray's "Invalid address format: 127.0.0.1", once Ray had started, the reject report made
+    ({"backend": "ray", "address": "127.0.0.1"}, ValueError,
+     ("address '127.0.0.1' is not a Ray cluster address: give HOST:PORT, the head node's address and port (what "
+      "`ray start --head` prints; 6379 by default), ray://HOST:PORT for Ray Client (10001 by default), auto for the "
+      "cluster `ray start` made on this machine, or local for a Ray of the run's own")),
 ])
 def test_bad_options_are_refused_before_any_image_or_file(tmp_path: Path, options, error, said) -> None:
     # before: batch_size=0 died of ZeroDivisionError after writing the run's partial files; a text

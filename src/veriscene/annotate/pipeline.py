@@ -358,7 +358,7 @@ def annotate(
     from veriscene.annotate.runfile import lock_outputs, write_resumable
 
     check_options(out, rejects, batch_size=batch_size, max_objects=max_objects, threshold=threshold, names=names,
-                  attribute_kinds=attribute_kinds, predicates=predicates)
+                  attribute_kinds=attribute_kinds, predicates=predicates, backend=backend, address=address)
     check_not_input(images, out, rejects)  # (the paths alone: a list file, an image, a folder's image)
     if depth_maps is not None and depth is None:
         raise ValueError("depth_maps is where the depth model's maps are written: give a depth model (depth=)")

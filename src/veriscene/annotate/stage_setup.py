@@ -28,11 +28,17 @@ DEFAULT_ATTRIBUTE_KINDS = ("color", "material")
 
 
 def check_options(out: str | os.PathLike[str], rejects: str | os.PathLike[str] | None, *, batch_size: int,
-                  max_objects: int, threshold: float, names: Any, attribute_kinds: Any, predicates: Any) -> None:
+                  max_objects: int, threshold: float, names: Any, attribute_kinds: Any, predicates: Any,
+                  backend: str = "local", address: str | None = None) -> None:
     """Refuse what `annotate` cannot run with (the CLI's ranges; a text where a list is meant;
-    an `out` or `rejects` that is a folder or below a file) before any model or image is touched."""
+    an `out` or `rejects` that is a folder or below a file; a malformed Ray address) before any
+    model or image is touched."""
     from veriscene.engine.options import check_int
+    from veriscene.engine.ray_cluster import cluster_address
     from veriscene.io.convert import check_output
+
+    if backend == "ray":
+        cluster_address(address)  # Ray's own refusal came once started, without naming the option
 
     check_int("batch_size", batch_size, 1, 1 << 20)
     check_int("max_objects", max_objects, 1, 1 << 20)

@@ -159,6 +159,13 @@ def register(app: typer.Typer) -> None:
         usage = usage_error(detector, detector_model, box_format, base_url, attributes_model, relations_model)
         if usage is None and depth_maps is not None and depth is None:
             usage = "--depth-maps is where the --depth model's maps are written: give --depth too"
+        if usage is None and backend == "ray":
+            from veriscene.engine.ray_cluster import cluster_address
+
+            try:
+                cluster_address(address)  # --address, or RAY_ADDRESS
+            except ValueError as exc:
+                usage = str(exc)
         if usage:
             fail(usage)  # exit 2, before any model is loaded or image read
         wanted = None
