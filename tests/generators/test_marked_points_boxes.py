@@ -176,3 +176,22 @@ def test_the_labels_are_listed_as_the_images_carry_them() -> None:
             assert cand.slots["labels"] == "A, B and C"
     question = gen.templates["boxes"][2].format_map({"labels": "A, B and C", "a_obj": "a dog"})
     assert question.startswith("The images carry the marked points A, B and C, one each.")
+
+
+def test_no_point_in_the_box_of_a_name_of_the_same_head() -> None:
+    # a street sign is a sign: asked of a sign, no other image's point lies in a street sign's box
+    # (Visual Genome's names are the annotators' own: a sign is often named by its kind)
+    vocab = Vocabulary(names=Counter({"sign": 3, "street sign": 3, "car": 2, "tree": 2}), attributes=Counter(),
+                       predicates=Counter())
+    anchor = _scene("signs", ("sign", [20, 20, 80, 80]), ("car", [120, 20, 180, 80]))
+    partner = _scene("street", ("street sign", [20, 20, 80, 80]), ("tree", [120, 10, 190, 90]))
+    asked = 0
+    for seed in range(12):
+        ctx = GroupContext(anchor, SceneIndex(anchor), ExecutionContext(anchor), np.random.default_rng(seed), vocab,
+                           ScenePool.from_scenes([partner]))
+        for cand in made(_generator(sizes=(2,)).propose(ctx)):
+            if cand.slots["a_obj"] == "a sign":
+                asked += 1
+                point = cand.marks[[s.image_id for s in cand.scenes].index("street")]["point"]
+                assert _distance([20, 20, 80, 80], point) > 2 * mark_reach(W, H), (seed, point)
+    assert asked

@@ -43,7 +43,11 @@ loosely the box was drawn, which the points keep away from:
   full: the point is outside every box of the name, and a box drawn a little too tight or a mark
   drawn over the edge does not change that;
 - the boxes the points lie in have their shorter side `min_side_reaches` reaches or more, as on
-  masks.
+  masks;
+- the names of a data set of boxes alone are its annotators' own, not a closed list of disjoint
+  categories: a sign may be named "street sign". So every other image's point keeps as far from
+  the boxes of names of the same head word (`same_head`: "street sign", "stop sign" beside
+  "sign", and "sign" beside "street sign") as from the name's, and lies in none.
 
 A group where some image offers no such point is not asked: counted as ``marks_unplaced:<generator>``
 in the run's counts (``marks_unplaced_boxes:<generator>`` for a group asked of boxes). The marks
@@ -56,6 +60,7 @@ runs without it make the very samples they made before it existed.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
@@ -68,6 +73,7 @@ from veriscene.generators.common import sample_up_to
 from veriscene.generators.multi_image.common import GroupGenerator, alike_names, counted, objects_node, shuffled
 from veriscene.generators.regions import PointSampler, shown_point
 from veriscene.generators.registry import register
+from veriscene.generators.vocabulary_draws import name_kind
 from veriscene.program.builder import ProgramBuilder
 from veriscene.program.context import ExecutionContext, SceneIndex
 from veriscene.scene.marks import LABELS, mark_reach
@@ -117,6 +123,20 @@ def _far_from_boxes(p: Sequence[float], boxes: Sequence[Sequence[float]], reach:
         if math.hypot(dx, dy) <= reach:
             return False
     return True
+
+
+def _head(name: str) -> str:
+    """A name's head word: the last word of what one of its objects is (`name_kind`): "street
+    signs" -> "sign", "t-shirt" -> "shirt"."""
+    return re.split(r"[\s\-]+", name_kind(name).strip())[-1]
+
+
+def same_head(names: Iterable[str], name: str) -> list[str]:
+    """Those of `names`, other than `name`, whose head word is `name`'s (`_head`): "street sign"
+    and "stop sign" beside "sign", "sign" beside "street sign". Such a name may name an object of
+    `name` (a street sign is a sign), or one of its names another (a sign may be a street sign)."""
+    head = _head(name)
+    return sorted(n for n in names if n != name and _head(n) == head)
 
 
 def marked_program(n: int, name: str, marks: Sequence[dict[str, Any]], on: str = "marked_on") -> list[dict[str, Any]]:
@@ -188,7 +208,7 @@ class MarkedPointImage(GroupGenerator):
             return None
         points = {ctx.scene.image_id: on}
         for scene in others:
-            found = self._off_point(ctx, scene, name, alike, place)
+            found = self._off_point(ctx, scene, name, alike, boxes)
             if found is None:
                 ctx.count(MARKS_UNPLACED_BOXES if boxes else MARKS_UNPLACED)
                 return None
@@ -206,18 +226,22 @@ class MarkedPointImage(GroupGenerator):
                          meta={"image_sizes": [[s.width, s.height] for s in scenes]})
 
     def _off_point(self, ctx: GroupContext, scene: Scene, name: str, alike: Sequence[str],
-                   place: Any) -> list[float] | None:
+                   boxes: bool) -> list[float] | None:
         """A point of `scene` on an object of another name than `name` (nor one of `alike`), more
-        than two marks' reaches from every box of `name` or `alike` (None: none found); `place`:
-        `_point` (on masks) or `_box_point` (inside boxes)."""
+        than two marks' reaches from every box of `name` or `alike` (None: none found): on masks
+        (`_point`), or with `boxes` inside boxes (`_box_point`), where the names of `name`'s head
+        word (`same_head`) are kept clear of too."""
         index = ctx.index_of(scene)
         if name in (index.region_names if index.regions else ()):
             return None
         taken = {name, *alike}
-        boxes = [index.box_list[i] for n in taken for i in index.by_name.get(n, ())]
+        if boxes:  # (names of boxes alone are the annotators': module notes)
+            taken.update(same_head(index.by_name, name))
+        clear = [index.box_list[i] for n in taken for i in index.by_name.get(n, ())]
         reach = 2.0 * mark_reach(scene.width, scene.height)  # (the ring, and as much again, clear of them)
+        place = self._box_point if boxes else self._point
         return place(ctx, scene, index, lambda i: scene.names[i] not in taken,
-                     lambda p: _far_from_boxes(p, boxes, reach))
+                     lambda p: _far_from_boxes(p, clear, reach))
 
     def _point(self, ctx: GroupContext, scene: Scene, index: SceneIndex, pick: Any, keep: Any) -> list[float] | None:
         """A point on the interior of one of `scene`'s objects `pick` accepts (tried in a random
