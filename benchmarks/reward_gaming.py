@@ -64,18 +64,37 @@ times, the gold repeated 20 times, the gold with every other name and attribute 
 right), claims about objects not in the scene (alone and after the gold), negated claims ("There
 is no X." of every absent name, and of every name), hedged alternatives ("There may be a large
 red star or a large blue star." of each object), the gold hedged once or sentence by sentence
-("Maybe ..."), a long vague reply, the gold followed by 400 vague sentences (huge), the question,
-an empty reply, markup alone. A gamed cell above the gold is flagged '!', and the samples where a
-gamed reply earns more than the gold reply are counted ("wins").
+("Maybe ...", "..., I think.", "is probably", "... (probably).", "It is possible that ..."), the
+gold with its false claims hedged ("There might be a red dog."), the gold with each of its
+relations said the other way round and hedged, every relation hedged, half right hedged, a long
+vague reply, the gold followed by 400 vague sentences (huge), the question, an empty reply, markup
+alone. A gamed cell above the gold is flagged '!', and the samples where a gamed reply earns more
+than the gold reply are counted ("wins"). Then a policy torn between the gold and a half-right
+rival, at even odds: committing to either, (gold + half_right) / 2, against hedging each sentence
+of either ("Maybe ...", "..., I think."), flagged '!' when hedging earns more.
+`--freeform-only` scores the free-form samples alone (the same samples as a whole run).
+
+Hedges (helper-260, `--freeform-only`, 200-scene demo, 30 samples a task, 18:19-18:29 UTC, load
+16; captions / region descriptions / comparison captions): a hedged claim counts as a plain one
+in truthfulness and states half its fact in helpfulness (`evaluate.freeform.hedges`), and hedges
+are read on relations and verbs. Before (0.31.0's scorer, a hedged claim a half in truthfulness
+too, hedges on relations unread): the gold with its false claims hedged 0.834 / 0.278 / 0.675
+against 0.771 / 0.386 / 0.602 plainly (hedging a falsehood paid); ", I think." after each
+sentence 0.994 / 1.0 / 1.0 and "It is possible that ..." 0.994 / 1.0 / 1.0, the gold's own (the
+hedge unread, paid as a commitment). Now 0.771 / 0.323 / 0.602, 0.774 / 0.667 / 0.836 and 0.927 /
+0.667 / 0.703. Torn at even odds: committing 0.743 / 0.887 / 0.822; hedging each sentence 0.742 /
+0.589 / 0.577 ("Maybe") and 0.743 / 0.887 / 0.822 (", I think.") before, 0.706 / 0.589 / 0.576
+and 0.596 / 0.589 / 0.688 now. No cell flagged, no win, either way (a tie was flagged before
+helper-260: a gamed mean was compared with the gold's rounded to 4 places).
 
 Measured on `veriscene demo` (200 scenes, seed 0), 30 samples a task (90; 15:05 UTC, helper-250),
 helpfulness / truthfulness / reward: no gamed cell above the gold, no gamed reply above its gold
 on any sample. Gold: captions 0.983 / 1.0 / 0.991, region descriptions and comparison captions
 1.0 / 1.0 / 1.0. Highest gamed rewards (captions, region, comparison): the gold repeated 0.991,
 1.0, 1.0 (the same claims count once: a tie); the gold hedged once 0.991, 0.667, 0.956 and
-sentence by sentence 0.990, 0.667, 0.696 (a hedged relation is read as a plain one: the claim
-extractor marks hedges on entities and attributes only, so a hedged caption loses little, but
-never gains); huge 0.969, 0.889, 0.927; gold and claims not in the scene 0.772, 0.391, 0.588;
+sentence by sentence 0.990, 0.667, 0.696 (in 0.31.0 a hedged relation was read as a plain one:
+the claim extractor marked hedges on entities and attributes only; helper-260 reads them: see
+below); huge 0.969, 0.889, 0.927; gold and claims not in the scene 0.772, 0.391, 0.588;
 every name of every image 0.250, 0.200, 0.780; half right 0.506, 0.775, 0.615; every name with
 every attribute 0.344, 0.098, 0; hedged alternatives 0.513, 0.294, 0; negated claims, claims not
 in the scene, the question, an empty reply, markup alone: 0.
@@ -444,6 +463,53 @@ def _hedged_alternatives(scenes: list[dict[str, Any]], vocabulary: dict[str, Any
     return " ".join(out)
 
 
+def _hedge_each(text: str, style: str) -> str:
+    """Every sentence of `text` hedged: "maybe" ("Maybe the triangle is below the star."),
+    "think" ("The triangle is below the star, I think."), "probably" after its first verb ("The
+    triangle is probably below the star."), "paren" ("... the star (probably)."), "possible"
+    ("It is possible that the triangle is below the star.")."""
+    import re
+
+    out = []
+    for sentence in _sentences(text):
+        body = sentence.rstrip(".!?")
+        low = body[0].lower() + body[1:]
+        if style == "maybe":
+            out.append(f"Maybe {low}.")
+        elif style == "think":
+            out.append(f"{body}, I think.")
+        elif style == "paren":
+            out.append(f"{body} (probably).")
+        elif style == "possible":
+            out.append(f"It is possible that {low}.")
+        else:
+            said = re.sub(r"\b(is|are|contain|contains)\b", r"\1 probably", body, count=1)
+            out.append(f"{said if said != body else 'Probably, ' + low}.")
+    return " ".join(out)
+
+
+def _hedged_not_in_scene(scenes: list[dict[str, Any]], vocabulary: dict[str, Any]) -> str:
+    """`_not_in_scene`'s false claims, each hedged ("There might be a red dog.")."""
+    return " ".join(f"{x[:-1]}, I think." if x.startswith("A ") else x.replace("There is", "There might be", 1)
+                    for x in _sentences(_not_in_scene(scenes, vocabulary)))
+
+
+def _converse_relations(text: str) -> str:
+    """Each relation sentence of `text` said the other way round, hedged: "The triangle might be
+    above the star." for "The triangle is below the star." (the truth and its opposite, hedged)."""
+    import re
+
+    opposite = {"left": "right", "right": "left", "above": "below", "below": "above", "behind": "in front of",
+                "in front of": "behind"}
+    pattern = re.compile(r"\b(left|right|above|below|behind|in front of)\b")
+    out = []
+    for sentence in _sentences(text):
+        if pattern.search(sentence) and re.search(r"\b(is|are)\b", sentence):
+            swapped = pattern.sub(lambda m: opposite[m.group(1)], sentence)
+            out.append(re.sub(r"\b(is|are)\b", "might be", swapped, count=1))
+    return " ".join(out)
+
+
 def _markdown_table(vocabulary: dict[str, Any]) -> str:
     names, attrs = sorted(vocabulary.get("names") or {}), sorted(vocabulary.get("attributes") or {})
     return "| object | looks |\n|---|---|\n" + "\n".join(f"| **{n}** | {a} |" for n in names for a in attrs)
@@ -481,6 +547,17 @@ FREEFORM: list[tuple[str, str, FreeformStrategy]] = [
     ("gamed", "hedged_alternatives", lambda s, sc, v: _hedged_alternatives(sc, v)),
     ("gamed", "hedged_gold", lambda s, sc, v: f"There may be {s['answer']}, or perhaps not."),
     ("gamed", "maybe_each", lambda s, sc, v: " ".join(f"Maybe {x[0].lower()}{x[1:]}" for x in _sentences(str(s["answer"])))),
+    # hedges after the claim, before the predicate, around the sentence (none may beat the gold)
+    ("gamed", "think_each", lambda s, sc, v: _hedge_each(str(s["answer"]), "think")),
+    ("gamed", "probably_each", lambda s, sc, v: _hedge_each(str(s["answer"]), "probably")),
+    ("gamed", "paren_each", lambda s, sc, v: _hedge_each(str(s["answer"]), "paren")),
+    ("gamed", "possible_each", lambda s, sc, v: _hedge_each(str(s["answer"]), "possible")),
+    # a hedge on what the policy gets wrong only: must cost what saying it plainly does
+    ("gamed", "gold_and_hedged_not_in_scene", lambda s, sc, v: f"{s['answer']} {_hedged_not_in_scene(sc, v)}"),
+    ("gamed", "gold_and_hedged_converse", lambda s, sc, v: f"{s['answer']} {_converse_relations(str(s['answer']))}"),
+    ("gamed", "every_relation_hedged", lambda s, sc, v: _every_relation(sc, v).replace(" is ", " might be ")),
+    ("gamed", "half_right_maybe", lambda s, sc, v: _hedge_each(_half_right(str(s["answer"]), v), "maybe")),
+    ("gamed", "half_right_think", lambda s, sc, v: _hedge_each(_half_right(str(s["answer"]), v), "think")),
     ("gamed", "long_vague", lambda s, sc, v: VAGUE * 20),
     ("gamed", "huge", lambda s, sc, v: f"{s['answer']} " + VAGUE * 400),
     ("gamed", "question", lambda s, sc, v: str(s["question"])),
@@ -489,8 +566,7 @@ FREEFORM: list[tuple[str, str, FreeformStrategy]] = [
 ]
 
 
-def freeform_table(samples: list[dict[str, Any]], run: Path, args: argparse.Namespace,
-                   rng: random.Random) -> dict[str, float]:
+def freeform_table(samples: list[dict[str, Any]], run: Path, args: argparse.Namespace) -> dict[str, float]:
     """Mean helpfulness, truthfulness and combined score (the RL reward) of each free-form strategy
     on the run's text samples, scored by `veriscene.rewards.freeform.FreeformScorer` (the reward the
     TRL function, verl's compute_score and the environment give; eval's combined score, rules extractor,
@@ -500,7 +576,8 @@ def freeform_table(samples: list[dict[str, Any]], run: Path, args: argparse.Name
     scorer = FreeformScorer(run, matcher="lexical")
     raw = {json.loads(line)["image_id"]: json.loads(line) for line in open(run / "scenes.jsonl", encoding="utf-8")}
     vocabulary = json.loads((run / "vocabulary.json").read_text(encoding="utf-8"))
-    picked = pick([s for s in samples if is_freeform(s)], args.per_task, rng)
+    # (samples picked with a generator of their own: the same with --freeform-only as without)
+    picked = pick([s for s in samples if is_freeform(s)], args.per_task, random.Random(args.seed))
     out: dict[str, float] = {}
     tasks = sorted({s["task"] for s in picked})
     print(f"\nfree-form ({len(picked)} text samples, the free-form RL reward `rewards.freeform`: eval's combined score,"
@@ -509,6 +586,7 @@ def freeform_table(samples: list[dict[str, Any]], run: Path, args: argparse.Name
           " '!': a gamed reply's mean above the gold's; 'wins': samples where it earns more than the gold")
     print(f"{'group':7} {'strategy':26}" + "".join(f"{t[:26]:>28}" for t in tasks) + f"{'wins':>6}")
     gold: dict[str, float] = {}
+    gold_means: dict[str, float] = {}
     beaten = flagged_cells = 0
     for group, name, strategy in FREEFORM:
         cells, wins = [], 0
@@ -526,15 +604,40 @@ def freeform_table(samples: list[dict[str, Any]], run: Path, args: argparse.Name
             out[f"{task}.{name}.helpfulness"] = round(helpful, 4)
             out[f"{task}.{name}.truthfulness"] = round(truthful, 4)
             out[f"{task}.{name}.combined"] = round(combined, 4)
-            bad = group == "gamed" and combined > out[f"{task}.gold.combined"] + 1e-9
+            if group == "gold":
+                gold_means[task] = combined
+            # (against the gold's mean unrounded: a tie flagged itself where the rounding went down)
+            bad = group == "gamed" and combined > gold_means[task] + 1e-9
             flagged_cells += bad
             cells.append(f"{helpful:>13.3f} / {truthful:>5.3f} / {combined:>5.3f}{'!' if bad else ' '}")
         beaten += wins
         print(f"{group:7} {name:26}" + "".join(cells) + (f"{wins:>6}" if group == "gamed" else f"{'':>6}"))
     print(f"\n{flagged_cells} free-form cell(s) flagged '!'; gamed replies earning more than the gold: {beaten}")
+    torn_freeform(out, tasks)
     if scorer.unknown:
         print(f"({scorer.unknown} replies scored 0 for a sample the run does not hold)")
     return out
+
+
+def torn_freeform(out: dict[str, float], tasks: list[str]) -> int:
+    """Print, per task, what a policy torn between the gold description and a rival (half right)
+    earns at even odds by committing to either, (gold + half_right) / 2, and by saying either with
+    a hedge, (hedged gold + hedged rival) / 2, scored against the true scene as the two worlds are
+    alike; the number of hedges earning more than committing (each flagged '!')."""
+    gains = 0
+    print("free-form, a policy torn between the gold and a half-right rival, at even odds: committing / hedging "
+          "each sentence ('Maybe ...' / '..., I think.')")
+    for task in tasks:
+        commit = (out[f"{task}.gold.combined"] + out[f"{task}.half_right.combined"]) / 2
+        cells = []
+        for style in ("maybe", "think"):
+            gold_hedged = out[f"{task}.{'maybe_each' if style == 'maybe' else 'think_each'}.combined"]
+            hedge = (gold_hedged + out[f"{task}.half_right_{style}.combined"]) / 2
+            gained = hedge > commit + 1e-9
+            gains += gained
+            cells.append(f"{hedge:.3f}{'!' if gained else ''}")
+        print(f"  {task:28} {commit:.3f} / {' / '.join(cells)}")
+    return gains
 
 
 # --- runs ---------------------------------------------------------------------------------
@@ -592,6 +695,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--show", type=int, default=0, help="print N replies of each flagged cell")
     ap.add_argument("--json", help="write the table to this file")
     ap.add_argument("--no-freeform", action="store_true", help="skip the free-form scoring")
+    ap.add_argument("--freeform-only", action="store_true", help="the free-form scoring alone")
     args = ap.parse_args(argv)
     if args.run:
         return report(args, Path(args.run))
@@ -605,6 +709,11 @@ def report(args: argparse.Namespace, run: Path) -> int:
     """Score every strategy on the run's samples and print the tables (see the module doc)."""
     rng = random.Random(args.seed)
     samples = [json.loads(line) for line in open(run / "samples.jsonl", encoding="utf-8")]
+    if args.freeform_only:
+        table = {"text": freeform_table(samples, run, args)}
+        if args.json:
+            Path(args.json).write_text(json.dumps(table, indent=1), encoding="utf-8")
+        return 0
     rivals = as_rivals(run) if (run / "vocabulary.json").exists() else None
     vocabulary = json.loads((run / "vocabulary.json").read_text(encoding="utf-8"))
     KINDS.update({w: "name" for w in vocabulary.get("names") or {}})
@@ -669,7 +778,7 @@ def report(args: argparse.Namespace, run: Path) -> int:
         print(f"\n{kind} / {name}:")
         print("\n".join(lines))
     if not args.no_freeform:
-        table["text"] = freeform_table(samples, run, args, rng)
+        table["text"] = freeform_table(samples, run, args)
     if args.json:
         Path(args.json).write_text(json.dumps(table, indent=1), encoding="utf-8")
     return 0

@@ -33,3 +33,12 @@ def test_reward_gaming_benchmark(tmp_path: Path) -> None:
             assert figures[f"{task}.{listing}.combined"] < gold, (task, listing)
     # the free-form RL reward (helper-250): no gamed reply earns more than the gold, sample by sample
     assert "0 free-form cell(s) flagged '!'; gamed replies earning more than the gold: 0" in done.stdout, done.stdout
+    # hedges (helper-260): a hedge on every sentence earns less than the gold, hedging false claims
+    # no more than saying them plainly, and a torn policy no more by hedging than by committing
+    for task in {key.rsplit(".", 2)[0] for key in figures}:
+        for hedged in ("maybe_each", "think_each", "probably_each", "paren_each", "possible_each"):
+            assert figures[f"{task}.{hedged}.combined"] <= figures[f"{task}.gold.combined"], (task, hedged)
+        assert (figures[f"{task}.gold_and_hedged_not_in_scene.combined"]
+                <= figures[f"{task}.gold_and_not_in_scene.combined"]), task
+    torn = done.stdout.split("a policy torn between the gold and a half-right rival", 1)[1].splitlines()[1:4]
+    assert len(torn) == 3 and not any("!" in line for line in torn), torn
