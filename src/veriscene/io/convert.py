@@ -310,15 +310,29 @@ def relative_depth_map(scene: Scene, folder: Path) -> Scene:
     file's depth maps are read (`veriscene.scene.depth_maps.anchored`): the scene file and its maps
     moved together (a converted folder copied to another machine) still find each other. Before,
     the path was absolute, and the moved scenes named maps where they were no more. URLs and
-    relative paths are kept, and an absolute path with no relative form (another drive on Windows)."""
+    relative paths are kept, and an absolute path with no relative form (another drive on Windows).
+    The path is made as written (a maps folder linked into the scenes' folder stays inside it),
+    unless it does not lead to the map from `folder`: where `folder` is reached through a symbolic
+    link, whose ".." the system takes in the folder linked to, it is made between the folders
+    the links lead to."""
     path = scene.depth_map
     if not path or is_url(path) or not os.path.isabs(path):
         return scene
     try:
         located = os.path.relpath(path, os.path.abspath(folder))
+        if not _same_file(os.path.join(folder, located), path):
+            located = os.path.relpath(os.path.realpath(path), os.path.realpath(folder))
     except ValueError:  # (another drive)
         return scene
     return replace(scene, depth_map=Path(located).as_posix())
+
+
+def _same_file(one: str, other: str) -> bool:
+    """Whether the paths `one` and `other` lead to one file (False when either leads to none)."""
+    try:
+        return os.path.samefile(one, other)
+    except OSError:
+        return False
 
 
 def at_url(scene: Scene, folders: dict[str, str]) -> Scene:

@@ -119,3 +119,17 @@ def test_scenes_converted_before_with_absolute_maps_are_read_as_they_are(tmp_pat
     convert(old, tmp_path / "again" / "scenes.jsonl")  # a veriscene JSONL file's absolute map is kept
     (line,) = (tmp_path / "again" / "scenes.jsonl").read_bytes().splitlines()
     assert orjson.loads(line)["depth_map"] == absolute
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink") or os.name == "nt", reason="symbolic links")
+def test_scenes_written_through_a_symbolic_link_find_their_map(tmp_path: Path) -> None:
+    # out/ is a link to a folder elsewhere: '..' from it is the folder's parent there, not tmp_path
+    root = write_set(tmp_path / "set")
+    np.save(root / "seg_masks" / "img1_mask.npy", masks())
+    (tmp_path / "disk" / "converted").mkdir(parents=True)
+    os.symlink(tmp_path / "disk" / "converted", tmp_path / "out")
+    out = tmp_path / "out" / "scenes.jsonl"
+    written = _converted(root, out)["depth_map"]
+    assert not os.path.isabs(written)
+    assert _map_of(out)[2, 2] == -255
+    assert _map_of(tmp_path / "disk" / "converted" / "scenes.jsonl")[2, 2] == -255  # (the same file)
