@@ -153,7 +153,8 @@ def test_a_model_the_mapping_does_not_name_is_refused_before_anything_is_written
 @pytest.mark.parametrize(("model", "expected"), [
     ("openai:Qwen/Qwen2.5-VL-7B-Instruct", ("openai:Qwen/Qwen2.5-VL-7B-Instruct", "Qwen/Qwen2.5-VL-7B-Instruct",
                                             "Qwen2.5-VL-7B-Instruct")),
-    ("hf:/models/internvl/", ("hf:/models/internvl/", "/models/internvl/", "internvl")),
+    ("hf:/models/internvl/", ("hf:/models/internvl/", "/models/internvl/", "models/internvl", "internvl")),
+    ("hf:/ckpt/run1/final", ("hf:/ckpt/run1/final", "/ckpt/run1/final", "ckpt/run1/final", "run1/final", "final")),
     ("openai:gpt-4o", ("openai:gpt-4o", "gpt-4o")),
 ])
 def test_the_names_a_model_goes_by(model: str, expected: tuple[str, ...]) -> None:
@@ -174,6 +175,15 @@ def test_two_entries_naming_one_model_must_agree() -> None:
     with pytest.raises(ValueError, match=r"two sizes \(openai:Qwen/Qwen2.5-VL-7B-Instruct=448x448, "
                                          r"Qwen2.5-VL-7B-Instruct=644x476\)"):
         for_model({"Qwen2.5-VL-7B-Instruct": (644, 476), spec: (448, 448)}, spec)
+
+
+def test_models_of_one_last_path_component_are_told_apart_by_the_components_before() -> None:
+    # two checkpoints named "final": each by the end of its path, not the other's size hinted at
+    sizes = parse_size_options(["run1/final=644x476", "run2/final=320x240"])
+    assert for_model(sizes, "hf:/ckpt/run1/final") == (644, 476)
+    assert for_model(sizes, "hf:/ckpt/run2/final") == (320, 240)
+    with pytest.raises(ValueError, match=r"two sizes \(run1/final=644x476, final=320x240\)"):
+        for_model(parse_size_options(["run1/final=644x476", "final=320x240"]), "hf:/ckpt/run1/final")
 
 
 def test_a_misspelt_name_is_hinted_at() -> None:

@@ -214,9 +214,9 @@ def register(app: typer.Typer) -> None:
                                                    "NAME=WIDTHxHEIGHT (NAME=original: answers in the original "
                                                    "pixels) for each model a script evaluates: the run takes its "
                                                    "--model's (NAME: the spec, the name after 'openai:' / 'hf:', "
-                                                   "or its last path component); a WIDTHxHEIGHT without NAME= "
-                                                   "beside them is every other model's, and a model neither names "
-                                                   "is refused."),
+                                                   "or its last path components: 'final', 'run1/final'); a "
+                                                   "WIDTHxHEIGHT without NAME= beside them is every other model's, "
+                                                   "and a model neither names is refused."),
     ) -> None:
         """Run a model on samples, score every reply by program, write results and reports (Python:
         veriscene.evaluate.evaluate)."""

@@ -19,8 +19,9 @@ Several models, one setting: a mapping of model names to sizes (the CLI's repeat
 ``--model-image-size NAME=WxH``), from which each run takes its model's (`for_model`): models of
 different input resolutions evaluated by one script with one list of options. A name is the
 model spec ("openai:Qwen/Qwen2.5-VL-7B-Instruct"), the part after its kind
-("Qwen/Qwen2.5-VL-7B-Instruct") or its last path component ("Qwen2.5-VL-7B-Instruct"; for a
-Model or a function, its name); a size is (width, height), "WxH", a function as above, or None
+("Qwen/Qwen2.5-VL-7B-Instruct") or its last path components ("Qwen2.5-VL-7B-Instruct";
+"run1/final" for "hf:/ckpt/run1/final", so that two checkpoints named "final" are told apart; for
+a Model or a function, its name); a size is (width, height), "WxH", a function as above, or None
 (the CLI's ``NAME=original``: the model answers in the original image's pixels). The key "*"
 (the CLI's bare ``WxH`` beside named ones) is the size of every model not named. A model the
 mapping does not name and that has no "*" is refused before anything is read, naming the names
@@ -113,15 +114,18 @@ def parse_size_options(texts: Sequence[str], option: str = CLI_OPTION) -> Any:
 
 def model_names(model: Any) -> tuple[str, ...]:
     """The names a size mapping may give `model` by (module notes): for a spec "kind:NAME" the
-    spec, NAME and NAME's last path component; for a Model or a function, its name and that."""
+    spec, NAME and NAME's last path components, the fewest last ("hf:/ckpt/run1/final":
+    "ckpt/run1/final", "run1/final", "final"); for a Model or a function, its name and those."""
     if isinstance(model, str):
         kind, sep, rest = model.partition(":")
         names = [model, rest] if sep and rest else [model]
     else:
         names = [str(getattr(model, "name", None) or getattr(model, "__name__", "") or type(model).__name__)]
-    last = names[-1].rstrip("/\\").replace("\\", "/").rsplit("/", 1)[-1]
-    if last and last not in names:
-        names.append(last)
+    parts = [part for part in names[-1].replace("\\", "/").split("/") if part]
+    for k in range(len(parts)):
+        tail = "/".join(parts[k:])
+        if tail not in names:
+            names.append(tail)
     return tuple(names)
 
 
