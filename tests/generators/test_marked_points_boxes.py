@@ -195,3 +195,27 @@ def test_no_point_in_the_box_of_a_name_of_the_same_head() -> None:
                 point = cand.marks[[s.image_id for s in cand.scenes].index("street")]["point"]
                 assert _distance([20, 20, 80, 80], point) > 2 * mark_reach(W, H), (seed, point)
     assert asked
+
+
+
+def test_no_point_between_the_boxes_of_a_substance() -> None:
+    # "the bounding box of grass": grass in two strips has the rectangle around both for its box
+    # too (grass is no object to count), so no other image's point lies between them
+    vocab = Vocabulary(names=Counter({"grass": 3, "dog": 3, "cat": 2}), attributes=Counter(), predicates=Counter())
+    anchor = _scene("lawn", ("grass", [20, 20, 80, 80]), ("cat", [120, 20, 180, 80]))
+    strips = _scene("strips", ("grass", [0, 0, 200, 20]), ("grass", [0, 80, 200, 100]), ("dog", [40, 20, 160, 80]))
+    yard = _scene("yard", ("grass", [0, 0, 30, 100]), ("dog", [80, 20, 180, 80]))
+
+    def asked(partner: Scene) -> list[list[float]]:
+        points = []
+        for seed in range(12):
+            ctx = GroupContext(anchor, SceneIndex(anchor), ExecutionContext(anchor), np.random.default_rng(seed),
+                               vocab, ScenePool.from_scenes([partner]))
+            for cand in made(_generator(sizes=(2,)).propose(ctx)):
+                if cand.slots["a_obj"] == "grass":
+                    points.append(cand.marks[[s.image_id for s in cand.scenes].index(partner.image_id)]["point"])
+        return points
+
+    assert asked(strips) == []  # (every point of the dog lies between the strips)
+    points = asked(yard)
+    assert points and all(_distance([0, 0, 30, 100], p) > 2 * mark_reach(W, H) for p in points)

@@ -16,7 +16,8 @@ points at least `margin_px` inside an object's visible mask, where no other mask
 (`regions.PointSampler`), on the question's coordinate grid (`box_format`). As a mark covers the
 pixels around its point, a point also lies a mark's reach or more inside its object (the ring
 lies on it, the object seen around it), and only on an object whose box's shorter side is
-`min_side_reaches` reaches or more (4: on a smaller one the mark would hide the shape asked about):
+`min_side_reaches` reaches or more (4, `scene.marks.fits_mark`, the rule of the single-image point
+generators too: on a smaller one the mark would hide the shape asked about):
 
 - the answer's point (the anchor's) lies on an object of the name, so chosen;
 - every other image's lies on an object of another name, not one that may name the same thing
@@ -47,7 +48,10 @@ loosely the box was drawn, which the points keep away from:
 - the names of a data set of boxes alone are its annotators' own, not a closed list of disjoint
   categories: a sign may be named "street sign". So every other image's point keeps as far from
   the boxes of names of the same head word (`same_head`: "street sign", "stop sign" beside
-  "sign", and "sign" beside "street sign") as from the name's, and lies in none.
+  "sign", and "sign" beside "street sign") as from the name's, and lies in none;
+- a substance's boxes ("grass", "sky", "water": `text.is_uncountable`) are patches of it, and "the
+  bounding box of grass" may as well be read as the rectangle around all of them: every other
+  image's point keeps as far from that rectangle too, so it lies between no two patches.
 
 A group where some image offers no such point is not asked: counted as ``marks_unplaced:<generator>``
 in the run's counts (``marks_unplaced_boxes:<generator>`` for a group asked of boxes). The marks
@@ -76,9 +80,9 @@ from veriscene.generators.registry import register
 from veriscene.generators.vocabulary_draws import name_kind
 from veriscene.program.builder import ProgramBuilder
 from veriscene.program.context import ExecutionContext, SceneIndex
-from veriscene.scene.marks import LABELS, mark_reach
+from veriscene.scene.marks import LABELS, MIN_SIDE_REACHES, fits_mark, mark_reach
 from veriscene.scene.model import Scene
-from veriscene.text import number_word, with_article
+from veriscene.text import is_uncountable, number_word, with_article
 
 MARKS_UNPLACED = "marks_unplaced"  # groups not asked: an image offered no sound point (run counts)
 MARKS_UNPLACED_BOXES = "marks_unplaced_boxes"  # the same, of groups asked of boxes (scenes without masks)
@@ -93,7 +97,7 @@ class MarkedPointConfig(GeneratorConfig):
     # ... and a mark's reach or more (`scene.marks.mark_reach`: the ring lies on the object, its
     # edge seen around it), on an object whose box's shorter side is this many reaches or more
     # (a mark on a small object hides it: which shape lies under it could not be seen)
-    min_side_reaches: float = 4.0
+    min_side_reaches: float = MIN_SIDE_REACHES  # (`scene.marks.fits_mark`, as the single-image generators')
 
     def __post_init__(self) -> None:
         # asks nothing unless marks: true (module notes): its per_scene is then 0, so the runner never
@@ -238,6 +242,9 @@ class MarkedPointImage(GroupGenerator):
         if boxes:  # (names of boxes alone are the annotators': module notes)
             taken.update(same_head(index.by_name, name))
         clear = [index.box_list[i] for n in taken for i in index.by_name.get(n, ())]
+        if boxes and clear and is_uncountable(name):  # (grass in patches: the rectangle around all too)
+            clear.append([min(b[0] for b in clear), min(b[1] for b in clear),
+                          max(b[2] for b in clear), max(b[3] for b in clear)])
         reach = 2.0 * mark_reach(scene.width, scene.height)  # (the ring, and as much again, clear of them)
         place = self._box_point if boxes else self._point
         return place(ctx, scene, index, lambda i: scene.names[i] not in taken,
@@ -250,10 +257,9 @@ class MarkedPointImage(GroupGenerator):
             return None
         config: MarkedPointConfig = self.config  # type: ignore[assignment]
         reach = mark_reach(scene.width, scene.height)
-        least = config.min_side_reaches * reach
-        boxes = index.box_list
+        boxes, width, height, least = index.box_list, scene.width, scene.height, config.min_side_reaches
         objects = [i for i in range(len(scene.names)) if scene.masks[i] is not None and pick(i)
-                   and min(boxes[i][2] - boxes[i][0], boxes[i][3] - boxes[i][1]) >= least]
+                   and fits_mark(boxes[i], width, height, least)]
         sampler = PointSampler(ExecutionContext.of_indexes([index]), config.box_format,
                                margin_px=max(config.margin_px, reach))
         for i in sample_up_to(ctx.rng, objects, 3):
@@ -269,10 +275,8 @@ class MarkedPointImage(GroupGenerator):
         any) holds; None when none is found. For scenes of boxes alone (module notes)."""
         config: MarkedPointConfig = self.config  # type: ignore[assignment]
         reach = mark_reach(scene.width, scene.height)
-        least = config.min_side_reaches * reach
-        boxes = index.box_list
-        objects = [i for i in range(len(scene.names)) if pick(i)
-                   and min(boxes[i][2] - boxes[i][0], boxes[i][3] - boxes[i][1]) >= least]
+        boxes, width, height, least = index.box_list, scene.width, scene.height, config.min_side_reaches
+        objects = [i for i in range(len(scene.names)) if pick(i) and fits_mark(boxes[i], width, height, least)]
         for i in sample_up_to(ctx.rng, objects, 3):
             x0, y0, x1, y1 = boxes[i]
             dx, dy = max(reach, BOX_INSET * (x1 - x0)), max(reach, BOX_INSET * (y1 - y0))
