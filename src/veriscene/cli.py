@@ -172,8 +172,9 @@ def generate(
                                           "(default 1; on a Ray cluster, its CPUs; at most 4 per CPU of this machine, "
                                           "no more processes than shards)."),
     backend: str = typer.Option("local", "--backend", help="local (in-process / process pool) or ray."),
-    address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address, or auto for the cluster "
-                                          "`ray start` made here (default: RAY_ADDRESS if set, else a local Ray)."),
+    address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address: HOST:PORT (what `ray start "
+                                          "--head` prints), ray://HOST:PORT, or auto for the cluster `ray start` "
+                                          "made here (default: RAY_ADDRESS if set, else a local Ray)."),
     shared_output: Optional[bool] = typer.Option(None, "--shared-output/--no-shared-output", help="With --backend "
                                                  "ray: workers write (and compress) their shards into OUT themselves, "
                                                  "which every node must see at the same path, or send their samples "
@@ -355,8 +356,8 @@ def verify(
     workers: int = typer.Option(1, "--workers", "-w", min=1, help="Worker processes, or Ray CPUs: samples are "
                                 "checked 1,000 at a time, each batch sent with the scenes it needs."),
     backend: str = typer.Option("local", "--backend", help="local (in-process / process pool) or ray."),
-    address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address (default: RAY_ADDRESS if "
-                                          "set, else a local Ray)."),
+    address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address: HOST:PORT, ray://HOST:PORT "
+                                          "or auto (default: RAY_ADDRESS if set, else a local Ray)."),
     plugins: Optional[list[str]] = typer.Option(None, "--plugins", metavar="FILE_OR_MODULE", help="The run's "
                                                 "generators (and ops) of your own, as given to generate: their "
                                                 "options' texts are then checked too."),

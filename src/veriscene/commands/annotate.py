@@ -127,9 +127,10 @@ def register(app: typer.Typer) -> None:
                                                     "may round otherwise on another number: a resume keeps it.")] = None,
         backend: Annotated[str, typer.Option("--backend", help="local (processes here) or ray (Ray tasks; "
                                                                "the loaded models go to each worker once).")] = "local",
-        address: Annotated[str | None, typer.Option("--address", help="Ray cluster address, or auto for the "
-                                                                      "cluster `ray start` made here (default: "
-                                                                      "RAY_ADDRESS if set, else a local Ray).")] = None,
+        address: Annotated[str | None, typer.Option("--address", help="Ray cluster address: HOST:PORT, "
+                                                                      "ray://HOST:PORT, or auto for the cluster "
+                                                                      "`ray start` made here (default: RAY_ADDRESS "
+                                                                      "if set, else a local Ray).")] = None,
         gpus_per_worker: Annotated[float, typer.Option("--gpus-per-worker", help="On Ray with --device cuda: each "
                                                        "worker's share of a GPU (0.5: two workers per GPU).")] = 1.0,
         colours: Annotated[bool, typer.Option("--colours/--no-colours", help="Name each object's dominant "
