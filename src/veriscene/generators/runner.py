@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from veriscene.generators.mixture import Mixture
 
 MC_INSTRUCTION = "Answer with the option's letter from the given choices."
+_OPTION_PREFIXES = [f"{mark}. " for mark in OPTION_LETTERS]  # "A. ", "B. ", ... (options as listed)
 # Said after a question about left and right (`Candidate.sides`) on a scene shown as radiologists
 # read it (``meta["orientation"] == "radiological"``), where "the left kidney" is on the right;
 # on a sagittal slice (``meta["plane"]``) the image's left is the patient's front instead. Said
@@ -112,7 +113,9 @@ def _image_number(option: str) -> tuple[int, str]:
 class _Settings:
     """What the runner reads of one generator for every scene and sample, worked out once."""
 
-    __slots__ = ("config", "modes", "rng", "seed_end", "multi", "mode_slots", "coordinates")
+    __slots__ = ("config", "modes", "rng", "seed_end", "multi", "mode_slots", "coordinates", "templates",
+                 "template_ids", "name", "family", "version", "answer_type", "box_format", "wrong_options",
+                 "choice_text")
 
     def __init__(self, gen: Generator, modes: Sequence[str]) -> None:
         # the filled config, as written (copied) into each sample's meta
@@ -129,6 +132,15 @@ class _Settings:
         self.mode_slots = type(gen).mode_slots is not Generator.mode_slots
         # whether its answers are coordinates (samples say their format and the image size)
         self.coordinates = gen.answer_type in ("box", "point")
+        # What every sample of it reads of the generator, read once here: class attributes read
+        # through an instance cost a lookup along the class's MRO each time (about a dozen a
+        # sample). Its templates by group, and each template's id as written ("default.2").
+        self.templates = gen.templates
+        self.template_ids = {group: [f"{group}.{t}" for t in range(len(texts))] for group, texts in gen.templates.items()}
+        self.name, self.family, self.version, self.answer_type = gen.name, gen.family, gen.version, gen.answer_type
+        self.box_format = gen.config.box_format
+        self.wrong_options = gen.config.num_choices - 1  # wrong options in multiple choice, at most
+        self.choice_text = gen.choice_text  # (a bound method made once)
 
 
 class SceneRunner:
@@ -259,69 +271,73 @@ class SceneRunner:
                 mode: str, scene_seed: int, anchor_path: str | None) -> Sample | None:
         """The sample of a picked candidate in `mode` (None, counted, when multiple choice finds no
         wrong option); `anchor_path`: the path written for the context's scene."""
-        templates = gen.templates[cand.group]
+        group = cand.group
+        templates = settings.templates[group]
         t = settings.rng.below(len(templates))  # (ctx.rng, the runner's own)
         template = agree(templates[t], cand.plural) if cand.plural else templates[t]
         slots = gen.mode_slots(cand.slots, mode) if settings.mode_slots else cand.slots
         # initialisms in capitals ("Is there a TV?"): slots hold names as annotated ('tv')
         question = display_case(template.format_map(slots))
         question = question[:1].upper() + question[1:]
-        note = direction_note(ctx.scene.meta, cand.sides, cand.vertical) if cand.sides or cand.vertical else None
-        if note is not None:
-            question = f"{question} {note}"
+        scene = ctx.scene
+        if cand.sides or cand.vertical:
+            note = direction_note(scene.meta, cand.sides, cand.vertical)
+            if note is not None:
+                question = f"{question} {note}"
         choices = None
         meta: dict[str, Any] = {"mode": mode, "config": dict(settings.config)}
         if settings.coordinates:
-            meta["box_format"] = gen.config.box_format
-            meta["image_size"] = [ctx.scene.width, ctx.scene.height]
+            meta["box_format"] = settings.box_format
+            meta["image_size"] = [scene.width, scene.height]
         meta.update(cand.meta)
         if mode == "mc":
-            options = self._choices(gen, ctx, cand, answer, settings.rng)
+            options = self._choices(settings, ctx, cand, answer)
             if options is None:
-                self.stats[f"no_choices:{gen.name}"] += 1
+                self.stats[f"no_choices:{settings.name}"] += 1
                 return None
             choices, letter = options
             meta["answer_letter"] = letter
-            listed = "\n".join([f"{mark}. {c}" for mark, c in zip(OPTION_LETTERS, choices)])
+            listed = "\n".join([prefix + c for prefix, c in zip(_OPTION_PREFIXES, choices)])
             question = f"{question}\nOptions:\n{listed}\n{MC_INSTRUCTION}"
-        template_id = f"{cand.group}.{t}"
+        template_id = settings.template_ids[group][t]
         if cand.scenes is None:
-            ids = [ctx.scene.image_id]
+            ids = [scene.image_id]
             images: list[dict[str, Any]] = [{"id": ids[0], "path": anchor_path}]
             if cand.marks is not None:  # points drawn on the image (`scene.marks`)
                 images[0]["marks"] = [dict(mark) for mark in cand.marks]
         else:
             ids = [s.image_id for s in cand.scenes]
-            images = [{"id": s.image_id, "path": anchor_path if s is ctx.scene else self._path(s)} for s in cand.scenes]
+            images = [{"id": s.image_id, "path": anchor_path if s is scene else self._path(s)} for s in cand.scenes]
             if cand.marks is not None:  # points drawn on the images, each on its ``image`` (`scene.marks`)
                 for mark in cand.marks:
                     images[mark["image"]].setdefault("marks", []).append(
                         {k: v for k, v in mark.items() if k != "image"})
         program = cand.get_program()
+        name = settings.name
         return Sample.of(
-            id=sample_id(gen.name, ids, program, template_id, question),
-            task=gen.name,
-            family=gen.family,
+            id=sample_id(name, ids, program, template_id, question),
+            task=name,
+            family=settings.family,
             images=images,
             question=question,
             answer=answer,
-            answer_type=gen.answer_type,
+            answer_type=settings.answer_type,
             choices=choices,
             program=program,
             template_id=template_id,
-            generator_version=gen.version,
+            generator_version=settings.version,
             seed=scene_seed,
             meta=meta,
         )
 
-    def _choices(self, gen: Generator, ctx: GenContext, cand: Candidate, answer: Any,
-                 rng: Draws) -> tuple[list[str], str] | None:
+    def _choices(self, settings: _Settings, ctx: GenContext, cand: Candidate,
+                 answer: Any) -> tuple[list[str], str] | None:
         """Options (up to `num_choices`) and the correct letter. Wrong options are taken in a
         random order of the distractors, skipping texts already taken or equal to the correct
         one, so only the distractors used are formatted."""
-        scene, distractors, choice_text = ctx.scene, cand.distractors, gen.choice_text
+        scene, distractors, choice_text = ctx.scene, cand.distractors, settings.choice_text
         correct = choice_text(answer, scene)
-        wanted = gen.config.num_choices - 1
+        wanted = settings.wrong_options
         chosen: list[str] = []
         for i in shuffled_indices(ctx.rng, len(distractors)):
             text = choice_text(distractors[i], scene)
@@ -331,9 +347,9 @@ class SceneRunner:
                     break
         if not chosen:
             return None
-        position = rng.below(len(chosen) + 1)  # correct option position: uniform (rng: ctx.rng)
+        position = settings.rng.below(len(chosen) + 1)  # correct option position: uniform (ctx.rng)
         chosen.insert(position, correct)
-        if gen.answer_type == "image_index":
+        if settings.answer_type == "image_index":
             # "A. Image 1, B. Image 2, ...": read in image order; groups are shuffled, so the
             # correct position stays uniform for a given group size.
             chosen.sort(key=_image_number)
