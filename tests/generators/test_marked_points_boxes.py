@@ -197,7 +197,6 @@ def test_no_point_in_the_box_of_a_name_of_the_same_head() -> None:
     assert asked
 
 
-
 def test_no_point_between_the_boxes_of_a_substance() -> None:
     # "the bounding box of grass": grass in two strips has the rectangle around both for its box
     # too (grass is no object to count), so no other image's point lies between them
