@@ -96,7 +96,8 @@ def _one_document(path: Path) -> dict[str, str] | None:
                                                  and not any(k in record for k in record_keys)):
             return None  # a line of JSONL (or a bad one, said by its line)
     except orjson.JSONDecodeError:
-        pass  # a document over several lines, or a bad first line (said as such below)
+        if first.strip() not in (b"[", b"{"):  # json.dump(..., indent=N) opens its document alone on a line
+            return None  # a bad line of JSONL, said by its line (a large file is not read whole for it)
     try:
         document = orjson.loads(path.read_bytes())
     except orjson.JSONDecodeError:
