@@ -186,6 +186,13 @@ def test_models_of_one_last_path_component_are_told_apart_by_the_components_befo
         for_model(parse_size_options(["run1/final=644x476", "final=320x240"]), "hf:/ckpt/run1/final")
 
 
+def test_original_is_said_in_python_as_on_the_cli() -> None:
+    # model_image_size={"m": "original"} is the CLI's m=original: that model answers in original pixels
+    assert check_model_image_size({"m": "original", "*": "644x476"}) == {"m": None, "*": (644, 476)}
+    assert check_model_image_size(" Original ") is None
+    assert for_model(check_model_image_size({"m": "original", "*": (1, 2)}), "openai:m") is None
+
+
 def test_a_misspelt_name_is_hinted_at() -> None:
     with pytest.raises(ValueError, match=r"\(did you mean 'Qwen2.5-VL-7B-Instruct'\?\): add --model-image-size "
                                          r"qwen2.5-vl-7b-instruct=WIDTHxHEIGHT"):

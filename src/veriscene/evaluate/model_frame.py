@@ -59,7 +59,7 @@ def parse_size_text(text: str, option: str = "--model-image-size") -> tuple[int,
 
 
 def check_model_image_size(value: Any, where: str = OPTION) -> Any:
-    """`value` checked: None, (width, height), "WxH", a function of the original (width, height),
+    """`value` checked: None (or "original"), (width, height), "WxH", a function of the original (width, height),
     or a mapping of model names to those (module notes); a ValueError / TypeError naming `where`
     (and the name) otherwise, before any request is made. A mapping comes back as a dict of
     checked sizes."""
@@ -79,6 +79,8 @@ def _one_size(value: Any, where: str) -> tuple[int, int] | Callable[[int, int], 
     if value is None or callable(value):
         return value
     if isinstance(value, str):
+        if value.strip().lower() == ORIGINAL:  # as the CLI's NAME=original
+            return None
         return parse_size_text(value, where)
     return checks.model_size(value, where)
 
