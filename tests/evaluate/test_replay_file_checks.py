@@ -137,6 +137,13 @@ def test_lmms_eval_logged_samples_replay_as_the_replies_they_are(demo_run: Path,
     ours = evaluate(demo_run, f"replay:{_write(tmp_path / 'plain.jsonl', plain)}", tmp_path / "plain",
                     freeform="off", reports=False)
     assert lmms.accuracy == ours.accuracy and lmms.counts["replies_read"] == ours.counts["replies_read"] == len(plain)
+    # the descriptions the task folder leaves out have no reply: said as lmms-eval's, with why
+    from veriscene.evaluate.report import retry_advice
+
+    said = retry_advice(orjson.loads((tmp_path / "lmms" / "summary.json").read_bytes()))
+    assert said.startswith("lmms-eval's samples file has no reply for these samples") and "free-form" in said
+    assert retry_advice(orjson.loads((tmp_path / "plain" / "summary.json").read_bytes())).startswith(
+        "the replies file has no reply for these samples")
     nested = {"doc_id": 0, "doc": logged[0]["doc"], "resps": [["a", "b"]]}  # no filtered_resps: the first response
     assert read_replies(_write(tmp_path / "nested.jsonl", [nested])) == {logged[0]["doc"]["id"]: "a"}
 

@@ -55,13 +55,19 @@ def read_replies(path: str | os.PathLike[str]) -> dict[str, str]:
     reply scored as a wrong answer. A reply that is no string (3, null, a list) and an id given two
     other replies (two models' files joined) are refused, naming the lines; the same reply twice is
     taken once."""
+    return _read(path)[0]
+
+
+def _read(path: str | os.PathLike[str]) -> tuple[dict[str, str], bool]:
+    """(`read_replies`, whether the file is lmms-eval's ``--log_samples`` file: its lines are)."""
     path = Path(path)
     if not path.exists():
         raise ModelConfigError(f"replay file {path} does not exist")
     whole = _one_document(path)
     if whole is not None:
-        return whole
+        return whole, False
     replies: dict[str, str] = {}
+    lmms_eval = False
     with open(path, "rb") as fh:
         for line_no, line in enumerate(fh, start=1):
             if not line.strip():
@@ -79,7 +85,8 @@ def read_replies(path: str | os.PathLike[str]) -> dict[str, str]:
                                 f"{_first_line(path, sid)}: a replies file holds one reply a sample (two files "
                                 "joined?); keep one of the lines")
             replies[sid] = text
-    return replies
+            lmms_eval = lmms_eval or "doc_id" in record
+    return replies, lmms_eval
 
 
 def _one_document(path: Path) -> dict[str, str] | None:
@@ -201,14 +208,16 @@ def file_sha256(path: Path) -> str:
 class ReplayModel(Model):
     def __init__(self, path: str | os.PathLike[str], name: str | None = None) -> None:
         self.path = Path(path)
-        self.replies = read_replies(self.path)
+        self.replies, self.lmms_eval = _read(self.path)
         self.sha256 = file_sha256(self.path)
         self.name = name or f"replay:{self.path.name}"
         self.params: dict[str, Any] = {}
         self.found = 0  # requests the file had a reply for (the others: "no reply in FILE")
 
     def identity(self) -> dict[str, Any]:
-        return {"adapter": "replay", "model": self.name, "file": str(self.path.resolve()), "sha256": self.sha256}
+        found = {"adapter": "replay", "model": self.name, "file": str(self.path.resolve()), "sha256": self.sha256}
+        # (only for such files, which no earlier release read: other replays keep their identity)
+        return {**found, "format": "lmms_eval"} if self.lmms_eval else found
 
     def generate(self, requests: Sequence[Request], on_done: OnDone) -> None:
         for r in requests:
