@@ -46,8 +46,8 @@ def retry_advice(summary: dict[str, Any]) -> str:
         if (summary.get("model") or {}).get("format") == "lmms_eval":
             return ("lmms-eval's samples file has no reply for these samples; they are left out of the accuracy. "
                     "A task folder `export --to lmms_eval` writes leaves out free-form descriptions (not scored "
-                    "by program), and lmms-eval writes a samples file per subtask: join them all (cat "
-                    "samples_*.jsonl)")
+                    "by program), and lmms-eval writes a samples file per subtask (DATE_samples_TASK.jsonl under "
+                    "its --output_path): join them all (cat *_samples_*.jsonl)")
         return ("the replies file has no reply for these samples; they are left out of the accuracy. Evaluate "
                 "the samples it answers (--families, --limit), or add their replies and use a new --out")
     if reasons and all(reason.endswith("is empty; evaluation needs the image files") for reason in reasons):
