@@ -153,6 +153,25 @@ def test_an_input_is_never_written_over(tmp_path: Path) -> None:
     assert ids_of(path) == ["a"]
 
 
+def test_slices_of_one_volume_split_apart_are_warned_of(tmp_path: Path) -> None:
+    """Without --group-by, slices of one medical volume land in several splits (a test set leaking
+    neighbours of its training slices): counted and said, naming the field to group by. Before,
+    nothing said it. 2D label maps (no slice) and other scenes are no volumes."""
+    records = [{"image_id": f"v{v}-z{s}", "meta": {"label_map": f"vol{v}.nii.gz", "slice": s}}
+               for v in range(6) for s in range(8)]
+    records += [{"image_id": f"x{k}", "meta": {"label_map": f"x{k}.png"}} for k in range(4)] + [{"image_id": "photo"}]
+    path = write_lines(tmp_path / "s.jsonl", records)
+    summary = split(path, tmp_path / "out", ratios="train=0.5,test=0.5")
+    assert summary.volumes == 6 and summary.volumes_across == 6 and summary.volume_field == "meta.label_map"
+    grouped = split(path, tmp_path / "grouped", ratios="train=0.5,test=0.5", group_by="meta.label_map")
+    assert grouped.volumes == grouped.volumes_across == 0  # grouped: nothing to say
+    code, said = cli(str(path), "--out", str(tmp_path / "cli"), "--ratios", "train=0.5,test=0.5")
+    assert code == 0 and ("warning: 6 of 6 medical volume(s) have slices in more than one split" in " ".join(said.split()))
+    assert "--group-by meta.label_map" in " ".join(said.split())
+    seg = [{"image_id": f"s{s}", "meta": {"dicom_seg": "seg.dcm", "slice": s}} for s in range(30)]
+    assert split(write_lines(tmp_path / "seg.jsonl", seg), tmp_path / "seg").volume_field == "meta.dicom_seg"
+
+
 def cli(*args: str) -> tuple[int, str]:
     result = invoke(register, "split", *args)
     return result.exit_code, result.output

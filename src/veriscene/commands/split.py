@@ -75,6 +75,11 @@ def register(app: typer.Typer) -> None:
                           f"{'holds' if len(empty) == 1 else 'hold'} no scene: {total} scene(s) were split by "
                           "a hash of their image ids, so a share holds its ratio only over many; give more scenes, "
                           "or other ratios or --seed", soft_wrap=True)
+        if summary.volumes_across:  # slices of one volume are nearly the same image: a test set would leak
+            console.print(f"[yellow]warning[/]: {summary.volumes_across} of {summary.volumes} medical volume(s) have "
+                          "slices in more than one split (neighbouring slices are almost the same image, so a model "
+                          f"tested on them has seen them): split with --group-by {escape(summary.volume_field or '')} "
+                          "to keep each volume's slices in one split", soft_wrap=True)
         if summary.ungrouped:
             console.print(f"[yellow]warning[/]: {summary.ungrouped} records have no {escape(group_by or '')}: split "
                           "by their image id", soft_wrap=True)

@@ -47,6 +47,7 @@ import hashlib
 import os
 import re
 from array import array
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any, Mapping, Sequence
@@ -86,6 +87,11 @@ class SplitSummary:
     errors: list[str] = field(default_factory=list)  # the first rejects, "file:line: reason"
     # files of the input's folders and patterns not read: veriscene's own beside scene files (reject reports...)
     notes: list[str] = field(default_factory=list)
+    # without group_by: medical volumes (meta.label_map, meta.dicom_seg, meta.dicom_rtstruct) whose
+    # slices went to more than one split, of how many, and the field that keeps them together
+    volumes_across: int = 0
+    volumes: int = 0
+    volume_field: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         found = asdict(self)
@@ -281,6 +287,7 @@ def split(
     handles: dict[str, IO[bytes]] = {}
     placed = _ImageIds()
     lists = _CategoryLists()
+    volumes: dict[tuple[str, str], set[str]] | None = {} if group_by is None else None  # (field, volume) -> splits
     rejects_tmp = out_dir / f".{REJECTS_FILE}.tmp"
     temporary = [path.with_name(f".{path.name}.tmp") for path in targets.values()] + [rejects_tmp]
     try:
@@ -288,7 +295,8 @@ def split(
             handles[name] = create_scene_file(path.with_name(f".{path.name}.tmp"), kind, name=path.name)
         with open(rejects_tmp, "wb") as rejects:
             for file in files:
-                _split_file(file, out_dir, shares, seed, group_by, handles, keys, rejects, summary, placed, lists)
+                _split_file(file, out_dir, shares, seed, group_by, handles, keys, rejects, summary, placed, lists,
+                            volumes)
                 placed.end_file()
     except BaseException:  # a broken input, Ctrl-C: no half-written split file is left behind
         for fh in handles.values():
@@ -306,6 +314,10 @@ def split(
         summary.scenes.setdefault(name, 0)
     os.replace(rejects_tmp, out_dir / REJECTS_FILE)
     summary.repeated, summary.repeats = placed.repeats(files)
+    if volumes:
+        summary.volumes = len(volumes)
+        summary.volumes_across = sum(len(names) > 1 for names in volumes.values())
+        summary.volume_field = "meta." + Counter(name for name, _ in volumes).most_common(1)[0][0]
     write_json(out_dir / SPLIT_FILE, {
         "inputs": [{"path": str(f), "sha256": file_sha256(f)} for f in files],
         "seed": seed, "ratios": shares, "group_by": group_by, "compress": compress,
@@ -323,10 +335,26 @@ def _reject(rejects: IO[bytes], summary: SplitSummary, file: Path, line: int, fi
         summary.errors.append(f"{file}:{line}: {reason}")
 
 
+VOLUME_FIELDS = ("label_map", "dicom_seg", "dicom_rtstruct")  # a slice's meta naming its volume's file
+
+
+def _volume(record: dict[str, Any]) -> tuple[str, str] | None:
+    """(the meta field, the volume's file) of a medical slice's scene record, else None."""
+    meta = record.get("meta")
+    if not isinstance(meta, dict) or "slice" not in meta:
+        return None
+    for name in VOLUME_FIELDS:
+        if isinstance(meta.get(name), str):
+            return name, meta[name]
+    return None
+
+
 def _split_file(file: Path, out: Path, shares: dict[str, float], seed: int, group_by: str | None,
                 handles: dict[str, IO[bytes]], keys: dict[str, set[float]], rejects: IO[bytes],
-                summary: SplitSummary, placed: _ImageIds, lists: _CategoryLists) -> None:
-    """Each line of one scene file to its split's file (see `split`)."""
+                summary: SplitSummary, placed: _ImageIds, lists: _CategoryLists,
+                volumes: dict[tuple[str, str], set[str]] | None = None) -> None:
+    """Each line of one scene file to its split's file (see `split`); without `group_by`, the
+    splits each medical volume's slices went to, in `volumes`."""
     with read_errors(file), open_scene_file(file) as fh:
         for number, line in enumerate(fh, start=1):
             if number == 1:
@@ -351,6 +379,8 @@ def _split_file(file: Path, out: Path, shares: dict[str, float], seed: int, grou
                     key, grouped = "group:" + (value if isinstance(value, str) else orjson.dumps(value).decode()), True
             at = position(seed, key)
             name = choose(shares, at)
+            if volumes is not None and (volume := _volume(record)) is not None:
+                volumes.setdefault(volume, set()).add(name)
             rebased = _rebased(record, file.parent, out)
             listed = lists.place(record if rebased is None else rebased, name)
             changed = rebased if listed is None else listed
