@@ -85,6 +85,18 @@ def test_absences_said_with_not(text: str, claims: set[str]) -> None:
     assert _extract(text) == claims
 
 
+@pytest.mark.parametrize(("text", "claims"), [
+    # typographic apostrophes, as chat models write them, read as ASCII ones
+    ("There isn\u2019t a dog.", {"no dog"}),
+    ("I don\u2019t see any cats.", {"no cat"}),
+    ("I can\u2019t tell whether there is a car.", set()),
+    ("There is a dog, I\u2019d say.", {"maybe dog"}),
+    ("There is a dog, if I\u2019m not mistaken.", {"maybe dog"}),
+])
+def test_typographic_apostrophes(text: str, claims: set[str]) -> None:
+    assert _extract(text) == claims
+
+
 def test_hedging_marks_clauses() -> None:
     tokens = ["a", "cup", "might", "be", "here", ",", "possibly", "a", "dog"]
     hedge, undecided = hedging(tokens)

@@ -76,6 +76,7 @@ from veriscene.evaluate.freeform.words import (  # noqa: F401  (PREDICATE_PHRASE
     WHOLE_IMAGE,
 )
 
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\uff07": "'"})
 _WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[.,;:!?]")
 
 
@@ -104,7 +105,9 @@ class RuleExtractor(PhraseGrammar):
 
     def extract(self, text: str) -> list[Claim]:
         claims: dict[str, Claim] = {}
-        for sentence in re.split(r"(?<=[.!?;])\s+|\n+", text.lower()):
+        # typographic apostrophes as ASCII ones: "isn\u2019t" is "isn't", a negation, not "isn" "t"
+        text = text.lower().translate(_APOSTROPHES)
+        for sentence in re.split(r"(?<=[.!?;])\s+|\n+", text):
             for clause, scope in split_by_image(_WORD_RE.findall(sentence.replace("-", " "))):
                 for claim in self._sentence(clause):
                     claim = replace(claim, images=scope)
