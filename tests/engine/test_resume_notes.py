@@ -33,3 +33,6 @@ def test_a_resume_with_no_run_to_resume_says_nothing_of_shards(tmp_path, scenes_
     assert f"resume: {tmp_path / 'new'} held no run to resume (no manifest.json): a new run was made" in summary.notes
     assert not any(note.startswith("resume:") for note in generate(scenes_file, tmp_path / "new", resume=True,
                                                                   **OPTIONS).notes)
+    # --overwrite with it removed the run there: that run is not said to be missing
+    again = generate(scenes_file, tmp_path / "new", resume=True, overwrite=True, **OPTIONS)
+    assert not any(note.startswith("resume:") for note in again.notes)

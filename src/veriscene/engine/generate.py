@@ -388,7 +388,7 @@ def generate(
         todo = [i for i in range(n_shards) if i not in entries]
         if resume and manifest is not None:  # the counts add up what was kept and what ran now
             summary.notes.append(f"resumed: {len(entries)} of {n_shards} shard(s) kept from the interrupted run, {len(todo)} run now")
-        elif resume:  # a mistyped --out would otherwise start a whole run unsaid
+        elif resume and not overwrite:  # a mistyped --out would otherwise start a whole run unsaid
             summary.notes.append(f"resume: {out_dir} held no run to resume (no manifest.json): a new run was made")
         # no more local processes than shards to run (the output is the same for any number)
         shard_workers = workers if backend == "ray" else pool_workers(workers, len(todo))
