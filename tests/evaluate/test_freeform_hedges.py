@@ -97,6 +97,18 @@ def test_typographic_apostrophes(text: str, claims: set[str]) -> None:
     assert _extract(text) == claims
 
 
+@pytest.mark.parametrize("text", [
+    # a clause of hedge words that denies what the sentence says: it says nothing, surely not X
+    "There is a dog, I think not.",
+    "The cup is on the table, probably not.",
+    "There is a cat on the bed, I guess not.",
+    "There is a dog, or maybe not.",
+    "There is a dog, I don't think so.",
+])
+def test_a_denying_tail_states_nothing(text: str) -> None:
+    assert _extract(text) == set()
+
+
 def test_hedging_marks_clauses() -> None:
     tokens = ["a", "cup", "might", "be", "here", ",", "possibly", "a", "dog"]
     hedge, undecided = hedging(tokens)

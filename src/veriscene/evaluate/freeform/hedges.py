@@ -18,7 +18,8 @@ there is a car", "I'm not sure if the lamp is on". Over the tokens of one senten
                 square": the square), or its whole clause when it ends it ("the cup is on the
                 table probably"); a clause of hedge words alone (", I think", ", probably", ", or
                 so it seems", ", if I'm not mistaken") and "hard to tell", "not sure", "unclear"
-                without "whether" the whole sentence. A relation or attribute is hedged when its
+                without "whether" the whole sentence; such a clause that denies (", I think
+                not", ", probably not", ", or maybe not") leaves the sentence undecided. A relation or attribute is hedged when its
                 predicate or verb is ("the cup might be on the table", "the cup is possibly
                 left of the plate", "the triangle is probably red"), whether or not its objects
                 are. "The image appears to show ..." hedges nothing: it is how replies open.
@@ -132,6 +133,16 @@ def _tail(tokens: Sequence[str], start: int, end: int) -> bool:
     return bool(words) and all(t in _TAIL_WORDS for t in words) and any(t in _TAIL_MARKERS for t in words)
 
 
+def _denies(tokens: Sequence[str], start: int, end: int) -> bool:
+    """Whether the clause [start, end) of hedge words takes back what the sentence says: ", I
+    think not", ", probably not", ", or maybe not", ", I don't think so" (not ", if I'm not
+    mistaken")."""
+    words = tokens[start:end]
+    if "don't" in words and "think" in words:  # ", I don't think so"
+        words = [w for w in words if w != "don't"] + ["not"]
+    return "not" in words and not any(w in ("mistaken", "wrong") for w in words) and _tail(words, 0, len(words))
+
+
 def _undecided_from(tokens: Sequence[str], i: int) -> bool:
     """Whether the words after tokens[i] are undecided: "whether", or "if" after a word of knowing."""
     if tokens[i] == "whether":
@@ -146,6 +157,8 @@ def hedging(tokens: Sequence[str]) -> tuple[list[int], list[bool]]:
     hedge = [PLAIN] * len(tokens)
     undecided = [False] * len(tokens)
     clauses = _clauses(tokens)
+    if len(clauses) > 1 and any(_denies(tokens, start, end) for start, end in clauses[1:]):
+        return hedge, [True] * len(tokens)  # "there is a dog, I think not": neither a dog nor none
     if (any(_unsure(tokens, i) for i in range(len(tokens))) and not any(t in ("whether", "if") for t in tokens)
             or len(clauses) > 1 and any(_tail(tokens, start, end) for start, end in clauses)):
         hedge = [HEDGED] * len(tokens)
