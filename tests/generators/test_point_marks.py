@@ -56,7 +56,8 @@ def test_depth_map_points_marked_answer_is_the_label_of_the_nearer_point(mapped)
     answers = set()
     for cand, answer in found:
         marks = program_marks(cand.get_program())
-        assert cand.marks == marks and [m["label"] for m in marks] == ["A", "B"]
+        drawn = [{"label": m["label"], "point": m["point"]} for m in cand.marks]  # (and each its label's corner)
+        assert drawn == marks and [m["label"] for m in marks] == ["A", "B"]
         assert cand.slots == {"p1": "A", "p2": "B"}
         d = [depth[int(m["point"][1]), int(m["point"][0])] for m in marks]
         nearer = "A" if d[0] < d[1] else "B"
@@ -65,6 +66,17 @@ def test_depth_map_points_marked_answer_is_the_label_of_the_nearer_point(mapped)
     assert answers == {"A", "B"}  # either label is the answer
 
 
+@pytest.fixture
+def marks_on_small_objects(monkeypatch):
+    """The point generators mark objects of any size (`regions.fit_for_marks` always true): for the
+    tests of what else marks do, on scenes of small objects (a 30 px circle, reach 8 px)."""
+    from veriscene.generators.single_image import depth_points, segmentation
+
+    for module in (depth_points, segmentation):
+        monkeypatch.setattr(module, "fit_for_marks", lambda *args: True)
+
+
+@pytest.mark.usefixtures("marks_on_small_objects")
 def test_depth_points_marked_on_masks() -> None:
     found = candidates(masked_scene(), "depth.points.v1", marks=True)
     assert found
@@ -90,7 +102,7 @@ def test_sample_carries_marks_and_mc_options_in_label_order(mapped) -> None:
     assert {s["meta"]["mode"] for s in samples} == {"qa", "mc"}
     for s in samples:
         assert s["answer_type"] == "str" and s["answer"] in ("A", "B")
-        assert s["images"][0]["marks"] == program_marks(s["program"])
+        assert [{"label": m["label"], "point": m["point"]} for m in s["images"][0]["marks"]] == program_marks(s["program"])
         assert s["meta"]["mark_labels"] == ["A", "B"] and "box_format" not in s["meta"]
         assert "[" not in s["question"]  # no coordinates in the text
         if s["meta"]["mode"] == "mc":
@@ -297,6 +309,7 @@ def test_without_the_question_a_comparison_is_not_read() -> None:
     assert without_compared_labels("A is closer than B.", "Which point is farther: A or B?") == "A is closer than B."
 
 
+@pytest.mark.usefixtures("marks_on_small_objects")
 def test_candidates_not_asked_for_marks_that_touch_are_counted(tmp_path: Path, capsys) -> None:
     """A run never drops a question silently: each candidate a generator does not ask because its
     marks would touch is counted as marks_clash:<generator> in the run's counts (the summary's
@@ -327,6 +340,7 @@ def test_candidates_not_asked_for_marks_that_touch_are_counted(tmp_path: Path, c
 
 @pytest.mark.parametrize("name", ["depth.points.v1", "segmentation.same_object.v1",
                                   "segmentation.different_object.v1", "segmentation.point_object.v1"])
+@pytest.mark.usefixtures("marks_on_small_objects")
 def test_marked_points_keep_their_ring_on_their_object(name) -> None:
     """A ring its object's edge crosses encloses two surfaces, and which one its label names is
     the viewer's guess: a marked point lies a mark's reach or more inside its object's visible
@@ -381,3 +395,54 @@ def test_depth_map_marked_points_have_no_edge_under_their_ring(mapped) -> None:
     plain = [n["args"] for cand, _ in candidates(mapped, "depth.map_points.v1") for n in cand.get_program()
              if n["op"] == "point"]
     assert plain and not all(one_surface(p) for p in plain)
+
+
+@pytest.mark.parametrize("name", ["depth.points.v1", "segmentation.same_object.v1",
+                                  "segmentation.different_object.v1", "segmentation.point_object.v1"])
+def test_marks_only_on_objects_they_leave_seen(tmp_path: Path, name) -> None:
+    """A ring on a small object covers most of it (the shape asked about unseen): a marked point
+    lies only on an object whose box's shorter side is `MIN_SIDE_REACHES` reaches or more
+    (`scene.marks.fits_mark`, multi.marked_point's rule), the candidates left out counted as
+    marks_unplaced; unmarked questions still ask about the small objects."""
+    from veriscene.scene.marks import fits_mark
+
+    scene = masked_scene()  # a 30 px circle, a 9 px star (reach 8: 32 px needed), 40 px square and triangle
+    small = {i for i, box in enumerate(scene.boxes.tolist()) if not fits_mark(box, scene.width, scene.height)}
+    assert small == {1, 2}
+    on = {owner(*m["point"]) for cand, _ in candidates(scene, name, marks=True) for m in cand.marks}
+    assert not on & small and (on or name == "depth.points.v1")  # (its one overlapping pair holds the circle)
+    plain = candidates(scene, name)
+    assert any(owner(*n["args"][-2:]) in small for cand, _ in plain for n in cand.get_program() if n["op"] == "point")
+    cls = get_generator(name)
+    runner = SceneRunner([cls(cls.Config(marks=True))], VOCAB)
+    runner.run(scene)
+    assert runner.stats[f"marks_unplaced:{name}"] > 0
+
+
+def test_labels_hide_no_other_mark_nor_the_marked_objects_where_they_can() -> None:
+    """Each label goes at the corner of its ring (``label_at``) inside the image that meets no
+    other mark's ring or label, hides the least of the objects the marks lie on, then no small
+    other object, else the first corner (up right, up left, down right, down left)."""
+    from tests.conftest import make_scene
+    from tests.generators.test_masks_depth import rect_mask
+    from veriscene.generators.regions import label_corners
+    from veriscene.program.context import ExecutionContext
+    from veriscene.scene.marks import boxes_meet, inside_image, label_box, ring_box
+
+    cube = {"name": "cube", "box": [20, 20, 80, 80], "depth": 0.5, "mask": rect_mask(200, 100, [[20, 20, 80, 80]])}
+    chip = {"name": "chip", "box": [80, 8, 92, 20], "depth": 0.4, "mask": rect_mask(200, 100, [[80, 8, 92, 20]])}
+    alone, with_chip = (ExecutionContext(make_scene(objects, width=200, height=100)) for objects in ([cube], [cube, chip]))
+    # (reach 8, label 13 px) near the cube's upper right corner: up right hides 4 of its pixels, up left
+    # and down right 26, down left 169; near its upper left one, up left 4 and up right 26
+    assert label_corners(alone, [[70.5, 30.5]], [0]) == ["up right"]
+    assert label_corners(alone, [[30.5, 30.5]], [0]) == ["up left"]
+    assert label_corners(with_chip, [[70.5, 30.5]], [0]) == ["up left"]  # up right would hide the chip
+    assert label_corners(with_chip, [[70.5, 30.5]], [None]) == ["up left"]
+    points = [[30.5, 70.5], [60.5, 70.5], [45.5, 40.5]]
+    corners = label_corners(alone, points, [0, 0, 0])
+    assert corners is not None
+    boxes = [label_box(p, c, 200, 100) for p, c in zip(points, corners)]
+    for k, box in enumerate(boxes):
+        assert inside_image(box, 200, 100)
+        assert not any(boxes_meet(box, ring_box(p, 200, 100)) for j, p in enumerate(points) if j != k)
+        assert not any(boxes_meet(box, other) for j, other in enumerate(boxes) if j != k)

@@ -35,7 +35,9 @@ from veriscene.program.context import ExecutionContext
 from veriscene.program.ops_masks import scene_masks
 from veriscene.scene.box_grid import nearby_blocks
 from veriscene.scene.geometry import box_area, box_intersection_area, iou_of, pair_intersection_area
-from veriscene.scene.marks import labelled, mark_reach, marks_apart
+from veriscene.scene.marks import (
+    LABEL_CORNERS, MIN_SIDE_REACHES, boxes_meet, fits_mark, inside_image, label_box, labelled, mark_reach, marks_apart, ring_box,
+)
 from veriscene.scene.model import Scene
 
 
@@ -67,6 +69,89 @@ def clear_marks(scene: Scene, points: Sequence[Sequence[float]]) -> list[dict[st
     or None when marks drawn there would touch (`scene.marks.marks_apart`): the question is not asked
     (the generator counts it: `MARKS_CLASH`)."""
     return labelled(points) if marks_apart(points, scene.width, scene.height) else None
+
+
+# what a generator counts (``marks_unplaced:<generator>``) for each candidate it does not ask
+# because a mark cannot be placed where a viewer reads it: its object too small for a mark
+# (`scene.marks.fits_mark`), or no corner for its label clear of the other marks (`label_corners`)
+MARKS_UNPLACED = "marks_unplaced"
+OWN_SHARE = 0.1  # a label box hides no more than this share of a marked object's visible pixels, where it can
+HIDDEN_SHARE = 0.5  # ... nor this share or more of another object's box (a small part of the image), where it can
+
+
+def fit_for_marks(scene: Scene, objects: Sequence[int], min_side_reaches: float = MIN_SIDE_REACHES) -> bool:
+    """Whether marks may be drawn on each of `objects` (`scene.marks.fits_mark`: its box's
+    shorter side `min_side_reaches` marks' reaches or more): a ring on a smaller one covers most
+    of it, and the shape a question asks about is not seen."""
+    width, height, boxes = scene.width, scene.height, scene.boxes
+    return all(fits_mark(boxes[i].tolist(), width, height, min_side_reaches) for i in objects)
+
+
+def placed_marks(exec_ctx: ExecutionContext, points: Sequence[Sequence[float]],
+                 owners: Sequence[int | None]) -> list[dict[str, Any]] | None:
+    """The marks of `points` labelled "A", "B", ... in order (`scene.marks.labelled`), each with
+    its label's corner (``label_at``: `label_corners`, `owners[k]` the object point k lies on, None
+    for none known); None when some label finds no corner (counted: `MARKS_UNPLACED`)."""
+    corners = label_corners(exec_ctx, points, owners)
+    if corners is None:
+        return None
+    return [{**mark, "label_at": corner} for mark, corner in zip(labelled(points), corners)]
+
+
+def label_corners(exec_ctx: ExecutionContext, points: Sequence[Sequence[float]],
+                  owners: Sequence[int | None]) -> list[str] | None:
+    """Where each mark's label goes (`scene.marks.LABEL_CORNERS`), marks labelled in order: among
+    the corners whose label box (`scene.marks.label_box`) lies inside image 0 and meets no other
+    mark's ring and no label placed before it, the one that (1) hides `OWN_SHARE` or more of the
+    visible pixels of the fewest objects the marks lie on (`owners`: what the question is about),
+    then (2) covers `HIDDEN_SHARE` or more of the box of the fewest other objects (small parts of
+    the image the question may be about), then (3) covers the fewest pixels of the marked objects,
+    then the first in `LABEL_CORNERS`' order. Deterministic (no draw). None when a label has no
+    corner inside the image clear of the other marks."""
+    scene = exec_ctx.scene(0)
+    width, height = scene.width, scene.height
+    rings = [ring_box(p, width, height) for p in points]
+    asked = sorted({i for i in owners if i is not None})
+    regions = {i: _interior(exec_ctx, i, 0) for i in asked} if asked and scene.masks is not None else {}
+    totals = {i: max(1, int(crop.sum())) for i, (_, _, crop) in regions.items()}
+    boxes = np.asarray(scene.boxes, dtype=np.float64).reshape(-1, 4)
+    others = np.ones(len(boxes), dtype=bool)
+    others[asked] = False
+    areas = np.maximum((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]), 1.0)
+    placed: list[tuple[int, int, int, int]] = []
+    corners: list[str] = []
+    for k, p in enumerate(points):
+        best: tuple[tuple[int, int, int, int], str, tuple[int, int, int, int]] | None = None
+        for order, corner in enumerate(LABEL_CORNERS):
+            box = label_box(p, corner, width, height)
+            if not inside_image(box, width, height) or any(
+                    boxes_meet(box, r) for j, r in enumerate(rings) if j != k) or any(boxes_meet(box, q) for q in placed):
+                continue
+            covered = {i: _pixels_in(regions[i], box) for i in regions}
+            hidden = int(np.count_nonzero(others & (_overlaps(boxes, box) >= HIDDEN_SHARE * areas)))
+            cost = (sum(covered[i] >= OWN_SHARE * totals[i] for i in covered), hidden, sum(covered.values()), order)
+            if best is None or cost < best[0]:
+                best = (cost, corner, box)
+        if best is None:
+            return None
+        placed.append(best[2])
+        corners.append(best[1])
+    return corners
+
+
+def _pixels_in(region: tuple[int, int, np.ndarray], box: Sequence[int]) -> int:
+    """How many pixels of a region (x0, y0, crop: `_interior`) lie in box (x0, y0, x1, y1; exclusive)."""
+    x0, y0, crop = region
+    r0, r1 = max(box[1] - y0, 0), min(box[3] - y0, crop.shape[0])
+    c0, c1 = max(box[0] - x0, 0), min(box[2] - x0, crop.shape[1])
+    return int(crop[r0:r1, c0:c1].sum()) if r0 < r1 and c0 < c1 else 0
+
+
+def _overlaps(boxes: np.ndarray, box: Sequence[int]) -> np.ndarray:
+    """The area each of `boxes` (N, 4: x0, y0, x1, y1) shares with `box` (exclusive ends)."""
+    w = np.minimum(boxes[:, 2], box[2]) - np.maximum(boxes[:, 0], box[0])
+    h = np.minimum(boxes[:, 3], box[3]) - np.maximum(boxes[:, 1], box[1])
+    return np.clip(w, 0, None) * np.clip(h, 0, None)
 
 
 def mark_meta(scene: Scene, labels: Sequence[str], answered: bool) -> dict[str, Any]:

@@ -3,8 +3,10 @@ pointing data sets show them, on the image every command hands to a model or a p
 
 `draw_marks` is deterministic (the same bytes every time on one Pillow: its own font, no system
 font) and sized from the image's shorter side: ring radius 2.5 % of it (6 px or more), a dot of
-a third of that on the point, the label in a box beside the ring, up and to the right (kept
-inside the image, clear of the other marks where it can be). Red (`MARK_COLOUR`) edged in white
+a third of that on the point, the label in a square box beside the ring (`scene.marks.label_box`) at the corner its
+mark names (``label_at``: the generator chose it, hiding none of the other marks and as little of
+what the question is about as it could), else the first of up right, up left, down right, down
+left kept inside the image and clear of the other marks where it can be. Red (`MARK_COLOUR`) edged in white
 and black, the label white on red edged in black: readable on red, light and dark pixels alike. The point's own pixel (floor(x), floor(y)) is the dot's
 centre, so it has the mark's colour.
 
@@ -22,7 +24,9 @@ from typing import Sequence
 from PIL import Image, ImageDraw, ImageFont
 
 from veriscene.scene.image_files import read_rgb
-from veriscene.scene.marks import MIN_RING, RING_SHARE, Mark, mark_sizes
+from veriscene.scene.marks import (
+    LABEL_CORNERS, MIN_RING, RING_SHARE, Mark, boxes_meet, inside_image, label_pad, label_side, mark_sizes, ring_box,
+)
 
 MARK_COLOUR = (255, 0, 0)  # ring, dot and label box
 EDGE_COLOUR = (0, 0, 0)  # their outer edge: the mark stands out on light pixels
@@ -39,8 +43,9 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
 def draw_marks(im: Image.Image, marks: Sequence[Mark]) -> Image.Image:
     """A copy of `im` (RGB) with `marks` drawn: a ring around each point and a dot on it, red
     edged in white and black (seen on red, light and dark pixels alike), and its label in a red
-    box edged in black beside the ring, at the first corner (up right, up left, down right, down
-    left) where it meets no other ring or label, kept inside the image. Rings first, then labels
+    box edged in black beside the ring, at the corner its ``label_at`` names, else the first corner
+    (up right, up left, down right, down left) where it meets no other ring or label, kept inside
+    the image. Rings first, then labels
     (no ring hides a label), then dots (no label hides a point)."""
     out = im.convert("RGB") if im.mode != "RGB" else im.copy()
     if not marks:
@@ -53,17 +58,20 @@ def draw_marks(im: Image.Image, marks: Sequence[Mark]) -> Image.Image:
         _disc(draw, cx, cy, ring + 2, EDGE_COLOUR, width + 4)
         _disc(draw, cx, cy, ring + 1, TEXT_COLOUR, width + 2)
         _disc(draw, cx, cy, ring, MARK_COLOUR, width)
-    pad = max(2, size // 5)
-    taken = [(cx - ring - 2, cy - ring - 2, cx + ring + 3, cy + ring + 3) for cx, cy in centres]  # x0 y0 x1 y1
+    pad, side = label_pad(size), label_side(*out.size)
+    taken = [ring_box((cx, cy), *out.size) for cx, cy in centres]  # x0 y0 x1 y1
     for k, (mark, (cx, cy)) in enumerate(zip(marks, centres)):
         label = str(mark["label"])
         x0, y0, x1, y1 = (int(v) for v in draw.textbbox((0, 0), label, font=font))
-        box = _label_box(out.size, (cx, cy), ring + 2, (x1 - x0 + 2 * pad, y1 - y0 + 2 * pad),
-                         [t for j, t in enumerate(taken) if j != k])
+        w, h = max(side, x1 - x0 + 2 * pad), max(side, y1 - y0 + 2 * pad)  # (a longer label: wider)
+        box = _label_box(out.size, (cx, cy), ring + 2, (w, h), [t for j, t in enumerate(taken) if j != k],
+                         mark.get("label_at"))
         taken.append(box)
         draw.rectangle((box[0], box[1], box[2] - 1, box[3] - 1), fill=MARK_COLOUR, outline=EDGE_COLOUR,
                        width=max(1, pad // 2))
-        draw.text((box[0] + pad - x0, box[1] + pad - y0), label, fill=TEXT_COLOUR, font=font)
+        # the label centred in its box
+        draw.text((box[0] + (w - (x1 - x0)) // 2 - x0, box[1] + (h - (y1 - y0)) // 2 - y0), label,
+                  fill=TEXT_COLOUR, font=font)
     for cx, cy in centres:
         _disc(draw, cx, cy, dot + 2, EDGE_COLOUR)
         _disc(draw, cx, cy, dot + 1, TEXT_COLOUR)
@@ -81,17 +89,23 @@ def _disc(draw: ImageDraw.ImageDraw, cx: int, cy: int, r: int, colour: tuple[int
 
 
 def _label_box(size: tuple[int, int], centre: tuple[int, int], reach: int, box: tuple[int, int],
-               taken: list[tuple[int, int, int, int]]) -> tuple[int, int, int, int]:
+               taken: Sequence[tuple[int, int, int, int]], at: str | None = None) -> tuple[int, int, int, int]:
     """(x0, y0, x1, y1), x1 and y1 exclusive, of a label box of `box` (w, h) pixels beside the ring
-    of radius `reach` around `centre`: the first corner inside the image that meets none of the
-    boxes `taken`, else the first inside the image, else the first (clipped into the image)."""
+    of radius `reach` around `centre`: at the corner `at` names (`scene.marks.LABEL_CORNERS`, the
+    generator's choice) when it lies inside the image; else the first corner inside the image that
+    meets none of the boxes `taken`, else the first inside the image, else the first (clipped into
+    the image)."""
     (width, height), (cx, cy), (w, h) = size, centre, box
     corners = [(cx + reach, cy - reach - h), (cx - reach - w, cy - reach - h), (cx + reach, cy + reach),
                (cx - reach - w, cy + reach)]
     boxes = [(x, y, x + w, y + h) for x, y in corners]
-    inside = [b for b in boxes if b[0] >= 0 and b[1] >= 0 and b[2] <= width and b[3] <= height]
+    if at in LABEL_CORNERS:
+        chosen = boxes[LABEL_CORNERS.index(at)]
+        if inside_image(chosen, width, height):
+            return chosen
+    inside = [b for b in boxes if inside_image(b, width, height)]
     for b in inside:
-        if not any(b[0] < t[2] and t[0] < b[2] and b[1] < t[3] and t[1] < b[3] for t in taken):
+        if not any(boxes_meet(b, t) for t in taken):
             return b
     if inside:
         return inside[0]

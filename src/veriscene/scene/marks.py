@@ -5,11 +5,14 @@ beside it, so that a question can say "Which point is closer to the camera: A or
 A sample asks about marks when its generator runs with ``marks: true`` (depth.map_points.v1,
 depth.points.v1, the segmentation point generators). Its image entry then carries them::
 
-    images[0]["marks"] = [{"label": "A", "point": [x, y]}, {"label": "B", "point": [x, y]}]
+    images[0]["marks"] = [{"label": "A", "point": [x, y], "label_at": "up left"},
+                          {"label": "B", "point": [x, y], "label_at": "up right"}]
 
 `point` is in pixels of the image as shown (upright: the scene graph's pixels), the very values
 of the program's `marked_point` nodes (`program_marks`); the point lies on pixel (floor(x),
-floor(y)), where the mark is centred. Every command that hands the image to a model or a person
+floor(y)), where the mark is centred. `label_at` (optional: single-image point generators write
+it) is the corner of the ring where the label is drawn (`LABEL_CORNERS`, `label_box`); the
+program does not hold it, and `verify` does not compare it. Every command that hands the image to a model or a person
 draws them (`veriscene.scene.mark_drawing`): eval's requests, the RL environment, the viewer,
 exports (embedded images, and marked copies of the files for exports by path). `verify` checks
 that they are the program's (`marks_disagree`).
@@ -27,6 +30,14 @@ sample's marks in one list, each with its ``image`` index when the sample marks 
 than the first (`sample_marks`); a mark without one is image 0's, as ground truth written before
 multi-image marks holds them.
 
+A mark is drawn only on an object it leaves seen (`fits_mark`): one whose box's shorter side is
+`MIN_SIDE_REACHES` reaches or more (4: 44 px on a 480x360 image), as a ring over a smaller one
+covers most of it and leaves the shape the question asks about unseen. A generator that places a
+mark's point also chooses where its label goes (``"label_at"``: one of `LABEL_CORNERS`, the square
+`label_box` beside the ring), where it hides no other mark and as little of what the question is
+about as it can (`generators.regions.label_corners`); a mark without one is labelled at the first
+corner clear of the other marks, as before.
+
 This module reads and checks marks (no image library: generators and verify import it).
 """
 
@@ -39,7 +50,11 @@ LABELS = "ABCDEFGH"  # labels in the order a question lists its points
 RING_SHARE = 0.025  # a mark's ring radius: this share of the image's shorter side ...
 MIN_RING = 6  # ... and this many pixels or more
 
-Mark = dict[str, Any]  # {"label": "A", "point": [x, y]} (pixels, as shown)
+MIN_SIDE_REACHES = 4.0  # a marked object's box: its shorter side this many reaches or more (`fits_mark`)
+# where a mark's label box lies beside its ring, in the order tried when a mark names none
+LABEL_CORNERS = ("up right", "up left", "down right", "down left")
+
+Mark = dict[str, Any]  # {"label": "A", "point": [x, y]} (pixels, as shown), optionally "label_at"
 
 
 def labelled(points: Sequence[Sequence[float]]) -> list[Mark]:
@@ -62,6 +77,56 @@ def mark_reach(width: int, height: int) -> int:
     return mark_sizes(width, height)[0] + 2
 
 
+def fits_mark(box: Sequence[float], width: int, height: int, min_side_reaches: float = MIN_SIDE_REACHES) -> bool:
+    """Whether an object of this box (x0, y0, x1, y1 pixels) may carry a mark drawn on an image of
+    this size: its shorter side is `min_side_reaches` reaches (`mark_reach`) or more. On a smaller
+    one the ring (two reaches across) and its label hide most of the object, and which shape lies
+    under the point could not be seen (multi.marked_point and the single-image point generators)."""
+    return min(box[2] - box[0], box[3] - box[1]) >= min_side_reaches * mark_reach(width, height)
+
+
+def label_side(width: int, height: int) -> int:
+    """The side in pixels of the square box a mark's label is drawn in on an image of this size:
+    one capital letter of the label font (`mark_sizes`: Pillow's font, its glyphs "A" to "H" at
+    most 3/4 of its size high and wide) and its padding on each side."""
+    size = mark_sizes(width, height)[3]
+    return math.ceil(0.75 * size) + 2 * label_pad(size)
+
+
+def label_pad(size: int) -> int:
+    """The padding around a label of this font size, in pixels."""
+    return max(2, size // 5)
+
+
+def label_box(point: Sequence[float], corner: str, width: int, height: int) -> tuple[int, int, int, int]:
+    """(x0, y0, x1, y1), x1 and y1 exclusive, of the label box of a mark at `point` (pixels) put at
+    `corner` (one of `LABEL_CORNERS`) of its ring, on an image of this size; it may reach outside
+    the image (`inside_image`). ValueError for another corner."""
+    if corner not in LABEL_CORNERS:
+        raise ValueError(f"label_at must be one of {list(LABEL_CORNERS)}, got {corner!r}")
+    cx, cy = math.floor(point[0]), math.floor(point[1])
+    reach, side = mark_reach(width, height), label_side(width, height)
+    x = cx + reach if corner.endswith("right") else cx - reach - side
+    y = cy - reach - side if corner.startswith("up") else cy + reach
+    return x, y, x + side, y + side
+
+
+def inside_image(box: Sequence[int], width: int, height: int) -> bool:
+    """Whether a box (x0, y0, x1, y1; x1, y1 exclusive) lies inside an image of this size."""
+    return box[0] >= 0 and box[1] >= 0 and box[2] <= width and box[3] <= height
+
+
+def ring_box(point: Sequence[float], width: int, height: int) -> tuple[int, int, int, int]:
+    """(x0, y0, x1, y1), exclusive, of the square a mark's ring at `point` covers."""
+    cx, cy, reach = math.floor(point[0]), math.floor(point[1]), mark_reach(width, height)
+    return cx - reach, cy - reach, cx + reach + 1, cy + reach + 1
+
+
+def boxes_meet(a: Sequence[float], b: Sequence[float]) -> bool:
+    """Whether two boxes (x0, y0, x1, y1; exclusive ends) share a pixel."""
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
 def marks_apart(points: Sequence[Sequence[float]], width: int, height: int) -> bool:
     """Whether marks drawn at `points` (pixels, as shown) on an image of this size keep clear of
     each other: the pixels they are centred on (floor(x), floor(y)) more than two reaches apart
@@ -73,7 +138,8 @@ def marks_apart(points: Sequence[Sequence[float]], width: int, height: int) -> b
 
 def marks_of(image: Any, where: str = "image") -> list[Mark] | None:
     """The marks of a sample's image entry (None when it has none), checked: a list of
-    {"label": non-empty text, "point": [x, y] finite, >= 0}, each with an optional "image"
+    {"label": non-empty text, "point": [x, y] finite, >= 0}, each with an optional "label_at"
+    (one of `LABEL_CORNERS`) and an optional "image"
     (a whole number >= 0: ground truth's, `sample_marks`). ValueError naming `where` (e.g.
     "sample 3f2a...: images[0]") and the bad entry."""
     if not isinstance(image, Mapping) or image.get("marks") is None:
@@ -89,6 +155,9 @@ def marks_of(image: Any, where: str = "image") -> list[Mark] | None:
         if not (isinstance(p, (list, tuple)) and len(p) == 2 and all(
                 isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v >= 0 for v in p)):
             raise ValueError(f"{where}.marks[{k}].point must be [x, y] in pixels (finite, >= 0), got {p!r}"[:300])
+        corner = mark.get("label_at", LABEL_CORNERS[0])
+        if corner not in LABEL_CORNERS:
+            raise ValueError(f"{where}.marks[{k}].label_at must be one of {list(LABEL_CORNERS)}, got {corner!r}"[:300])
         image_k = mark.get("image", 0)
         if not isinstance(image_k, int) or isinstance(image_k, bool) or image_k < 0:
             raise ValueError(f"{where}.marks[{k}].image must be an image index (0, 1, ...), got {image_k!r}"[:300])

@@ -16,7 +16,8 @@ points at least `margin_px` inside an object's visible mask, where no other mask
 (`regions.PointSampler`), on the question's coordinate grid (`box_format`). As a mark covers the
 pixels around its point, a point also lies a mark's reach or more inside its object (the ring
 lies on it, the object seen around it), and only on an object whose box's shorter side is
-`min_side_reaches` reaches or more (4: on a smaller one the mark would hide the shape asked about):
+`min_side_reaches` reaches or more (4, `scene.marks.fits_mark`, the rule of the single-image point
+generators too: on a smaller one the mark would hide the shape asked about):
 
 - the answer's point (the anchor's) lies on an object of the name, so chosen;
 - every other image's lies on an object of another name, not one that may name the same thing
@@ -79,7 +80,7 @@ from veriscene.generators.registry import register
 from veriscene.generators.vocabulary_draws import name_kind
 from veriscene.program.builder import ProgramBuilder
 from veriscene.program.context import ExecutionContext, SceneIndex
-from veriscene.scene.marks import LABELS, mark_reach
+from veriscene.scene.marks import LABELS, MIN_SIDE_REACHES, fits_mark, mark_reach
 from veriscene.scene.model import Scene
 from veriscene.text import is_uncountable, number_word, with_article
 
@@ -96,7 +97,7 @@ class MarkedPointConfig(GeneratorConfig):
     # ... and a mark's reach or more (`scene.marks.mark_reach`: the ring lies on the object, its
     # edge seen around it), on an object whose box's shorter side is this many reaches or more
     # (a mark on a small object hides it: which shape lies under it could not be seen)
-    min_side_reaches: float = 4.0
+    min_side_reaches: float = MIN_SIDE_REACHES  # (`scene.marks.fits_mark`, as the single-image generators')
 
     def __post_init__(self) -> None:
         # asks nothing unless marks: true (module notes): its per_scene is then 0, so the runner never
@@ -256,10 +257,9 @@ class MarkedPointImage(GroupGenerator):
             return None
         config: MarkedPointConfig = self.config  # type: ignore[assignment]
         reach = mark_reach(scene.width, scene.height)
-        least = config.min_side_reaches * reach
-        boxes = index.box_list
+        boxes, width, height, least = index.box_list, scene.width, scene.height, config.min_side_reaches
         objects = [i for i in range(len(scene.names)) if scene.masks[i] is not None and pick(i)
-                   and min(boxes[i][2] - boxes[i][0], boxes[i][3] - boxes[i][1]) >= least]
+                   and fits_mark(boxes[i], width, height, least)]
         sampler = PointSampler(ExecutionContext.of_indexes([index]), config.box_format,
                                margin_px=max(config.margin_px, reach))
         for i in sample_up_to(ctx.rng, objects, 3):
@@ -275,10 +275,8 @@ class MarkedPointImage(GroupGenerator):
         any) holds; None when none is found. For scenes of boxes alone (module notes)."""
         config: MarkedPointConfig = self.config  # type: ignore[assignment]
         reach = mark_reach(scene.width, scene.height)
-        least = config.min_side_reaches * reach
-        boxes = index.box_list
-        objects = [i for i in range(len(scene.names)) if pick(i)
-                   and min(boxes[i][2] - boxes[i][0], boxes[i][3] - boxes[i][1]) >= least]
+        boxes, width, height, least = index.box_list, scene.width, scene.height, config.min_side_reaches
+        objects = [i for i in range(len(scene.names)) if pick(i) and fits_mark(boxes[i], width, height, least)]
         for i in sample_up_to(ctx.rng, objects, 3):
             x0, y0, x1, y1 = boxes[i]
             dx, dy = max(reach, BOX_INSET * (x1 - x0)), max(reach, BOX_INSET * (y1 - y0))

@@ -72,12 +72,14 @@ from mypy_extensions import mypyc_attr
 
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator, GeneratorConfig
 from veriscene.generators.registry import register
-from veriscene.generators.regions import MARKS_CLASH, add_point, coord_meta, mark_meta, mark_text, point_text, shown_point
+from veriscene.generators.regions import (
+    MARKS_CLASH, MARKS_UNPLACED, add_point, coord_meta, mark_meta, mark_text, placed_marks, point_text, shown_point,
+)
 from veriscene.program.builder import ProgramBuilder
 from veriscene.program.ops_depth_map import depth_map_of
 from veriscene.scene.depth_maps import RELATIVE, encoding_of, steady_pixels, value_range
 from veriscene.scene.depth_surfaces import in_small_boxes, on_surface_at, surface_scales
-from veriscene.scene.marks import labelled, mark_reach
+from veriscene.scene.marks import mark_reach
 from veriscene.scene.model import Scene
 
 
@@ -257,7 +259,7 @@ class DepthMapPoints(Generator):
                     asked.append((ctx, points[i], points[j], which, i_first))
         yield Batch.of(keys, asked, self._make)
 
-    def _make(self, ctx: GenContext, a: _Point, b: _Point, which: str, a_first: bool) -> Candidate:
+    def _make(self, ctx: GenContext, a: _Point, b: _Point, which: str, a_first: bool) -> Candidate | None:
         """The question on points a and b, a's listed first or second."""
         a_wins = a[2] < b[2] if which == "closer" else a[2] > b[2]
         answer, other = (a[1], b[1]) if a_wins else (b[1], a[1])
@@ -270,9 +272,15 @@ class DepthMapPoints(Generator):
         return Candidate(builder.program, {"p1": first[0], "p2": second[0]}, group=which, expected=answer,
                          distractors=[other], meta=coord_meta(ctx.scene, self.config.box_format))
 
-    def _marked(self, ctx: GenContext, first: _Point, second: _Point, which: str, first_wins: bool) -> Candidate:
-        """The question on the points drawn on the image, `first` labelled "A", `second` "B"."""
-        marks = labelled([first[1], second[1]])
+    def _marked(self, ctx: GenContext, first: _Point, second: _Point, which: str,
+                first_wins: bool) -> Candidate | None:
+        """The question on the points drawn on the image, `first` labelled "A", `second` "B", each
+        label where it hides the fewest small objects (`regions.label_corners`); None, counted,
+        when a label has no corner inside the image clear of the other mark."""
+        marks = placed_marks(ctx.exec_ctx, [first[1], second[1]], [None, None])
+        if marks is None:
+            ctx.count(MARKS_UNPLACED)
+            return None
         (la, lb) = (m["label"] for m in marks)
         builder = ProgramBuilder()
         picked = builder.add("closer_point_in_map", add_point(builder, first[1], la), add_point(builder, second[1], lb),

@@ -9,7 +9,9 @@ point's depth is the depth of the object whose visible mask holds it.
   the question names the labels and the answer is one ("str"; `mark_label` of the point picked);
   two points whose marks would touch are not asked about (`scene.marks.marks_apart`), and a marked
   point lies a mark's reach or more inside its object's visible mask, its ring on the object
-  (`regions.point_margin`).
+  (`regions.point_margin`), on an object a mark leaves seen (`regions.fit_for_marks`, as
+  multi.marked_point's), its label where it hides neither point's object (`regions.label_corners`);
+  pairs it cannot so mark are counted (``marks_unplaced:depth.points.v1``).
 - depth.anchor.v1 (depth): Which object overlaps the <anchor> and is closer to the camera? Which
   is closer to the camera than the <anchor>: the A or the B? (one in front of it, one behind).
 
@@ -31,7 +33,8 @@ from veriscene.generators.base import Batch, Candidate, GenContext, Generator, G
 from veriscene.generators.common import add_unique
 from veriscene.generators.registry import register
 from veriscene.generators.regions import (
-    MARKS_CLASH, PointSampler, add_point, clear_marks, coord_meta, mark_meta, mark_text, point_margin, point_text,
+    MARKS_CLASH, MARKS_UNPLACED, PointSampler, add_point, clear_marks, coord_meta, fit_for_marks, label_corners,
+    mark_meta, mark_text, point_margin, point_text,
 )
 from veriscene.generators.vocabulary import Without
 from veriscene.generators.vocabulary_draws import naming_same, option_names
@@ -114,6 +117,9 @@ class CloserPoint(Generator):
         keys: list[list[Any]] = []
         asked: list[tuple[GenContext, PointSampler, int, int, str, bool]] = []
         for a, b_i in ((a, b_i) for a, row in enumerate(pairs) for b_i in row if b_i > a):
+            if config.marks and not fit_for_marks(ctx.scene, (a, b_i)):  # a mark would hide one of them
+                ctx.count(MARKS_UNPLACED, 4)  # (the pair's candidates: 2 orders, 2 ways)
+                continue
             for which in ("closer", "farther"):
                 for a_first in (True, False):
                     keys.append([a, b_i, which])
@@ -139,6 +145,11 @@ class CloserPoint(Generator):
             if marks is None:  # marks that would touch: not asked (counted, and as rejected_unmade)
                 ctx.count(MARKS_CLASH)
                 return None
+            corners = label_corners(ctx.exec_ctx, [x1, x2], [a, b_i] if a_first else [b_i, a])
+            if corners is None:  # no place for a label clear of the other mark: not asked (counted)
+                ctx.count(MARKS_UNPLACED)
+                return None
+            marks = [{**m, "label_at": corner} for m, corner in zip(marks, corners)]
             la, lb = marks[0]["label"], marks[1]["label"]
             picked = b.add("closer_point", add_point(b, x1, la), add_point(b, x2, lb), args=[which])
             b.add("mark_label", picked)

@@ -16,14 +16,18 @@ label ("str": `mark_label` of the point `point_on` picks); "What object is at th
 points whose marks would touch are not asked about (`scene.marks.marks_apart`). A marked point lies
 a mark's reach or more inside its object's visible mask (`regions.point_margin`), so its ring lies
 on the object: a ring its edge crosses encloses two surfaces, and which one the label names is a
-guess for the viewer.
+guess for the viewer. Marks go only on objects they leave seen (`regions.fit_for_marks`: the box's
+shorter side four reaches or more, as multi.marked_point's; a ring on a smaller one covers most of
+it), and each label at the corner of its ring where it hides the least of the marked objects and
+of small other objects, never another mark (`regions.label_corners`, ``label_at``). Candidates so
+left out are counted (``marks_unplaced:<generator>``).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, ClassVar, Iterable
+from typing import Any, ClassVar, Iterable, Sequence
 
 from mypy_extensions import mypyc_attr
 
@@ -31,12 +35,12 @@ from veriscene.generators.base import Batch, Candidate, GenContext, Generator, G
 from veriscene.generators.common import sample_up_to
 from veriscene.generators.registry import register
 from veriscene.generators.regions import (
-    MARKS_CLASH, PointSampler, add_point, clear_marks, coord_meta, mark_meta, mark_text, point_margin, point_text,
+    MARKS_CLASH, MARKS_UNPLACED, PointSampler, add_point, clear_marks, coord_meta, fit_for_marks, label_corners,
+    mark_meta, mark_text, placed_marks, point_margin, point_text,
 )
 from veriscene.generators.single_image.attributes import asked_values
 from veriscene.generators.vocabulary_draws import likely_wrong_attributes, likely_wrong_names
 from veriscene.program.builder import ProgramBuilder
-from veriscene.scene.marks import labelled
 from veriscene.scene.model import Scene
 
 
@@ -70,12 +74,20 @@ class _PointPair(Generator):
         config: SegmentationConfig = self.config  # type: ignore[assignment]
         sampler = PointSampler(ctx.exec_ctx, config.box_format, point_margin(config.margin_px, config.marks, ctx.scene))
         # candidate 2i: P listed first, 2i + 1: second; both keyed by object i
+        if config.marks:  # only objects a mark leaves seen (`regions.fit_for_marks`)
+            fit = [i for i in range(len(ctx.scene)) if fit_for_marks(ctx.scene, (i,))]
+            ctx.count(MARKS_UNPLACED, 2 * (len(ctx.scene) - len(fit)))
+            keys = [["points on", i] for i in fit for _ in range(2)]
+            yield Batch(keys, lambda k: self._make(ctx, sampler, fit[k // 2], k % 2 == 0, fit))
+            return
         keys = [["points on", i] for i in range(len(ctx.scene)) for _ in range(2)]
         yield Batch(keys, lambda k: self._make(ctx, sampler, k // 2, k % 2 == 0))
 
-    def _make(self, ctx: GenContext, sampler: PointSampler, i: int, p_first: bool) -> Candidate | None:
-        """A on i and P on i, apart; Q on one of up to `max_others` other objects tried; P listed
-        first or second. None when i or every object tried has too little interior."""
+    def _make(self, ctx: GenContext, sampler: PointSampler, i: int, p_first: bool,
+              fit: Sequence[int] | None = None) -> Candidate | None:
+        """A on i and P on i, apart; Q on one of up to `max_others` other objects tried (marked:
+        of `fit`, those a mark leaves seen); P listed first or second. None when i or every object
+        tried has too little interior."""
         config: SegmentationConfig = self.config  # type: ignore[assignment]
         x0, y0, x1, y1 = ctx.scene.boxes[i].tolist()
         pair = sampler.sample(ctx.rng, i, 2, min_distance=config.min_distance_frac * math.hypot(x1 - x0, y1 - y0))
@@ -85,8 +97,11 @@ class _PointPair(Generator):
         # the other objects, drawn as positions t in 0..n-2 standing for t (before i) or t + 1: the
         # same draws as from a list of them, which was made per candidate tried (N x N on a scene
         # whose objects mostly have too little interior)
-        for t in sample_up_to(ctx.rng, range(len(ctx.scene) - 1), config.max_others):
-            found = sampler.sample(ctx.rng, t + (t >= i))
+        # (marked: of the objects `fit` but i, at positions t of the same list)
+        others = range(len(ctx.scene) - 1) if fit is None else [j for j in fit if j != i]
+        for t in sample_up_to(ctx.rng, range(len(others)), config.max_others):
+            q = t + (t >= i) if fit is None else others[t]
+            found = sampler.sample(ctx.rng, q)
             if found is not None:
                 break
         else:
@@ -100,6 +115,11 @@ class _PointPair(Generator):
             if marks is None:  # marks that would touch: not asked (counted, and as rejected_unmade)
                 ctx.count(MARKS_CLASH)
                 return None
+            corners = label_corners(ctx.exec_ctx, [x1_, x2_, xa], [i, q, i] if p_first else [q, i, i])
+            if corners is None:  # no place for a label clear of the other marks: not asked (counted)
+                ctx.count(MARKS_UNPLACED)
+                return None
+            marks = [{**m, "label_at": corner} for m, corner in zip(marks, corners)]
             la, lb, lc = (m["label"] for m in marks)
             nodes = add_point(b, x1_, la), add_point(b, x2_, lb), add_point(b, xa, lc)
             anchor = b.add("object_at_point", b.add("scene", args=[0]), nodes[2])
@@ -178,6 +198,9 @@ class PointObject(Generator):
         answers: list[str] = []
         asked: list[tuple[GenContext, PointSampler, int, str | None, str | None]] = []
         for i, (name, values) in enumerate(zip(ctx.scene.names, asked_values(ctx.index))):
+            if config.marks and not fit_for_marks(ctx.scene, (i,)):  # a mark would hide it (counted)
+                ctx.count(MARKS_UNPLACED, 1 + len(values))
+                continue
             answers.append(name)
             asked.append((ctx, sampler, i, None, None))
             # each type once, in the order of its first word, answered as `query_attribute` does
@@ -196,7 +219,11 @@ class PointObject(Generator):
             return None
         text, p = found[0]
         b = ProgramBuilder()
-        marks = labelled([p]) if config.marks else None  # the point drawn on the image, "A"
+        # the point drawn on the image, "A", its label where it hides the least of object i
+        marks = placed_marks(ctx.exec_ctx, [p], [i]) if config.marks else None
+        if config.marks and marks is None:  # no corner for its label inside the image (counted)
+            ctx.count(MARKS_UNPLACED)
+            return None
         if marks is not None:
             text = marks[0]["label"]
         obj = b.add("object_at_point", b.add("scene", args=[0]), add_point(b, p, text if marks else None))
