@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -56,3 +57,27 @@ def test_several_or_none_left_are_refused_saying_which(locator: SampleLocator) -
     # images that are none of the samples' do not pick one
     other = locator.locate(answer=1, has_answer=True, images=[Image.new("RGB", (8, 6), "green")])
     assert isinstance(other, Unfound)
+
+
+def test_an_image_many_samples_show_is_read_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import veriscene.rewards.locate as locate
+
+    for k in range(2):
+        Image.new("RGB", (8, 6), (k, 0, 0)).save(tmp_path / f"i{k}.png")
+    samples = [{"id": f"s{k}_{q}", "question": f"Question {q}?", "answer": "yes", "images": [{"id": f"i{k}", "path": f"i{k}.png"}]}
+               for k in range(2) for q in range(5)]
+    read: list[Any] = []
+    digest = locate.image_digest
+    monkeypatch.setattr(locate, "image_digest", lambda image, root=None: read.append(image) or digest(image, root))
+    found = SampleLocator(samples, tmp_path).locate(answer="yes", has_answer=True, prompt="In my own words?",
+                                                    images=[Image.new("RGB", (8, 6), (1, 0, 0))])
+    assert isinstance(found, Unfound) and "5 samples of the run share its gold and images ('s1_0'" in found.reason
+    assert sorted(str(i) for i in read if isinstance(i, str)) == ["i0.png", "i1.png"]  # (each once, not once a sample)
+
+
+def test_images_matching_none_are_said(locator: SampleLocator) -> None:
+    resized = locator.locate(answer=1, has_answer=True, prompt="How many squares?", images=[Image.new("RGB", (4, 3), "red")])
+    assert isinstance(resized, Unfound)
+    assert "its images show the pixels of none of them (re-encoded, resized or cropped?)" in resized.reason
+    unread = locator.locate(answer=1, has_answer=True, prompt="How many squares?", images=["no/such.png"])
+    assert isinstance(unread, Unfound) and "its image 1 cannot be read" in unread.reason

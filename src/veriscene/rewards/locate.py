@@ -100,7 +100,8 @@ class SampleLocator:
             self._samples[sid] = s
             self._by_answer[answer_key(s.get("answer"))].append(sid)
         self._questions = {sid: _norm(str(s.get("question") or "")) for sid, s in self._samples.items()}
-        self._digests: dict[str, tuple[str | None, ...]] = {}
+        self._digests: dict[str, tuple[str | None, ...]] = {}  # sample id -> its images' digests
+        self._path_digests: dict[str, str | None] = {}  # image path -> its digest (an image many samples show: read once)
         self._found: dict[tuple[Any, ...], str | Unfound] = {}
 
     def __len__(self) -> int:
@@ -127,11 +128,17 @@ class SampleLocator:
             asked = [sid for sid in candidates if self._questions[sid] and self._questions[sid] in text]
             if asked:
                 candidates, said = asked, [*said, "question"]
+        unmatched = ""  # why the row's images parted no samples
         if len(candidates) > 1 and row_images:
             digests = tuple(image_digest(i) for i in row_images)
-            shown = [sid for sid in candidates if self._image_digests(sid) == digests] if None not in digests else []
+            unread = [k for k, d in enumerate(digests, 1) if d is None]
+            shown = [sid for sid in candidates if self._image_digests(sid) == digests] if not unread else []
             if shown:
                 candidates, said = shown, [*said, "images"]
+            elif unread:
+                unmatched = f"; its image {unread[0]} cannot be read (a PIL image, image bytes or a path)"
+            else:
+                unmatched = "; its images show the pixels of none of them (re-encoded, resized or cropped?)"
         found: str | Unfound
         if len(candidates) == 1:
             found = candidates[0]
@@ -140,7 +147,7 @@ class SampleLocator:
         else:
             names = ", ".join(repr(s) for s in candidates[:_SHOWN]) + (" ..." if len(candidates) > _SHOWN else "")
             found = Unfound(f"the row has no sample_id and {len(candidates)} samples of the run share its "
-                            f"{' and '.join(said) or 'prompt'} ({names}): which it answers cannot be told; give "
+                            f"{' and '.join(said) or 'prompt'} ({names}){unmatched}: which it answers cannot be told; give "
                             "the row its sample_id column (veriscene export RUN --to trl writes it)")
         if "images" not in said and (isinstance(found, str) or not row_images):  # (what images decide is not kept)
             self._found[key] = found
@@ -149,6 +156,11 @@ class SampleLocator:
     def _image_digests(self, sid: str) -> tuple[str | None, ...]:
         if sid not in self._digests:
             images = self._samples[sid].get("images") or []
-            self._digests[sid] = tuple(image_digest(i.get("path"), self.root) if isinstance(i, Mapping) and i.get("path")
+            self._digests[sid] = tuple(self._path_digest(i.get("path")) if isinstance(i, Mapping) and i.get("path")
                                        else None for i in images)
         return self._digests[sid]
+
+    def _path_digest(self, path: str) -> str | None:
+        if path not in self._path_digests:
+            self._path_digests[path] = image_digest(path, self.root)
+        return self._path_digests[path]
