@@ -280,8 +280,9 @@ def print_generator_stats(rows: dict[str, dict[str, int]]) -> None:
 
 def print_marks_clash(generator_stats: Mapping[str, int]) -> None:
     """The candidates each generator did not ask because marks drawn at their points would touch
-    (``marks_clash:<generator>``, `generators.regions.MARKS_CLASH`; a generator's ``marks: true``):
-    a line, when any."""
+    (``marks_clash:<generator>``, `generators.regions.MARKS_CLASH`; a generator's ``marks: true``),
+    and those it did not ask because a mark could not be placed where a viewer reads it
+    (``marks_unplaced:<generator>``): a line each, when any."""
     clashes = sorted((key.partition(":")[2], n) for key, n in generator_stats.items()
                      if key.startswith("marks_clash:") and n)
     if clashes:
@@ -289,6 +290,13 @@ def print_marks_clash(generator_stats: Mapping[str, int]) -> None:
         console.print(f"Marked points: candidates not asked because their marks would touch: {escape(said)} "
                       "(marks_clash in the summary's generator_stats; those made and refused are among 'dropped')",
                       emoji=False)
+    unplaced = sorted((key.partition(":")[2], n) for key, n in generator_stats.items()
+                      if key.startswith("marks_unplaced:") and n)
+    if unplaced:  # (`generators.regions.MARKS_UNPLACED`, multi.marked_point's of the same name)
+        said = ", ".join(f"{task} {n:,}" for task, n in unplaced)
+        console.print(f"Marked points: candidates not asked because no mark could be placed where a viewer reads it "
+                      f"(an object too small for a mark, no place for a label): {escape(said)} "
+                      "(marks_unplaced in the summary's generator_stats)", emoji=False)
 
 
 def _first_lines(report: str | None, k: int) -> list[str]:

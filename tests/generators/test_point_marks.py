@@ -419,6 +419,15 @@ def test_marks_only_on_objects_they_leave_seen(tmp_path: Path, name) -> None:
     assert runner.stats[f"marks_unplaced:{name}"] > 0
 
 
+def test_candidates_not_asked_for_marks_unplaced_are_said(capsys) -> None:
+    from veriscene.console import print_marks_clash
+
+    print_marks_clash({"marks_unplaced:segmentation.point_object.v1": 1234, "marks_clash:depth.points.v1": 0})
+    out = " ".join(capsys.readouterr().out.split())
+    assert "no mark could be placed where a viewer reads it" in out and "segmentation.point_object.v1 1,234" in out
+    assert "touch" not in out
+
+
 def test_labels_hide_no_other_mark_nor_the_marked_objects_where_they_can() -> None:
     """Each label goes at the corner of its ring (``label_at``) inside the image that meets no
     other mark's ring or label, hides the least of the objects the marks lie on, then no small
