@@ -76,3 +76,15 @@ def test_a_module_of_the_engine_leaves_the_engine_until_asked() -> None:
             "print('veriscene.engine.generate' in sys.modules, 'numpy' in sys.modules, callable(e.generate)); "
             "import veriscene.engine.generate; print(e.generate is sys.modules['veriscene.engine.generate'].generate)")
     assert _run(code) == ["False", "False", "True", "True"]
+
+
+def test_dir_lists_the_public_names_only() -> None:
+    """`dir(veriscene)` (tab completion, help()) shows what the package offers, not what its
+    `__init__` imported for itself; the engine package likewise."""
+    import veriscene.engine
+
+    names = dir(veriscene)
+    assert set(veriscene.__all__) <= set(names) and "__version__" in names and "engine" in names
+    assert not {"sys", "TYPE_CHECKING", "LazyPackage", "_LAZY"} & set(names)
+    assert not {"sys", "TYPE_CHECKING", "LazyPackage", "_LAZY"} & set(dir(veriscene.engine))
+    assert {"RunSummary", "generate"} <= set(dir(veriscene.engine))

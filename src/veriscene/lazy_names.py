@@ -33,7 +33,15 @@ class LazyPackage(types.ModuleType):
         raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}")
 
     def __dir__(self) -> list[str]:
-        return sorted({*self.__dict__, *self.__dict__.get("_LAZY", {})})
+        """The package's public names: its `__all__` and `_LAZY` names, its submodules imported so
+        far (`veriscene.io` once used) and the module's dunders; not what its `__init__` imported
+        for itself (`sys`, `TYPE_CHECKING`, `LazyPackage`) nor its private names (`_LAZY`)."""
+        names = self.__dict__
+        public = {*names.get("__all__", ()), *names.get("_LAZY", {})}
+        public.update(name for name in names if name.startswith("__") and name.endswith("__"))
+        public.update(name for name, value in names.items() if isinstance(value, types.ModuleType)
+                      and value.__name__ == f"{self.__name__}.{name}")
+        return sorted(public)
 
     def __setattr__(self, name: str, value: Any) -> None:
         lazy: dict[str, str] = self.__dict__.get("_LAZY", {})
