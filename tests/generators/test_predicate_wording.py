@@ -19,7 +19,7 @@ from tests.generators.helpers import candidates, qa
 from tests.generators.query_options import query_options
 from veriscene.generators import Vocabulary
 from veriscene.scene import Scene
-from veriscene.scene.describe import scene_caption
+from veriscene.scene.caption import scene_caption
 
 
 def _scene(names: Sequence[str], relations: Sequence[tuple[int, str, int]], **kw: Any) -> Scene:

@@ -8,7 +8,8 @@ from tests.conftest import make_scene
 from veriscene.errors import ExecutionFailure, SceneValidationError
 from veriscene.program import ExecutionContext, ProgramBuilder, execute
 from veriscene.program.ops_multi import describe_images
-from veriscene.scene.describe import refer, referents, scene_caption
+from veriscene.scene.caption import scene_caption
+from veriscene.scene.describe import refer, referents
 from veriscene.scene.masks import encode_mask
 
 

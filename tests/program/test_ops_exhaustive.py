@@ -11,7 +11,8 @@ from veriscene.evaluate.freeform.claims import Claim, Mention
 from veriscene.generators import Vocabulary
 from veriscene.generators.vocabulary import absent_names
 from veriscene.program import ExecutionContext, ProgramBuilder, execute
-from veriscene.scene.describe import referents, scene_caption
+from veriscene.scene.caption import scene_caption
+from veriscene.scene.describe import referents
 
 OBJECTS = [
     {"name": "cup", "box": [10, 10, 20, 20]},

@@ -8,7 +8,8 @@ from tests.program.test_ops_crowd import _mask, at, named, run
 from veriscene.errors import ExecutionFailure, SceneValidationError
 from veriscene.program import ExecutionContext
 from veriscene.program.ops_multi import describe_images
-from veriscene.scene.describe import refer, referents, scene_caption
+from veriscene.scene.caption import scene_caption
+from veriscene.scene.describe import refer, referents
 
 
 def _objects() -> list[dict]:

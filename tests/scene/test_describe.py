@@ -9,7 +9,8 @@ import pytest
 from veriscene.program import ExecutionContext, SceneIndex
 from veriscene.program.executor import run_nodes
 from veriscene.scene import Scene
-from veriscene.scene.describe import refer, refer_by_attributes, scene_caption, shared_description
+from veriscene.scene.caption import scene_caption
+from veriscene.scene.describe import refer, refer_by_attributes, shared_description
 from tests.conftest import make_scene
 
 

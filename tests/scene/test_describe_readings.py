@@ -15,7 +15,8 @@ import pytest
 from veriscene.program import ExecutionContext, SceneIndex
 from veriscene.program.executor import run_nodes
 from veriscene.scene import Scene
-from veriscene.scene.describe import refer, scene_caption
+from veriscene.scene.caption import scene_caption
+from veriscene.scene.describe import refer
 
 SQUARE = [100, 40, 120, 60]  # the anchor, in a 200 x 100 image
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from veriscene.program import SceneIndex
-from veriscene.scene.describe import refer, scene_caption
+from veriscene.scene.caption import scene_caption
+from veriscene.scene.describe import refer
 from veriscene.scene.spellings import objects_over_spellings, spelled_alike, subjects_over_spellings
 from tests.conftest import make_scene
 

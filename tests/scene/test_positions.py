@@ -8,7 +8,7 @@ import pytest
 
 from veriscene.program import SceneIndex
 from veriscene.scene import Scene
-from veriscene.scene.describe import scene_caption
+from veriscene.scene.caption import scene_caption
 from veriscene.scene.positions import placed_phrases
 
 

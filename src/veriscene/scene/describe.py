@@ -376,12 +376,3 @@ def _only_holder(index: SceneIndex, i: int, same_name: tuple[int, ...], p: str, 
         return False
     return not generous or not any(j != i and index.could_hold(j, p, o) for j in same_name)
 
-
-def __getattr__(name: str) -> Any:
-    # `scene_caption` lives in `veriscene.scene.caption` (which imports this module) and is still
-    # importable from here, where it was defined
-    if name == "scene_caption":
-        from veriscene.scene.caption import scene_caption
-
-        return scene_caption
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

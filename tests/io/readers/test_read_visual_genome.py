@@ -277,7 +277,7 @@ def _count(scene, name: str):
 def test_plural_names_are_crowd_regions_and_predicates_are_cleaned(tmp_path: Path) -> None:
     """"trees" is one box around several: a crowd region of "tree", never counted as one tree;
     raw predicates lose copulas and articles, and "and" (no relation) is dropped and counted."""
-    from veriscene.scene.describe import scene_caption
+    from veriscene.scene.caption import scene_caption
 
     path = write_json(tmp_path / "scene_graphs.json", GROUPS)
     write_json(tmp_path / "image_data.json", [{"image_id": 1, "width": 100, "height": 100}])
