@@ -10,8 +10,14 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+from mypy import build
+from mypy.modulefinder import BuildSource
+from mypy.nodes import CallExpr, ComparisonExpr
+from mypy.options import Options
+from mypy.types import Instance, get_proper_type
 
 from veriscene import __version__
 from veriscene.compiled import COMPILED, build_said, compiled_modules
@@ -103,3 +109,74 @@ def test_the_scene_modules_of_the_program_import_first(module: str) -> None:
     """Imported first, in a process of its own: no import cycle through `veriscene.program` (they
     failed with ImportError, a partly initialised module, when program.ops imported them back)."""
     subprocess.run([sys.executable, "-c", f"import veriscene.{module}"], check=True, capture_output=True)
+
+
+def test_no_listed_module_has_a_module_getattr() -> None:
+    """A module `__getattr__` of a compiled module is called by the module's initialisation
+    (`CPyImport_SetModuleFile` reads an attribute of it) before its globals exist: a segmentation
+    fault at import (scene/describe.py kept `scene_caption` importable from it that way)."""
+    defined = re.compile(r"^def __getattr__\b", re.MULTILINE)
+    assert [m for m in COMPILED if defined.search((ROOT / "src" / "veriscene" / m).read_text())] == []
+
+
+def _python_own(info: Any, modules: set[str]) -> bool:
+    """Whether mypyc builds the class of mypy's `info` as a class of Python's own: one of
+    `modules` marked `@mypyc_attr(native_class=False)`, or under a decorator other than
+    `dataclass` and `mypyc_attr`."""
+    if info.module_name not in modules:
+        return False
+    for decorator in info.defn.decorators:
+        called = decorator.callee if isinstance(decorator, CallExpr) else decorator
+        name = getattr(called, "name", "")
+        if name == "mypyc_attr" and isinstance(decorator, CallExpr):
+            if any(key == "native_class" and getattr(value, "name", "") == "False"
+                   for key, value in zip(decorator.arg_names, decorator.args)):
+                return True
+        elif name != "dataclass":
+            return True
+    return False
+
+
+def _identity_comparisons(sources: dict[str, Path]) -> list[str]:
+    """The `==` and `!=` of the modules `sources` (module name -> file) whose two sides mypy
+    types as one class of Python's own defined in them. mypyc (2.4) compiles such a comparison
+    as an identity test (`is`): it looks for the class's `__eq__` in the class body only, not
+    where `dataclass` or a base class of Python's own gives one, so two equal frozen dataclasses
+    compare different. Imports outside `sources` are read as Any (mypyc does not know their
+    classes either)."""
+    options = Options()
+    options.export_types = options.preserve_asts = True
+    options.follow_imports, options.ignore_missing_imports = "skip", True
+    options.incremental, options.cache_dir = False, os.devnull
+    built = build.build([BuildSource(str(path), name) for name, path in sources.items()], options)
+    found = []
+    for expr in built.types:
+        if not isinstance(expr, ComparisonExpr):
+            continue
+        for op, left, right in zip(expr.operators, expr.operands, expr.operands[1:]):
+            one, two = (get_proper_type(built.types.get(side)) for side in (left, right))
+            if (op in ("==", "!=") and isinstance(one, Instance) and isinstance(two, Instance)
+                    and one.type is two.type and _python_own(one.type, set(sources))):
+                found.append(f"line {expr.line}: {op} of two {one.type.fullname}")
+    return sorted(found)
+
+
+def test_the_scan_finds_a_comparison_of_two_frozen_dataclasses_of_pythons_own(tmp_path: Path) -> None:
+    (tmp_path / "trial.py").write_text(
+        "from dataclasses import dataclass\nfrom typing import Any\nfrom mypy_extensions import mypyc_attr\n\n"
+        "@mypyc_attr(native_class=False)\n@dataclass(frozen=True)\nclass Own:\n    n: int = 1\n\n"
+        "@dataclass(frozen=True)\nclass Native:\n    n: int = 1\n\n"
+        "def same(a: Own, b: Own) -> bool:\n    return a == b\n\n"
+        "def other(a: Own, b: Own) -> bool:\n    return a != b\n\n"
+        "def native(a: Native, b: Native) -> bool:\n    return a == b\n\n"  # a native dataclass: its own __eq__
+        "def untyped(a: Any, b: Own) -> bool:\n    return a == b\n")  # (compared as Python compares)
+    assert _identity_comparisons({"trial": tmp_path / "trial.py"}) == [
+        "line 15: == of two trial.Own", "line 18: != of two trial.Own"]
+
+
+def test_no_listed_module_compares_two_objects_of_a_class_of_pythons_own() -> None:
+    """Compiled, `a == b` of two generator configs (frozen dataclasses of Python's own) would be
+    `a is b` (`_identity_comparisons`): none is written in a listed module."""
+    package = ROOT / "src" / "veriscene"
+    sources = {"veriscene." + m[:-3].replace("/", "."): package / m for m in COMPILED}
+    assert _identity_comparisons(sources) == []
