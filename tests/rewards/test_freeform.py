@@ -263,3 +263,18 @@ def test_rows_without_sample_id_are_found_by_gold_and_prompt(scorer: FreeformSco
     with pytest.warns(UserWarning, match="no sample of the run has the row's gold answer"):
         lost = scorer.score_many(["A red star."], [None], ["A gold of no sample."], prompts=["Describe it."])
     assert lost[0].applicable is False and lost[0].reward == 0.0
+
+
+def test_a_row_that_cannot_be_told_is_warned_of_after_another_runs_row(demo_run: Path, described: list[dict]) -> None:
+    """The warning of a row without sample_id that cannot be told comes even after that of a row
+    of another run (each said once), names the row, and sends the user to the sample_id column,
+    not to another run folder; both counted in `unknown`."""
+    scorer = FreeformScorer(demo_run)
+    with pytest.warns(UserWarning, match="another answer"):
+        scorer.score_many(["A red star."], [described[0]["id"]], ["A gold of another run."])
+    with pytest.warns(UserWarning) as said:
+        scorer.score_many(["A red star."], [None], ["A gold of no sample."], prompts=["Describe it, please."])
+    text = str(said[0].message)
+    assert "no sample of the run has the row's gold answer" in text and "give the run folder" not in text
+    assert "the row (gold 'A gold of no sample.', prompt 'describe it, please.')" in text
+    assert scorer.unknown == 2

@@ -81,3 +81,10 @@ def test_images_matching_none_are_said(locator: SampleLocator) -> None:
     assert "its images show the pixels of none of them (re-encoded, resized or cropped?)" in resized.reason
     unread = locator.locate(answer=1, has_answer=True, prompt="How many squares?", images=["no/such.png"])
     assert isinstance(unread, Unfound) and "its image 1 cannot be read" in unread.reason
+
+
+def test_a_refusal_names_the_row(locator: SampleLocator) -> None:
+    several = locator.locate(answer=1, has_answer=True, prompt="How many squares?")
+    assert isinstance(several, Unfound) and several.reason.startswith("the row (gold 1, prompt 'how many squares?') ")
+    long = locator.locate(prompt="x" * 200)
+    assert isinstance(long, Unfound) and f"prompt '{'x' * 60}...')" in long.reason

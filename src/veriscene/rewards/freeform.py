@@ -200,7 +200,7 @@ class FreeformScorer:
         self._locator: SampleLocator | None = None
         self._items: dict[str, FreeformItem | str] = {}  # sample id -> its item (text ""), or why it has none
         self._memo: OrderedDict[tuple[str, str], FreeformResult] = OrderedDict()
-        self._warned = False
+        self._warned: set[bool] = set()  # warned of: a sample the run does not hold (False), a row not told (True)
         # one batch scored at a time: verl's reward loop calls compute_score from a thread pool, and
         # the memo, the items and the extractor's and matcher's state are not made for two at once
         self._lock = threading.RLock()
@@ -291,7 +291,7 @@ class FreeformScorer:
         todo: list[tuple[int, tuple[str, str], FreeformItem]] = []
         for k, (reply, sid, gold) in enumerate(zip(replies, sample_ids, answers)):
             if isinstance(sid, Unfound):  # a row without sample_id that cannot be told (`locate`)
-                out[k] = self._unknown(sid.reason)
+                out[k] = self._unknown(sid.reason, unlocated=True)
                 continue
             sample = self.sample(sid, gold)
             item = self._item(sample) if sample is not None else (
@@ -318,12 +318,15 @@ class FreeformScorer:
                     self._memo.popitem(last=False)
         return [r for r in out if r is not None]
 
-    def _unknown(self, reason: str) -> FreeformResult:
+    def _unknown(self, reason: str, unlocated: bool = False) -> FreeformResult:
+        """Reward 0 for a reply to a sample the run does not hold, or (`unlocated`) to a row without
+        sample_id that cannot be told (`locate`): counted in `unknown`, each kind warned of once."""
         self.unknown += 1
-        if not self._warned:
-            self._warned = True
-            warnings.warn(f"free-form reward 0: {reason}; give the run folder the data set was exported from "
-                          "(counted in FreeformScorer.unknown; said once)", UserWarning, stacklevel=4)
+        if unlocated not in self._warned:
+            self._warned.add(unlocated)
+            fix = "" if unlocated else "; give the run folder the data set was exported from"
+            warnings.warn(f"free-form reward 0: {reason}{fix} (counted in FreeformScorer.unknown; said once)",
+                          UserWarning, stacklevel=4)
         return FreeformResult(reward=0.0, applicable=False, reason=reason)
 
 

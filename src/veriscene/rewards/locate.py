@@ -59,6 +59,17 @@ def prompt_text(prompt: Any) -> str:
     return _norm(" ".join(parts))
 
 
+def _shortened(text: str, most: int = 60) -> str:
+    return text if len(text) <= most else text[:most] + "..."
+
+
+def describe_row(text: str, answer: Any = None, has_answer: bool = False) -> str:
+    """"the row (gold ..., prompt '...')": a row without `sample_id` named in a message by its
+    gold and prompt text (each cut to 60 characters)."""
+    said = ([f"gold {_shortened(repr(answer))}"] if has_answer else []) + ([f"prompt {_shortened(text)!r}"] if text else [])
+    return f"the row ({', '.join(said)})" if said else "the row"
+
+
 def answer_key(answer: Any) -> bytes:
     return orjson.dumps(answer, option=orjson.OPT_SORT_KEYS)
 
@@ -123,7 +134,8 @@ class SampleLocator:
         if has_answer:
             said.append("gold")
             if not candidates:
-                return Unfound("no sample of the run has the row's gold answer (a row of another run or data set?)")
+                return Unfound(f"{describe_row(text, answer, has_answer)}: no sample of the run has the row's gold "
+                               "answer (a row of another run or data set?)")
         if len(candidates) > 1 and text:
             asked = [sid for sid in candidates if self._questions[sid] and self._questions[sid] in text]
             if asked:
@@ -143,10 +155,10 @@ class SampleLocator:
         if len(candidates) == 1:
             found = candidates[0]
         elif not candidates:
-            found = Unfound("no sample of the run has the row's question")
+            found = Unfound(f"{describe_row(text, answer, has_answer)}: no sample of the run has the row's question")
         else:
             names = ", ".join(repr(s) for s in candidates[:_SHOWN]) + (" ..." if len(candidates) > _SHOWN else "")
-            found = Unfound(f"the row has no sample_id and {len(candidates)} samples of the run share its "
+            found = Unfound(f"{describe_row(text, answer, has_answer)} has no sample_id and {len(candidates)} samples of the run share its "
                             f"{' and '.join(said) or 'prompt'} ({names}){unmatched}: which it answers cannot be told; give "
                             "the row its sample_id column (veriscene export RUN --to trl writes it)")
         if "images" not in said and (isinstance(found, str) or not row_images):  # (what images decide is not kept)
