@@ -278,3 +278,20 @@ def test_a_row_that_cannot_be_told_is_warned_of_after_another_runs_row(demo_run:
     assert "no sample of the run has the row's gold answer" in text and "give the run folder" not in text
     assert "the row (gold 'A gold of no sample.', prompt 'describe it, please.')" in text
     assert scorer.unknown == 2
+
+
+def test_rows_located_from_many_threads_are_all_counted(demo_run: Path, described: list[dict]) -> None:
+    """verl's reward loop scores from a pool of threads: every row found is counted."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    scorer = FreeformScorer(demo_run)
+    rows = described[:3]
+
+    def batch(_: int) -> None:
+        for _ in range(40):
+            scorer.score_many([s["answer"] for s in rows], [None] * 3, [s["answer"] for s in rows],
+                              prompts=[s["question"] for s in rows])
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(batch, range(8)))
+    assert scorer.located == 8 * 40 * 3 and scorer.unknown == 0

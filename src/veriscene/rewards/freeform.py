@@ -256,7 +256,9 @@ class FreeformScorer:
         with self._lock:
             if self._locator is None:
                 self._locator = SampleLocator(self.samples.values(), Path(self._root))
-            return self._locator.locate(answer=answer, has_answer=answer is not None, prompt=prompt, images=images)
+            found = self._locator.locate(answer=answer, has_answer=answer is not None, prompt=prompt, images=images)
+            self.located += isinstance(found, str)  # (counted under the lock: verl's threads score at once)
+            return found
 
     def score_many(self, replies: Sequence[Any], sample_ids: Sequence[Any], answers: Sequence[Any] | None = None, *,
                    think_tags: Sequence[str] | None = None, answer_tags: Sequence[str] | None = None,
@@ -278,7 +280,6 @@ class FreeformScorer:
                     found = self.locate(answer=answers[k], prompt=prompts[k] if prompts is not None else None,
                                         images=images[k] if images is not None else None)
                     sample_ids[k] = found
-                    self.located += isinstance(found, str)
         if think_tags is not None or answer_tags is not None:
             check_tags("think_tags", DEFAULT_THINK_TAGS if think_tags is None else think_tags)
             check_tags("answer_tags", DEFAULT_ANSWER_TAGS if answer_tags is None else answer_tags)
