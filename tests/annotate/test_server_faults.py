@@ -121,4 +121,4 @@ def test_a_server_that_is_not_there_is_said_in_one_sentence_then_the_resume(tmp_
         annotate(tmp_path / "photos", tmp_path / "s.jsonl", detector=detector)
     said = str(raised.value)
     assert said.startswith(f"no server answers at {url}/chat/completions (1 attempt; last: connection error")
-    assert "is --base-url right? The run stopped after 0 of 1 images" in said and "?." not in said
+    assert "is --base-url (Python: base_url=) right? The run stopped after 0 of 1 images" in said and "?." not in said

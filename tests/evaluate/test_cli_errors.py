@@ -64,7 +64,7 @@ def free_port() -> int:
 
 def test_no_server_at_the_url_stops_the_run_after_one_request(demo_run: Path, tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{free_port()}/v1"
-    with pytest.raises(ModelConfigError, match="no server answers at .*is it running, and is --base-url right"):
+    with pytest.raises(ModelConfigError, match=r"no server answers at .*is it running .*, and is --base-url \(Python: base_url=\) right"):
         evaluate(demo_run, "openai:fake", tmp_path / "o", base_url=url, limit=30, freeform="off",
                  model_options={"max_retries": 1, "backoff_base": 0.001, "concurrency": 2})
     assert not (tmp_path / "o" / "summary.json").exists()
@@ -80,6 +80,36 @@ def test_a_server_that_answered_once_is_not_given_up_on_connection_errors(demo_r
     model.url = f"http://127.0.0.1:{free_port()}/v1/chat/completions"
     later = evaluate(demo_run, model, tmp_path / "o", limit=4, freeform="off")
     assert first.complete and later.counts["errors"] == 2
+
+
+def test_a_refused_connection_stops_at_once_without_the_retries() -> None:
+    """Nothing listens at the port: the first refused connection says so (the retries' waits took
+    24 s before); once the server has answered, a refused connection (a restart) is waited out."""
+    from veriscene.evaluate.adapters.base import Request
+    from veriscene.evaluate.adapters.openai_compat import OpenAIChatModel
+    from veriscene.evaluate.prompts import Prompt
+
+    waits: list[float] = []
+
+    async def record(seconds: float) -> None:
+        waits.append(seconds)
+
+    url = f"http://127.0.0.1:{free_port()}/v1"
+    model = OpenAIChatModel("fake", url, concurrency=1)  # 6 retries, as by default
+    model._sleep = record
+    request = Request("s1", Prompt(None, "Is there a cup?", ()))
+    with pytest.raises(ModelConfigError) as raised:
+        model.generate([request], lambda done: None)
+    said = str(raised.value)
+    assert said.startswith(f"no server answers at {url}/chat/completions (1 attempt; last: connection error")
+    assert "the connection was refused" in said and said.endswith("is --base-url (Python: base_url=) right?")
+    assert waits == [] and model.stats == {"http_requests": 1, "retries": 0}
+
+    model._answered = True  # a server that answered once, now restarting: asked again after waits
+    model.max_retries, model.backoff_base = 2, 0.001
+    done: list = []
+    model.generate([request], done.append)
+    assert len(waits) == 2 and done[0].error.startswith("gave up after 3 attempts; last: connection error")
 
 
 def test_limit_0_is_refused_and_leaves_no_folder(demo_run: Path, tmp_path: Path) -> None:

@@ -311,7 +311,7 @@ def write_resumable(images: str | os.PathLike[str], out: Path, stages: Stages, *
             report = _write_rest(parts, state, images, count, skipped, out, partial, state_path, rejects, notes_path,
                                  progress)
     except ModelConfigError as exc:  # not the images' fault: stop, keeping what was done
-        said = str(exc)  # "... is --base-url right?" takes no full stop after it
+        said = str(exc)  # "... is --base-url (Python: base_url=) right?" takes no full stop after it
         said += "" if said.endswith((".", "?", "!")) else "."
         raise ModelConfigError(f"{said} The run stopped after {state['done']} of {count} images, "
                                "which are kept: put it right, then run the same command with --resume "

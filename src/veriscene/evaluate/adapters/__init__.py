@@ -53,7 +53,7 @@ def load_model(spec: str | Model | Callable[[Request], str], *, base_url: str | 
                                "a Model, or a function fn(request) -> str")
     if kind == "openai":
         if not base_url:
-            raise ModelConfigError("openai:NAME needs --base-url (e.g. http://localhost:8000/v1)")
+            raise ModelConfigError("openai:NAME needs --base-url (Python: base_url=), e.g. http://localhost:8000/v1")
         from veriscene.evaluate.adapters.openai_compat import OpenAIChatModel
 
         _check_options(OpenAIChatModel, options, "openai:NAME")
