@@ -22,7 +22,7 @@ from veriscene.generators.base import GroupContext
 from veriscene.generators.multi_image.marked_points import MARKS_UNPLACED
 from veriscene.program import ExecutionContext, SceneIndex, execute
 from veriscene.scene import Scene, write_scenes
-from veriscene.scene.marks import LABELS, mark_reach, marks_disagree, program_marks
+from veriscene.scene.marks import LABEL_CORNERS, LABELS, mark_reach, marks_disagree, program_marks
 from veriscene.verify import verify
 
 NAME = "multi.marked_point.v1"
@@ -131,7 +131,8 @@ def test_one_mark_an_image_and_only_the_answers_lies_on_the_name(seed) -> None:
         assert sorted(cand.distractors) == [k for k in range(len(scenes)) if k != answer]
         assert [m["label"] for m in cand.marks] == list(LABELS[:len(scenes)])  # one an image, all distinct
         assert [m["image"] for m in cand.marks] == list(range(len(scenes)))
-        assert program_marks(cand.get_program(), None) == cand.marks
+        assert program_marks(cand.get_program(), None) == [{k: v for k, v in m.items() if k != "label_at"} for m in cand.marks]
+        assert all(m["label_at"] in LABEL_CORNERS for m in cand.marks)  # (the label's corner: drawn, not asked)
         for k, (scene, mark) in enumerate(zip(scenes, cand.marks)):
             # well inside one object's mask: the mark's ring lies on it
             on = [i for i, n in enumerate(scene.names) if _inside(scene, i, mark["point"], mark_reach(W, H))]

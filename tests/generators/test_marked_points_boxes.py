@@ -21,7 +21,7 @@ from veriscene.generators.base import GroupContext
 from veriscene.generators.multi_image.marked_points import BOX_INSET, MARKS_UNPLACED, MARKS_UNPLACED_BOXES
 from veriscene.program import ExecutionContext, SceneIndex, execute
 from veriscene.scene import Scene, write_scenes
-from veriscene.scene.marks import LABELS, mark_reach, program_marks
+from veriscene.scene.marks import LABEL_CORNERS, LABELS, mark_reach, program_marks
 from veriscene.verify import verify
 
 NAME = "multi.marked_point.v1"
@@ -118,7 +118,8 @@ def test_on_boxes_alone_it_asks_of_the_box(seed) -> None:
         answer = execute(program, ExecutionContext(scenes))
         assert answer == cand.expected and scenes[answer] is WORLD["dogs"]
         assert [m["label"] for m in cand.marks] == list(LABELS[:len(scenes)])
-        assert program_marks(program, None) == cand.marks
+        assert program_marks(program, None) == [{k: v for k, v in m.items() if k != "label_at"} for m in cand.marks]
+        assert all(m["label_at"] in LABEL_CORNERS for m in cand.marks)  # (the label's corner: drawn, not asked)
         for k, (scene, mark) in enumerate(zip(scenes, cand.marks)):
             boxes = scene.boxes.tolist()
             held = [i for i, box in enumerate(boxes) if _middle(box, mark["point"], reach)]

@@ -53,6 +53,10 @@ loosely the box was drawn, which the points keep away from:
   bounding box of grass" may as well be read as the rectangle around all of them: every other
   image's point keeps as far from that rectangle too, so it lies between no two patches.
 
+Each mark's label goes at the corner of its ring where it hides the least of the object the point
+lies on, then no small other object (``label_at``: `regions.label_corners`, as the single-image
+point generators place theirs).
+
 A group where some image offers no such point is not asked: counted as ``marks_unplaced:<generator>``
 in the run's counts (``marks_unplaced_boxes:<generator>`` for a group asked of boxes). The marks
 keep clear of each other by construction (one an image).
@@ -75,7 +79,7 @@ from mypy_extensions import mypyc_attr
 from veriscene.generators.base import Candidate, GeneratorConfig, GroupContext
 from veriscene.generators.common import sample_up_to
 from veriscene.generators.multi_image.common import GroupGenerator, alike_names, counted, objects_node, shuffled
-from veriscene.generators.regions import PointSampler, shown_point
+from veriscene.generators.regions import PointSampler, label_corners, shown_point
 from veriscene.generators.registry import register
 from veriscene.generators.vocabulary_draws import name_kind
 from veriscene.program.builder import ProgramBuilder
@@ -210,7 +214,7 @@ class MarkedPointImage(GroupGenerator):
         if on is None:
             ctx.count(MARKS_UNPLACED_BOXES if boxes else MARKS_UNPLACED)
             return None
-        points = {ctx.scene.image_id: on}
+        points = {ctx.scene.image_id: on}  # image -> (point, the object it lies on)
         for scene in others:
             found = self._off_point(ctx, scene, name, alike, boxes)
             if found is None:
@@ -219,7 +223,14 @@ class MarkedPointImage(GroupGenerator):
             points[scene.image_id] = found
         scenes = shuffled(ctx, [ctx.scene, *others])
         n = len(scenes)
-        marks = [{"label": LABELS[k], "point": points[s.image_id]} for k, s in enumerate(scenes)]
+        marks = []
+        for k, s in enumerate(scenes):  # each label where it hides the least of its object (`regions.label_corners`)
+            p, i = points[s.image_id]
+            corner = label_corners(ExecutionContext.of_indexes([ctx.index_of(s)]), [p], [i])
+            if corner is None:  # (no corner inside the image: counted as a point not placed)
+                ctx.count(MARKS_UNPLACED_BOXES if boxes else MARKS_UNPLACED)
+                return None
+            marks.append({"label": LABELS[k], "point": p, "label_at": corner[0]})
         answer = next(k for k, s in enumerate(scenes) if s is ctx.scene)
         slots = {"a_obj": with_article(name), "n": number_word(n), "labels": _labels_said(n)}
         return Candidate(None, slots, "boxes" if boxes else "default", expected=answer,
@@ -230,7 +241,7 @@ class MarkedPointImage(GroupGenerator):
                          meta={"image_sizes": [[s.width, s.height] for s in scenes]})
 
     def _off_point(self, ctx: GroupContext, scene: Scene, name: str, alike: Sequence[str],
-                   boxes: bool) -> list[float] | None:
+                   boxes: bool) -> tuple[list[float], int] | None:
         """A point of `scene` on an object of another name than `name` (nor one of `alike`), more
         than two marks' reaches from every box of `name` or `alike` (None: none found): on masks
         (`_point`), or with `boxes` inside boxes (`_box_point`), where the names of `name`'s head
@@ -250,9 +261,11 @@ class MarkedPointImage(GroupGenerator):
         return place(ctx, scene, index, lambda i: scene.names[i] not in taken,
                      lambda p: _far_from_boxes(p, clear, reach))
 
-    def _point(self, ctx: GroupContext, scene: Scene, index: SceneIndex, pick: Any, keep: Any) -> list[float] | None:
+    def _point(self, ctx: GroupContext, scene: Scene, index: SceneIndex, pick: Any,
+               keep: Any) -> tuple[list[float], int] | None:
         """A point on the interior of one of `scene`'s objects `pick` accepts (tried in a random
-        order, at most 3), for which `keep` (None: any) holds; None when none is found."""
+        order, at most 3), for which `keep` (None: any) holds, and that object; None when none is
+        found."""
         if scene.masks is None:
             return None
         config: MarkedPointConfig = self.config  # type: ignore[assignment]
@@ -265,14 +278,15 @@ class MarkedPointImage(GroupGenerator):
         for i in sample_up_to(ctx.rng, objects, 3):
             found = sampler.sample(ctx.rng, i)
             if found is not None and (keep is None or keep(found[0][1])):
-                return found[0][1]
+                return found[0][1], i
         return None
 
-    def _box_point(self, ctx: GroupContext, scene: Scene, index: SceneIndex, pick: Any, keep: Any) -> list[float] | None:
+    def _box_point(self, ctx: GroupContext, scene: Scene, index: SceneIndex, pick: Any,
+                   keep: Any) -> tuple[list[float], int] | None:
         """A point in the middle of the box of one of `scene`'s objects `pick` accepts (tried in
         a random order, at most 3; one point drawn in each), `BOX_INSET` of the box's sides and a
         mark's reach or more inside it, on the question's coordinate grid, for which `keep` (None:
-        any) holds; None when none is found. For scenes of boxes alone (module notes)."""
+        any) holds, and that object; None when none is found. For scenes of boxes alone (module notes)."""
         config: MarkedPointConfig = self.config  # type: ignore[assignment]
         reach = mark_reach(scene.width, scene.height)
         boxes, width, height, least = index.box_list, scene.width, scene.height, config.min_side_reaches
@@ -287,7 +301,7 @@ class MarkedPointImage(GroupGenerator):
             y = lo_y + float(ctx.rng.random()) * (hi_y - lo_y)
             _, p = shown_point(scene, (x, y), config.box_format)
             if lo_x <= p[0] <= hi_x and lo_y <= p[1] <= hi_y and (keep is None or keep(p)):
-                return p
+                return p, i
         return None
 
 
