@@ -171,3 +171,17 @@ def test_a_hedge_never_scores_more_than_saying_it(claim: str, hedge: str) -> Non
     assert hedged.truthfulness == plain.truthfulness
     if hedge != "{} .":
         assert any(c["text"].startswith("maybe ") for c in hedged.claims)
+
+
+@pytest.mark.parametrize(("text", "claims"), [
+    # "be" says attributes after a modal or "to": "will be red", "might also be red", "appears to be red"
+    ("The cup will be red.", {"cup", "cup is red"}),
+    ("The cup might also be red.", {"cup", "maybe cup is red"}),
+    ("The cup appears to be small and red.", {"cup", "maybe cup is red", "maybe cup is small"}),
+    # not elsewhere: a question, a wish, a quotation state nothing of the cup
+    ("Will the cup be red?", {"cup"}),
+    ("Let the cup be red.", {"cup"}),
+    ('The cup is labelled "be red".', {"cup"}),
+])
+def test_be_says_attributes_after_a_modal(text: str, claims: set[str]) -> None:
+    assert _extract(text) == claims

@@ -45,6 +45,7 @@ from veriscene.answers.normalize import singular
 from veriscene.evaluate.freeform.claim_model import Claim, Mention
 from veriscene.evaluate.freeform.hedges import (
     BEFORE_ABSENT,
+    HEDGE_ADVERBS,
     HEDGED,
     HEDGING_THAT,
     NEGATED_VERBS,
@@ -75,6 +76,23 @@ from veriscene.evaluate.freeform.words import (  # noqa: F401  (PREDICATE_PHRASE
     VERBS,
     WHOLE_IMAGE,
 )
+
+# the words before a "be" that says attributes ("will be red", "might be red", "appears to be red"), the
+# adverbs between them skipped ("might also be red"); another "be" says none ("Will the cup be red?", "Let
+# the cup be red", 'labelled "be red"')
+_BE_AFTER = frozenset({"to", "will", "would", "might", "may", "could", "can", "should", "must", "shall", "it'll",
+                       "they'll", "cannot"})
+_BE_ADVERBS = HEDGE_ADVERBS | frozenset({"also", "well", "still", "actually", "certainly", "definitely", "indeed",
+                                         "surely", "both", "all", "each", "not", "never"})
+
+
+def _modal_be(tokens: Sequence[str], i: int) -> bool:
+    """Whether the "be" at tokens[i] follows a modal or "to" (adverbs between skipped)."""
+    j = i - 1
+    while j >= 0 and tokens[j] in _BE_ADVERBS:
+        j -= 1
+    return j >= 0 and tokens[j] in _BE_AFTER
+
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\uff07": "'"})
 _WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[.,;:!?]")
@@ -136,7 +154,7 @@ class RuleExtractor(PhraseGrammar):
                 out.append(("sep", tok))
                 i += 1
                 continue
-            if tok in ATTRIBUTE_VERBS or tok == "be" and i > 0:  # "the circle is red and shiny", "might be red"
+            if tok in ATTRIBUTE_VERBS or tok == "be" and _modal_be(tokens, i):  # "the circle is red", "might be red"
                 used, attributes, negated = self._attribute_list_at(tokens, i + 1)
                 if attributes:
                     out.append(("word", tok))
