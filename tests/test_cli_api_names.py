@@ -23,6 +23,7 @@ CLI_ONLY: dict[str, dict[str, str]] = {
     "generate": {
         "scan_chunk_mb": "scan_chunk, in bytes",
         "to": "veriscene.io.export.export(run, out, to) after generate",
+        "embed_images": "veriscene.io.export.export(run, out, to, embed_images=True) after generate",
         "reader_option": "KEY=VALUE pairs of the reader_options dict",
     },
     "generators": {"as_json": "the rows are JSON-ready dicts"},

@@ -50,3 +50,49 @@ def test_lmms_eval_with_a_url_out_is_refused_before_the_run(tmp_path, scenes_fil
     assert "veriscene export memory://bucket/lm --to lmms_eval" in result.output
     assert not memory.exists("/bucket/lm/manifest.json")  # nothing generated, nothing uploaded
     assert not (tmp_path / "stage" / "manifest.json").exists()
+
+
+def test_embed_images_makes_an_export_that_loads_from_any_folder(tmp_path, monkeypatch) -> None:
+    """`generate --to parquet --embed-images` stores the image bytes, as `export --embed-images`
+    does: the Parquet file loads with its images moved anywhere (before, generate could not embed
+    and the user ran `export` again)."""
+    import shutil
+
+    import datasets
+
+    from veriscene.demo.world import make_world
+
+    scenes_file = tmp_path / "drawn" / "scenes.jsonl"
+    write_scenes(make_world(scenes_file.parent, n=3, seed=4), scenes_file)  # scenes with their images
+    result = runner.invoke(app, ["generate", str(scenes_file), "--out", str(tmp_path / "run"), "-g", "counting",
+                                 "--to", "parquet", "--embed-images"])
+    assert result.exit_code == 0, result.output
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shutil.copy(tmp_path / "run" / "export" / "parquet" / "samples.parquet", elsewhere)
+    from PIL import Image
+
+    first_image = tmp_path / "run" / orjson.loads((tmp_path / "run" / "samples.jsonl").read_bytes().split(b"\n")[0])[
+        "images"][0]["path"]
+    with Image.open(first_image) as image:
+        size = image.size
+    shutil.rmtree(tmp_path / "drawn" / "images")  # the images the run read are gone
+    monkeypatch.chdir(elsewhere)
+    rows = datasets.load_dataset("parquet", data_files="samples.parquet", split="train",
+                                 cache_dir=str(tmp_path / "cache"))
+    samples = (tmp_path / "run" / "samples.jsonl").read_text().splitlines()
+    assert len(rows) == len(samples) > 0
+    first = rows[0]["images"][0]
+    assert first.size == size  # decoded from the bytes the file stores
+
+
+@pytest.mark.parametrize("args, said", [
+    (["--embed-images"], "--embed-images goes with --to FORMAT"),
+    (["--to", "llava", "--embed-images"], "--embed-images does not apply to llava"),
+])
+def test_embed_images_without_a_format_that_stores_bytes_is_refused_before_the_run(args, said, tmp_path,
+                                                                                    scenes_file) -> None:
+    result = runner.invoke(app, ["generate", str(scenes_file), "--out", str(tmp_path / "run"), "-g", "counting",
+                                 *args])
+    assert result.exit_code == 2 and said in " ".join(result.output.split())
+    assert not (tmp_path / "run" / "manifest.json").exists()

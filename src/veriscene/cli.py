@@ -195,6 +195,10 @@ def generate(
                                    "export/, README.md, stats.png), or write into a folder holding other files."),
     to: Optional[str] = typer.Option(None, "--to", help="Also export to a trainer format (llava, sharegpt, parquet, hf, trl, verl, jsonl, lmms_eval), into "
                                       "OUT/export/FORMAT."),
+    embed_images: bool = typer.Option(False, "--embed-images", help="With --to parquet, trl or verl: store the image "
+                                      "bytes in the export (as `veriscene export --embed-images`), so that it loads "
+                                      "from any folder or machine; hf and lmms_eval always store them. Without it, "
+                                      "their images are paths relative to the folder the export is read from."),
     strict: bool = typer.Option(False, "--strict", help="Stop at the first bad scene record."),
     reader_option: Optional[list[str]] = typer.Option(None, "--reader-option", "-r", metavar="KEY=VALUE",
                                                       help="With --from FORMAT: " + READER_OPTION_HELP),
@@ -215,7 +219,10 @@ def generate(
     if scan_chunk_mb > MAX_SCAN_CHUNK >> 20:  # the API's bound, said in the option's unit
         _fail(f"--scan-chunk-mb must be at most {MAX_SCAN_CHUNK >> 20}, got {scan_chunk_mb}")
     settings = _generator_settings(generator_options)
+    if embed_images and to is None:
+        _fail("--embed-images goes with --to FORMAT (parquet, trl, verl): it stores the image bytes in that export")
     if to is not None:  # an unknown format is said before the run, not after it
+        from veriscene.commands.export import usage_error
         from veriscene.io.writers import check_libraries, get_writer
 
         try:
@@ -225,6 +232,8 @@ def generate(
             _fail(f"--to: {exc.args[0]}")
         except ImportError as exc:  # the library the format writes with (MissingExtra): not after the run
             _fail(str(exc))
+        if embed_images and (wrong := usage_error(to, None, None, False, None, embed_images=True)):
+            _fail(wrong)  # --embed-images with a format that names images by path: before the run
         if to == "lmms_eval" and remote.is_url(out):  # as `export --out URL` refuses it, before the run
             _fail("--to lmms_eval cannot go with an --out URL: the task folder's YAML files name its data files by "
                   "absolute local path, which would mean nothing once uploaded. Generate to the URL without --to, "
@@ -327,12 +336,14 @@ def generate(
         # the `try`, whose RuntimeError would take the typer.Exit it raises for a failure)
         with said_when_stopped(lambda exc: unfinished_message(
                 exc, f"the run in {out} is complete, but its export to {where} did not finish",
-                f"make it with: veriscene export {out} --to {to} --out {where}")):
+                f"make it with: veriscene export {out} --to {to} --out {where}"
+                f"{' --embed-images' if embed_images else ''}")):
             try:
                 # at a URL, the export's image paths are absolute, as the run's samples are and as
                 # `veriscene export RUN --out URL` writes them: relative to the staging folder they
                 # would mean nothing once uploaded
-                result = export(run_dir, run_dir / "export" / to, to=to, absolute_paths=remote.is_url(out))
+                result = export(run_dir, run_dir / "export" / to, to=to, absolute_paths=remote.is_url(out),
+                                embed_images=embed_images)
                 if remote.is_url(out):
                     remote.upload_run(run_dir, out)
             except ImportError as exc:  # fsspec gone since the run started (RemotePackageMissing)
