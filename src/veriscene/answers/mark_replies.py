@@ -29,6 +29,11 @@ cannot be the article: alone, before punctuation or the end, or before "is", "li
 point given by its coordinates is read there too, as the mark it lies on, each image's mark at
 that image's size ("(419, 50)", "[0.872, 0.140]": `image_points_named`), and an image's number
 given with it ("(4, 419, 50)", '{"image": 4, "point": [419, 50]}') as that image.
+
+A model that saw a resized image (`seen`, `seen_sizes`: the `model_image_size` of `eval` and of
+the rewards) gives a point in pixels of the image it saw: its pixel reading is scaled back to the
+original image's pixels, where the marks are, before it is matched (a point 0-1 or on a 0-1000
+scale is the same share of either image, read as before).
 """
 
 from __future__ import annotations
@@ -108,7 +113,8 @@ _COORDS = re.compile(
 _FORMAT_WORDS = {"pixel": "in pixels", "norm1": "as shares of the image (0-1)", "norm1000": "on a 0-1000 scale"}
 
 
-def named_marks(reply: str, marks: Sequence[Mapping[str, Any]], image_size: Sequence[int] | None) -> tuple[str, str | None]:
+def named_marks(reply: str, marks: Sequence[Mapping[str, Any]], image_size: Sequence[int] | None,
+                seen: Sequence[int] | None = None) -> tuple[str, str | None]:
     """`reply` with each point it gives by coordinates that lies on one drawn mark said as that
     mark ("point A"), and why the others name none (None when every one names a mark).
 
@@ -118,9 +124,13 @@ def named_marks(reply: str, marks: Sequence[Mapping[str, Any]], image_size: Sequ
     every reading the values fit (`coords.fits_format`) must name the same mark, else the point is
     left as it is (two readings on two marks: it names neither). Marks lie more than two reaches
     apart (`marks_apart`), so one reading names one mark at most. A point on no mark is left too:
-    the reply is then read by its labels alone, and with none it scores 0 with the reason."""
+    the reply is then read by its labels alone, and with none it scores 0 with the reason.
+
+    `seen`: the (width, height) of the image the model saw, when it was resized (module notes):
+    a point read in pixels is read in that frame (needs `image_size`, else ignored)."""
     size = check_image_size(image_size) if image_size is not None else None
-    drawn = [_Drawn(mark, size) for mark in marks]
+    frame = check_image_size(seen) if seen is not None and size is not None else None
+    drawn = [_Drawn(mark, size, seen=frame) for mark in marks]
     problems: list[str] = []
 
     def named(m: re.Match[str]) -> str:
@@ -136,12 +146,16 @@ def named_marks(reply: str, marks: Sequence[Mapping[str, Any]], image_size: Sequ
 
 class _Drawn:
     """A drawn mark as a point given by coordinates is matched against it: its label, image (None:
-    a single image's), the centre of its pixel, its image's size (None: unknown) and drawn reach."""
+    a single image's), the centre of its pixel, its image's size (None: unknown), drawn reach, and
+    the size of the image the model saw, when resized (None: the original; pixels read in it)."""
 
-    __slots__ = ("label", "image", "cx", "cy", "size", "reach")
+    __slots__ = ("label", "image", "cx", "cy", "size", "reach", "seen", "scale")
 
-    def __init__(self, mark: Mapping[str, Any], size: tuple[int, int] | None, image: int | None = None) -> None:
+    def __init__(self, mark: Mapping[str, Any], size: tuple[int, int] | None, image: int | None = None,
+                 seen: tuple[int, int] | None = None) -> None:
         self.label, self.image, self.size = str(mark["label"]), image, size
+        self.seen = seen if seen is not None and size is not None and seen != size else None
+        self.scale = (size[0] / seen[0], size[1] / seen[1]) if self.seen is not None and size and seen else (1.0, 1.0)
         self.cx, self.cy = math.floor(float(mark["point"][0])) + 0.5, math.floor(float(mark["point"][1])) + 0.5
         self.reach = mark_reach(*size) if size is not None else MIN_RING + 2
 
@@ -152,9 +166,13 @@ def _named_by(values: Sequence[float], given: str, drawn: Sequence[_Drawn]) -> t
     hits: dict[str, list[str]] = {}  # label -> the readings that put the point on its mark
     for mark in drawn:
         for fmt in BOX_FORMATS:
-            if (fmt != "pixel" and mark.size is None) or not fits_format(values, fmt, mark.size):
+            resized = fmt == "pixel" and mark.seen is not None  # pixels of the resized image the model saw
+            frame = mark.seen if resized else mark.size
+            if (fmt != "pixel" and mark.size is None) or not fits_format(values, fmt, frame):
                 continue
-            x, y = to_pixels(values, fmt, mark.size)
+            x, y = to_pixels(values, fmt, frame)
+            if resized:  # seen pixels -> the original image's, where the mark is
+                x, y = x * mark.scale[0], y * mark.scale[1]
             if math.hypot(x - mark.cx, y - mark.cy) <= mark.reach:
                 hits.setdefault(mark.label, []).append(_FORMAT_WORDS[fmt])
     if len(hits) == 1:
@@ -181,7 +199,8 @@ A_POINT = "a point"  # what a point given by coordinates that names no mark is s
 
 
 def image_points_named(reply: str, marks: Sequence[Mapping[str, Any]],
-                       image_sizes: Sequence[Sequence[int] | None] | None) -> tuple[str, str | None]:
+                       image_sizes: Sequence[Sequence[int] | None] | None,
+                       seen_sizes: Sequence[Sequence[int] | None] | None = None) -> tuple[str, str | None]:
     """On a question over several images each with its own mark (`labels_as_images`), `reply`
     with each point it gives by coordinates said as the mark it lies on ("(419, 50)" -> "point
     D", then read as the image D is drawn on), and why the others name none (None: every one
@@ -197,14 +216,19 @@ def image_points_named(reply: str, marks: Sequence[Mapping[str, Any]],
     point that names no mark is said "a point": its numbers are not read as image numbers, as
     "Image 2 at (0.5, 0.5)" reads Image 2 and "(419, 50)" alone names no image (0, with the
     reason). Three whole numbers that are all images' numbers and name no mark, "[1, 2, 3]", are
-    a list of images, left as they are (several images: 0), not the first image and a point."""
+    a list of images, left as they are (several images: 0), not the first image and a point.
+
+    `seen_sizes`: each image's (width, height) as the model saw it, when resized (module notes;
+    None, or None for an image: its original size)."""
     count = len(image_sizes) if image_sizes is not None else (
         1 + max(int(mark.get("image", 0)) for mark in marks) if marks else None)
     drawn = []
     for mark in marks:
         k = int(mark.get("image", 0))
         raw = image_sizes[k] if image_sizes is not None and 0 <= k < len(image_sizes) else None
-        drawn.append(_Drawn(mark, check_image_size(raw) if raw is not None else None, k))
+        seen = seen_sizes[k] if seen_sizes is not None and 0 <= k < len(seen_sizes) else None
+        drawn.append(_Drawn(mark, check_image_size(raw) if raw is not None else None, k,
+                            check_image_size(seen) if seen is not None else None))
     problems: list[str] = []
 
     def said(values: Sequence[float], given: str) -> str:

@@ -313,6 +313,19 @@ def _image_marks(record: Mapping[str, Any]) -> list[dict[str, Any]] | None:
     return None
 
 
+def _frame_of(frame: Any, size: Any) -> Any:
+    """The (width, height) the model saw of an image of original `size` (`score_sample`'s
+    `marks_frame`: a size, or a function of the original's); None without either."""
+    if frame is None or size is None:
+        return None
+    if callable(frame):
+        width, height = check_image_size(size)  # type: ignore[misc]
+        frame = frame(width, height)
+    if check_image_size(frame) is None:
+        raise ValueError(f"marks_frame must be (width, height) of the image the model saw, got {frame!r}")
+    return frame
+
+
 def _image_sizes(meta: Mapping[str, Any]) -> list[Any] | None:
     """A sample's ``meta["image_sizes"]`` (each image's [width, height], in image order; None
     without it), checked: ValueError naming the entry that is not a positive [width, height]."""
@@ -329,7 +342,8 @@ def _image_sizes(meta: Mapping[str, Any]) -> list[Any] | None:
     return sizes
 
 
-def score_sample(reply: str, sample: Mapping[str, Any] | Sample, **options: Any) -> MatchResult:
+def score_sample(reply: str, sample: Mapping[str, Any] | Sample, *, marks_frame: Any = None,
+                 **options: Any) -> MatchResult:
     """Score a reply against a sample record: reads answer, answer_type, question, choices,
     meta["answer_letter"], meta["box_format"], meta["image_size"], the number of images
     (meta["num_images"] or `images`), for points, the points
@@ -338,7 +352,13 @@ def score_sample(reply: str, sample: Mapping[str, Any] | Sample, **options: Any)
     marks on several images, meta["image_sizes"] (a point given by coordinates read at its image's
     size); `options` go to
     `match_answer` and override the record (e.g. iou_threshold=0.7, synonyms={...},
-    rivals="run/vocabulary.json")."""
+    rivals="run/vocabulary.json").
+
+    `marks_frame`: on a question about marks drawn on the images, the (width, height) of the
+    image the model saw, or a function ``fn(width, height) -> (width, height)`` of each image's
+    original size: a point a reply gives in pixels for a mark is read in that resized frame
+    (`mark_replies`). `GroundTruth.score(model_image_size=)` and `eval --model-image-size` pass it
+    (they also rescale open pixel boxes and points, which this does not)."""
     record = scored_record(sample)
     meta = record.get("meta") or {}
     kwargs: dict[str, Any] = {
@@ -372,7 +392,8 @@ def score_sample(reply: str, sample: Mapping[str, Any] | Sample, **options: Any)
         # that mark ("point A"), read as its label is
         marks = record_marks(record, 0) or program_marks(record.get("program"))
         if marks:
-            reply, unread = named_marks(reply, marks, kwargs["image_size"])
+            reply, unread = named_marks(reply, marks, kwargs["image_size"],
+                                        _frame_of(marks_frame, kwargs["image_size"]))
         # "A is farther than B.": the label after "than" is compared with, not answered
         reply = without_compared_labels(reply, kwargs.get("question"))
     elif record["answer_type"] == "image_index" and not record.get("choices"):
@@ -382,7 +403,9 @@ def score_sample(reply: str, sample: Mapping[str, Any] | Sample, **options: Any)
         if drawn:
             # "(419, 50)", "(4, 419, 50)": a point given by coordinates on a mark is that mark
             # ("point D"), each image's mark read at that image's size (meta["image_sizes"])
-            reply, unread = image_points_named(reply, drawn, _image_sizes(meta))
+            sizes = _image_sizes(meta)
+            seen = None if marks_frame is None or sizes is None else [_frame_of(marks_frame, size) for size in sizes]
+            reply, unread = image_points_named(reply, drawn, sizes, seen)
             reply = labels_as_images(reply, label_images(drawn))
     kwargs.update(options)
     result = match_answer(reply, record["answer"], record["answer_type"], **kwargs)

@@ -208,7 +208,8 @@ def register(app: typer.Typer) -> None:
                                                 "from, the request cache)."),
         model_image_size: list[str] = typer.Option([], "--model-image-size", help="WIDTHxHEIGHT of the image "
                                                    "the model saw, when it resizes images and answers pixel boxes "
-                                                   "and points in the resized frame (e.g. 644x476): their "
+                                                   "and points (also points given for marked points) in the "
+                                                   "resized frame (e.g. 644x476): their "
                                                    "coordinates are scaled back to the original image before "
                                                    "scoring, as the rewards' model_image_size does. Or, repeatable, "
                                                    "NAME=WIDTHxHEIGHT (NAME=original: answers in the original "

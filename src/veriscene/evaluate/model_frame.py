@@ -6,8 +6,10 @@ in those).
 Same name and semantics as the rewards' (`veriscene.rewards.truth`, `GroundTruth.score`): an open
 box or point question asked in the "pixel" convention has the reply's coordinates read in the
 frame of the image the model saw and scaled back to the original image before the comparison;
-every other question (normalised conventions, multiple choice, other answer types) is scored as
-without it. The scaling is the rewards' own code (`GroundTruth.score`), so `eval` and a reward
+a point a reply gives in pixels for a mark drawn on the images ("The point at (312, 140) is
+closer.": single-image marked questions, `multi.marked_point.v1`) is read in that frame too, each
+image at its own size (`answers.mark_replies`); every other question (normalised conventions,
+multiple choice, other answer types) is scored as without it. The scaling is the rewards' own code (`GroundTruth.score`), so `eval` and a reward
 give the same number for the same reply and size. The prompt is unchanged: it states the
 original image's size, as the exported questions the rewards score do.
 
@@ -178,9 +180,23 @@ def describe(value: Any) -> list[int] | str | None:
     return [int(v) for v in value]
 
 
+def marked(sample: Mapping[str, Any]) -> bool:
+    """Whether `sample` may be answered by a point given for a mark drawn on its images: an open
+    question whose answer is a mark's label (``meta["mark_labels"]``) or an image (marked images,
+    `multi.marked_point.v1`); `score_sample` reads the marks, if any, itself."""
+    if sample.get("choices"):
+        return False
+    if sample.get("answer_type") == "str":
+        return bool((sample.get("meta") or {}).get("mark_labels"))
+    return sample.get("answer_type") == "image_index"
+
+
 def rescales(sample: Mapping[str, Any], score_options: Mapping[str, Any]) -> bool:
     """Whether `model_image_size` can change the score of `sample`: an open box / point question
-    in the "pixel" convention (checked on the record's fields, before any ground truth is built)."""
+    in the "pixel" convention (checked on the record's fields, before any ground truth is built),
+    or a question about marks drawn on its images (`marked`)."""
+    if marked(sample):
+        return True
     if sample.get("answer_type") not in ("box", "point") or sample.get("choices"):
         return False
     meta = sample.get("meta") or {}
@@ -202,12 +218,23 @@ def seen_size(value: Any, sample: Mapping[str, Any]) -> tuple[int, int] | None:
     return checks.model_size(value(w, h), f"model_image_size({w}, {h})")
 
 
+def _checked(value: Any) -> Any:
+    """`value` (a size, or a function of the original size) with a function's answers checked."""
+    if not callable(value):
+        return value
+    return lambda w, h: checks.model_size(value(w, h), f"model_image_size({w}, {h})")
+
+
 def score_in_model_frame(reply: str, sample: Mapping[str, Any], value: Any,
                          score_options: Mapping[str, Any]) -> MatchResult | None:
     """The reply's score with its coordinates read in the frame the model saw (`GroundTruth.score`),
     or None when `value` changes nothing for this sample (scored as usual then)."""
     if value is None or not rescales(sample, score_options):
         return None
+    if marked(sample):  # each image's frame from its own size (`score_sample`'s marks_frame)
+        from veriscene.answers import score_sample
+
+        return score_sample(reply, sample, marks_frame=_checked(value), **score_options)
     seen = seen_size(value, sample)
     if seen is None:
         return None

@@ -16,7 +16,9 @@ Scoring goes through `veriscene.answers.score_sample` on a minimal record rebuil
 truth, so a reward and `veriscene eval` give the same number for the same reply by construction.
 The one deliberate extension is `model_image_size`: when the model saw a resized image and answers
 a "pixel" box / point question in the pixels of what it saw, its coordinates are scaled back to
-the original image before the comparison (normalised conventions need no rescaling).
+the original image before the comparison (normalised conventions need no rescaling). A point
+a reply gives in pixels for a mark drawn on the image ("The point at (312, 140) is closer.",
+single-image marked questions and `multi.marked_point.v1`) is read in that frame too.
 
 `question` (the sample's question text) lets a `str` reply restate it: its words do not compete
 with the gold answer (`veriscene.answers.candidates`). Ground truth written before it was added
@@ -273,10 +275,15 @@ class GroundTruth:
         """Score `reply` exactly like `score_sample` (options go to `match_answer`).
 
         `model_image_size` = (width, height) of the image the model saw; it only matters for
-        open box / point questions in the "pixel" convention (see the module docstring).
+        open box / point questions in the "pixel" convention, and for points a reply gives in
+        pixels for the marks drawn on the images (`marks`: each image read as seen at that size;
+        see the module docstring).
         """
         if self._needs_rescale(model_image_size):
             return self._score_rescaled(reply, model_image_size, options)  # type: ignore[arg-type]
+        if model_image_size is not None and self.marks:
+            return score_sample(reply, self.record(), marks_frame=checks.model_size(model_image_size,
+                                                                                    "model_image_size"), **options)
         return score_sample(reply, self.record(), **options)
 
     def _needs_rescale(self, model_image_size: Sequence[int] | None) -> bool:
