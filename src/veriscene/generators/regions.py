@@ -36,7 +36,7 @@ from veriscene.program.ops_masks import scene_masks
 from veriscene.scene.box_grid import nearby_blocks
 from veriscene.scene.geometry import box_area, box_intersection_area, iou_of, pair_intersection_area
 from veriscene.scene.marks import (
-    LABEL_CORNERS, MIN_SIDE_REACHES, boxes_meet, fits_mark, inside_image, label_box, labelled, mark_reach, marks_apart, ring_box,
+    LABEL_CORNERS, MIN_SIDE_REACHES, boxes_meet, fits_mark, inside_image, label_boxes, labelled, mark_reach, marks_apart, ring_box,
 )
 from veriscene.scene.model import Scene
 
@@ -122,13 +122,14 @@ def label_corners(exec_ctx: ExecutionContext, points: Sequence[Sequence[float]],
     corners: list[str] = []
     for k, p in enumerate(points):
         best: tuple[tuple[int, int, int, int], str, tuple[int, int, int, int]] | None = None
-        for order, corner in enumerate(LABEL_CORNERS):
-            box = label_box(p, corner, width, height)
-            if not inside_image(box, width, height) or any(
-                    boxes_meet(box, r) for j, r in enumerate(rings) if j != k) or any(boxes_meet(box, q) for q in placed):
-                continue
+        free = [(order, corner, box) for order, (corner, box) in enumerate(zip(LABEL_CORNERS, label_boxes(p, width, height)))
+                if inside_image(box, width, height) and not any(
+                    boxes_meet(box, r) for j, r in enumerate(rings) if j != k) and not any(boxes_meet(box, q) for q in placed)]
+        # the objects each free corner's box hides (one numpy pass for the corners: small arrays)
+        hides = (np.count_nonzero(others & (_overlaps(boxes, [b for _, _, b in free]) >= HIDDEN_SHARE * areas), axis=1).tolist()
+                 if free else [])
+        for (order, corner, box), hidden in zip(free, hides):
             covered = {i: _pixels_in(regions[i], box) for i in regions}
-            hidden = int(np.count_nonzero(others & (_overlaps(boxes, box) >= HIDDEN_SHARE * areas)))
             cost = (sum(covered[i] >= OWN_SHARE * totals[i] for i in covered), hidden, sum(covered.values()), order)
             if best is None or cost < best[0]:
                 best = (cost, corner, box)
@@ -147,10 +148,12 @@ def _pixels_in(region: tuple[int, int, np.ndarray], box: Sequence[int]) -> int:
     return int(crop[r0:r1, c0:c1].sum()) if r0 < r1 and c0 < c1 else 0
 
 
-def _overlaps(boxes: np.ndarray, box: Sequence[int]) -> np.ndarray:
-    """The area each of `boxes` (N, 4: x0, y0, x1, y1) shares with `box` (exclusive ends)."""
-    w = np.minimum(boxes[:, 2], box[2]) - np.maximum(boxes[:, 0], box[0])
-    h = np.minimum(boxes[:, 3], box[3]) - np.maximum(boxes[:, 1], box[1])
+def _overlaps(boxes: np.ndarray, labels: Sequence[Sequence[int]]) -> np.ndarray:
+    """(K, N): the area each of `boxes` (N, 4: x0, y0, x1, y1) shares with each of the K boxes
+    `labels` (exclusive ends)."""
+    at = np.asarray(labels, dtype=np.float64).reshape(-1, 1, 4)
+    w = np.minimum(boxes[:, 2], at[..., 2]) - np.maximum(boxes[:, 0], at[..., 0])
+    h = np.minimum(boxes[:, 3], at[..., 3]) - np.maximum(boxes[:, 1], at[..., 1])
     return np.clip(w, 0, None) * np.clip(h, 0, None)
 
 

@@ -104,11 +104,15 @@ def label_box(point: Sequence[float], corner: str, width: int, height: int) -> t
     the image (`inside_image`). ValueError for another corner."""
     if corner not in LABEL_CORNERS:
         raise ValueError(f"label_at must be one of {list(LABEL_CORNERS)}, got {corner!r}")
+    return label_boxes(point, width, height)[LABEL_CORNERS.index(corner)]
+
+
+def label_boxes(point: Sequence[float], width: int, height: int) -> list[tuple[int, int, int, int]]:
+    """`label_box` at each of `LABEL_CORNERS`, in that order."""
     cx, cy = math.floor(point[0]), math.floor(point[1])
     reach, side = mark_reach(width, height), label_side(width, height)
-    x = cx + reach if corner.endswith("right") else cx - reach - side
-    y = cy - reach - side if corner.startswith("up") else cy + reach
-    return x, y, x + side, y + side
+    left, right, up, down = cx - reach - side, cx + reach, cy - reach - side, cy + reach
+    return [(x, y, x + side, y + side) for x, y in ((right, up), (left, up), (right, down), (left, down))]
 
 
 def inside_image(box: Sequence[int], width: int, height: int) -> bool:
