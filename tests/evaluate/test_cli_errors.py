@@ -117,7 +117,7 @@ def test_limit_0_is_refused_and_leaves_no_folder(demo_run: Path, tmp_path: Path)
     result = runner.invoke(app, ["eval", str(demo_run), "--model", f"replay:{replies}", "--out",
                                  str(tmp_path / "o"), "--limit", "0"])
     assert result.exit_code == 2
-    assert result.stderr.startswith("error: --limit 0 selects no sample; leave --limit out")
+    assert result.stderr.startswith("error: --limit 0 (Python: limit=0) selects no sample; leave it out")
     assert not (tmp_path / "o").exists()
 
 

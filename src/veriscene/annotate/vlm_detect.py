@@ -106,7 +106,8 @@ _MODEL_FAULTS = {"not_an_object": "is not a JSON object", "no_label": "has no la
                  "far_outside": "has a box far outside the image (more than half the image past an edge, "
                                 "in --box-format {fmt})",
                  "fractions": "has a box of fractions (all four numbers at most 1) where {fmt} asks for "
-                              "0-1000: the model answers in another convention (try --box-format norm1)"}
+                              "0-1000: the model answers in another convention (try --box-format norm1; "
+                              "Python: box_format='norm1')"}
 # entries left out by the settings, counted (the run's summary) by `skipped` reason
 _COUNTED = {"not_a_name": "detector_labels_not_in_names", "over_max_objects": "detector_objects_over_max_objects"}
 CUT_OFF = "detector_replies_cut_off"  # replies cut at the token limit, counted

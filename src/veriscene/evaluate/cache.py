@@ -65,7 +65,7 @@ class RequestCache:
         except sqlite3.DatabaseError as exc:
             raise ValueError(f"request cache {self.path} is not a usable SQLite file ({exc}): remove it (the "
                              "replies it held are asked again; those in the run's results.jsonl are kept), or "
-                             "pass another --cache file or --no-cache") from None
+                             "pass another --cache file or --no-cache (Python: cache=PATH or cache=False)") from None
         self.hits = 0
         self.writes = 0
 

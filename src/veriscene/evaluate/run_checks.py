@@ -124,12 +124,13 @@ def check_run_file(out: Path, identity: dict[str, Any], samples_path: Path,
         if problem is not None:
             raise ValueError(f"{path} is not a run file of veriscene eval ({problem}): remove it to go on in {out} "
                              "(run.json is written again, and the replies in results.jsonl are kept where they "
-                             "answer this model's prompts), or use another --out folder")
+                             "answer this model's prompts), or use another --out folder (Python: out=)")
         results = given if given is not None else PreviousResults(out / "results.jsonl")
         if previous.get("model") != identity and results.replied():
             raise ValueError(f"{out} holds results of another model or other parameters "
                              f"({_identity_change(previous.get('model'), identity)}). "
-                             "Use another --out folder to evaluate another model or other parameters.")
+                             "Use another --out folder (Python: out=) to evaluate another model or other "
+                             "parameters.")
         if previous.get("model") == identity:
             return results
     path.write_bytes(orjson.dumps({**current, "veriscene_version": __version__}, option=orjson.OPT_INDENT_2))
@@ -160,7 +161,7 @@ def check_left_out(out: Path, previous: PreviousResults, ids: np.ndarray, chosen
             if cache.is_file() else "")
     raise ValueError(f"{out} holds replies to {len(left)} samples this run would drop from its results.jsonl "
                      f"({'; '.join(parts)}; e.g. {previous.replied_id(int(left[0]))}): evaluate them too (the "
-                     f"earlier run's selection, or a wider one), or use another --out folder{kept}")
+                     f"earlier run's selection, or a wider one), or use another --out folder (Python: out=){kept}")
 
 
 def _identity_change(before: Any, now: dict[str, Any]) -> str:

@@ -107,7 +107,8 @@ def _nothing_chosen(sample_set: SampleIndex, limit: int | None) -> ValueError:
     """Why no sample was chosen: an evaluation of nothing is refused, never reported as done (a
     DataError when every line of the file was rejected: bad data, `veriscene eval` exits 1)."""
     if limit == 0:
-        return ValueError("--limit 0 selects no sample; leave --limit out to evaluate every sample")
+        return ValueError("--limit 0 (Python: limit=0) selects no sample; leave it out (limit=None) to evaluate "
+                          "every sample")
     if not len(sample_set):
         first = f" (line {sample_set.rejected[0].line}: {sample_set.rejected[0].reason})" if sample_set.rejected else ""
         return (DataError if sample_set.rejected else ValueError)(
