@@ -88,3 +88,13 @@ def test_a_refusal_names_the_row(locator: SampleLocator) -> None:
     assert isinstance(several, Unfound) and several.reason.startswith("the row (gold 1, prompt 'how many squares?') ")
     long = locator.locate(prompt="x" * 200)
     assert isinstance(long, Unfound) and f"prompt '{'x' * 60}...')" in long.reason
+
+
+def test_images_of_another_sample_are_no_row_of_the_one_left(locator: SampleLocator) -> None:
+    """Gold and question leave one sample, and the row's images are not its: refused, not guessed."""
+    assert locator.locate(answer="A red square.", has_answer=True, prompt="Describe the image.",
+                          images=[Image.new("RGB", (8, 6), "red")]) == "s1"
+    other = locator.locate(answer="A red square.", has_answer=True, prompt="Describe the image.",
+                           images=[Image.new("RGB", (8, 6), "blue")])
+    assert isinstance(other, Unfound)
+    assert "its images are not those of 's1', the one sample of its gold and question" in other.reason

@@ -10,7 +10,8 @@ was dropped) is found, when that can be told, by what else it holds:
                the questions (the user's own wording) rules nothing out
     images     its images (PIL images as TRL passes them, {"bytes", "path"} cells, bytes or file
                paths): samples showing the same pixels, in order (each image's RGB pixels
-               hashed; read only when the answer and prompt leave several samples)
+               hashed): they part the samples the answer and prompt leave, and when those
+               leave one, its images must be the row's (when both can be read)
 
 One sample left: the row's. None or several: the row cannot be told (`Unfound`, saying which
 and how to fix it), never guessed.
@@ -128,7 +129,7 @@ class SampleLocator:
         key = (answer_key(answer) if has_answer else None, text, bool(row_images))
         # (a group's rows share their prompt and gold; the images are read only to part samples)
         if key in self._found:
-            return self._found[key]
+            return self._shown_by(self._found[key], row_images, text, answer, has_answer)
         candidates = self._by_answer.get(answer_key(answer), []) if has_answer else list(self._samples)
         said = []
         if has_answer:
@@ -163,7 +164,23 @@ class SampleLocator:
                             "the row its sample_id column (veriscene export RUN --to trl writes it)")
         if "images" not in said and (isinstance(found, str) or not row_images):  # (what images decide is not kept)
             self._found[key] = found
+            return self._shown_by(found, row_images, text, answer, has_answer)
         return found
+
+    def _shown_by(self, found: str | Unfound, row_images: list[Any], text: str, answer: Any,
+                  has_answer: bool) -> str | Unfound:
+        """`found`, told by the row's gold and question alone, unless the row's images (given and
+        read) are not the sample's: a row of another image, refused rather than guessed."""
+        if not isinstance(found, str) or not row_images:
+            return found
+        theirs = self._image_digests(found)
+        digests = tuple(image_digest(i) for i in row_images)
+        if None in digests or None in theirs or digests == theirs:  # (what cannot be read tells nothing)
+            return found
+        return Unfound(f"{describe_row(text, answer, has_answer)} has no sample_id, and its images are not those of "
+                       f"{found!r}, the one sample of its gold and question (a row of another image?): which it "
+                       "answers cannot be told; give the row its sample_id column (veriscene export RUN --to trl "
+                       "writes it)")
 
     def _image_digests(self, sid: str) -> tuple[str | None, ...]:
         if sid not in self._digests:
