@@ -185,7 +185,7 @@ class SampleLocator:
     def _image_digests(self, sid: str) -> tuple[str | None, ...]:
         if sid not in self._digests:
             images = self._samples[sid].get("images") or []
-            self._digests[sid] = tuple(self._path_digest(i.get("path")) if isinstance(i, Mapping) and i.get("path")
+            self._digests[sid] = tuple(self._path_digest(str(i["path"])) if isinstance(i, Mapping) and i.get("path")
                                        else None for i in images)
         return self._digests[sid]
 
