@@ -125,8 +125,8 @@ def settings_rows(summary: dict[str, Any]) -> list[list[str]]:
     seen = settings.get("model_image_size")
     if seen:  # pixel boxes and points read in the frame the model saw (`model_frame`)
         size = f"{seen[0]}x{seen[1]}" if isinstance(seen, list) else str(seen)
-        rows.append(["model image size", f"{size}: pixel boxes and points read in the image the model saw, "
-                                         "scaled back to the original"])
+        rows.append(["model image size", f"{size}: pixel boxes and points (and points given for marks) read in "
+                                         "the image the model saw, scaled back to the original"])
     if settings.get("requests"):
         rows.append(["requests", ", ".join(f"{k} {v}" for k, v in settings["requests"].items())])
     if counts.get("attempts") and counts.get("requests_sent"):
