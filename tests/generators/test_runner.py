@@ -193,13 +193,12 @@ def test_batch_needs_one_argument_tuple_per_key() -> None:
 
 
 def test_batch_keys_group_as_their_json_forms() -> None:
-    from veriscene.generators.candidate_pool import _batch_groups, _key
+    from veriscene.generators.candidate_pool import _group_batch, _key
 
     for values in ([True, 1, 0, False, 1, True], [3, 1, 3, 2], ["a", "b", "a"], [["x", 1], ["x", 1], 1.0, 1]):
-        grouped: dict[bytes, list[int]] = {}
-        for key, members in _batch_groups(values, 5, {}):
-            grouped.setdefault(key, []).extend(members)
-        expected: dict[bytes, list[int]] = {}
+        grouped: dict[bytes, list[int]] = {_key(values[0]): [0, 2]}  # earlier members come first
+        _group_batch(values, 5, {}, grouped)
+        expected: dict[bytes, list[int]] = {_key(values[0]): [0, 2]}
         for j, value in enumerate(values, 5):
             expected.setdefault(_key(value), []).append(j)
         assert grouped == expected
