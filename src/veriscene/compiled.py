@@ -40,16 +40,29 @@ PACKAGE = Path(__file__).resolve().parent  # the veriscene package folder
 # spellings.py and positions.py import `program.context`, whose package imported program.ops and
 # ops_objects, which imported scene.caption and scene.describe: `import veriscene.scene.describe`
 # failed in a fresh interpreter (a partly initialised module); the two ops now import them where
-# they use them. scene/describe.py is not compiled: its module `__getattr__` (which keeps
-# `scene_caption` importable from it) is called by the compiled module's initialisation
-# (`CPyImport_SetModuleFile` reads an attribute of the module) before the module's globals exist, a
-# segmentation fault at import (gdb; the crash of helper-233's trial build of 55 modules). It
-# compiles once that `__getattr__` is gone.
-# Not compiled (next by self time in a profile of this build): generators/draws.py (a numpy
-# Generator subclass), generators/base.py, sample.py (a frozen dataclass of Python's own compiles,
-# but in a trial compiled code compared two equal ones with == as different), scene/describe.py
-# (above), generators/vocabulary.py (reads its `__dict__`), scene/model.py (`object.__setattr__`
-# on a frozen dataclass). Check a new list by importing each compiled module first, in a process
+# they use them. Then (helper-257) scene/describe.py, whose module `__getattr__` (it kept
+# `scene_caption` importable from there) was called by the compiled module's initialisation
+# (`CPyImport_SetModuleFile` reads an attribute of the module) before the module's globals
+# existed, a segmentation fault at import: gone (tests/test_compiled.py refuses one in a listed
+# module); and generators/vocabulary.py, `Vocabulary` native, its derived views in a declared
+# `_views` field (they were kept in its `__dict__`), `_Rows` (a dict subclass read through
+# `__missing__`) a class of Python's own.
+# mypyc (2.4) compiles `a == b` of two values typed as one class of Python's own (`native_class=
+# False`: the generator configs) as `a is b` when the class body defines no `__eq__` (one that
+# `dataclass` or a base class gives is not seen): two equal configs compare different. No listed
+# module compares them so (tests/test_compiled.py scans the listed modules with mypy for it).
+# Not compiled: generators/draws.py and sample.py compile as classes of Python's own (`Draws`
+# subclasses numpy's Generator; `Sample` keeps its record in its `__dict__`), but run more
+# instructions so (callgrind, the same calls from Python: `Draws`' draws +8%, `Sample.of`,
+# `sample_id` and `to_dict` +4%): a method of a class of Python's own reads its attributes by
+# the generic lookup, where 3.11's interpreter has specialised reads, and a call with keywords
+# is parsed by mypyc's argument parser. generators/base.py: its `Generator`, `OpenAnswerNotes`
+# and `MultiImageGenerator` are subclassed by the compiled generators, two at once, which a
+# native class cannot be, and a native class cannot subclass a class of Python's own compiled
+# beside it ("does not allow interpreted subclasses"); its candidates and contexts (`Candidate`,
+# `GenContext`, `one_by_one`, hot) would compile in a module of their own, re-exported from
+# base.py. scene/model.py (a frozen dataclass normalised by `object.__setattr__`, pickled to the
+# workers) was not tried. Check a new list by importing each compiled module first, in a process
 # of its own.
 COMPILED: tuple[str, ...] = (
     "generators/runner.py", "generators/candidate_pool.py", "generators/regions.py", "generators/common.py",
@@ -74,6 +87,8 @@ COMPILED: tuple[str, ...] = (
     # the lookup tables and program values, captions, spellings and positions, geometry and nouns
     "program/context.py", "program/types.py", "scene/caption.py", "scene/spellings.py", "scene/positions.py",
     "scene/geometry.py", "text_nouns.py", "text_predicates.py",
+    # referring expressions and the vocabulary
+    "scene/describe.py", "generators/vocabulary.py",
 )
 
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Hashable, Iterable, Sequence, TypeVar
 
 import numpy as np
+from mypy_extensions import mypyc_attr
 
 from veriscene.category_sets import listed_categories, record_set_names
 from veriscene.scene.model import Scene
@@ -76,6 +77,8 @@ class Vocabulary:
     # closed category lists (`veriscene.category_sets`): set id -> the names known to be its
     # categories (its list where a scene carries it, and the names of its scenes)
     category_sets: dict[str, set[str]] = field(default_factory=dict)
+    # the sorted views and other values derived from the counts (`view`), emptied when they change
+    _views: dict[Hashable, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def add_scene(self, scene: Scene) -> None:
         self.add_names(scene.names, [a for attrs in scene.attributes for a in attrs], [p for _, p, _ in scene.relations])
@@ -91,13 +94,13 @@ class Vocabulary:
         False where that list is not its set's: left out (the scan counts it)."""
         if not isinstance(meta, dict) or not meta.get("category_set"):
             return True
-        self.__dict__.pop("_views", None)
+        self._views = {}
         return record_set_names(self.category_sets, meta, names)
 
     def add_categories(self, set_id: str, names: Iterable[str]) -> None:
         """Record `names` as categories of the closed list `set_id` (a scene's
         ``meta["category_set"]``): its own names, or the list its meta carries."""
-        self.__dict__.pop("_views", None)
+        self._views = {}
         self.category_sets.setdefault(set_id, set()).update(names)
 
     def closed_names(self, set_id: str) -> frozenset[str] | None:
@@ -115,7 +118,7 @@ class Vocabulary:
     def add_names(self, names: Sequence[str], attributes: Iterable[str], predicates: Iterable[str]) -> None:
         """Count one scene from its object names, attribute occurrences and relation predicates
         (the engine's scan pass calls this on raw JSON, without building a Scene)."""
-        self.__dict__.pop("_views", None)  # the sorted views are made again on next use
+        self._views = {}  # the sorted views are made again on next use
         self.names.update(names)
         distinct = sorted(set(names))
         self.images.update(distinct)
@@ -139,7 +142,7 @@ class Vocabulary:
         cut leaves it. A word no scene holds any more leaves the vocabulary, its row with it.
         (The names a closed category list was given, `category_sets`, are what is known of the
         set's categories, not counts: they stay.)"""
-        self.__dict__.pop("_views", None)
+        self._views = {}
         distinct = sorted(set(names))
         _take(self.names, names)
         _take(self.images, distinct)
@@ -162,7 +165,7 @@ class Vocabulary:
         `2 * COOCCURRING_KEPT` names or more is cut as in `add_names`; merging a vocabulary into
         an empty one copies it. The result depends on how the data set was split and in what
         order the parts are merged, which the scan fixes by the file alone."""
-        self.__dict__.pop("_views", None)
+        self._views = {}
         self.names.update(other.names)
         self.attributes.update(other.attributes)
         self.predicates.update(other.predicates)
@@ -191,9 +194,7 @@ class Vocabulary:
     # made again after `add_names`; change the counters only through it.
     def view(self, key: Hashable, compute: Callable[[], T]) -> T:
         """A value derived from the vocabulary (`key` names it and its arguments), computed once."""
-        views = self.__dict__.get("_views")
-        if views is None:  # (not `setdefault`, which makes a dict on every call)
-            views = self.__dict__["_views"] = {}
+        views = self._views
         try:
             return views[key]
         except KeyError:
@@ -438,6 +439,8 @@ def _cut(row: Counter[str], keep: int) -> None:
     row.update(kept)
 
 
+# a class of Python's own where compiled: a dict subclass found by `__missing__`
+@mypyc_attr(native_class=False)
 class _Rows(dict[str, Any]):
     """Name -> its co-occurrence row as arrays (see `Vocabulary._cooccurrence_rows`), each made
     when first asked for: a large vocabulary has tens of thousands of rows, a run reads some."""
