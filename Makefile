@@ -18,10 +18,10 @@ TORCH_PIN ?= torch==2.13.0
 
 # Re-install only when the project definition changes (stamp file keeps `make` idempotent and fast).
 # Not byte-compiled here (--no-compile): pip compiles every file it installs (20,912, 97 s of CPU:
-# torch, ray, transformers, ...), where a test run reads a quarter of them (5,236 .pyc files, 123
-# of 424 MB, by their access times, in a fresh clone's run stopped after its Ray tests; compiling
-# them all took 90 s of the set-up's 174 s of CPU there, 231 s wall at load 12). `make test` has
-# them written as they are first imported instead (WRITE_PYC below), where later runs read them.
+# torch, ray, transformers, ...), of which a whole `make test` imports 29% (it wrote 6,056 .pyc
+# files with WRITE_PYC on a fresh clone; compiling all of them had taken 90 s of the set-up's 174 s
+# of CPU, 231 s wall at load 12). `make test` has them written as they are first imported instead
+# (WRITE_PYC below), where later runs read them.
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --no-compile "$(TORCH_PIN)" -e ".[test]"
 	@touch $@
