@@ -51,13 +51,14 @@ PACKAGE = Path(__file__).resolve().parent  # the veriscene package folder
 # False`: the generator configs) as `a is b` when the class body defines no `__eq__` (one that
 # `dataclass` or a base class gives is not seen): two equal configs compare different. No listed
 # module compares them so (tests/test_compiled.py scans the listed modules with mypy for it).
-# Not compiled: generators/draws.py and sample.py compile as classes of Python's own (`Draws`
-# subclasses numpy's Generator; `Sample` keeps its record in its `__dict__`), but run more
-# instructions so (callgrind, the same calls from Python: `Draws`' draws +8%, `Sample.of`,
-# `sample_id` and `to_dict` +4%): a method of a class of Python's own reads its attributes by
-# the generic lookup, where 3.11's interpreter has specialised reads, and a call with keywords
-# is parsed by mypyc's argument parser. generators/base.py: its `Generator`, `OpenAnswerNotes`
-# and `MultiImageGenerator` are subclassed by the compiled generators, two at once, which a
+# Not listed yet: generators/draws.py and sample.py compile, as classes of Python's own (`Draws`
+# subclasses numpy's Generator, found by mypyc through `import numpy.random._generator`;
+# `Sample` keeps its record in its `__dict__`). Built alone at MYPYC_OPT_LEVEL=1, the same calls
+# from Python run 25% (`Draws`' draws) and 24% (`Sample.of`, `sample_id`, `answer_problem`,
+# `to_dict`) fewer instructions (callgrind; at level 0, 8% and 4% more), with the same values and
+# samples; a build of the whole list with them was not made and checked (helper-257's time ran
+# out): add them then. generators/base.py: its `Generator`, `OpenAnswerNotes` and
+# `MultiImageGenerator` are subclassed by the compiled generators, two at once, which a
 # native class cannot be, and a native class cannot subclass a class of Python's own compiled
 # beside it ("does not allow interpreted subclasses"); its candidates and contexts (`Candidate`,
 # `GenContext`, `one_by_one`, hot) would compile in a module of their own, re-exported from

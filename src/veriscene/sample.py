@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+from mypy_extensions import mypyc_attr
 
 # Answer types and their JSON form:
 #   bool          true / false                 (questions answered yes / no)
@@ -100,6 +101,8 @@ def sample_id(task: str, image_ids: list[str], program: list[dict[str, Any]], te
 _new_object, _set_attribute = object.__new__, object.__setattr__  # (a frozen dataclass's own raises)
 
 
+# compiled (veriscene.compiled) as a class of Python's own: its records are kept in its `__dict__`
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True, init=False)
 class Sample:
     id: str

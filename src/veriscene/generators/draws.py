@@ -35,6 +35,8 @@ import sys
 from typing import Any
 
 import numpy as np
+import numpy.random._generator  # noqa: F401  (compiled: mypyc finds the base class `Draws` subclasses there)
+from mypy_extensions import mypyc_attr
 
 _WORD = 0x100000000  # 2**32: bounds up to this are drawn from 32-bit words
 _FLOYD_MAX = 10_000  # numpy's `choice` uses Floyd's algorithm up to this population (then a tail shuffle)
@@ -58,6 +60,8 @@ def _bounded(next32: Any, state: Any, n: int) -> int:
     return m >> 32
 
 
+# compiled (veriscene.compiled) as a class of Python's own: a native class cannot subclass numpy's
+@mypyc_attr(native_class=False)
 class Draws(np.random.Generator):
     """A `numpy.random.Generator` (same bit generator, same results) with faster `integers` for
     one value and `distinct` for a few values without replacement. `integers` with one value
