@@ -180,3 +180,27 @@ def test_workers_whose_forkserver_died_in_an_unguarded_script_are_told_so(
     said = _died([_Ended(code) for code in codes], started=True, method=method, resumable=False)
     assert ("if __name__ == \"__main__\":" in said) is guard
     assert ("memory" in said) is not guard
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a zombie is read from Linux's /proc")
+def test_a_driver_killed_but_not_reaped_is_not_running() -> None:
+    # a worker set up after its driver was killed with SIGKILL, before the driver's parent reaped
+    # it (a zombie), must see it gone (die_with_parent), or it outlives the driver
+    import signal
+    import time
+
+    from veriscene.engine.worker_faults import _running
+
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        assert _running(proc.pid)
+        os.kill(proc.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30  # a bound on the wait for the kill to land, not a timing check
+        while Path(f"/proc/{proc.pid}/stat").read_text().rsplit(") ", 1)[1][:1] != "Z":
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        assert not _running(proc.pid)  # a zombie: os.kill(pid, 0) alone still finds it
+    finally:
+        proc.kill()
+        proc.wait()
+    assert not _running(proc.pid)

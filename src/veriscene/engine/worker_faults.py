@@ -48,13 +48,22 @@ def die_with_parent(parent: int) -> None:
 
 
 def _running(pid: int) -> bool:
+    """Whether process `pid` is running: there and, on Linux, not a zombie (a driver killed with
+    SIGKILL stays one until its own parent reaps it; a worker that took the zombie for a live
+    driver would outlive it)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:  # pragma: no cover - a process of another user has that id
         return True
-    return True
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1][:1]
+    except FileNotFoundError:  # ended since, or a system without /proc (there: os.kill found it)
+        return not sys.platform.startswith("linux")
+    except (OSError, IndexError):  # pragma: no cover - unreadable: as os.kill said
+        return True
+    return state not in ("Z", "X")
 
 
 class WorkerDied(RuntimeError):
