@@ -29,7 +29,7 @@ def _version(value: bool) -> None:
     if value:
         from veriscene.compiled import build_said
 
-        # "(pure Python)" or "(compiled with mypyc: 54 modules)": the build `pip install` made (setup.py)
+        # "(pure Python)" or "(compiled with mypyc: 58 modules)": the build `pip install` made (setup.py)
         typer.echo(f"veriscene {__version__} ({build_said()})")
         raise typer.Exit()
 

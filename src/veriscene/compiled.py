@@ -51,14 +51,13 @@ PACKAGE = Path(__file__).resolve().parent  # the veriscene package folder
 # False`: the generator configs) as `a is b` when the class body defines no `__eq__` (one that
 # `dataclass` or a base class gives is not seen): two equal configs compare different. No listed
 # module compares them so (tests/test_compiled.py scans the listed modules with mypy for it).
-# Not listed yet: generators/draws.py and sample.py compile, as classes of Python's own (`Draws`
-# subclasses numpy's Generator, found by mypyc through `import numpy.random._generator`;
-# `Sample` keeps its record in its `__dict__`). Built alone at MYPYC_OPT_LEVEL=1, the same calls
-# from Python run 25% (`Draws`' draws) and 24% (`Sample.of`, `sample_id`, `answer_problem`,
-# `to_dict`) fewer instructions (callgrind; at level 0, 8% and 4% more), with the same values and
-# samples; a build of the whole list with them was not made and checked (helper-257's time ran
-# out): add them then. generators/base.py: its `Generator`, `OpenAnswerNotes` and
-# `MultiImageGenerator` are subclassed by the compiled generators, two at once, which a
+# Then generators/draws.py and sample.py, as classes of Python's own (`Draws` subclasses numpy's
+# Generator, found by mypyc through `import numpy.random._generator`; `Sample` keeps its record in
+# its `__dict__`): 58 modules, the same samples as pure Python (dig.py demo300, vg400), 29.57 M
+# instructions per demo scene against 30.38 M for the 56-module build of the same tree (-2.7%;
+# `instruction_count.py --scenes 10`, 23a8ac8) and 41.87 M pure.
+# Not compiled: generators/base.py: its `Generator`, `OpenAnswerNotes` and `MultiImageGenerator`
+# are subclassed by the compiled generators, two at once, which a
 # native class cannot be, and a native class cannot subclass a class of Python's own compiled
 # beside it ("does not allow interpreted subclasses"); its candidates and contexts (`Candidate`,
 # `GenContext`, `one_by_one`, hot) would compile in a module of their own, re-exported from
@@ -90,6 +89,8 @@ COMPILED: tuple[str, ...] = (
     "scene/geometry.py", "text_nouns.py", "text_predicates.py",
     # referring expressions and the vocabulary
     "scene/describe.py", "generators/vocabulary.py",
+    # the draws and the samples
+    "generators/draws.py", "sample.py",
 )
 
 
@@ -108,7 +109,7 @@ def compiled_modules(package: Path = PACKAGE) -> list[str]:
 
 def build_said(package: Path = PACKAGE) -> str:
     """How this installation runs, as `veriscene --version` says it: "pure Python", or
-    "compiled with mypyc: 54 modules" (or "... 3 of them not listed in COMPILED")."""
+    "compiled with mypyc: 58 modules" (or "... 3 of them not listed in COMPILED")."""
     found = compiled_modules(package)
     if not found:
         return "pure Python"
