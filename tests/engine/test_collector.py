@@ -67,3 +67,35 @@ def test_generation_makes_no_reference_cycles() -> None:
     produced, garbage = map(int, done.stdout.split())
     assert produced > 0
     assert garbage == 0
+
+
+_CALLER_FROZE = """
+import gc, sys, tempfile
+from pathlib import Path
+import veriscene
+from veriscene.demo.world import iter_scene_graphs
+from veriscene.scene import write_scenes
+
+with tempfile.TemporaryDirectory() as tmp:
+    scenes = Path(tmp) / "scenes.jsonl"
+    write_scenes(iter_scene_graphs(4, seed=0), scenes)
+    if sys.argv[1] == "froze":
+        gc.freeze()  # the program's own start-up heap, kept out of its collections
+    mine = gc.get_freeze_count()
+    veriscene.generate(str(scenes), Path(tmp) / "run", generators="object.count.v1")
+    print(mine, gc.get_freeze_count())
+"""
+
+
+def test_an_in_process_run_leaves_the_callers_frozen_objects_frozen() -> None:
+    # gc.unfreeze() at the end of a run handed back the objects the program froze itself, so each
+    # later collection walked them again; a program that froze nothing gets the run's back
+    for how in ("froze", "did not"):
+        done = subprocess.run([sys.executable, "-c", _CALLER_FROZE, how], capture_output=True, text=True,
+                              timeout=600)
+        assert done.returncode == 0, done.stderr
+        mine, after = map(int, done.stdout.split())
+        if how == "froze":
+            assert mine > 0 and after >= mine
+        else:
+            assert mine == 0 and after == 0

@@ -57,11 +57,12 @@ Progress = Callable[[int, int], None]
 
 
 def run_in_process(spec: RunSpec, tasks: Iterable[ShardTask], progress: Progress | None) -> Iterator[ShardOutput]:
+    frozen = collector.frozen_before()
     try:
         for task in tasks:
             yield run_shard(spec, task, progress)
     finally:
-        collector.release()  # the objects shards froze go back to this process's collector
+        collector.release(frozen)  # the objects shards froze go back to this process's collector
 
 
 _SPEC: RunSpec | None = None

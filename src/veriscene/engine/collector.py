@@ -11,7 +11,8 @@ So a shard runs with the automatic collector paused. Every `PERIOD` scenes, and 
 ends, one collection frees any cyclic garbage (a user generator may make some: at most `PERIOD`
 scenes' worth is held) and `gc.freeze()` moves the survivors, which are long-lived by then, out
 of later collections. An in-process run gives them back to the collector when it ends
-(`release`), so the calling program's collector works as before.
+(`release`), so the calling program's collector works as before; a program that froze objects
+itself keeps them frozen (`frozen_before`).
 """
 
 from __future__ import annotations
@@ -42,6 +43,17 @@ def paused() -> Iterator[None]:
             gc.enable()
 
 
-def release() -> None:
-    """Hand the objects frozen by `settle` back to the collector (end of an in-process run)."""
-    gc.unfreeze()
+def frozen_before() -> int:
+    """How many objects the calling program keeps frozen itself (`gc.freeze`), read as an
+    in-process run starts: `release` hands nothing back when it is not 0."""
+    return gc.get_freeze_count()
+
+
+def release(frozen_by_caller: int = 0) -> None:
+    """Hand the objects frozen by `settle` back to the collector (end of an in-process run).
+    When the calling program had frozen objects of its own before the run (`frozen_before`: a
+    server that froze its start-up heap, a test suite), `gc.unfreeze` would hand those back too,
+    so every later collection walks them again: then the run's survivors stay frozen with them
+    (reference counting still frees them; the engine's objects form no cycles)."""
+    if not frozen_by_caller:
+        gc.unfreeze()
