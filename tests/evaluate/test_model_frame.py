@@ -194,7 +194,8 @@ def test_original_is_said_in_python_as_on_the_cli() -> None:
 
 
 def test_a_misspelt_name_is_hinted_at() -> None:
-    with pytest.raises(ValueError, match=r"\(did you mean 'Qwen2.5-VL-7B-Instruct'\?\): add --model-image-size "
+    with pytest.raises(ValueError, match=r"\('Qwen2.5-VL-7B-Instruct' given is close: is it this model, "
+                                         r"'qwen2.5-vl-7b-instruct', misspelt\?\): add --model-image-size "
                                          r"qwen2.5-vl-7b-instruct=WIDTHxHEIGHT"):
         for_model({"Qwen2.5-VL-7B-Instruct": (644, 476)}, "openai:qwen2.5-vl-7b-instruct", "--model-image-size")
 

@@ -154,8 +154,9 @@ def for_model(value: Any, model: Any, where: str = OPTION) -> Any:
     given = [key for key in value if key != EVERY_MODEL]
     lowered = {key.lower(): key for key in given}  # (names match exactly; a case apart is hinted at)
     close = difflib.get_close_matches(names[-1].lower(), list(lowered), n=1, cutoff=0.6)
-    hint = f" (did you mean {lowered[close[0]]!r}?)" if close else ""
     name = names[-1]
+    # the name given that is close to the model's: a misspelling of it, or another model's
+    hint = f" ({lowered[close[0]]!r} given is close: is it this model, {name!r}, misspelt?)" if close else ""
     if where.startswith("--"):  # the CLI's spelling, else the mapping's
         add = (f"add {where} {name}=WIDTHxHEIGHT, or {name}={ORIGINAL} when it answers in the original image's "
                "pixels (a size without NAME= is every other model's)")
