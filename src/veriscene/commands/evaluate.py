@@ -217,7 +217,14 @@ def register(app: typer.Typer) -> None:
                                                    "--model's (NAME: the spec, the name after 'openai:' / 'hf:', "
                                                    "or its last path components: 'final', 'run1/final'); a "
                                                    "WIDTHxHEIGHT without NAME= beside them is every other model's, "
-                                                   "and a model neither names is refused."),
+                                                   "and a model neither names is refused. Instead of WIDTHxHEIGHT, "
+                                                   "the processor's own rule, each image's size from its original: "
+                                                   "qwen2-vl (Qwen2-VL / Qwen2.5-VL, as their folders and vLLM set "
+                                                   "it: sides rounded to 28, 3136 to 12845056 pixels), "
+                                                   "qwen2-vl:min_pixels=N,max_pixels=N (a server's own limits), "
+                                                   "config:/path/to/model (read from its "
+                                                   "preprocessor_config.json; a processor not understood is "
+                                                   "refused), or config alone (the hf:PATH model's own folder)."),
     ) -> None:
         """Run a model on samples, score every reply by program, write results and reports (Python:
         veriscene.evaluate.evaluate)."""

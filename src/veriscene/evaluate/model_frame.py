@@ -15,7 +15,11 @@ original image's size, as the exported questions the rewards score do.
 
 Given as (width, height) for every sample, or in Python as a function
 ``fn(width, height) -> (width, height)`` of the original image's size (for servers whose resize
-depends on it).
+depends on it). Or, so that nobody writes that function by hand, the model's processor's own rule
+(`resize_rules`): "qwen2-vl" (Qwen2-VL / Qwen2.5-VL with their folders' limits),
+"qwen2-vl:min_pixels=N,max_pixels=N", "config:/path/to/model" (read from the folder's
+preprocessor_config.json; a processor not understood is refused naming the file and field), or
+"config" alone (the run's hf:PATH model folder, read when the run's model is known: `for_model`).
 
 Several models, one setting: a mapping of model names to sizes (the CLI's repeatable
 ``--model-image-size NAME=WxH``), from which each run takes its model's (`for_model`): models of
@@ -23,7 +27,7 @@ different input resolutions evaluated by one script with one list of options. A 
 model spec ("openai:Qwen/Qwen2.5-VL-7B-Instruct"), the part after its kind
 ("Qwen/Qwen2.5-VL-7B-Instruct") or its last path components ("Qwen2.5-VL-7B-Instruct";
 "run1/final" for "hf:/ckpt/run1/final", so that two checkpoints named "final" are told apart; for
-a Model or a function, its name); a size is (width, height), "WxH", a function as above, or None
+a Model or a function, its name); a size is (width, height), "WxH", a rule, a function as above, or None
 (the CLI's ``NAME=original``: the model answers in the original image's pixels). The key "*"
 (the CLI's bare ``WxH`` beside named ones) is the size of every model not named. A model the
 mapping does not name and that has no "*" is refused before anything is read, naming the names
@@ -38,6 +42,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Union
 
 from veriscene.answers import MatchResult, parse_box_format
+from veriscene.evaluate import resize_rules as rules
 from veriscene.rewards import truth_checks as checks
 
 OneSize = Union[Sequence[int], str, Callable[[int, int], Sequence[int]], None]
@@ -56,7 +61,8 @@ def parse_size_text(text: str, option: str = "--model-image-size") -> tuple[int,
     match = _WxH.match(text)
     if match is None or min(int(match[1]), int(match[2])) <= 0:
         raise ValueError(f"{option} must be WIDTHxHEIGHT of the image the model saw, in pixels (e.g. 644x476), "
-                         f"got {text!r}")
+                         f"or its processor's rule ({rules.QWEN2_VL}, {rules.QWEN2_VL}:max_pixels=N, "
+                         f"{rules.CONFIG}:/path/to/model), got {text!r}")
     return int(match[1]), int(match[2])
 
 
@@ -83,6 +89,8 @@ def _one_size(value: Any, where: str) -> tuple[int, int] | Callable[[int, int], 
     if isinstance(value, str):
         if value.strip().lower() == ORIGINAL:  # as the CLI's NAME=original
             return None
+        if rules.is_rule_text(value):  # "qwen2-vl[:...]", "config[:PATH]" (`resize_rules`)
+            return rules.parse_rule(value, where)
         return parse_size_text(value, where)
     return checks.model_size(value, where)
 
@@ -97,7 +105,7 @@ def parse_size_options(texts: Sequence[str], option: str = CLI_OPTION) -> Any:
         return None
     sizes: dict[str, tuple[int, int] | None] = {}
     for text in texts:
-        name, sep, size = text.rpartition("=") if "=" in text else ("", "", text)
+        name, sep, size = _split_named(text)
         name = name.strip()
         if sep and not name:
             raise ValueError(f"{option} {text!r}: no model name before '=' (NAME=WIDTHxHEIGHT, e.g. "
@@ -108,12 +116,31 @@ def parse_size_options(texts: Sequence[str], option: str = CLI_OPTION) -> Any:
             raise ValueError(f"{option} gives the size of {what} twice; give it once")
         if size.strip().lower() == ORIGINAL:
             sizes[key] = None
+        elif rules.is_rule_text(size):
+            sizes[key] = rules.parse_rule(size, option)
         else:
             label = f"{option} {text!r}: the size" if name else option
             sizes[key] = parse_size_text(size, label)
     if list(sizes) == [EVERY_MODEL]:
         return sizes[EVERY_MODEL]  # one size for every model: the form before names
     return sizes
+
+
+def _is_size_text(text: str) -> bool:
+    return bool(_WxH.match(text)) or text.strip().lower() == ORIGINAL or rules.is_rule_text(text)
+
+
+def _split_named(text: str) -> tuple[str, str, str]:
+    """"NAME=SIZE" as (NAME, "=", SIZE), a bare size as ("", "", SIZE). A rule's options hold "="
+    too ("m=qwen2-vl:max_pixels=1003520"): the split is at the last "=" whose right side is a size
+    (a model name may hold "=" itself), else at the last "=" (its error then names the size)."""
+    if "=" not in text or _is_size_text(text):
+        return "", "", text
+    cuts = [k for k, char in enumerate(text) if char == "="]
+    for k in reversed(cuts):
+        if _is_size_text(text[k + 1:]):
+            return text[:k], "=", text[k + 1:]
+    return text.rpartition("=")
 
 
 def model_names(model: Any) -> tuple[str, ...]:
@@ -139,16 +166,17 @@ def for_model(value: Any, model: Any, where: str = OPTION) -> Any:
     of the model's names (`model_names`), else its "*"; a ValueError naming the names given when
     none fits, or when two entries naming the model differ."""
     if not isinstance(value, Mapping):
-        return value
+        return _own(value, model, where)
     names = model_names(model)
     found = [(key, value[key]) for key in names if key in value]
-    if len({_said(size) if not callable(size) else id(size) for _, size in found}) > 1:
+    if len({id(size) if callable(size) and not isinstance(size, rules.ResizeRule) else _said(size)
+            for _, size in found}) > 1:
         said = ", ".join(f"{key}={_said(size)}" for key, size in found)
         raise ValueError(f"{where} gives the model {names[0]!r} two sizes ({said}): give one")
     if found:
-        return found[0][1]
+        return _own(found[0][1], model, f"{where}[{found[0][0]!r}]")
     if EVERY_MODEL in value:
-        return value[EVERY_MODEL]
+        return _own(value[EVERY_MODEL], model, where)
     import difflib
 
     given = [key for key in value if key != EVERY_MODEL]
@@ -167,6 +195,11 @@ def for_model(value: Any, model: Any, where: str = OPTION) -> Any:
                      f"model {names[0]!r}{hint}: {add}")
 
 
+def _own(size: Any, model: Any, where: str) -> Any:
+    """`size`, or for "config" alone (`resize_rules.OWN_CONFIG`) the rule of the hf: model's folder."""
+    return rules.own_config(model, where) if size == rules.OWN_CONFIG else size
+
+
 def _said(size: Any) -> str:
     shown = describe(size)
     return ORIGINAL if shown is None else f"{shown[0]}x{shown[1]}" if isinstance(shown, list) else str(shown)
@@ -176,6 +209,8 @@ def describe(value: Any) -> list[int] | str | None:
     """How summary.json's settings state it: [width, height], 'function NAME', or None."""
     if value is None:
         return None
+    if isinstance(value, (rules.ResizeRule, str)):  # a rule, or "config" not yet read
+        return str(value)
     if callable(value):
         return f"function {getattr(value, '__qualname__', type(value).__name__)}"
     return [int(v) for v in value]

@@ -204,6 +204,8 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
     (width, height) giving it): open box / point questions in the "pixel" convention have the
     reply's coordinates scaled back to the original image before they are compared, as the
     rewards' `model_image_size` does (`evaluate.model_frame`); None (the default), read as given.
+    Or the model's processor's rule (`evaluate.resize_rules`): "qwen2-vl",
+    "qwen2-vl:min_pixels=N,max_pixels=N", "config:/path/to/model", "config" (an hf: model's folder).
     Or a mapping of model names to those sizes (None: that model answers in the original pixels;
     "*": every model not named), from which the run takes its model's: one setting for a script
     that evaluates several models (`model_frame.for_model`; a model it does not name, with no "*",

@@ -270,17 +270,27 @@ class GroundTruth:
 
     # -- scoring -----------------------------------------------------------------------------
 
-    def score(self, reply: str, *, model_image_size: Sequence[int] | None = None,
-              **options: Any) -> MatchResult:
+    def score(self, reply: str, *, model_image_size: Any = None, **options: Any) -> MatchResult:
         """Score `reply` exactly like `score_sample` (options go to `match_answer`).
 
         `model_image_size` = (width, height) of the image the model saw; it only matters for
         open box / point questions in the "pixel" convention, and for points a reply gives in
         pixels for the marks drawn on the images (`marks`: each image read as seen at that size;
-        see the module docstring).
+        see the module docstring). Or the model's processor's rule, as eval takes it
+        (`veriscene.evaluate.resize_rules`): "qwen2-vl", "qwen2-vl:max_pixels=N",
+        "config:/path/to/model", or a function ``fn(width, height) -> (width, height)`` of the
+        original size, applied to this sample's `image_size` (a sample stating none: read as given).
         """
+        if isinstance(model_image_size, str) or callable(model_image_size):
+            frame = _frame_rule(model_image_size)
+            if frame is None or not callable(frame):
+                model_image_size = frame
+            elif self.marks:  # each image's frame from its own size
+                return score_sample(reply, self.record(), marks_frame=frame, **options)
+            else:
+                model_image_size = None if self.image_size is None else frame(*self.image_size)
         if self._needs_rescale(model_image_size):
-            return self._score_rescaled(reply, model_image_size, options)  # type: ignore[arg-type]
+            return self._score_rescaled(reply, model_image_size, options)
         if model_image_size is not None and self.marks:
             return score_sample(reply, self.record(), marks_frame=checks.model_size(model_image_size,
                                                                                     "model_image_size"), **options)
@@ -306,6 +316,20 @@ class GroundTruth:
         score, ok = compare(value, self.answer, self.answer_type, image_size=self.image_size,
                             point_options=self.point_options, **cmp_opts)
         return MatchResult(score=float(score), correct=bool(ok), parse_failed=False, reason=None, parsed=value)
+
+
+def _frame_rule(value: Any) -> Any:
+    """A `model_image_size` given as a rule's text or a function: (width, height), None (the
+    original image), or a function of the original size whose answers are checked."""
+    from veriscene.evaluate import model_frame, resize_rules
+
+    frame = model_frame.check_model_image_size(value)
+    if frame == resize_rules.OWN_CONFIG:
+        raise ValueError("model_image_size 'config' alone reads the folder of eval's hf: model; a reward has none: "
+                         f"give {resize_rules.CONFIG}:/path/to/model")
+    if not callable(frame):
+        return frame
+    return lambda w, h: checks.model_size(frame(w, h), f"model_image_size({w}, {h})")
 
 
 # -- TRL columns ------------------------------------------------------------------------------
