@@ -14,7 +14,13 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from veriscene.cli import app
-from veriscene.evaluate.model_frame import check_model_image_size, describe, for_model, parse_size_options
+from veriscene.evaluate.model_frame import (
+    check_model_image_size,
+    describe,
+    for_model,
+    parse_size_options,
+    unstated_resize,
+)
 from veriscene.evaluate.resize_rules import ResizeRule, from_config, parse_rule, qwen2_vl
 from veriscene.rewards.truth import GroundTruth
 
@@ -199,3 +205,22 @@ def test_eval_scores_in_the_frame_the_rule_gives(demo_run: Path, tmp_path: Path)
                                     "--model-image-size", "config"])
     assert bare.exit_code == 2 and "reads the model folder of an hf:PATH model" in bare.output
     assert not (tmp_path / "p").exists()
+
+
+def test_an_hf_model_whose_processor_resizes_is_said_when_no_size_is_given(demo_run: Path, tmp_path: Path) -> None:
+    folder = _config(tmp_path / "qwen", image_processor_type="Qwen2VLImageProcessor", max_pixels=1003520)
+    assert unstated_resize(f"hf:{folder}") == (
+        f"the processor of hf:{folder} resizes images (qwen2-vl:min_pixels=3136,max_pixels=1003520,factor=28 (from "
+        f"{folder}/preprocessor_config.json)): pixel boxes and points in its replies are read in the original "
+        "image's pixels; give --model-image-size config to read them in the frame the model saw "
+        "(--model-image-size original to keep them as they are and silence this)")
+    kept = _config(tmp_path / "kept", image_processor_type="CLIPImageProcessor", do_resize=False)
+    assert unstated_resize(f"hf:{kept}") is None  # the original size: nothing to say
+    assert unstated_resize(f"hf:{tmp_path / 'nowhere'}") is None and unstated_resize("openai:qwen") is None
+    run = _pixel_box_run(demo_run, tmp_path)
+    said = CliRunner().invoke(app, ["eval", str(run), "--model", f"hf:{folder}", "--out", str(tmp_path / "o")])
+    assert said.exit_code != 0 and "no config.json" in said.output  # (no weights: the warning came before)
+    assert "resizes images" in said.output and "--model-image-size config" in said.output
+    quiet = CliRunner().invoke(app, ["eval", str(run), "--model", f"hf:{folder}", "--out", str(tmp_path / "p"),
+                                     "--model-image-size", "original"])
+    assert "resizes images" not in quiet.output

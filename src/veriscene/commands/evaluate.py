@@ -245,6 +245,13 @@ def register(app: typer.Typer) -> None:
                 for_model(seen_size, model, "--model-image-size")
             except ValueError as exc:
                 _fail(str(exc))
+        else:  # an hf: model whose processor resizes: its pixel replies read in the original frame, said
+            from veriscene.evaluate.model_frame import unstated_resize
+
+            unsaid = unstated_resize(model)
+            if unsaid:
+                err_console.print(f"[yellow]warning[/] {escape(unsaid)}", soft_wrap=True, markup=True,
+                                  highlight=False)
         cached = cache_option(cache, no_cache)
         # None: the model's cache (`evaluate(extractor_cache=None)`)
         claims_cached = (None if extractor_cache is None and not no_extractor_cache

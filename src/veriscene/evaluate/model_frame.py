@@ -195,6 +195,27 @@ def for_model(value: Any, model: Any, where: str = OPTION) -> Any:
                      f"model {names[0]!r}{hint}: {add}")
 
 
+def unstated_resize(model: Any) -> str | None:
+    """What to say of a run given no `model_image_size` whose model is "hf:PATH" with a processor
+    that resizes images (its folder's preprocessor_config.json, `resize_rules.from_config`): its
+    pixel boxes and points are then read in the original image's pixels, most likely wrongly.
+    None for other models, a folder that keeps the original size, or a configuration not read.
+    Said, not acted on: reading the folder unasked would score the same replies differently by
+    hf: and by a server (openai:) of the same model, and a resumed run differently from its start."""
+    if not (isinstance(model, str) and model.startswith("hf:") and model[3:]):
+        return None
+    try:
+        size = rules.from_config(model[3:])
+    except ValueError:
+        return None
+    if size is None:
+        return None
+    said = _said(size)
+    return (f"the processor of {model} resizes images ({said}): pixel boxes and points in its replies are read in "
+            f"the original image's pixels; give {CLI_OPTION} config to read them in the frame the model saw "
+            f"({CLI_OPTION} original to keep them as they are and silence this)")
+
+
 def _own(size: Any, model: Any, where: str) -> Any:
     """`size`, or for "config" alone (`resize_rules.OWN_CONFIG`) the rule of the hf: model's folder."""
     return rules.own_config(model, where) if size == rules.OWN_CONFIG else size
