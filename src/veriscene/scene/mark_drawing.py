@@ -19,7 +19,7 @@ from __future__ import annotations
 import io
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -40,12 +40,43 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     return ImageFont.load_default(size=size)
 
 
+class DrawnMark(NamedTuple):
+    """Where `draw_marks` draws one mark on an image (pixels): the pixel its ring and dot are
+    centred on, its label, and the label's box (x0, y0, x1, y1; x1 and y1 exclusive)."""
+
+    label: str
+    centre: tuple[int, int]
+    label_box: tuple[int, int, int, int]
+
+
+def mark_layout(marks: Sequence[Mark], size: tuple[int, int]) -> list[DrawnMark]:
+    """Where `draw_marks` draws `marks` on an image of `size` (width, height), in their order:
+    each ring centred on its point's pixel, each label box at the corner its ``label_at`` names
+    when that lies inside the image, else the first corner (up right, up left, down right, down
+    left) inside the image meeting no other ring and no label placed before it. The viewer shows
+    marks from it (`viewer.figures`), so a person sees them where a model does."""
+    ring, _, _, font_size = mark_sizes(*size)
+    font, pad, side = _font(font_size), label_pad(font_size), label_side(*size)
+    centres = [(int(float(m["point"][0])), int(float(m["point"][1]))) for m in marks]
+    taken = [ring_box((cx, cy), *size) for cx, cy in centres]  # x0 y0 x1 y1
+    placed = []
+    for k, (mark, (cx, cy)) in enumerate(zip(marks, centres)):
+        label = str(mark["label"])
+        x0, y0, x1, y1 = (int(v) for v in font.getbbox(label))
+        w, h = max(side, x1 - x0 + 2 * pad), max(side, y1 - y0 + 2 * pad)  # (a longer label: wider)
+        box = _label_box(size, (cx, cy), ring + 2, (w, h), [t for j, t in enumerate(taken) if j != k],
+                         mark.get("label_at"))
+        taken.append(box)
+        placed.append(DrawnMark(label, (cx, cy), box))
+    return placed
+
+
 def draw_marks(im: Image.Image, marks: Sequence[Mark]) -> Image.Image:
     """A copy of `im` (RGB) with `marks` drawn: a ring around each point and a dot on it, red
     edged in white and black (seen on red, light and dark pixels alike), and its label in a red
-    box edged in black beside the ring, at the corner its ``label_at`` names, else the first corner
-    (up right, up left, down right, down left) where it meets no other ring or label, kept inside
-    the image. Rings first, then labels
+    box edged in black beside the ring, where `mark_layout` puts it: at the corner its
+    ``label_at`` names, else the first corner (up right, up left, down right, down left) where it
+    meets no other ring or label, kept inside the image. Rings first, then labels
     (no ring hides a label), then dots (no label hides a point)."""
     out = im.convert("RGB") if im.mode != "RGB" else im.copy()
     if not marks:
@@ -53,26 +84,21 @@ def draw_marks(im: Image.Image, marks: Sequence[Mark]) -> Image.Image:
     draw = ImageDraw.Draw(out)
     ring, width, dot, size = mark_sizes(*out.size)
     font = _font(size)
-    centres = [(int(float(m["point"][0])), int(float(m["point"][1]))) for m in marks]
-    for cx, cy in centres:
+    layout = mark_layout(marks, out.size)
+    for _, (cx, cy), _ in layout:
         _disc(draw, cx, cy, ring + 2, EDGE_COLOUR, width + 4)
         _disc(draw, cx, cy, ring + 1, TEXT_COLOUR, width + 2)
         _disc(draw, cx, cy, ring, MARK_COLOUR, width)
-    pad, side = label_pad(size), label_side(*out.size)
-    taken = [ring_box((cx, cy), *out.size) for cx, cy in centres]  # x0 y0 x1 y1
-    for k, (mark, (cx, cy)) in enumerate(zip(marks, centres)):
-        label = str(mark["label"])
+    pad = label_pad(size)
+    for label, _, box in layout:
         x0, y0, x1, y1 = (int(v) for v in draw.textbbox((0, 0), label, font=font))
-        w, h = max(side, x1 - x0 + 2 * pad), max(side, y1 - y0 + 2 * pad)  # (a longer label: wider)
-        box = _label_box(out.size, (cx, cy), ring + 2, (w, h), [t for j, t in enumerate(taken) if j != k],
-                         mark.get("label_at"))
-        taken.append(box)
+        w, h = box[2] - box[0], box[3] - box[1]
         draw.rectangle((box[0], box[1], box[2] - 1, box[3] - 1), fill=MARK_COLOUR, outline=EDGE_COLOUR,
                        width=max(1, pad // 2))
         # the label centred in its box
         draw.text((box[0] + (w - (x1 - x0)) // 2 - x0, box[1] + (h - (y1 - y0)) // 2 - y0), label,
                   fill=TEXT_COLOUR, font=font)
-    for cx, cy in centres:
+    for _, (cx, cy), _ in layout:
         _disc(draw, cx, cy, dot + 2, EDGE_COLOUR)
         _disc(draw, cx, cy, dot + 1, TEXT_COLOUR)
         _disc(draw, cx, cy, dot, MARK_COLOUR)
@@ -139,7 +165,7 @@ def marked_payload(path: str | Path, marks: Sequence[Mark], data: bytes | None =
     return out.getvalue(), "image/png"
 
 
-__all__ = ["EDGE_COLOUR", "MARK_COLOUR", "MIN_RING", "RING_SHARE", "TEXT_COLOUR", "draw_marks", "mark_sizes",
-           "marked_payload", "marked_rgb"]
+__all__ = ["EDGE_COLOUR", "MARK_COLOUR", "MIN_RING", "RING_SHARE", "TEXT_COLOUR", "DrawnMark", "draw_marks", "mark_layout",
+           "mark_sizes", "marked_payload", "marked_rgb"]
 
 _JPEG_START = b"\xff\xd8\xff"  # a JPEG file's first bytes (its SOI marker and the next one's start)

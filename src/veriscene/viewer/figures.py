@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from veriscene.answers.coords import format_box, format_point, to_pixels
+from veriscene.scene.mark_drawing import EDGE_COLOUR, MARK_COLOUR, TEXT_COLOUR, mark_layout
+from veriscene.scene.marks import Mark, label_pad, mark_sizes, program_marks, record_marks
 from veriscene.scene.model import Scene
 from veriscene.viewer.markup import Links, colour, esc
 
@@ -143,10 +145,12 @@ def _option_shape(choice: str, scene: Scene, box_format: str) -> list[float] | N
 def question_marks(record: dict[str, Any], scene: Scene, image: int = 0) -> str:
     """SVG of what the question shows on its image `image` (0: the first), each labelled as the
     question writes it: on the first image, its regions ("What is inside the box [...]?") and
-    points (`region` and `point` nodes of the program, in pixels), the points drawn on the image
-    with their labels (`marked_point`: "A", as a model is shown them), and the options of a box
-    or point question, each with its letter; on every image, the points drawn on that image
-    (`image_marked_point` nodes of a question over several images: "B" on Image 2)."""
+    points (`region` and `point` nodes of the program, in pixels) and the options of a box or
+    point question, each with its letter; on every image, the marks drawn on it ("A": the
+    sample's images[k]["marks"], `scene.marks`), each where the image a model is shown has it
+    (`drawn_marks`). A record without marks on that image shows its program's marked points
+    (`marked_point`, and `image_marked_point` of a question over several images: "B" on Image 2)
+    as they would be drawn."""
     raw_meta, raw_choices = record.get("meta"), record.get("choices")
     meta = raw_meta if isinstance(raw_meta, dict) else {}
     box_format = str(meta.get("box_format") or "norm1")
@@ -160,25 +164,14 @@ def question_marks(record: dict[str, Any], scene: Scene, image: int = 0) -> str:
             options[str(choice).strip()] = chr(ord("A") + j)
             marks.append((f"{chr(ord('A') + j)}. {str(choice).strip()}", shape))
     program = record.get("program")
-    for node in program if isinstance(program, list) else []:
-        if not isinstance(node, dict):  # (a record that is no sample's: nothing of it is drawn)
+    for node in program if isinstance(program, list) and image == 0 else []:
+        # (the question's points and regions are on its first image; its marks: `drawn_marks`)
+        if not isinstance(node, dict) or node.get("op") not in ("point", "region"):
             continue
         values = node.get("args", [])
-        mark = None  # a point drawn on the image with its label ("A": `scene.marks`), shown so
-        op = node.get("op")
-        if op == "image_marked_point" and isinstance(values, list) and len(values) == 4:
-            if values[0] != image or isinstance(values[0], bool):  # (another image's mark)
-                continue
-            mark, values = str(values[1]), values[2:]
-        elif image != 0:  # (the question's points, regions and labelled points are on its first image)
-            continue
-        elif op == "marked_point" and isinstance(values, list) and len(values) == 3:
-            mark, values = str(values[0]), values[1:]
-        elif op not in ("point", "region"):
-            continue
         if not isinstance(values, list) or len(values) not in (2, 4) or not all(isinstance(v, (int, float)) for v in values):
             continue
-        label = mark if mark is not None else _shown(values, scene, box_format)
+        label = _shown(values, scene, box_format)
         if label not in options and all(m[0] != label for m in marks):  # an option is drawn once, with its letter
             marks.append((label, [float(v) for v in values]))
     parts = []
@@ -193,4 +186,56 @@ def question_marks(record: dict[str, Any], scene: Scene, image: int = 0) -> str:
                          f"stroke='#fff'><title>{esc(label)}</title></circle><text class='shown' "
                          f"x='{v[0] + size / 60:.1f}' y='{v[1] + size / 120:.1f}' font-size='{size / 55:.1f}'>"
                          f"{esc(label)}</text>")
+    parts.append(drawn_marks(image_marks(record, image), scene.width, scene.height))
     return "".join(parts)
+
+
+def image_marks(record: dict[str, Any], image: int) -> list[Mark]:
+    """The marks drawn on image `image` of a sample: its images[image]["marks"] (what a model is
+    shown), else its program's marked points on that image (`scene.marks.program_marks`: a record
+    of its own, or one whose marks cannot be read)."""
+    try:
+        marks = record_marks(record, image)
+    except ValueError:
+        marks = None
+    return marks if marks is not None else program_marks(record.get("program"), image)
+
+
+def _hex(rgb: tuple[int, int, int]) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
+
+
+def drawn_marks(marks: Sequence[Mark], width: int, height: int) -> str:
+    """SVG of `marks` as `scene.mark_drawing.draw_marks` draws them on an image of this size,
+    pixel for pixel (`mark_layout`): each ring and dot on its point's pixel, red edged in white
+    and black, and each label in its red box edged in black at the corner the image has it;
+    rings first, then labels, then dots, as drawn. (The letter is the browser's font, centred in
+    its box: its baseline 0.36 of the font size below the box's middle, half a capital's height.)"""
+    if not marks:
+        return ""
+    ring, ring_width, dot, font_size = mark_sizes(width, height)
+    edge = max(1, label_pad(font_size) // 2)
+    red, black, white = _hex(MARK_COLOUR), _hex(EDGE_COLOUR), _hex(TEXT_COLOUR)
+    layout = mark_layout(marks, (width, height))
+    rings, labels, dots = [], [], []
+    for mark, (label, (cx, cy), (x0, y0, x1, y1)) in zip(marks, layout):
+        # a Pillow ellipse of radius r around pixel c covers pixels c - r to c + r: in the SVG's
+        # pixel coordinates a circle of radius r + 0.5 around c + 0.5, a ring of width w inside it
+        x, y, said = cx + 0.5, cy + 0.5, esc(label)
+        rings.append(f"<g class='mark' data-label='{said}'>" + "".join(
+            f"<circle cx='{x}' cy='{y}' r='{r + 0.5 - w / 2:g}' fill='none' stroke='{c}' stroke-width='{w}'/>"
+            for r, w, c in ((ring + 2, ring_width + 4, black), (ring + 1, ring_width + 2, white), (ring, ring_width, red)))
+            + f"<title>mark {said} at {_point_text(mark)}</title></g>")
+        w, h = x1 - x0, y1 - y0
+        labels.append(f"<g class='mark-label' data-label='{said}'><rect x='{x0}' y='{y0}' width='{w}' height='{h}' "
+                      f"fill='{black}'/><rect x='{x0 + edge}' y='{y0 + edge}' width='{w - 2 * edge}' "
+                      f"height='{h - 2 * edge}' fill='{red}'/><text class='mark' x='{x0 + w / 2:g}' y='{y0 + h / 2 + 0.36 * font_size:.1f}' "
+                      f"font-size='{font_size}' fill='{white}'>{said}</text></g>")
+        dots.append("<g class='mark-dot'>" + "".join(
+            f"<circle cx='{x}' cy='{y}' r='{r + 0.5:g}' fill='{c}'/>" for r, c in ((dot + 2, black), (dot + 1, white), (dot, red)))
+            + "</g>")
+    return "".join(rings + labels + dots)
+
+
+def _point_text(mark: Mark) -> str:
+    return "[" + ", ".join(f"{float(v):g}" for v in mark["point"]) + "]"

@@ -63,6 +63,7 @@ stroke-width:3;stroke-dasharray:2 3;vector-effect:non-scaling-stroke}
 tr.step:hover{background:#fff8e1}.tag{display:inline-block;background:#eceff1;border-radius:3px;
 padding:0 5px;margin:1px}td.q{min-width:360px}td.a{max-width:300px;overflow-wrap:anywhere}
 td.ids{white-space:nowrap}
+.fig text.mark{stroke:none;font-weight:normal;text-anchor:middle}
 """
 
 SCRIPT = """
