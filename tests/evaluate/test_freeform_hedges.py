@@ -112,8 +112,10 @@ def test_a_denying_tail_states_nothing(text: str) -> None:
 def test_hedging_marks_clauses() -> None:
     tokens = ["a", "cup", "might", "be", "here", ",", "possibly", "a", "dog"]
     hedge, undecided = hedging(tokens)
-    assert hedge == [1, 1, 2, 2, 2, 0, 2, 2, 2]
-    assert undecided == [False] * len(tokens)
+    assert hedge == [1, 1, 2, 2, 2, 2, 2, 2, 2]  # (the modal reaches over the comma: no verb after it)
+    tokens = ["a", "cup", "might", "be", "here", ",", "and", "a", "dog", "is", "there"]
+    assert hedging(tokens)[0] == [1, 1, 2, 2, 2, 0, 0, 0, 0, 0, 0]  # (a verb on both sides: a clause of its own)
+    assert undecided == [False] * 9
 
 
 def _scene() -> Scene:
@@ -184,4 +186,67 @@ def test_a_hedge_never_scores_more_than_saying_it(claim: str, hedge: str) -> Non
     ('The cup is labelled "be red".', {"cup"}),
 ])
 def test_be_says_attributes_after_a_modal(text: str, claims: set[str]) -> None:
+    assert _extract(text) == claims
+
+
+@pytest.mark.parametrize(("text", "claims"), [
+    # a hedge reaches over the commas of a list and of a parenthesis, to its clause's end
+    ("Maybe there is a dog, a cat and a bird.", {"maybe dog", "maybe cat", "maybe bird"}),
+    ("There might be a dog, a cat and a bird.", {"maybe dog", "maybe cat", "maybe bird"}),
+    ("I think there's a dog and, further back, a cat.", {"maybe dog", "maybe cat"}),
+    ("I can't tell whether there is a dog, a cat or a car.", set()),
+    # not past a comma opening a clause of its own (a verb on both sides), nor past "but"
+    ("Maybe there is a dog, and a cat is on the bed.", {"maybe dog", "cat", "bed", "cat on bed"}),
+    ("There might be a dog, but there is a cat.", {"maybe dog", "cat"}),
+    # an adverb opening an item of a list hedges that item
+    ("There is a dog, maybe a cat, and a bird.", {"dog", "maybe cat", "bird"}),
+    ("There is a dog, a cat, and possibly a bird.", {"dog", "cat", "maybe bird"}),
+    # a relative clause's modal hedges the relative clause alone
+    ("A dog, which might be on the bed, and a cat.", {"dog", "bed", "maybe dog on bed", "cat"}),
+])
+def test_a_hedge_reaches_to_its_clause_end(text: str, claims: set[str]) -> None:
+    assert _extract(text) == claims
+
+
+@pytest.mark.parametrize("text", [
+    # how chat VLMs hedge (each read as a hedge of the dog)
+    "It appears there is a dog.",
+    "It seems that there is a dog.",
+    "There seems to be a dog.",
+    "There is likely a dog.",
+    "What looks like a dog.",
+    "It's hard to tell, but there is a dog.",
+    "It is hard to make out, but there is a dog.",
+    "Possibly a dog.",
+    "I can't be sure, but there is a dog.",
+    "There is a dog, though I can't be certain.",
+    "There is a dog, I'm not entirely sure.",
+    "I cannot say for sure, but there is a dog.",
+    "It's not clear, but there is a dog.",
+    "It's possible there is a dog.",
+    "There is a possible dog.",
+    "There is something resembling a dog.",
+    "If I had to guess, there is a dog.",
+    "My guess is there is a dog.",
+    "I'd guess there is a dog.",
+    "As far as I can tell, there is a dog.",
+    "There is a dog, as far as I can tell.",
+    "Chances are there is a dog.",
+    "I feel like there is a dog.",
+    "There is what appears to be a dog.",
+    "It would seem there is a dog.",
+])
+def test_hedges_chat_models_say(text: str) -> None:
+    assert _extract(text) == {"maybe dog"}
+
+
+@pytest.mark.parametrize(("text", "claims"), [
+    # not hedges: confidence, how a thing looks, how replies open
+    ("I'm fairly confident there is a dog.", {"dog"}),
+    ("I am sure there is a dog.", {"dog"}),
+    ("The image appears to show a dog.", {"dog"}),
+    ("It is clear that there is a dog.", {"dog"}),
+    ("The dog is easy to see.", {"dog"}),
+])
+def test_not_hedges(text: str, claims: set[str]) -> None:
     assert _extract(text) == claims

@@ -27,7 +27,27 @@ there is a car", "I'm not sure if the lamp is on". Over the tokens of one senten
                 "not sure if"), to the clause's end, state nothing: no claim, and no absence
                 either ("I can't tell whether there is a car" is no "there is no car").
 
-A clause ends at a comma, a semicolon, a colon, or "but", "while", "whereas", "although", "though".
+Where a hedge reaches. A clause ends at a semicolon, a colon, or "but", "while", "whereas",
+"although", "though", "however"; a comma ends one only between two verbs, when the words since the
+clause began hold a verb and the words after the comma (to the next) hold one too ("maybe there is
+a dog, and a cat is on the bed": the cat is plain). So a hedge reaches over the commas of a list or
+a parenthesis: "maybe there is a dog, a cat and a bird", "there might be a dog, a cat and a bird",
+"I think there's a dog and, further back, a cat" hedge every animal; "I can't tell whether there
+is a dog, a cat or a car" leaves all three undecided. Two narrower reaches: an adverb opening an
+item of a list hedges that item ("a dog, maybe a cat, and a bird": the cat), and a modal in a
+relative clause hedges the relative clause ("a dog, which might be on the bed, and a cat").
+(A clause of hedge words alone, ", I think", is still told between commas.)
+
+Hedges read (how chat VLMs hedge): modals and verbs of seeming ("might", "may", "could", "seems
+to be", "appears to be", "there appears", "it appears (that)", "it seems", "it would seem", "looks
+like", "what looks like", "resembling"); belief ("I think", "I believe", "I guess", "I suspect",
+"I'd say", "I'd guess", "I feel like", "my guess is", "if I had to guess"); adverbs ("maybe",
+"perhaps", "possibly", "probably", "likely", "presumably", "apparently", "seemingly",
+"supposedly", "potentially", "conceivably", "plausibly", "chances are", "it's possible (that)",
+"a possible dog"); the sentence said unsure ("hard to tell", "difficult to make out", "not sure",
+"I can't be sure", "I'm not entirely certain", "I cannot say for sure", "not clear", "unclear",
+"as far as I can tell"). Not hedges: "I'm sure", "I'm fairly confident", "it is clear that",
+"looks red" (how it looks), "the image appears to show" (how replies open).
 
 Negations said with a verb (`says_absence`): "there isn't a dog", "there are not any cats", "I
 don't see any dogs", "the image does not contain a car" say the mention after them is absent (an
@@ -44,19 +64,40 @@ PLAIN, LATER, HEDGED = 0, 1, 2  # a token's hedge (`hedging`)
 _CLAUSE_ENDS = frozenset({",", ";", ":", ".", "!", "?", "but", "while", "whereas", "although", "though", "however"})
 # hedge the words after them, to the clause's end
 _ADVERBS = frozenset({"maybe", "possibly", "perhaps", "probably", "likely", "presumably", "apparently",
-                      "seemingly", "supposedly", "potentially"})
+                      "seemingly", "supposedly", "potentially", "conceivably", "plausibly"})
 HEDGE_ADVERBS = _ADVERBS  # (read between a verb and its attributes: "is probably red", `phrases`)
 # hedge their whole clause
 _MODALS = frozenset({"might", "may", "could", "appears", "appear", "seems", "seem", "looks", "look"})
-_BELIEF = frozenset({"think", "believe", "guess", "suspect", "assume", "suppose", "reckon"})  # after "i": "I think ..."
+_BELIEF = frozenset({"think", "believe", "guess", "suspect", "assume", "suppose", "reckon", "feel"})  # "I think ..."
+_BELIEVER = frozenset({"i", "i'd", "we"})  # who believes: "I think", "I'd guess", "we believe"
+# hedge the words after them, as an adverb does: "something resembling a dog"
+_RESEMBLING = frozenset({"resembling", "resembles", "resemble"})
+# a negation before "sure", "certain", "clear" makes the sentence unsure ("not sure", "can't be
+# certain", "cannot say for sure", "not entirely clear"); these words may stand between them
+_NEGATIONS = frozenset({"not", "never", "no", "isn't", "aren't", "can't", "cannot", "couldn't", "don't", "doesn't",
+                        "wasn't", "hardly"})
+_BETWEEN_NEGATION = frozenset({"be", "say", "tell", "for", "entirely", "completely", "totally", "quite", "fully",
+                               "really", "exactly", "too", "so", "very", "100", "100%", "absolutely", "it", "that",
+                               "i'm", "am", "is"})
+# a clause begins anew after a comma only between two verbs (`_reaches`)
+_FINITE = frozenset({"is", "are", "was", "were", "am", "has", "have", "had", "do", "does", "did", "can", "could",
+                     "may", "might", "will", "would", "should", "must", "shall", "see", "sees", "contains", "shows",
+                     "includes", "features", "depicts", "sits", "stands", "lies", "hangs", "rests", "holds", "wears",
+                     "appears", "seems", "looks", "think", "believe", "guess"})
+_CONTRACTED = ("'s", "'re", "'m", "'ll", "'d", "'ve")  # "there's", "they're", "it'll": a verb
+_RELATIVE = frozenset({"which", "who", "that", "where", "whose"})
 # "possible that", "there is a chance that": hedge the words after them, as an adverb does
 HEDGING_THAT = frozenset({"possible", "probable", "conceivable", "plausible", "chance", "likely"})
+# adjectives that hedge the noun they stand before: "a possible dog", "an apparent cat" (no attribute of it)
+HEDGE_ADJECTIVES = frozenset({"possible", "probable", "likely", "apparent", "potential", "presumed", "supposed",
+                              "plausible"})
 # the words of a clause that only hedges the sentence: ", I think", ", probably", ", or so it
 # seems", ", if I'm not mistaken", ", at least I believe so"
-_TAIL_MARKERS = _ADVERBS | _BELIEF | frozenset({"seems", "appears", "mistaken", "say"})
+_TAIL_MARKERS = _ADVERBS | _BELIEF | frozenset({"seems", "appears", "mistaken", "say", "far"})
 _TAIL_WORDS = _TAIL_MARKERS | frozenset({"i", "i'm", "i'd", "am", "it", "or", "so", "if", "not", "wrong", "would",
                                          "at", "least", "most", "very", "quite", "though", "anyway", "that", "is",
-                                         "'s", "it's"})
+                                         "'s", "it's", "as", "can", "tell", "see", "had", "to", "my", "best"})
+# (", as far as I can tell", "if I had to guess, ...", "my best guess, ...")
 _WHOLE_IMAGE = frozenset({"image", "picture", "photo", "photograph", "scene", "frame", "illustration", "drawing"})
 # "hard to tell", "difficult to say", "not sure", "unclear": the sentence is unsure
 _UNSURE = frozenset({"unclear", "uncertain", "unsure", "sure", "certain", "tell", "determine", "confirm"})
@@ -80,7 +121,7 @@ def says_absence(tokens: Sequence[str], i: int) -> bool:
 
 
 def _clauses(tokens: Sequence[str]) -> list[tuple[int, int]]:
-    """[start, end) of each clause of the tokens (the ending word in neither)."""
+    """[start, end) of each clause of the tokens between commas (the ending word in neither)."""
     out, start = [], 0
     for i, tok in enumerate(tokens):
         if tok in _CLAUSE_ENDS:
@@ -90,20 +131,54 @@ def _clauses(tokens: Sequence[str]) -> list[tuple[int, int]]:
     return out
 
 
+def _verb(tok: str) -> bool:
+    return tok in _FINITE or tok in NEGATED_VERBS or tok.endswith(_CONTRACTED) and tok not in ("i'd",)
+
+
+def _reaches(tokens: Sequence[str]) -> list[tuple[int, int]]:
+    """[start, end) of each stretch a hedge reaches over (see the module docstring): clauses
+    joined over a comma unless there is a verb before it (since the stretch began) and after it
+    (to the next comma)."""
+    out, start, verb = [], 0, False
+    segments = _clauses(tokens)
+    for k, (seg_start, seg_end) in enumerate(segments):
+        has_verb = any(_verb(t) for t in tokens[seg_start:seg_end])
+        if k and (tokens[seg_start - 1] != "," or verb and has_verb):
+            out.append((start, seg_start - 1))
+            start, verb = seg_start, False
+        verb = verb or has_verb
+    out.append((start, len(tokens)))
+    return out
+
+
+def _segment(tokens: Sequence[str], i: int, end: int) -> int:
+    """The end of the comma segment of tokens[i], within a stretch ending at `end`."""
+    return next((j for j in range(i, end) if tokens[j] == ","), end)
+
+
 def _hedges_clause(tokens: Sequence[str], i: int) -> bool:
-    """Whether tokens[i] is a modal or a verb of seeming that hedges its clause."""
+    """Whether tokens[i] is a modal, a verb of seeming or of belief that hedges its clause."""
     tok = tokens[i]
+    before = tokens[i - 1] if i > 0 else ""
     if tok in _BELIEF:
-        return i > 0 and tokens[i - 1] == "i"
+        if tok == "feel":  # "I feel like there is a dog"
+            return before in _BELIEVER and tokens[i + 1:i + 2] == ["like"]
+        # "I think", "I'd guess"; "my guess is", "if I had to guess"
+        return before in _BELIEVER or tok == "guess" and before in ("my", "best", "to")
     if tok == "say":  # "I'd say", "I would say"
-        return tokens[max(0, i - 1):i] == ["i'd"] or tokens[max(0, i - 2):i] == ["i", "would"]
+        return before == "i'd" or tokens[max(0, i - 2):i] == ["i", "would"]
+    if tok == "chances":  # "chances are there is a dog"
+        return tokens[i + 1:i + 2] == ["are"]
     if tok not in _MODALS:
         return False
+    after = tokens[i + 1] if i + 1 < len(tokens) else ""
     if tok in ("looks", "look"):  # "looks like a cat"; not "looks red" (how it looks), "look at the cat"
-        return tokens[i + 1:i + 2] == ["like"]
+        return after == "like"
     if tok in ("appears", "appear", "seems", "seem"):  # "appears to be", "seems like"; not "appears red"
-        # "the image appears to show": how replies open, no hedge
-        return tokens[i + 1:i + 2] in (["to"], ["like"]) and not (i > 0 and tokens[i - 1] in _WHOLE_IMAGE)
+        if before in _WHOLE_IMAGE:  # "the image appears to show": how replies open, no hedge
+            return False
+        # "it appears (that) there is", "there appears to be", "it would seem"
+        return after in ("to", "like") or before in ("it", "would", "there") and after in ("that", "there", "as", "")
     return True
 
 
@@ -112,19 +187,32 @@ def _unsure(tokens: Sequence[str], i: int) -> bool:
     tok = tokens[i]
     if tok in ("unclear", "uncertain", "unsure"):
         return True
-    if tok in ("sure", "certain"):
-        return i > 0 and tokens[i - 1] in ("not", "never", "isn't", "i'm", "am")
-    if tok in ("tell", "say", "determine", "confirm"):
+    if tok in ("sure", "certain", "clear"):  # "not sure", "I can't be certain", "cannot say for sure"
+        j = i - 1
+        while j >= 0 and tokens[j] in _BETWEEN_NEGATION:
+            j -= 1
+        return j >= 0 and tokens[j] in _NEGATIONS
+    if tok in ("tell", "say", "determine", "confirm", "make", "discern", "identify", "distinguish", "know"):
         return i > 1 and tokens[i - 1] == "to" and tokens[i - 2] in ("hard", "difficult", "impossible", "tricky")
+    if tok == "far":  # "as far as I can tell"
+        return tokens[max(0, i - 1):i + 5] in (["as", "far", "as", "i", "can", "tell"], ["as", "far", "as", "i", "can", "see"]) \
+            or tokens[i:i + 5] in (["far", "as", "i", "can", "tell"], ["far", "as", "i", "can", "see"])
     return False
 
 
 def _hedges_after(tokens: Sequence[str], i: int) -> bool:
-    """Whether tokens[i] hedges the words after it in its clause: an adverb ("possibly"), or
-    "possible that", "there is a chance that"."""
-    if tokens[i] in _ADVERBS:
+    """Whether tokens[i] hedges the words after it in its clause: an adverb ("possibly"),
+    "possible that", "it's possible there", "a possible dog", "resembling"."""
+    tok = tokens[i]
+    if tok in _ADVERBS or tok in _RESEMBLING:
         return True
-    return tokens[i] in HEDGING_THAT and tokens[i + 1:i + 2] == ["that"]
+    before = tokens[i - 1] if i > 0 else ""
+    if tok in HEDGE_ADJECTIVES and before in ("a", "an"):
+        return True
+    if tok not in HEDGING_THAT:
+        return False
+    after = tokens[i + 1] if i + 1 < len(tokens) else ""
+    return after in ("that", "there") or before == "it's" or tokens[max(0, i - 2):i] == ["it", "is"]
 
 
 def _tail(tokens: Sequence[str], start: int, end: int) -> bool:
@@ -162,15 +250,24 @@ def hedging(tokens: Sequence[str]) -> tuple[list[int], list[bool]]:
     if (any(_unsure(tokens, i) for i in range(len(tokens))) and not any(t in ("whether", "if") for t in tokens)
             or len(clauses) > 1 and any(_tail(tokens, start, end) for start, end in clauses)):
         hedge = [HEDGED] * len(tokens)
-    for start, end in clauses:
+    for start, end in _reaches(tokens):
         for i in range(start, end):
+            segment_start = max([start] + [j + 1 for j in range(start, i) if tokens[j] == ","])
             if _hedges_clause(tokens, i):
-                hedge[start:i] = [max(h, LATER) if h != HEDGED else h for h in hedge[start:i]]
-                hedge[i:end] = [HEDGED] * (end - i)
+                first, last = start, end
+                if tokens[segment_start] in _RELATIVE:  # "a dog, which might be on the bed, and a cat"
+                    first, last = segment_start, _segment(tokens, i, end)
+                hedge[first:i] = [max(h, LATER) if h != HEDGED else h for h in hedge[first:i]]
+                hedge[i:last] = [HEDGED] * (last - i)
             elif _hedges_after(tokens, i):
-                # "a dog, possibly a cat": the cat; "the cup is on the table probably": the clause
+                # "a dog, possibly a cat": the cat; "the cup is on the table probably": the clause;
+                # an item of a list: that item ("a dog, maybe a cat, and a bird")
+                opens = i == segment_start or i == segment_start + 1 and tokens[segment_start] in ("and", "or")
+                last = _segment(tokens, i, end) if segment_start > start and opens else end
                 first = start if i + 1 == end and end - start > 1 else i
-                hedge[first:end] = [HEDGED] * (end - first)
+                if tokens[i] in HEDGE_ADJECTIVES and tokens[i - 1:i] in (["a"], ["an"]):
+                    first = i - 1  # "a possible dog": the mention, from its determiner
+                hedge[first:last] = [HEDGED] * (last - first)
             if _undecided_from(tokens, i):
                 undecided[i:end] = [True] * (end - i)
     return hedge, undecided

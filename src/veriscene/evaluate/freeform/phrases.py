@@ -12,7 +12,7 @@ from veriscene import vocab
 from veriscene.answers.normalize import normalize_phrase, singular
 from veriscene.answers.numbers import SCALES, TENS, UNITS
 from veriscene.evaluate.freeform.claim_model import Mention
-from veriscene.evaluate.freeform.hedges import HEDGE_ADVERBS
+from veriscene.evaluate.freeform.hedges import HEDGE_ADJECTIVES, HEDGE_ADVERBS
 from veriscene.evaluate.freeform.lexicon import Lexicon
 from veriscene.evaluate.freeform.words import (
     COUNTABLE_GENERIC,
@@ -71,6 +71,8 @@ class PhraseGrammar:
             count = n if n is not None and (tokens[j] != "one" or one_counts) else count
             determined, j = True, j + 1
         definite = any(t in ("the", "these", "those") for t in tokens[i:j])
+        if determined and j + 1 < len(tokens) and tokens[j] in HEDGE_ADJECTIVES:
+            j += 1  # "a possible dog": a hedge (`hedges`), no attribute
         attributes: list[str] = []
         while j < len(tokens) and self._is_modifier(tokens, j):
             if normalize_phrase(tokens[j]) in self.lexicon.attributes:
