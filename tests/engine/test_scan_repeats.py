@@ -5,6 +5,7 @@ holds each image once, from its first record: a run makes the samples of the fil
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 from typing import Any
@@ -143,3 +144,52 @@ def test_a_run_with_repeated_records_makes_the_samples_of_the_file_without_them(
     samples = (tmp_path / "once" / "samples.jsonl").read_bytes()
     assert samples.count(b'"task":"multi.') > 100  # (partners drawn from the pool among them)
     assert (tmp_path / "twice" / "samples.jsonl").read_bytes() == samples
+
+
+def _invalid(record: dict[str, Any]) -> dict[str, Any]:
+    """The record with a box the shard pass rejects (x1 < x0)."""
+    return {**record, "objects": [{**record["objects"][0], "box": [10.0, 10.0, 5.0, 5.0]}, *record["objects"][1:]]}
+
+
+@pytest.mark.parametrize(("chunk_bytes", "workers", "gzipped"),
+                         [(1 << 20, 1, False), (4096, 1, False), (4096, 2, False), (2048, 2, False), (4096, 1, True),
+                          (4096, 2, True)])
+def test_a_pool_of_images_whose_first_records_are_invalid_is_full(tmp_path: Path, chunk_bytes: int, workers: int,
+                                                                  gzipped: bool) -> None:
+    """Generation rejects both records of an image whose first is invalid (the later one as a
+    duplicate): the pool is that of the file without the image, as full, not one scene short for
+    each such image pooled from a later record."""
+    from veriscene.engine.scan import stable_hash
+
+    records = _records(40, seed=7)
+    by_hash = sorted(records, key=lambda r: stable_hash(0, str(r["image_id"])))
+    gone = by_hash[:3]  # the images the pool would hold first: invalid, then valid later
+    kept = [r for r in records if r not in gone]
+    shaped = [*(_invalid(r) for r in gone[:2]), *kept[:20], _invalid(gone[2]), *kept[20:], *gone]
+    options = {"pool_size": 5, "chunk_bytes": chunk_bytes, "workers": workers}
+    path = _write(tmp_path / "shaped.jsonl", shaped)
+    if gzipped:  # (read as a stream, its chunks copied to files: the second pass streams it again)
+        path = tmp_path / "shaped.jsonl.gz"
+        path.write_bytes(gzip.compress((tmp_path / "shaped.jsonl").read_bytes()))
+    pool = _pool([path], **options)
+    assert pool == _pool([_write(tmp_path / "without.jsonl", kept)], **options)
+    assert len(pool) == 5
+
+
+def test_a_run_with_invalid_first_records_makes_the_samples_of_the_file_without_their_images(tmp_path: Path) -> None:
+    """What a user sees: the partners of a run whose pooled images had an invalid first record
+    and a valid later one are those of the file without them (before, a pool one scene short)."""
+    from veriscene import generate
+    from veriscene.engine.scan import stable_hash
+
+    records = _records(12)
+    gone = min(records, key=lambda r: stable_hash(0, str(r["image_id"])))  # pooled first
+    kept = [r for r in records if r is not gone]
+    generate(str(_write(tmp_path / "without.jsonl", kept)), tmp_path / "without", seed=0, pool_size=4)
+    shaped = _write(tmp_path / "shaped.jsonl", [_invalid(gone), *kept, gone])
+    generate(str(shaped), tmp_path / "shaped", seed=0, pool_size=4)
+    samples = (tmp_path / "without" / "samples.jsonl").read_bytes()
+    assert samples.count(b'"task":"multi.') > 50
+    assert (tmp_path / "shaped" / "samples.jsonl").read_bytes() == samples
+    rejected = (tmp_path / "shaped" / "rejects.jsonl").read_text()
+    assert "duplicate image_id (first seen on line 1)" in rejected

@@ -18,7 +18,13 @@ One streaming pass, with memory bounded by the vocabulary and the pool size, not
   image is pooled once, from its first record, as generation reads it: a later record of an
   image id never enters (its hash is the first's). Before, both were pooled, and a partner could
   be a record generation rejected as a duplicate; a pool of a file with repeated ids took other
-  partners than that of the file without them.
+  partners than that of the file without them. An image whose first record generation rejects
+  (invalid, too many objects) is not pooled at all, its later records being duplicates: a chunk
+  passes over the later records of an id it saw rejected, and where such a record (its first in
+  another chunk) was pooled all the same, the pool is chosen again in a second pass without the
+  later records of any image (`scan_chunks.pool_chunk`; only a record that would enter is read
+  as a scene), so it is as full as the pool of the file without them. Before, it was one scene
+  short for each.
 
 The file is scanned in chunks of about `chunk_bytes` (cut at the first line end after each
 multiple of it, so the chunks depend only on the file), on the run's backend: each chunk is
@@ -47,24 +53,26 @@ stay importable from this module.
 from __future__ import annotations
 
 import bisect
+import heapq
 import io
 import os
 import pickle
 import tempfile
 from collections import deque
-from itertools import count
-from typing import Callable, Iterator, Sequence
+from itertools import count, islice
+from typing import Any, Callable, Iterator, Sequence
 
 import orjson
 
 from veriscene.engine.disk_space import writing
 from veriscene.generators.vocabulary import Vocabulary
 from veriscene.engine.scan_chunks import (
-    _PIECE, SCAN_CHUNK_BYTES, _decode, _rejected, _scan_task, _summary, chunk_bounds, copy_chunk, scan_chunk,
+    _PIECE, SCAN_CHUNK_BYTES, _decode, _pool_task, _rejected, _scan_task, _summary, chunk_bounds, copy_chunk,
+    pool_chunk, scan_chunk,
 )
 from veriscene.engine.scan_result import (
-    STRIDE, ChunkScan, Cursor, PoolCandidate, PoolEntry, ScanResult, duplicate_lines, later_repeats, scene_group,
-    stable_hash,
+    STRIDE, ChunkScan, Cursor, PoolCandidate, PoolEntry, ScanResult, duplicate_lines, first_of_each, later_repeats,
+    scene_group, stable_hash,
 )
 from veriscene.scene.compressed import compression
 from veriscene.scene.inputs import FileSpan, SceneStream, input_errors, open_scenes, plain_spans
@@ -178,7 +186,7 @@ def scan_scenes(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
     bounds: deque[tuple[int, int, int, str | None]] = deque()
     spans: list[FileSpan] = [] if streamed else plain_spans(paths[0])
 
-    def tasks(spool: str) -> Iterator[tuple[str | bytes, int, int, int, int, int | None, int]]:
+    def tasks(spool: str, first_pass: bool = True) -> Iterator[tuple[str | bytes, int, int, int, int, int | None, int]]:
         if streamed:  # a chunk's bytes sent to Ray, or put in a file
             with SceneStream(paths) as stream, io.BufferedReader(stream, buffer_size=_PIECE) as fh:
                 start = 0
@@ -192,7 +200,8 @@ def scan_scenes(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
                         with writing(source, _SPOOLED), open(source, "wb") as out:
                             end = copy_chunk(fh, start, out, chunk_bytes)
                     if end == start:
-                        spans.extend(stream.spans)
+                        if first_pass:
+                            spans.extend(stream.spans)
                         return
                     bounds.append((start, end, stream.consumed(), source if isinstance(source, str) else None))
                     at = 0 if isinstance(source, str) else None  # (a spooled chunk: from byte 0)
@@ -212,21 +221,32 @@ def scan_scenes(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
     if progress is not None:
         progress(0, total)  # the scan starts
     read = 0
-    # a streamed input's chunks wait in `spool` for their tasks (at most 2 x workers at a time)
-    with tempfile.TemporaryDirectory(prefix="veriscene-scan-") as spool, input_errors(paths):
+    firsts: list[int] = []  # the number of each chunk's first scene
+
+    def run(fn: Callable[..., Any], in_process: Callable[..., Any],
+            chunk_tasks: Iterator[tuple[Any, ...]]) -> Iterator[tuple[Any, int]]:
+        """(`fn(*task)`, file bytes read through the chunk) for the chunk tasks in order, on the
+        backend where there may be several chunks, else `in_process(*task)` here; a streamed
+        chunk's file is deleted once its result is in."""
         several = streamed or total > chunk_bytes  # more than one chunk, or maybe
         if several and (backend == "ray" or workers > 1):
-            chunks: Iterator[ChunkScan] = map(pickle.loads, ordered_map(
-                _scan_task, tasks(spool), backend=backend, workers=workers, address=address,
-                resumable=True))  # generate's: --resume goes on
+            found: Iterator[Any] = ordered_map(fn, chunk_tasks, backend=backend, workers=workers, address=address,
+                                               resumable=True)  # generate's: --resume goes on
         else:  # in this process, one chunk at a time
-            chunks = (scan_chunk(*task) for task in tasks(spool))
-        for chunk in chunks:
+            found = (in_process(*task) for task in chunk_tasks)
+        for item in found:
             _, _, done, spooled = bounds.popleft()
             if spooled is not None:
                 os.unlink(spooled)
+            yield item, done
+
+    # a streamed input's chunks wait in `spool` for their tasks (at most 2 x workers at a time)
+    with tempfile.TemporaryDirectory(prefix="veriscene-scan-") as spool, input_errors(paths):
+        for scanned, done in run(_scan_task, scan_chunk, tasks(spool)):
+            chunk: ChunkScan = pickle.loads(scanned) if isinstance(scanned, bytes) else scanned
+            firsts.append(result.scenes)
             pool = result.add(chunk, pool, pool_size)
-            del chunk  # not held while the next chunk is scanned
+            del chunk, scanned  # not held while the next chunk is scanned
             if progress is not None:
                 progress(min(done, total) - read, total)
             read = min(done, total)
@@ -236,9 +256,29 @@ def scan_scenes(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
 
         repeats = [k for k, _ in later_repeats(np.frombuffer(result.id_hashes, dtype=np.uint64))]
         result.repeats_uncounted = _uncount_repeats(paths, result, repeats, max_scene_objects)
-        if repeats:  # a pooled one's first record was not pooled (invalid): generation rejects both
-            later = set(repeats)
-            pool = [candidate for candidate in pool if candidate[1] not in later]
+        later = set(repeats)
+        if any(candidate[1] in later for candidate in pool):
+            # a pooled record is the later record of an image whose first was not pooled
+            # (invalid): generation rejects both, and the pool is chosen again without the later
+            # records, so it is as full as that of the file without them
+            skips = _chunk_skips(repeats, firsts, result.scenes)
+            pool = []
+            chosen = run(_pool_task, pool_chunk, ((*task, skips[i]) for i, task in
+                                                   enumerate(tasks(spool, first_pass=False))))
+            for i, (candidates, _) in enumerate(chosen):
+                ours = ((h, firsts[i] + k, offset) for h, k, offset in candidates)
+                pool = list(islice(first_of_each(heapq.merge(pool, ours)), pool_size))
         # by hash, then scene
         result.pool = _pool_entries(paths, spans, [offset for _, _, offset in pool], result.vocab)
     return result
+
+
+def _chunk_skips(repeats: list[int], firsts: list[int], scenes: int) -> list[frozenset[int]]:
+    """The scene numbers in `repeats` (sorted) of each chunk, counted from the chunk's first
+    scene (`firsts`: the number of each chunk's first scene; `scenes`: the file's)."""
+    skips = []
+    for i, first in enumerate(firsts):
+        last = firsts[i + 1] if i + 1 < len(firsts) else scenes
+        lo, hi = bisect.bisect_left(repeats, first), bisect.bisect_left(repeats, last)
+        skips.append(frozenset(k - first for k in repeats[lo:hi]))
+    return skips

@@ -14,7 +14,7 @@ import os
 import pickle
 from collections import Counter
 from itertools import chain
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Collection
 
 import orjson
 
@@ -149,6 +149,9 @@ def scan_chunk(source: str | bytes, start: int, end: int, seed: int, pool_size: 
     chunk = ChunkScan()
     heap: list[PoolCandidate] = []  # (-hash, -scene, offset): the pool_size smallest (hash, scene)
     pooled: set[int] = set()  # their hashes: a later record of an image in the heap never enters
+    # the pool hashes of the records generation rejects that have an image id (too many objects,
+    # invalid): a later record of theirs, rejected as a duplicate, never enters either
+    blocked: set[int] = set()
     with (io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")) as fh:
         if not isinstance(source, bytes):
             fh.seek(start if at is None else at)
@@ -170,9 +173,13 @@ def scan_chunk(source: str | bytes, start: int, end: int, seed: int, pool_size: 
             image_id, (names, attrs, preds), meta, record = decoded
             chunk.id_hashes[number] = stable_hash(image_id) or 1
             if max_objects and len(names) > max_objects:  # one name per object (`_summary`)
+                if pool_size > 0:
+                    blocked.add(stable_hash(seed, image_id))
                 continue
             if _rejected(record):
                 chunk.invalid += 1
+                if pool_size > 0:
+                    blocked.add(stable_hash(seed, image_id))
                 continue
             chunk.vocab.add_names(names, attrs, preds)
             if isinstance(meta, dict) and "category_set" in meta:
@@ -181,7 +188,7 @@ def scan_chunk(source: str | bytes, start: int, end: int, seed: int, pool_size: 
                 continue
             h = stable_hash(seed, image_id)
             # a later scene with an equal hash never enters: generation rejects it as a duplicate
-            if h not in pooled and (len(heap) < pool_size or -heap[0][0] > h):
+            if h not in pooled and (len(heap) < pool_size or -heap[0][0] > h) and h not in blocked:
                 item = (-h, -number, line_start)
                 if len(heap) < pool_size:
                     heapq.heappush(heap, item)
@@ -190,6 +197,53 @@ def scan_chunk(source: str | bytes, start: int, end: int, seed: int, pool_size: 
                 pooled.add(h)
     chunk.pool = sorted((-h, -k, offset) for h, k, offset in heap)
     return chunk
+
+
+def pool_chunk(source: str | bytes, start: int, end: int, seed: int, pool_size: int, at: int | None = None,
+               max_objects: int = 0, skip: Collection[int] = ()) -> list[PoolCandidate]:
+    """The chunk's pool candidates (as `scan_chunk`'s, scene numbers counted from the chunk's
+    start) without the scenes numbered in `skip`: the later records of an image id read before,
+    found once the whole file is scanned (`scan._refill_pool`). Only a record that would enter
+    is read as a scene (validated)."""
+    heap: list[PoolCandidate] = []  # (-hash, -scene, offset), as in `scan_chunk`
+    pooled: set[int] = set()  # their hashes (two image ids of one hash: the first enters, as there)
+    if pool_size <= 0:
+        return []
+    with (io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")) as fh:
+        if not isinstance(source, bytes):
+            fh.seek(start if at is None else at)
+        offset, number = start, -1
+        for line in fh:
+            if offset >= end:
+                break
+            line_start, offset = offset, offset + len(line)
+            if not line.strip():
+                continue
+            number += 1
+            if number in skip:
+                continue
+            decoded = _decode(line)
+            if decoded is None:
+                continue
+            image_id, (names, _, _), _, record = decoded
+            h = stable_hash(seed, image_id)
+            if h in pooled or (len(heap) == pool_size and -heap[0][0] <= h):
+                continue
+            if (max_objects and len(names) > max_objects) or _rejected(record):
+                continue
+            item = (-h, -number, line_start)
+            if len(heap) < pool_size:
+                heapq.heappush(heap, item)
+            else:
+                pooled.discard(-heapq.heapreplace(heap, item)[0])
+            pooled.add(h)
+    return sorted((-h, -k, offset) for h, k, offset in heap)
+
+
+def _pool_task(source: str | bytes, start: int, end: int, seed: int, pool_size: int, at: int | None = None,
+               max_objects: int = 0, skip: Collection[int] = ()) -> list[PoolCandidate]:
+    """`pool_chunk` in a worker (the scan's second pass, `scan._refill_pool`)."""
+    return pool_chunk(source, start, end, seed, pool_size, at, max_objects, skip)
 
 
 def _scan_task(source: str | bytes, start: int, end: int, seed: int, pool_size: int, at: int | None = None,

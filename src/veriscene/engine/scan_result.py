@@ -180,10 +180,10 @@ class ScanResult:
         self.unmarked_slices += chunk.unmarked_slices
         self.vocab.merge(chunk.vocab)
         ours = ((h, first + k, offset) for h, k, offset in chunk.pool)
-        return list(islice(_first_of_each(heapq.merge(pool, ours)), pool_size))  # both sorted
+        return list(islice(first_of_each(heapq.merge(pool, ours)), pool_size))  # both sorted
 
 
-def _first_of_each(candidates: Iterable[PoolCandidate]) -> Iterator[PoolCandidate]:
+def first_of_each(candidates: Iterable[PoolCandidate]) -> Iterator[PoolCandidate]:
     """Pool candidates sorted by (hash, scene) without the later ones of an equal hash: the later
     records of an image pooled from an earlier chunk, which generation rejects as duplicates."""
     last = None
