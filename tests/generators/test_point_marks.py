@@ -455,3 +455,24 @@ def test_labels_hide_no_other_mark_nor_the_marked_objects_where_they_can() -> No
         assert inside_image(box, 200, 100)
         assert not any(boxes_meet(box, ring_box(p, 200, 100)) for j, p in enumerate(points) if j != k)
         assert not any(boxes_meet(box, other) for j, other in enumerate(boxes) if j != k)
+
+
+@pytest.mark.parametrize("masked", [True, False])
+def test_labels_keep_off_a_neighbour_s_part_where_a_corner_is_free(masked: bool) -> None:
+    """A label covering 10 % or more of another object (its visible pixels; its box on a scene
+    without masks) is placed at a free corner that covers none: a handle beside the cube, of
+    which up right's box would cover a quarter (under the half 0.32.0 looked for)."""
+    from tests.conftest import make_scene
+    from tests.generators.test_masks_depth import rect_mask
+    from veriscene.generators.regions import label_corners
+    from veriscene.program.context import ExecutionContext
+
+    def thing(name: str, box: list[int]) -> dict:
+        return {"name": name, "box": box, **({"mask": rect_mask(200, 100, [box])} if masked else {})}
+
+    cube, handle = thing("cube", [20, 20, 80, 80]), thing("handle", [78, 0, 108, 22])
+    # (reach 8, label 13 px) up right of [70.5, 30.5]: the box [78, 9, 91, 22], 169 of the handle's 660 px
+    assert label_corners(ExecutionContext(make_scene([cube], width=200, height=100)), [[70.5, 30.5]], [0]) == ["up right"]
+    beside = ExecutionContext(make_scene([cube, handle], width=200, height=100))
+    assert label_corners(beside, [[70.5, 30.5]], [0]) == ["up left"]
+    assert label_corners(beside, [[70.5, 30.5]], [None]) == ["up left"]

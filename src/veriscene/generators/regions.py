@@ -76,7 +76,7 @@ def clear_marks(scene: Scene, points: Sequence[Sequence[float]]) -> list[dict[st
 # (`scene.marks.fits_mark`), or no corner for its label clear of the other marks (`label_corners`)
 MARKS_UNPLACED = "marks_unplaced"
 OWN_SHARE = 0.1  # a label box hides no more than this share of a marked object's visible pixels, where it can
-HIDDEN_SHARE = 0.5  # ... nor this share or more of another object's box (a small part of the image), where it can
+NEIGHBOUR_SHARE = 0.1  # ... nor this share of another object's (its visible pixels; its box without masks), where it can
 
 
 def fit_for_marks(scene: Scene, objects: Sequence[int], min_side_reaches: float = MIN_SIDE_REACHES) -> bool:
@@ -104,10 +104,13 @@ def label_corners(exec_ctx: ExecutionContext, points: Sequence[Sequence[float]],
     the corners whose label box (`scene.marks.label_box`) lies inside image 0 and meets no other
     mark's ring and no label placed before it, the one that (1) hides `OWN_SHARE` or more of the
     visible pixels of the fewest objects the marks lie on (`owners`: what the question is about),
-    then (2) covers `HIDDEN_SHARE` or more of the box of the fewest other objects (small parts of
-    the image the question may be about), then (3) covers the fewest pixels of the marked objects,
+    then (2) covers `NEIGHBOUR_SHARE` or more of the fewest other objects (a neighbour, or a part
+    of the marked object annotated as one, that a question may be about: its visible pixels, its
+    box on a scene without masks), then (3) covers the fewest pixels of the marked objects,
     then the first in `LABEL_CORNERS`' order. Deterministic (no draw). None when a label has no
-    corner inside the image clear of the other marks."""
+    corner inside the image clear of the other marks. (0.32.0 avoided in (2) only the objects it
+    covered half the box of: on 300 demo and 400 VG-shaped scenes, all marked generators on,
+    152 of 4,417 and 386 of 2,336 labels covered 10 % or more of some object.)"""
     scene = exec_ctx.scene(0)
     width, height = scene.width, scene.height
     rings = [ring_box(p, width, height) for p in points]
@@ -120,14 +123,13 @@ def label_corners(exec_ctx: ExecutionContext, points: Sequence[Sequence[float]],
     areas = np.maximum((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]), 1.0)
     placed: list[tuple[int, int, int, int]] = []
     corners: list[str] = []
+    visible: dict[int, int] = {}  # other objects' visible pixels (`_neighbours_hidden`)
     for k, p in enumerate(points):
         best: tuple[tuple[int, int, int, int], str, tuple[int, int, int, int]] | None = None
         free = [(order, corner, box) for order, (corner, box) in enumerate(zip(LABEL_CORNERS, label_boxes(p, width, height)))
                 if inside_image(box, width, height) and not any(
                     boxes_meet(box, r) for j, r in enumerate(rings) if j != k) and not any(boxes_meet(box, q) for q in placed)]
-        # the objects each free corner's box hides (one numpy pass for the corners: small arrays)
-        hides = (np.count_nonzero(others & (_overlaps(boxes, [b for _, _, b in free]) >= HIDDEN_SHARE * areas), axis=1).tolist()
-                 if free else [])
+        hides = _neighbours_hidden(exec_ctx, boxes, areas, others, [b for _, _, b in free], visible)
         for (order, corner, box), hidden in zip(free, hides):
             covered = {i: _pixels_in(regions[i], box) for i in regions}
             cost = (sum(covered[i] >= OWN_SHARE * totals[i] for i in covered), hidden, sum(covered.values()), order)
@@ -138,6 +140,33 @@ def label_corners(exec_ctx: ExecutionContext, points: Sequence[Sequence[float]],
         placed.append(best[2])
         corners.append(best[1])
     return corners
+
+
+def _neighbours_hidden(exec_ctx: ExecutionContext, boxes: np.ndarray, areas: np.ndarray, others: np.ndarray,
+                       labels: Sequence[Sequence[int]], visible: dict[int, int]) -> list[int]:
+    """How many of the objects `others` (N bool) each label box of `labels` covers `NEIGHBOUR_SHARE`
+    or more of: of its visible pixels (`_interior`, margin 0) when image 0 has masks and the
+    object one, else of its box (`boxes` N x 4, `areas` theirs). One numpy pass over the boxes
+    finds those a label meets; only their masks are read (`visible`: object -> its visible
+    pixels, filled as they are counted)."""
+    if not labels:
+        return []
+    shared = _overlaps(boxes, labels)  # (K, N)
+    masks = exec_ctx.scene(0).masks
+    if masks is None:
+        return np.count_nonzero(others & (shared >= NEIGHBOUR_SHARE * areas), axis=1).tolist()
+    hidden = []
+    for k, box in enumerate(labels):
+        count = 0
+        for i in np.flatnonzero(others & (shared[k] > 0)).tolist():
+            if not masks[i]:
+                count += bool(shared[k, i] >= NEIGHBOUR_SHARE * areas[i])
+                continue
+            region = _interior(exec_ctx, i, 0)
+            total = visible[i] if i in visible else visible.setdefault(i, int(region[2].sum()))
+            count += bool(total) and _pixels_in(region, box) >= NEIGHBOUR_SHARE * total
+        hidden.append(count)
+    return hidden
 
 
 def _pixels_in(region: tuple[int, int, np.ndarray], box: Sequence[int]) -> int:
