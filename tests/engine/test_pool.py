@@ -5,6 +5,7 @@ from veriscene.engine.pool import ScenePool
 from veriscene.generators.base import GroupContext
 from veriscene.generators.vocabulary import Vocabulary
 from veriscene.program.context import ExecutionContext, SceneIndex
+from veriscene.scene.model import Scene
 
 import numpy as np
 import pytest
@@ -122,3 +123,13 @@ def test_multi_image_groups_take_one_slice_of_each_volume(tmp_path) -> None:  # 
     samples = [s for scene in scenes for s in runner.run(scene)]
     groups = [[i["id"].split("_")[0] for i in s.images] for s in samples if len(s.images) > 1]
     assert len(groups) > 50 and all(len(set(g)) == len(g) for g in groups)
+
+
+def test_a_pool_from_scenes_holds_each_image_once_from_its_first_scene() -> None:
+    """As the engine's pool (`engine.scan`) and `Vocabulary.from_scenes`: a later scene of an
+    image id given before is the record generation rejects as a duplicate, never a partner."""
+    scenes = list(iter_scene_graphs(3, seed=3))
+    again = Scene.from_objects(scenes[0].image_id, 100, 100, [{"name": "zebra", "box": [1, 1, 50, 50]}])
+    pool = ScenePool.from_scenes([*scenes, again, *scenes[:2]])
+    assert [e.image_id for e in pool.entries] == [s.image_id for s in scenes]
+    assert pool.entries == ScenePool.from_scenes(scenes).entries

@@ -137,3 +137,20 @@ def test_cooccurrence_of_scenes_of_many_names_is_its_plain_definition(seed: int)
         assert list(vocab.cooccurrence) == list(expected)
         assert all(list(vocab.cooccurrence[a].items()) == list(row.items()) for a, row in expected.items())
     assert crowded
+
+
+def test_from_scenes_counts_each_image_once_as_the_scan_does(tmp_path) -> None:
+    """A later scene of an image id given before (a scene repeated, two annotation files) is not
+    counted: the vocabulary is that of the engine's scan of the same scenes (`engine.scan`),
+    which counts each image from its first record, as generation reads it."""
+    from veriscene.engine.scan import scan_scenes
+
+    first = _scene("a", "dog", "kite", meta={"category_set": "toys"})
+    other = _scene("b", "car", "dog")
+    again = _scene("a", "zebra", "dog", meta={"category_set": "toys"})  # (a set's names are kept: knowledge)
+    scenes = [first, other, again, other]
+    vocab = Vocabulary.from_scenes(scenes)
+    assert (vocab.scenes, vocab.names["dog"], vocab.names["zebra"]) == (2, 2, 0)
+    path = tmp_path / "scenes.jsonl"
+    write_scenes(scenes, path)
+    assert vocab.to_dict() == scan_scenes(str(path), pool_size=0).vocab.to_dict()

@@ -49,6 +49,17 @@ def _postings(entries: Sequence[PoolEntry], key: Callable[[PoolEntry], Iterable[
     return {word: np.asarray(ids, dtype=np.int32) for word, ids in table.items()}
 
 
+def _first_of_each_image(scenes: Iterable[Scene]) -> list[Scene]:
+    """The scenes but the later ones of an image id given before."""
+    seen: set[str] = set()
+    found: list[Scene] = []
+    for scene in scenes:
+        if scene.image_id not in seen:
+            seen.add(scene.image_id)
+            found.append(scene)
+    return found
+
+
 class ScenePool:
     def __init__(self, entries: Sequence[PoolEntry], categories: Mapping[str, Collection[str]] | None = None) -> None:
         """`categories`: the names of the run's closed category lists (set id -> names, its
@@ -78,9 +89,11 @@ class ScenePool:
 
     @classmethod
     def from_scenes(cls, scenes: Iterable[Scene], vocab: Vocabulary | None = None) -> "ScenePool":
-        """A pool holding exactly these scenes (for tests and in-memory use). `vocab`: the run's,
-        which knows the names of closed category lists (``meta["category_set"]``: a COCO scene
-        annotates its set's names in full and no other, `Vocabulary.closed_names`)."""
+        """A pool holding these scenes (for tests and in-memory use), each image once, from its
+        first scene: a later scene of an image id given before is the record generation rejects
+        as a duplicate, never a partner, as in the engine's pool (`engine.scan`). `vocab`: the
+        run's, which knows the names of closed category lists (``meta["category_set"]``: a COCO
+        scene annotates its set's names in full and no other, `Vocabulary.closed_names`)."""
         from veriscene.scene.jsonl import dumps_scene
 
         def complete(s: Scene) -> frozenset[str] | None:
@@ -93,7 +106,7 @@ class ScenePool:
             PoolEntry(dumps_scene(s), s.image_id, tuple(sorted(set(s.names))),
                       tuple(sorted({a for attrs in s.attributes for a in attrs})),
                       tuple(sorted({p for _, p, _ in s.relations})), complete(s), group=scene_group(s.meta))
-            for s in scenes
+            for s in _first_of_each_image(scenes)
         ], None if vocab is None else vocab.category_sets)
 
     def __len__(self) -> int:

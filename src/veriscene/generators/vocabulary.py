@@ -81,7 +81,13 @@ class Vocabulary:
     _views: dict[Hashable, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def add_scene(self, scene: Scene) -> None:
+        """Count a scene (every one given: `from_scenes` counts each image once)."""
         self.add_names(scene.names, [a for attrs in scene.attributes for a in attrs], [p for _, p, _ in scene.relations])
+        self._add_set_names(scene)
+
+    def _add_set_names(self, scene: Scene) -> None:
+        """Record the names of a scene of a closed category list (`add_set_scene`); one whose
+        list is not its set's is refused, naming the scene."""
         if not self.add_set_scene(scene.meta, scene.names):
             try:
                 listed_categories(scene.meta)
@@ -183,8 +189,18 @@ class Vocabulary:
 
     @classmethod
     def from_scenes(cls, scenes: Iterable[Scene]) -> "Vocabulary":
+        """The vocabulary of these scenes, each image counted once, from its first scene: a later
+        scene of an image id given before (a scene repeated, a second annotation file) is the
+        record generation rejects as a duplicate, and is not counted, as the engine's scan takes
+        it out (`engine.scan`); the names of its closed category list are kept, as there (what is
+        known of the list, not counts). The same vocabulary as a run's of the same scenes."""
         vocab = cls()
+        seen: set[str] = set()
         for scene in scenes:
+            if scene.image_id in seen:
+                vocab._add_set_names(scene)
+                continue
+            seen.add(scene.image_id)
             vocab.add_scene(scene)
         return vocab
 
