@@ -476,3 +476,18 @@ def test_labels_keep_off_a_neighbour_s_part_where_a_corner_is_free(masked: bool)
     beside = ExecutionContext(make_scene([cube, handle], width=200, height=100))
     assert label_corners(beside, [[70.5, 30.5]], [0]) == ["up left"]
     assert label_corners(beside, [[70.5, 30.5]], [None]) == ["up left"]
+
+
+def test_on_boxes_only_a_label_keeps_off_its_own_object_where_it_can() -> None:
+    """Without masks the marked object is its box: a label covering 10 % or more of it goes to a
+    free corner that covers less (multi.marked_point on VG-shaped scenes; 0.32.0 kept up right)."""
+    from tests.conftest import make_scene
+    from veriscene.generators.regions import label_corners
+    from veriscene.program.context import ExecutionContext
+
+    scene = ExecutionContext(make_scene([{"name": "cup", "box": [40, 30, 80, 60]}], width=200, height=100))
+    # (reach 8, label 13 px) near the cup's lower left corner: up right's box [53, 34, 66, 47] lies
+    # in it (169 of 1,200 px), up left's [24, 34, 37, 47] beside it
+    assert label_corners(scene, [[45.5, 55.5]], [0]) == ["up left"]
+    # near its upper right corner: up right covers 4 px of it, up left 26
+    assert label_corners(scene, [[70.5, 40.5]], [0]) == ["up right"]

@@ -103,7 +103,8 @@ def label_corners(exec_ctx: ExecutionContext, points: Sequence[Sequence[float]],
     """Where each mark's label goes (`scene.marks.LABEL_CORNERS`), marks labelled in order: among
     the corners whose label box (`scene.marks.label_box`) lies inside image 0 and meets no other
     mark's ring and no label placed before it, the one that (1) hides `OWN_SHARE` or more of the
-    visible pixels of the fewest objects the marks lie on (`owners`: what the question is about),
+    visible pixels (of the box, on a scene without masks) of the fewest objects the marks lie on
+    (`owners`: what the question is about),
     then (2) covers `NEIGHBOUR_SHARE` or more of the fewest other objects (a neighbour, or a part
     of the marked object annotated as one, that a question may be about: its visible pixels, its
     box on a scene without masks), then (3) covers the fewest pixels of the marked objects,
@@ -116,11 +117,12 @@ def label_corners(exec_ctx: ExecutionContext, points: Sequence[Sequence[float]],
     rings = [ring_box(p, width, height) for p in points]
     asked = sorted({i for i in owners if i is not None})
     regions = {i: _interior(exec_ctx, i, 0) for i in asked} if asked and scene.masks is not None else {}
-    totals = {i: max(1, int(crop.sum())) for i, (_, _, crop) in regions.items()}
     boxes = np.asarray(scene.boxes, dtype=np.float64).reshape(-1, 4)
     others = np.ones(len(boxes), dtype=bool)
     others[asked] = False
     areas = np.maximum((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]), 1.0)
+    totals = ({i: max(1, int(crop.sum())) for i, (_, _, crop) in regions.items()} if regions
+              else {i: float(areas[i]) for i in asked})  # (no masks: their boxes)
     placed: list[tuple[int, int, int, int]] = []
     corners: list[str] = []
     visible: dict[int, int] = {}  # other objects' visible pixels (`_neighbours_hidden`)
@@ -130,8 +132,12 @@ def label_corners(exec_ctx: ExecutionContext, points: Sequence[Sequence[float]],
                 if inside_image(box, width, height) and not any(
                     boxes_meet(box, r) for j, r in enumerate(rings) if j != k) and not any(boxes_meet(box, q) for q in placed)]
         hides = _neighbours_hidden(exec_ctx, boxes, areas, others, [b for _, _, b in free], visible)
-        for (order, corner, box), hidden in zip(free, hides):
-            covered = {i: _pixels_in(regions[i], box) for i in regions}
+        # without masks, a marked object is its box: the pixels of it each free corner's box covers
+        own = (_overlaps(boxes[asked], [b for _, _, b in free]).tolist() if free and asked and not regions
+               else [[]] * len(free))
+        for (order, corner, box), hidden, in_boxes in zip(free, hides, own):
+            covered = ({i: _pixels_in(regions[i], box) for i in regions} if regions
+                       else {i: int(v) for i, v in zip(asked, in_boxes)})
             cost = (sum(covered[i] >= OWN_SHARE * totals[i] for i in covered), hidden, sum(covered.values()), order)
             if best is None or cost < best[0]:
                 best = (cost, corner, box)
