@@ -285,3 +285,18 @@ def test_a_missing_optional_package_is_one_line_naming_its_extra(tmp_path, monke
     monkeypatch.setitem(sys.modules, "pyarrow", None)
     result = runner.invoke(app, ["export", str(run), "--to", "parquet", "--out", str(tmp_path / "p.parquet")])
     assert result.exit_code == 2 and "pip install 'veriscene[parquet]'" in " ".join(result.output.split())
+
+
+def test_the_depth_map_generator_shows_an_example_on_a_synthetic_map() -> None:
+    # the demo world has no depth maps: depth.map_points.v1's example is asked on demo scenes
+    # given synthetic ones, and the listing says so and where a user's maps come from
+    import re
+
+    from veriscene.cli import _example_cell
+    from veriscene.generators.catalog import generator_catalog
+
+    row = next(r for r in generator_catalog() if r["name"] == "depth.map_points.v1")
+    assert len(re.findall(r"\[0\.\d{3}, 0\.\d{3}\]", row["example"])) == 2, row["example"]  # two points asked about
+    assert "synthetic depth map" in row["example_scenes"] and "--depth-maps" in row["example_scenes"]
+    assert _example_cell(row) == f"(on demo scenes given a synthetic depth map) {row['example']}"
+    assert all(r["example_scenes"] == "" for r in generator_catalog() if "depth_map" not in r["requires"])

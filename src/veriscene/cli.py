@@ -434,9 +434,11 @@ def list_generators(
     from veriscene.generators.generator_options import option_text
 
     shared = ", ".join(f"{name}={option_text(value)}" for name, value in shared_options().items())
+    # how an example not asked on the demo scenes as they are was made, and how a user's get what it needs
+    made = "".join(f"\n{r['name']}'s example: {r['example_scenes']}" for r in rows if r.get("example_scenes"))
     table = Table(title=f"{len(rows)} generators",
                   caption=f"options: each generator's own, with their defaults; every generator also takes {shared}. "
-                  "Set one with: veriscene generate ... --set NAME.OPTION=VALUE", caption_justify="left")
+                  f"Set one with: veriscene generate ... --set NAME.OPTION=VALUE{made}", caption_justify="left")
     table.add_column("name", no_wrap=True, min_width=max(len(r["name"]) for r in rows))  # typed for -g: never cut
     for col in ("family", "answer", "modes", "requires", "options", "example"):
         # options folded, never cut with an ellipsis: each NAME=VALUE whole is what --set takes
@@ -456,7 +458,10 @@ def _example_cell(row: dict[str, Any]) -> str:
     from veriscene.generators.generator_options import option_text
 
     given = ", ".join(f"{name}={option_text(value)}" for name, value in (row.get("example_options") or {}).items())
-    return f"({given}) {row['example']}" if given else str(row["example"])
+    on = str(row.get("example_scenes") or "").split(" (")[0]  # "on demo scenes given a synthetic depth map" (the
+    # rest, how it is made and how a user's scenes get one, under the table)
+    said = "; ".join(part for part in (given, on) if part)
+    return f"({said}) {row['example']}" if said else str(row["example"])
 
 
 def _register_plugins() -> None:
