@@ -66,13 +66,28 @@ is no X." of every absent name, and of every name), hedged alternatives ("There 
 red star or a large blue star." of each object), the gold hedged once or sentence by sentence
 ("Maybe ...", "..., I think.", "is probably", "... (probably).", "It is possible that ..."), the
 gold with its false claims hedged ("There might be a red dog."), the gold with each of its
-relations said the other way round and hedged, every relation hedged, half right hedged, a long
-vague reply, the gold followed by 400 vague sentences (huge), the question, an empty reply, markup
-alone. A gamed cell above the gold is flagged '!', and the samples where a gamed reply earns more
+relations said the other way round and hedged, every relation hedged, half right hedged, questions
+(which assert nothing: the gold with its false claims asked, "Is there a red dog?"; half right with
+each sentence it gets wrong asked, "The square is red?", beside the same left out; every gold
+sentence asked; "Is there a X?" of every name), a long vague reply, the gold followed by 400 vague
+sentences (huge), the question, an empty reply, markup alone. A gamed cell above the gold is flagged '!', and the samples where a gamed reply earns more
 than the gold reply are counted ("wins"). Then a policy torn between the gold and a half-right
 rival, at even odds: committing to either, (gold + half_right) / 2, against hedging each sentence
-of either ("Maybe ...", "..., I think."), flagged '!' when hedging earns more.
+of either ("Maybe ...", "..., I think."), flagged '!' when hedging earns more; and stating what
+both say while asking where they differ, beside leaving that out, flagged '!' when asking earns more
+(a question would then pay as a claim).
 `--freeform-only` scores the free-form samples alone (the same samples as a whole run).
+
+Questions and hedge scope (helper-273, `--freeform-only --run` a 200-scene demo, seed 0, 30
+samples a task, 20:31-20:55 UTC, load 9-15; compare captions / region descriptions / captions).
+Before, a question was read as its claims: the gold asked sentence by sentence earned the gold's
+1.0 / 1.0 / 0.994, "Is there a X?" of every name 0 / 0.200 / 0.242, and half right with its wrong
+sentences asked 0.644 / 0.775 / 0.493 against 0.664 / 0 / 0 with them left out (flagged twice in
+the torn table). Now a question asserts nothing: 0, 0, and asking earns what leaving out does
+(0.664 / 0 / 0); the gold with its false claims asked earns the gold's 1.0 / 1.0 / 0.994. A hedge
+reaching to its clause's end rather than the next comma: maybe_each 0.703 -> 0.667 (compare),
+paren_each 0.873 / 0.864 -> 0.836 / 0.774 (compare / caption), half_right_maybe 0.449 -> 0.419
+(compare); the rest unchanged. No cell flagged, no win after either change.
 
 Hedges (helper-260, `--freeform-only`, 200-scene demo, 30 samples a task, 18:19-18:29 UTC, load
 16; captions / region descriptions / comparison captions): a hedged claim counts as a plain one
@@ -510,6 +525,32 @@ def _converse_relations(text: str) -> str:
     return " ".join(out)
 
 
+def _ended(text: str) -> str:
+    """`text` ending a sentence ("a large red star" -> "a large red star."): what follows it is
+    then a sentence of its own, not the end of this one."""
+    return text if text.rstrip().endswith((".", "!", "?")) else text.rstrip() + "."
+
+
+def _asked(sentence: str) -> str:
+    """A sentence turned into a question: "The triangle is below the star?"."""
+    return sentence.rstrip(".!? ") + "?"
+
+
+def _half_right_split(text: str, vocabulary: dict[str, Any]) -> tuple[list[str], list[bool]]:
+    """The sentences of `_half_right(text)`, and whether each differs from the gold's (a word swapped)."""
+    gold, rival = _sentences(text), _sentences(_half_right(text, vocabulary))
+    if len(gold) != len(rival):  # (a swap never splits a sentence; said plainly if one did)
+        return rival, [True] * len(rival)
+    return rival, [g != r for g, r in zip(gold, rival)]
+
+
+def _half_right_asked(text: str, vocabulary: dict[str, Any], omit: bool = False) -> str:
+    """The half-right rival with each sentence it gets wrong asked ("The square is red?") or,
+    `omit`, left out: a question asserts nothing, so asking must earn what leaving out does."""
+    rival, wrong = _half_right_split(text, vocabulary)
+    return " ".join(_asked(x) if w else x for x, w in zip(rival, wrong) if not (w and omit))
+
+
 def _markdown_table(vocabulary: dict[str, Any]) -> str:
     names, attrs = sorted(vocabulary.get("names") or {}), sorted(vocabulary.get("attributes") or {})
     return "| object | looks |\n|---|---|\n" + "\n".join(f"| **{n}** | {a} |" for n in names for a in attrs)
@@ -558,6 +599,13 @@ FREEFORM: list[tuple[str, str, FreeformStrategy]] = [
     ("gamed", "every_relation_hedged", lambda s, sc, v: _every_relation(sc, v).replace(" is ", " might be ")),
     ("gamed", "half_right_maybe", lambda s, sc, v: _hedge_each(_half_right(str(s["answer"]), v), "maybe")),
     ("gamed", "half_right_think", lambda s, sc, v: _hedge_each(_half_right(str(s["answer"]), v), "think")),
+    # questions assert nothing: asking what it gets wrong earns what leaving it out does, below the gold
+    ("gamed", "gold_and_not_in_scene_asked", lambda s, sc, v: f"{_ended(str(s['answer']))} "
+     + " ".join(_asked(x) for x in _sentences(_not_in_scene(sc, v)))),
+    ("gamed", "half_right_asked", lambda s, sc, v: _half_right_asked(str(s["answer"]), v)),
+    ("gamed", "half_right_omitted", lambda s, sc, v: _half_right_asked(str(s["answer"]), v, omit=True)),
+    ("gamed", "gold_asked", lambda s, sc, v: " ".join(_asked(x) for x in _sentences(str(s["answer"])))),
+    ("gamed", "every_name_asked", lambda s, sc, v: " ".join(f"Is there a {n}?" for n in sorted(v.get("names") or {}))),
     ("gamed", "long_vague", lambda s, sc, v: VAGUE * 20),
     ("gamed", "huge", lambda s, sc, v: f"{s['answer']} " + VAGUE * 400),
     ("gamed", "question", lambda s, sc, v: str(s["question"])),
@@ -623,10 +671,14 @@ def torn_freeform(out: dict[str, float], tasks: list[str]) -> int:
     """Print, per task, what a policy torn between the gold description and a rival (half right)
     earns at even odds by committing to either, (gold + half_right) / 2, and by saying either with
     a hedge, (hedged gold + hedged rival) / 2, scored against the true scene as the two worlds are
-    alike; the number of hedges earning more than committing (each flagged '!')."""
+    alike; the number of hedges earning more than committing (each flagged '!'). Then what it
+    earns by saying what both say and asking where they differ (`half_right_asked`: alike in
+    either world) beside leaving those out (`half_right_omitted`): a question asserts nothing, so
+    asking earning more than leaving out is flagged '!' (leaving out what one does not know is
+    no hedge: the F1 reward pays it, and a policy sure of nothing more is right to)."""
     gains = 0
     print("free-form, a policy torn between the gold and a half-right rival, at even odds: committing / hedging "
-          "each sentence ('Maybe ...' / '..., I think.')")
+          "each sentence ('Maybe ...' / '..., I think.') / asking where they differ / leaving that out")
     for task in tasks:
         commit = (out[f"{task}.gold.combined"] + out[f"{task}.half_right.combined"]) / 2
         cells = []
@@ -636,6 +688,10 @@ def torn_freeform(out: dict[str, float], tasks: list[str]) -> int:
             gained = hedge > commit + 1e-9
             gains += gained
             cells.append(f"{hedge:.3f}{'!' if gained else ''}")
+        asked, omitted = out[f"{task}.half_right_asked.combined"], out[f"{task}.half_right_omitted.combined"]
+        gained = asked > omitted + 1e-9
+        gains += gained
+        cells += [f"{asked:.3f}{'!' if gained else ''}", f"{omitted:.3f}"]
         print(f"  {task:28} {commit:.3f} / {' / '.join(cells)}")
     return gains
 

@@ -23,7 +23,11 @@ Negated mentions state nothing of the object ("the square is not red"), but "the
 negated and qualified by no predicate, is an "absent" claim: false where a dog is annotated; so
 are "there isn't a dog" and "I don't see any dogs" (`NEGATED_VERBS`). A claim said with a hedge
 ("there might be a dog", "possibly a dog") is kept, marked `hedged` ("maybe dog"); one the reply
-leaves undecided ("I can't tell whether there is a car") is none (`hedges`).
+leaves undecided ("I can't tell whether there is a car") is none (`hedges`). A question asserts
+nothing: the words of a sentence ending in "?" ("Is that a dog?", "What could that be, a cat?"),
+and a question in parentheses ("a dog (a cat?) on the bed"), are no claims, true or false; so a
+reply asking where it would be wrong earns what leaving that out earns, never more than stating
+the truth (benchmarks/reward_gaming.py: `half_right_asked`).
 Relations link the mention next to a relation phrase on each side ("and" lists, see `linking`);
 "which" refers back. "Both circles are small" is said of each circle ("every circle is small").
 A relation phrase right after another's object ("a man on a motorcycle next to a bus") may be said
@@ -94,6 +98,26 @@ def _modal_be(tokens: Sequence[str], i: int) -> bool:
     return j >= 0 and tokens[j] in _BE_AFTER
 
 
+_ASIDE_QUESTION = re.compile(r"\([^()]*\?\s*\)")  # a question in parentheses
+_SENTENCE_ENDS = frozenset({".", "!", "?", ";"})
+
+
+def _assertions(tokens: list[str]) -> list[str]:
+    """The tokens of a sentence without its questions: each run of words ending in "?" (from the
+    last sentence end) asserts nothing ("Is that a dog?", "What could that be, a cat?")."""
+    if "?" not in tokens:
+        return tokens
+    out: list[str] = []
+    start = 0
+    for k, tok in enumerate(tokens):
+        if tok in _SENTENCE_ENDS:
+            if tok != "?":
+                out.extend(tokens[start:k + 1])
+            start = k + 1
+    out.extend(tokens[start:])
+    return out
+
+
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\uff07": "'"})
 _WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[.,;:!?]")
 
@@ -125,8 +149,9 @@ class RuleExtractor(PhraseGrammar):
         claims: dict[str, Claim] = {}
         # typographic apostrophes as ASCII ones: "isn\u2019t" is "isn't", a negation, not "isn" "t"
         text = text.lower().translate(_APOSTROPHES)
+        text = _ASIDE_QUESTION.sub(" ", text)  # "a dog (a cat?) on the bed": the dog on the bed
         for sentence in re.split(r"(?<=[.!?;])\s+|\n+", text):
-            for clause, scope in split_by_image(_WORD_RE.findall(sentence.replace("-", " "))):
+            for clause, scope in split_by_image(_assertions(_WORD_RE.findall(sentence.replace("-", " ")))):
                 for claim in self._sentence(clause):
                     claim = replace(claim, images=scope)
                     claims.setdefault(f"{claim.kind}|{claim.text}", claim)

@@ -1,0 +1,52 @@
+"""Questions inside a free-form reply assert nothing (`claims.RuleExtractor`): "Is that a dog?"
+states no dog, "What could that be — a cat?" no cat; and a reply asking where it would be wrong
+earns no more than one leaving it out (below the gold: benchmarks/reward_gaming.py measures it)."""
+
+from __future__ import annotations
+
+import pytest
+
+from veriscene.evaluate.freeform import Lexicon, RuleExtractor, score_texts
+from veriscene.scene.model import Scene
+
+
+def _extract(text: str) -> set[str]:
+    lex = Lexicon()
+    lex.add(names=["circle", "square", "cup", "table", "dog", "cat", "car", "bed"], predicates=("on",))
+    return {c.text for c in RuleExtractor(lex).extract(text)}
+
+
+@pytest.mark.parametrize(("text", "claims"), [
+    ("Is that a dog?", set()),
+    ("What could that be \u2014 a cat?", set()),
+    ("There is a cup on the table. Is that a dog?", {"cup", "table", "cup on table"}),
+    ("Is that a dog? There is a cat on the bed.", {"cat", "bed", "cat on bed"}),
+    ("Is there a red car?There is a cat.", {"cat"}),  # (no space after the question mark)
+    ("There is a cup; is it on the table?", {"cup"}),
+    ("Will the cup be red?", set()),
+    ("**Is that a dog?** A cat is on the bed.", {"cat", "bed", "cat on bed"}),
+    # a question in parentheses: the parenthesis alone
+    ("There is a dog (a cat?) on the bed.", {"dog", "bed", "dog on bed"}),
+    # not questions
+    ("There is a dog. Is it? Yes: a dog on the bed.", {"dog", "bed", "dog on bed"}),
+])
+def test_questions_assert_nothing(text: str, claims: set[str]) -> None:
+    assert _extract(text) == claims
+
+
+def _scene() -> Scene:
+    return Scene.from_objects("s", 400, 300, [
+        {"name": "dog", "box": [10, 10, 100, 100], "attributes": ["brown"]},
+        {"name": "bed", "box": [150, 100, 390, 290], "attributes": ["white"]},
+    ])
+
+
+def test_asking_scores_as_leaving_out_never_above_the_gold() -> None:
+    gold = "There is a brown dog. There is a white bed."
+    replies = [gold, "There is a brown dog. Is there a cat?", "There is a brown dog.",
+               "There is a brown dog. There is a cat.", "Is there a brown dog? Is there a white bed?"]
+    scores, _, _ = score_texts([("s", r) for r in replies], {"s": _scene()}, matcher="lexical")
+    gold_score, asked, left_out, said, only_questions = scores
+    assert asked.combined == left_out.combined < gold_score.combined
+    assert asked.hallucinations == [] and said.hallucinations == ["cat"]
+    assert only_questions.combined == 0.0 and only_questions.claims == []
