@@ -295,3 +295,41 @@ def test_rows_located_from_many_threads_are_all_counted(demo_run: Path, describe
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(batch, range(8)))
     assert scorer.located == 8 * 40 * 3 and scorer.unknown == 0
+
+
+def test_verl_rows_without_sample_id_are_found_by_gold_and_extra_info(demo_run: Path, described: list[dict]) -> None:
+    """verl passes no prompt: a free-form row whose extra_info has no sample_id is found by its
+    gold (ground_truth) and what extra_info holds (image_ids, task, program), counted in `located`,
+    and scored as with its sample_id."""
+    from veriscene.io.writers.records import provenance
+
+    rows = described[:3]
+    infos = [{k: v for k, v in provenance(s).items() if k != "sample_id"} for s in rows]
+    scorer = shared_scorer(str(demo_run))
+    before = scorer.located
+    out = compute_score_batch([f"veriscene/{s['task']}" for s in rows], [s["answer"] for s in rows],
+                              [ground_truth(s) for s in rows], infos, run_dir=str(demo_run))
+    assert [r["acc_score"] for r in out] == [pytest.approx(scorer.score(s["answer"], sample_id=s["id"]).reward)
+                                             for s in rows]
+    assert all(r["applicable"] for r in out) and scorer.located == before + 3
+    one = compute_score(f"veriscene/{rows[0]['task']}", rows[0]["answer"], ground_truth(rows[0]),
+                        {"index": 0}, run_dir=str(demo_run))  # (the gold alone tells it)
+    assert one["applicable"] and one["acc_score"] == pytest.approx(out[0]["acc_score"])
+
+
+def test_verl_rows_that_cannot_be_found_are_said_once_and_counted(demo_run: Path, described: list[dict]) -> None:
+    """A row without extra_info.sample_id that cannot be told (its image ids of another sample, a
+    gold of none) scores 0: warned of once with the reason, each counted in `unknown`."""
+    from veriscene.io.writers.records import provenance
+
+    s, other = described[0], described[-1]
+    scorer = FreeformScorer(demo_run)
+    wrong_images = {**provenance(s), "image_ids": [i["id"] for i in other["images"]]}
+    del wrong_images["sample_id"]
+    with pytest.warns(UserWarning) as said:
+        out = compute_score_batch(["veriscene/x"] * 2, [s["answer"]] * 2, [ground_truth(s)] * 2,
+                                  [wrong_images, wrong_images], run_dir=scorer)
+    assert [r["applicable"] for r in out] == [False, False] and [r["acc_score"] for r in out] == [0.0, 0.0]
+    texts = [str(w.message) for w in said if "free-form reward 0" in str(w.message)]
+    assert len(texts) == 1 and "image ids" in texts[0] and "extra_info.sample_id" in texts[0]
+    assert scorer.unknown == 2 and "image ids" in out[0]["reason"]

@@ -98,3 +98,13 @@ def test_images_of_another_sample_are_no_row_of_the_one_left(locator: SampleLoca
                            images=[Image.new("RGB", (8, 6), "blue")])
     assert isinstance(other, Unfound)
     assert "its images are not those of 's1', the one sample of its gold and question" in other.reason
+
+
+def test_provenance_parts_samples_and_refuses_another_images(locator: SampleLocator) -> None:
+    """A verl row (no prompt) is told by its gold and extra_info's image_ids; image ids no sample
+    of its gold has are refused, naming them."""
+    assert locator.locate(answer=1, has_answer=True, image_ids=["b"]) == "s4"
+    assert locator.locate(answer=1, has_answer=True, image_ids=("a",), task=None) == "s3"
+    other = locator.locate(answer="A red square.", has_answer=True, image_ids=["b"])
+    assert isinstance(other, Unfound) and "has its image ids" in other.reason
+    assert "image ids b" in other.reason and "extra_info.sample_id" in other.reason

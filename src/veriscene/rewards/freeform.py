@@ -249,36 +249,43 @@ class FreeformScorer:
         as in `score_many`."""
         return self.score_many([reply], [sample_id], [answer], think_tags=think_tags, answer_tags=answer_tags)[0]
 
-    def locate(self, *, answer: Any = None, prompt: Any = None, images: Any = None) -> str | Unfound:
+    def locate(self, *, answer: Any = None, prompt: Any = None, images: Any = None,
+               info: Mapping[str, Any] | None = None) -> str | Unfound:
         """The id of the run's free-form sample a row without `sample_id` answers, found by its
-        gold `answer`, `prompt` text and `images` (`rewards.locate.SampleLocator`), or `Unfound`
-        saying why it cannot be told."""
+        gold `answer`, `prompt` text, `images` and `info` (a verl row's extra_info: its
+        `image_ids`, `task` and `program`) (`rewards.locate.SampleLocator`), or `Unfound` saying
+        why it cannot be told."""
+        info = info if isinstance(info, Mapping) else {}
         with self._lock:
             if self._locator is None:
                 self._locator = SampleLocator(self.samples.values(), Path(self._root))
-            found = self._locator.locate(answer=answer, has_answer=answer is not None, prompt=prompt, images=images)
+            found = self._locator.locate(answer=answer, has_answer=answer is not None, prompt=prompt, images=images,
+                                         image_ids=info.get("image_ids"), task=info.get("task"),
+                                         program=info.get("program"))
             self.located += isinstance(found, str)  # (counted under the lock: verl's threads score at once)
             return found
 
     def score_many(self, replies: Sequence[Any], sample_ids: Sequence[Any], answers: Sequence[Any] | None = None, *,
                    think_tags: Sequence[str] | None = None, answer_tags: Sequence[str] | None = None,
-                   prompts: Sequence[Any] | None = None, images: Sequence[Any] | None = None) -> list[FreeformResult]:
+                   prompts: Sequence[Any] | None = None, images: Sequence[Any] | None = None,
+                   infos: Sequence[Mapping[str, Any] | None] | None = None) -> list[FreeformResult]:
         """Scores of replies to samples, scored together (one pass of the claim extractor). A
         reply to a sample the run does not hold gets reward 0, `applicable` False and the reason,
         counted in `unknown` and warned of once: a data set of another run, said, never a crash.
         The description is the reply without its reasoning blocks, the last answer block's content
         when there is one (`answers.extract.answer_section`); `think_tags` / `answer_tags` name
         those blocks' tags (by default "think"/"thinking" and "answer", as eval reads them).
-        `prompts` / `images`: each row's prompt and images, to find the sample of a row whose
-        sample id is None (`locate`, counted in `located`; one that cannot be told scores 0 as
-        above, saying why)."""
+        `prompts` / `images` / `infos`: each row's prompt, images and provenance (a verl row's
+        extra_info), to find the sample of a row whose sample id is None (`locate`, counted in
+        `located`; one that cannot be told scores 0 as above, saying why, once)."""
         answers = answers if answers is not None else [None] * len(replies)
-        if any(sid is None for sid in sample_ids) and (prompts is not None or images is not None):
+        if any(sid is None for sid in sample_ids) and (prompts is not None or images is not None or infos is not None):
             sample_ids = list(sample_ids)
             for k, sid in enumerate(sample_ids):
                 if sid is None:
                     found = self.locate(answer=answers[k], prompt=prompts[k] if prompts is not None else None,
-                                        images=images[k] if images is not None else None)
+                                        images=images[k] if images is not None else None,
+                                        info=infos[k] if infos is not None else None)
                     sample_ids[k] = found
         if think_tags is not None or answer_tags is not None:
             check_tags("think_tags", DEFAULT_THINK_TAGS if think_tags is None else think_tags)

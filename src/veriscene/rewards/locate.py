@@ -12,6 +12,10 @@ was dropped) is found, when that can be told, by what else it holds:
                paths): samples showing the same pixels, in order (each image's RGB pixels
                hashed): they part the samples the answer and prompt leave, and when those
                leave one, its images must be the row's (when both can be read)
+    provenance what a verl row's `extra_info` holds (verl passes no prompt): its `image_ids` (the
+               scene images, in order), `task` and `program` (JSON text or a list): only samples
+               of those; a row whose image ids, task or program no sample of its gold has is
+               refused (a row of another image or run), never guessed
 
 One sample left: the row's. None or several: the row cannot be told (`Unfound`, saying which
 and how to fix it), never guessed.
@@ -42,6 +46,12 @@ class Unfound:
     reason: str
 
 
+@dataclass(frozen=True)
+class _Found:
+    found: str | Unfound
+    cache: bool  # kept for the next row of the same gold and prompt (not when its images decided)
+
+
 def _norm(text: str) -> str:
     return _SPACE.sub(" ", text.replace(PLACEHOLDER, " ")).strip().lower()
 
@@ -64,11 +74,40 @@ def _shortened(text: str, most: int = 60) -> str:
     return text if len(text) <= most else text[:most] + "..."
 
 
-def describe_row(text: str, answer: Any = None, has_answer: bool = False) -> str:
+def describe_row(text: str, answer: Any = None, has_answer: bool = False, image_ids: Sequence[str] = ()) -> str:
     """"the row (gold ..., prompt '...')": a row without `sample_id` named in a message by its
-    gold and prompt text (each cut to 60 characters)."""
+    gold and prompt text (each cut to 60 characters), and its image ids when given."""
     said = ([f"gold {_shortened(repr(answer))}"] if has_answer else []) + ([f"prompt {_shortened(text)!r}"] if text else [])
+    said += [f"image ids {_shortened(', '.join(image_ids))}"] if image_ids else []
     return f"the row ({', '.join(said)})" if said else "the row"
+
+
+FIX = ("give the row its sample_id column (veriscene export RUN --to trl writes it; a verl row: extra_info.sample_id, "
+       "which --to verl writes)")
+
+
+def _ids(value: Any) -> tuple[str, ...]:
+    """Image ids as given (a list, a numpy array read by pandas, one id), as strings."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    try:
+        return tuple(str(v) for v in value)
+    except TypeError:
+        return (str(value),)
+
+
+def _program_key(program: Any) -> bytes | None:
+    """A program as `extra_info` holds it (JSON text) or as a sample does (a list), comparable."""
+    if program is None:
+        return None
+    if isinstance(program, (str, bytes)):
+        try:
+            program = orjson.loads(program)
+        except orjson.JSONDecodeError:
+            return answer_key(str(program))
+    return answer_key(program)
 
 
 def answer_key(answer: Any) -> bytes:
@@ -120,23 +159,45 @@ class SampleLocator:
         return len(self._samples)
 
     def locate(self, *, answer: Any = None, has_answer: bool = False, prompt: Any = None,
-               images: Any = None) -> str | Unfound:
+               images: Any = None, image_ids: Any = None, task: Any = None, program: Any = None) -> str | Unfound:
         """The id of the one sample the row answers, or `Unfound` saying why not. `answer`
-        (with `has_answer`): the row's gold; `prompt`: its prompt; `images`: its images."""
+        (with `has_answer`): the row's gold; `prompt`: its prompt; `images`: its images;
+        `image_ids`, `task`, `program`: its provenance (a verl row's extra_info)."""
         text = prompt_text(prompt) if prompt is not None else ""
         row_images = list(images) if isinstance(images, Sequence) and not isinstance(images, (str, bytes)) else (
             [images] if images is not None else [])
-        key = (answer_key(answer) if has_answer else None, text, bool(row_images))
+        ids, program_key = _ids(image_ids), _program_key(program)
+        task = str(task) if task is not None and task != "" else None
+        key = (answer_key(answer) if has_answer else None, text, bool(row_images), ids, task, program_key)
         # (a group's rows share their prompt and gold; the images are read only to part samples)
         if key in self._found:
             return self._shown_by(self._found[key], row_images, text, answer, has_answer)
+        found = self._locate(answer, has_answer, text, row_images, ids, task, program_key)
+        if found.cache:  # (what images decide is not kept)
+            self._found[key] = found.found
+            return self._shown_by(found.found, row_images, text, answer, has_answer)
+        return found.found
+
+    def _locate(self, answer: Any, has_answer: bool, text: str, row_images: list[Any], ids: tuple[str, ...],
+                task: str | None, program_key: bytes | None) -> _Found:
+        row = describe_row(text, answer, has_answer, ids)
         candidates = self._by_answer.get(answer_key(answer), []) if has_answer else list(self._samples)
         said = []
         if has_answer:
             said.append("gold")
             if not candidates:
-                return Unfound(f"{describe_row(text, answer, has_answer)}: no sample of the run has the row's gold "
-                               "answer (a row of another run or data set?)")
+                return _Found(Unfound(f"{row}: no sample of the run has the row's gold answer (a row of another run "
+                                      "or data set?)"), False)
+        for name, given, value in (("image ids", ids, self._image_ids), ("task", task, self._task),
+                                   ("program", program_key, self._program)):
+            if not given:
+                continue
+            kept = [sid for sid in candidates if value(sid) == given]
+            if not kept:
+                return _Found(Unfound(f"{row} has no sample_id, and no sample of the run of its "
+                                      f"{' and '.join(said) or 'rows'} has its {name} (a row of another image or run?): "
+                                      f"which it answers cannot be told; {FIX}"), False)
+            candidates, said = kept, [*said, name]
         if len(candidates) > 1 and text:
             asked = [sid for sid in candidates if self._questions[sid] and self._questions[sid] in text]
             if asked:
@@ -156,16 +217,23 @@ class SampleLocator:
         if len(candidates) == 1:
             found = candidates[0]
         elif not candidates:
-            found = Unfound(f"{describe_row(text, answer, has_answer)}: no sample of the run has the row's question")
+            found = Unfound(f"{row}: no sample of the run has the row's question")
         else:
             names = ", ".join(repr(s) for s in candidates[:_SHOWN]) + (" ..." if len(candidates) > _SHOWN else "")
-            found = Unfound(f"{describe_row(text, answer, has_answer)} has no sample_id and {len(candidates)} samples of the run share its "
-                            f"{' and '.join(said) or 'prompt'} ({names}){unmatched}: which it answers cannot be told; give "
-                            "the row its sample_id column (veriscene export RUN --to trl writes it)")
-        if "images" not in said and (isinstance(found, str) or not row_images):  # (what images decide is not kept)
-            self._found[key] = found
-            return self._shown_by(found, row_images, text, answer, has_answer)
-        return found
+            found = Unfound(f"{row} has no sample_id and {len(candidates)} samples of the run share its "
+                            f"{' and '.join(said) or 'prompt'} ({names}){unmatched}: which it answers cannot be told; "
+                            f"{FIX}")
+        return _Found(found, "images" not in said and (isinstance(found, str) or not row_images))
+
+    def _image_ids(self, sid: str) -> tuple[str, ...]:
+        return tuple(str(i.get("id")) for i in self._samples[sid].get("images") or [] if isinstance(i, Mapping))
+
+    def _task(self, sid: str) -> str | None:
+        task = self._samples[sid].get("task")
+        return None if task is None else str(task)
+
+    def _program(self, sid: str) -> bytes | None:
+        return _program_key(self._samples[sid].get("program"))
 
     def _shown_by(self, found: str | Unfound, row_images: list[Any], text: str, answer: Any,
                   has_answer: bool) -> str | Unfound:
@@ -179,8 +247,7 @@ class SampleLocator:
             return found
         return Unfound(f"{describe_row(text, answer, has_answer)} has no sample_id, and its images are not those of "
                        f"{found!r}, the one sample of its gold and question (a row of another image?): which it "
-                       "answers cannot be told; give the row its sample_id column (veriscene export RUN --to trl "
-                       "writes it)")
+                       f"answers cannot be told; {FIX}")
 
     def _image_digests(self, sid: str) -> tuple[str | None, ...]:
         if sid not in self._digests:

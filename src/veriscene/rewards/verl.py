@@ -56,7 +56,12 @@ Free-form rows (descriptions, region descriptions, comparison captions) need the
 `run_dir` in `reward_kwargs` (the run folder, or samples file, the data set was exported from; its
 manifest names the scene files, `scenes` overrides them), `freeform_matcher` "lexical" (the
 default), "minilm" (the `ml` extra) or "auto". The run is read once per process
-(`freeform.shared_scorer`); a row is found by `extra_info.sample_id`.
+(`freeform.shared_scorer`); a row is found by `extra_info.sample_id`, and a row without one by
+its gold (`ground_truth`) and what its extra_info holds (`image_ids`, `task`, `program`, as
+`export --to verl` writes them: `rewards.locate`; verl passes no prompt), counted in the scorer's
+`located`. A row that cannot be told (no sample of its gold, or of its gold and image ids; several
+left) scores 0 with `applicable` False and the reason in `reason`, warned of once and counted in
+the scorer's `unknown`.
 
 Keywords. verl calls `compute_score` with the keywords above, those of
 `custom_reward_function.reward_kwargs` (verl's `get_custom_reward_fn` adds them to every call),
@@ -338,9 +343,11 @@ def _freeform_rows(settings: _Settings, truths: Sequence[GroundTruth], texts: Se
 
     kwargs = settings.kwargs
     scorer = shared_scorer(kwargs["run_dir"], kwargs.get("scenes"), kwargs.get("freeform_matcher", "lexical"))
+    # a row without extra_info.sample_id: found by its gold and extra_info (image_ids, task, program)
     results = scorer.score_many(list(texts), [(info or {}).get("sample_id") for info in extra_infos],
                                 [t.answer for t in truths], think_tags=settings.options["think_tags"],
-                                answer_tags=settings.options["answer_tags"])  # (the reasoning is no description)
+                                answer_tags=settings.options["answer_tags"],  # (the reasoning is no description)
+                                infos=list(extra_infos))
     rows = []
     for truth, text, result in zip(truths, texts, results):
         fmt = float(check_format(text, think_tag=settings.think_tag, answer_tag=settings.answer_tag).ok)
