@@ -54,6 +54,29 @@ def test_generate_on_a_cluster_with_token_authentication(ray_cluster, scenes_fil
     assert (out / "samples.jsonl").read_bytes() == reference
     # no --workers: as many as the cluster's CPUs, said in the summary
     assert "(2 CPUs): 2 workers, at most 4 shards in flight" in done.stdout
+    # the run's output is its own: not Ray's notes on connecting, nor on the token it was sent
+    assert not _RAY_LOG_LINE.search(done.stdout + done.stderr), done.stderr
+
+
+# a line of Ray's "ray" logger (its format: time, level, file:line -- message)
+_RAY_LOG_LINE = re.compile(r"(INFO|WARNING|DEBUG)\s+\S+\.py:\d+ -- ")
+
+# a driver whose code digest is not its workers': each worker refuses its shard (WorkerCodeMismatch)
+_OTHER_CODE = ("import sys, veriscene.engine.backends as b; b.veriscene_digest = lambda: '0' * 16; "
+               "from veriscene.cli import app; app(prog_name='veriscene')")
+
+
+def test_a_worker_s_error_on_a_cluster_reaches_the_user_without_ray_s_log_lines(ray_cluster, scenes_file,
+                                                                                tmp_path_factory) -> None:
+    out = tmp_path_factory.mktemp("refused")
+    done = subprocess.run(
+        [sys.executable, "-c", _OTHER_CODE, "generate", str(scenes_file), "--out", str(out), "--shard-size", "3",
+         "--backend", "ray", "--address", ray_cluster.address],
+        env={**clean_env(RAY_AUTH_TOKEN=ray_cluster.token), "COLUMNS": "200"}, capture_output=True, text=True,
+        timeout=300)
+    assert done.returncode != 0
+    assert "was not made: its worker (host" in done.stderr and "runs other veriscene code" in done.stderr
+    assert not _RAY_LOG_LINE.search(done.stdout + done.stderr), done.stderr
 
 
 def test_generate_on_the_cluster_of_ray_address(ray_cluster, scenes_file, reference, tmp_path_factory) -> None:

@@ -8,7 +8,10 @@ there), not the driver's: the settings a worker must share with the driver
 (`VERISCENE_MAX_IMAGE_PIXELS`, the pixel limit images are opened under) go in the job's
 runtime_env (`worker_env`); a local Ray's workers inherit them. The pixel limit also goes with
 each task (`backends.take_pixel_limit`), so a Ray connected before it was set (a notebook's own
-`ray.init()`) runs under it too. `on_each_node` runs a function once on each such node (`nodes_without`: which of them
+`ray.init()`) runs under it too. A run's output is its own: Ray's "ray" logger shows its errors
+only (`RAY_LOGGING_LEVEL`: not its notes on starting, connecting or the token sent), the workers'
+output stays in the cluster's log files (``log_to_driver=False``), and a task's error comes back
+with its result, said by the run. `on_each_node` runs a function once on each such node (`nodes_without`: which of them
 lack a path). The Ray backends themselves (`run_ray`, `ordered_map(backend="ray")`) are in
 `engine.backends`.
 """
@@ -146,6 +149,24 @@ def worker_env() -> dict[str, Any] | None:
     return {"env_vars": passed} if passed else None
 
 
+# the level of Ray's "ray" logger in a run (`ray.init(logging_level=...)`; Ray's default: INFO):
+# its errors are shown, its notes and warnings on starting and connecting are not
+RAY_LOGGING_LEVEL = logging.ERROR
+
+
+@contextmanager
+def ray_logs_quiet() -> Iterator[None]:
+    """Ray's "ray" logger at `RAY_LOGGING_LEVEL` for the while (Ray's set-up calls made before
+    `ray.init`, which sets it for the session), then at its level before."""
+    logger = logging.getLogger("ray")
+    before = logger.level
+    logger.setLevel(max(before, RAY_LOGGING_LEVEL))
+    try:
+        yield
+    finally:
+        logger.setLevel(before)
+
+
 @contextmanager
 def ray_session(workers: int, address: str | None) -> Iterator[Any]:
     """The `ray` module, connected: to the cluster at `address` or ``RAY_ADDRESS``
@@ -166,13 +187,19 @@ def ray_session(workers: int, address: str | None) -> Iterator[Any]:
         # a Ray of this run's own: its start-up notes (token authentication on, instance started) are
         # not the user's business; its errors still show
         ray.init(address="local", num_cpus=workers, ignore_reinit_error=True, log_to_driver=False,
-                 include_dashboard=False, logging_level=logging.ERROR)
+                 include_dashboard=False, logging_level=RAY_LOGGING_LEVEL)
     else:
         probe_address(cluster)  # before Ray's retries, which take minutes to fail
-        _token_auth()
+        with ray_logs_quiet():  # (Ray's note that the token is sent: veriscene sends it, as `ray start`)
+            _token_auth()
         try:
-            # (the workers of a cluster's nodes do not inherit this process's environment)
-            ray.init(address=cluster, ignore_reinit_error=True, log_to_driver=False, runtime_env=worker_env())
+            # (the workers of a cluster's nodes do not inherit this process's environment) Ray's
+            # notes on connecting ("Connecting to existing Ray cluster at address", "Connected to
+            # Ray cluster") are not the user's business either: only its errors are shown (its
+            # "ray" logger at ERROR); the workers' output stays in the cluster's log files, and a
+            # task's error comes back with its result (`ray.get`), said by the run
+            ray.init(address=cluster, ignore_reinit_error=True, log_to_driver=False, runtime_env=worker_env(),
+                     logging_level=RAY_LOGGING_LEVEL)
         except ConnectionError as exc:
             raise RuntimeError(
                 f"cannot connect to the Ray cluster at {cluster!r} ({exc}): is it up (ray status --address "
