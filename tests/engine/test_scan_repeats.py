@@ -193,3 +193,16 @@ def test_a_run_with_invalid_first_records_makes_the_samples_of_the_file_without_
     assert (tmp_path / "shaped" / "samples.jsonl").read_bytes() == samples
     rejected = (tmp_path / "shaped" / "rejects.jsonl").read_text()
     assert "duplicate image_id (first seen on line 1)" in rejected
+
+
+def test_a_pool_of_invalid_first_records_is_chosen_again_on_ray(tmp_path: Path, local_ray: Any) -> None:
+    """The second pass runs on the run's backend: Ray's tasks choose the same pool."""
+    from veriscene.engine.scan import stable_hash
+
+    records = _records(40, seed=7)
+    gone = sorted(records, key=lambda r: stable_hash(0, str(r["image_id"])))[:2]
+    kept = [r for r in records if r not in gone]
+    path = _write(tmp_path / "shaped.jsonl", [*(_invalid(r) for r in gone), *kept, *gone])
+    options = {"pool_size": 5, "chunk_bytes": 4096}
+    pool = _pool([path], backend="ray", workers=2, **options)
+    assert pool == _pool([_write(tmp_path / "without.jsonl", kept)], **options) and len(pool) == 5
