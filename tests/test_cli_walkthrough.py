@@ -96,7 +96,7 @@ def images(tmp_path: Path) -> Path:
     (["--detector-model", "m"], "need --base-url"),
     # a URL no request could go to: exit 1 after the models were set up, before (eval said it with exit 2)
     (["--detector-model", "m", "--base-url", "localhost:8000"],
-     "--base-url (Python: base_url=) must be an http(s) URL like http://localhost:8000/v1, got 'localhost:8000'"),
+     "--base-url must be an http(s) URL like http://localhost:8000/v1, got 'localhost:8000'"),
     (["--detector-model", "m", "--base-url", "http://x", "--backend", "ray", "--address", ":6379"],
      "address ':6379' is not a Ray cluster address"),  # exit 1 before, once Ray had started
 ])

@@ -47,13 +47,19 @@ def _show_warning(message: Warning | str, category: type[Warning], filename: str
 
 @app.callback()
 def main(
+    ctx: typer.Context,
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
 ) -> None:
     """veriscene command line."""
     import os
     import warnings
 
+    from veriscene.option_names import set_cli_names
+
     warnings.showwarning = _show_warning
+    # errors made while the command runs name its options (--base-url), not the Python ones (base_url)
+    before = set_cli_names(True)
+    ctx.call_on_close(lambda: set_cli_names(before))
     # unset or empty, the variable leaves Pillow's limit as it is and cannot be bad: the module that
     # reads it (with numpy and Pillow, 0.1 s) is then imported by what opens images, not here
     if os.environ.get("VERISCENE_MAX_IMAGE_PIXELS", "").strip():

@@ -206,12 +206,12 @@ def test_resume_of_a_finished_run_whose_output_is_gone_or_changed_is_refused(tmp
     written = out.read_bytes()
     out.unlink()
     with pytest.raises(ValueError, match=r"scenes.jsonl.gz: the run had finished, and its output is gone since; "
-                                         r"run without --resume \(resume=False\) to annotate the images again"):
+                                         r"call annotate again with resume=False to annotate the images again"):
         annotate(images, out, detector=crashing_after(0), resume=True)
     assert not out.exists()
     out.write_bytes(written[:-1] + bytes([written[-1] ^ 1]))  # the same size, another byte
     with pytest.raises(ValueError, match=r"scenes.jsonl.gz: changed since the run finished .*SHA-256 not the run's\); "
-                                         r"run without --resume"):
+                                         r"call annotate again with resume=False to annotate the images again and overwrite it$"):
         annotate(images, out, detector=crashing_after(0), resume=True)
     annotate(images, out, detector=fake_detector)  # without resume: made again
     assert out.read_bytes() == written

@@ -41,7 +41,7 @@ def test_a_run_writing_a_scene_file_another_run_writes_is_refused_naming_it(tmp_
     assert message.startswith(refusal_start(holder, out, "annotate"))
     assert message.endswith(f"{holder_command('file', out, 'annotate')}; two runs writing one scene file would mix "
                             f"their scenes. Wait for it to end, or stop it (kill {holder.pid}), then run this command "
-                            "again (with --resume to go on from the images it finished). Nothing was written.")
+                            "again (with resume=True to go on from the images it finished). Nothing was written.")
     assert calls == [] and not (tmp_path / "a").exists()  # no image read; the folder made for the locks removed
 
 
@@ -53,7 +53,7 @@ def test_two_runs_into_one_folder_share_its_reject_report_one_at_a_time(tmp_path
             annotate(images, folder / "second.jsonl", detector=fake_detector)
         assert str(info.value).startswith(refusal_start(holder, folder / "rejects.jsonl", "annotate"))
         assert ("two runs writing one reject report would mix their rejects (or give each run a report of its "
-                "own: --rejects). Wait for it to end") in str(info.value)
+                "own: rejects=). Wait for it to end") in str(info.value)
         done = annotate(images, folder / "second.jsonl", detector=fake_detector, rejects=folder / "second.rejects.jsonl")
     assert done.scenes_written == 7
 

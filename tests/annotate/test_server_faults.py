@@ -75,7 +75,7 @@ def test_a_refused_key_stops_the_run_and_resume_goes_on(tmp_path: Path) -> None:
     out = tmp_path / "s.jsonl"
     with StatusServer(answer) as server:
         detector = VLMDetector(model(server))
-        with pytest.raises(ModelConfigError, match=r"HTTP 401 .*The run stopped after 2 of 5 images.*--resume"):
+        with pytest.raises(ModelConfigError, match=r"HTTP 401 .*The run stopped after 2 of 5 images.*call annotate again with resume=True to go on$"):
             annotate(tmp_path / "photos", out, detector=detector)
         assert not out.exists() and not (tmp_path / "rejects.jsonl").read_text()  # no image rejected
         refuse[0] = False  # a new key
@@ -112,7 +112,7 @@ def test_images_the_server_failed_on_are_counted_apart(tmp_path: Path) -> None:
 
 def test_a_server_that_is_not_there_is_said_in_one_sentence_then_the_resume(tmp_path: Path) -> None:
     """The error of no server at the URL ends in a question; the run's words follow it without a
-    full stop after the question mark ("is --base-url right?. The run stopped")."""
+    full stop after the question mark ("is base_url right?. The run stopped")."""
     draw_scene(tmp_path / "photos" / "0.png")
     with StatusServer(lambda text, images: CUP) as server:
         url = server.url
@@ -121,4 +121,4 @@ def test_a_server_that_is_not_there_is_said_in_one_sentence_then_the_resume(tmp_
         annotate(tmp_path / "photos", tmp_path / "s.jsonl", detector=detector)
     said = str(raised.value)
     assert said.startswith(f"no server answers at {url}/chat/completions (1 attempt; last: connection error")
-    assert "is --base-url (Python: base_url=) right? The run stopped after 0 of 1 images" in said and "?." not in said
+    assert "is base_url right? The run stopped after 0 of 1 images" in said and "?." not in said

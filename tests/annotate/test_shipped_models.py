@@ -50,9 +50,10 @@ def test_ray_workers_run_a_depth_and_a_mask_model_as_local_ones(tmp_path: Path, 
 
 
 @pytest.mark.parametrize(("option", "wanted"), [
-    ("names", "with --names, --detector takes an open-vocabulary detector (OWL-ViT, OWLv2, Grounding DINO)"),
-    ("segmenter", "--segmenter takes a promptable mask model"),
-    ("depth", "--depth takes a depth model"),
+    # (annotate's Python names to a Python caller, `option_names`)
+    ("names", "with names, detector takes an open-vocabulary detector (OWL-ViT, OWLv2, Grounding DINO)"),
+    ("segmenter", "segmenter takes a promptable mask model"),
+    ("depth", "depth takes a depth model"),
 ])
 def test_a_model_of_another_kind_is_refused_saying_what_the_option_takes(
         tmp_path: Path, tiny_models: tuple[Path, Path, Path], option: str, wanted: str) -> None:

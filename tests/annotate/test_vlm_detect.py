@@ -393,10 +393,10 @@ def test_entries_left_out_by_the_settings_and_cut_replies_are_counted_in_the_run
 
 @pytest.mark.parametrize(("box_format", "box", "why"), [
     ("norm1000", [0.1, 0.2, 0.3, 0.5], "has a box of fractions (all four numbers at most 1) where norm1000 asks for "
-                                       "0-1000: the model answers in another convention (try --box-format norm1; "
-                                       "Python: box_format='norm1')"),
+                                       "0-1000: the model answers in another convention (try "
+                                       "box_format='norm1')"),  # (annotate's Python names: `option_names`)
     ("pixels", [0, 0, 1e300, 10], "has a box far outside the image (more than half the image past an edge, in "
-                                  "--box-format pixels)"),
+                                  "box_format pixels)"),
     ("pixels", [10, 10, 10.5, 30], "has a box less than a pixel wide or high"),
     ("pixels", [10, 20, 10 ** 400, 51], "has no box of four numbers"),  # too large for a float: only it goes
 ])

@@ -31,7 +31,8 @@ def test_a_server_failing_on_the_first_images_says_so_and_resume_goes_on(tmp_pat
     with StatusServer(answer) as server:
         detector = VLMDetector(model(server, max_retries=1))
         # the server's fault, not the model's nor the images': the message says what to do
-        with pytest.raises(RuntimeError, match=r"the server failed on each of the first 3 images .*HTTP 503.*--resume"):
+        with pytest.raises(RuntimeError, match=r"the server failed on each of the first 3 images .*HTTP 503.*call "
+                                               r"annotate again with resume=True to go on"):
             annotate(tmp_path / "photos", out, detector=detector, workers=workers)
         down[0] = False
         summary = annotate(tmp_path / "photos", out, detector=detector, workers=workers, resume=True)

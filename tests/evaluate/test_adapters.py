@@ -23,7 +23,7 @@ def test_chat_url(base, url) -> None:
 
 
 def test_bad_url_is_one_clear_error() -> None:
-    with pytest.raises(ModelConfigError, match="base-url"):
+    with pytest.raises(ModelConfigError, match="^base_url must be an http"):  # (the Python name: `option_names`)
         chat_url("localhost:8000")
 
 

@@ -64,7 +64,7 @@ def free_port() -> int:
 
 def test_no_server_at_the_url_stops_the_run_after_one_request(demo_run: Path, tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{free_port()}/v1"
-    with pytest.raises(ModelConfigError, match=r"no server answers at .*is it running .*, and is --base-url \(Python: base_url=\) right"):
+    with pytest.raises(ModelConfigError, match=r"no server answers at .*is it running .*, and is base_url right\?$"):
         evaluate(demo_run, "openai:fake", tmp_path / "o", base_url=url, limit=30, freeform="off",
                  model_options={"max_retries": 1, "backoff_base": 0.001, "concurrency": 2})
     assert not (tmp_path / "o" / "summary.json").exists()
@@ -102,7 +102,7 @@ def test_a_refused_connection_stops_at_once_without_the_retries() -> None:
         model.generate([request], lambda done: None)
     said = str(raised.value)
     assert said.startswith(f"no server answers at {url}/chat/completions (1 attempt; last: connection error")
-    assert "the connection was refused" in said and said.endswith("is --base-url (Python: base_url=) right?")
+    assert "the connection was refused" in said and said.endswith("is base_url right?")
     assert waits == [] and model.stats == {"http_requests": 1, "retries": 0}
 
     model._answered = True  # a server that answered once, now restarting: asked again after waits
@@ -117,8 +117,12 @@ def test_limit_0_is_refused_and_leaves_no_folder(demo_run: Path, tmp_path: Path)
     result = runner.invoke(app, ["eval", str(demo_run), "--model", f"replay:{replies}", "--out",
                                  str(tmp_path / "o"), "--limit", "0"])
     assert result.exit_code == 2
-    assert result.stderr.startswith("error: --limit 0 (Python: limit=0) selects no sample; leave it out")
+    # the CLI's options only, and the Python names only to a Python caller (`option_names`)
+    assert result.stderr == "error: --limit 0 selects no sample; leave it out to evaluate every sample\n"
     assert not (tmp_path / "o").exists()
+    with pytest.raises(ValueError) as raised:
+        evaluate(demo_run, f"replay:{replies}", tmp_path / "o", limit=0)
+    assert str(raised.value) == "limit=0 selects no sample; leave it out (limit=None) to evaluate every sample"
 
 
 def test_an_empty_samples_file_is_refused(tmp_path: Path) -> None:

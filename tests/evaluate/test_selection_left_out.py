@@ -43,10 +43,10 @@ def test_a_narrower_selection_is_refused_out_as_it_was(demo_run: Path, tmp_path:
     n = int(said.split("holds replies to ")[1].split(" samples")[0])
     assert n == (left_out if left_out is not None else n) and 0 < n <= len(kept)
     assert said.startswith(f"{out} holds replies to {n} samples this run would drop from its results.jsonl ({n} left "
-                           "out by this run's --limit / --families / --seed; e.g. "), said
+                           "out by this run's limit / families / seed; e.g. "), said
     assert said.split("e.g. ")[1].split(")")[0] in kept
-    assert said.endswith("evaluate them too (the earlier run's selection, or a wider one), or use another --out "
-                         "folder (Python: out=)"), said  # (no cache file to name: cache=False)
+    assert said.endswith("evaluate them too (the earlier run's selection, or a wider one), or use another out= "
+                         "folder"), said  # (no cache file to name: cache=False)
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.name != ".veriscene-lock"} == before
 
 
@@ -57,7 +57,7 @@ def test_a_wider_selection_goes_on_and_the_cache_is_named(demo_run: Path, tmp_pa
     wider = evaluate(demo_run, model, out, freeform="off", limit=9, reports=False)
     assert (wider.counts["resumed"], wider.counts["selected"]) == (4, 9)
     assert _ids(out) == [s["id"] for s in samples(demo_run)[:9]]
-    with pytest.raises(ValueError, match=rf"or use another --out folder \(Python: out=\) \(with --cache {out / 'requests.sqlite'} "
+    with pytest.raises(ValueError, match=rf"or use another out= folder \(with its request cache {out / 'requests.sqlite'} "
                                          r"there, the replies that cache holds are not asked again\)$"):
         evaluate(demo_run, model, out, freeform="off", limit=3, reports=False)
 

@@ -102,8 +102,8 @@ def test_the_prompts_files_system_opens_every_record_as_eval_sends_it(run_dir: P
 
 def test_a_system_other_than_the_prompts_files_is_refused_before_writing(run_dir: Path, tmp_path: Path) -> None:
     prompts = _system_prompts(tmp_path)
-    with pytest.raises(ValueError, match=r"two system messages: the prompts' 'Be careful.' and --system 'Be brief.' "
-                                         r"\(Python: system=\)"):
+    with pytest.raises(ValueError, match=r"two system messages: the prompts' 'Be careful.' and system='Be brief.'; "
+                                         r"give it once, in the prompts file or with system=$"):
         export(run_dir, tmp_path / "out.jsonl", "trl", instructions=True, prompts=prompts, system="Be brief.")
     assert not (tmp_path / "out.jsonl").exists()
     code, said = cli(str(run_dir), "--to", "trl", "--instructions", "--prompts", str(prompts), "--system", "Be brief.",

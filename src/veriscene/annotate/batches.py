@@ -38,6 +38,7 @@ from veriscene.errors import SceneValidationError
 from veriscene.evaluate.adapters.base import ModelConfigError
 from veriscene.io.readers._base import bad
 from veriscene.scene.image_files import ImageFileError, read_rgb
+from veriscene.option_names import option
 
 
 class StageFailure(SceneValidationError):
@@ -163,8 +164,9 @@ class FailingStart:
         if self.servers == self.limit:  # a server down or overloaded: neither the model nor the images
             raise RuntimeError(f"the server failed on each of the first {self.limit} images (requests timed out "
                                f"or failed after their retries); the last: {failure}. Once the server answers "
-                               "(or with a longer --timeout, more --max-retries; Python: timeout=, max_retries=), "
-                               "run the same command with "
-                               "--resume (resume=True) to go on: these images are sent again")
+                               f"(or with a longer {option('timeout', '--timeout')}, more "
+                               f"{option('max_retries', '--max-retries')}), "
+                               + option("call annotate again with resume=True", "run the same command with --resume")
+                               + " to go on: these images are sent again")
         raise RuntimeError(f"each of the first {self.limit} images failed in a model stage, so the model "
                            f"or its settings are at fault, not the images; the last: {failure}")

@@ -26,6 +26,7 @@ import numpy as np
 from PIL import Image
 
 from veriscene.errors import MissingExtra
+from veriscene.option_names import option
 
 
 @dataclass(frozen=True)
@@ -105,17 +106,24 @@ def model_kind(auto: str, path: str | os.PathLike[str]) -> str:
         return getattr(transformers, auto)._model_mapping[type(config)].__name__
     except KeyError:
         raise ValueError(f"{path}: a {config.model_type!r} model cannot be loaded as {auto}"
-                         + (f"; {WANTED[auto]}" if auto in WANTED else "")) from None
+                         + (f"; {wanted(auto)}" if auto in WANTED else "")) from None
 
 
-# what each stage takes, as the command's options say it
-WANTED = {"AutoModelForObjectDetection": "--detector takes an object-detection model (DETR, Deformable DETR, YOLOS, "
-                                         "RT-DETR, ...)",
-          "AutoModelForZeroShotObjectDetection": "with --names, --detector takes an open-vocabulary detector "
-                                                 "(OWL-ViT, OWLv2, Grounding DINO): leave --names out for a "
+# what each stage takes, as the command's options (or annotate()'s arguments) say it: {detector}
+# is "--detector" or "detector", as the caller gave it (`option_names`)
+WANTED = {"AutoModelForObjectDetection": "{detector} takes an object-detection model (DETR, Deformable DETR, "
+                                         "YOLOS, RT-DETR, ...)",
+          "AutoModelForZeroShotObjectDetection": "with {names}, {detector} takes an open-vocabulary detector "
+                                                 "(OWL-ViT, OWLv2, Grounding DINO): leave {names} out for a "
                                                  "detector of fixed classes",
-          "AutoModelForMaskGeneration": "--segmenter takes a promptable mask model (SAM, SAM-HQ, ...)",
-          "AutoModelForDepthEstimation": "--depth takes a depth model (DPT, GLPN, Depth Anything, ...)"}
+          "AutoModelForMaskGeneration": "{segmenter} takes a promptable mask model (SAM, SAM-HQ, ...)",
+          "AutoModelForDepthEstimation": "{depth} takes a depth model (DPT, GLPN, Depth Anything, ...)"}
+
+
+def wanted(auto: str) -> str:
+    """What the stage loading an `auto` model takes (`WANTED`), in the caller's names."""
+    return WANTED[auto].format(**{name: option(name, f"--{name}") for name in ("detector", "names", "segmenter",
+                                                                             "depth")})
 
 
 S = TypeVar("S", bound="TransformersStage")

@@ -46,6 +46,7 @@ from veriscene.engine.backends import BACKENDS, check_timeout, mp_context, order
 from veriscene.errors import SceneValidationError
 from veriscene.io.rejects import Reject, RejectReport
 from veriscene.scene.jsonl import dumps_scene
+from veriscene.option_names import option
 
 PART_IMAGES = 4  # with several workers, a part holds at least this many images (whole batches)
 _STAGES: dict[str, Stages] = {}  # the run's stages in this process, by run token
@@ -341,7 +342,7 @@ def _check_maps_folder(ray: Any, folder: str) -> None:
     if missing:
         raise RuntimeError(f"the depth maps folder {folder} is not on {len(missing)} node(s) of the Ray cluster "
                            f"({', '.join(missing)}): each map is written on the node that runs the depth model, "
-                           "so give --depth-maps (depth_maps=) a folder every node shares")
+                           f"so give {option('depth_maps', '--depth-maps')} a folder every node shares")
 
 
 def _check_room(ray: Any, options: list[dict[str, Any]]) -> None:
@@ -355,7 +356,8 @@ def _check_room(ray: Any, options: list[dict[str, Any]]) -> None:
         raise RuntimeError(
             f"{len(options)} workers need {cpus} CPUs" + (f" and {gpus:g} GPUs ({share:g} each)" if gpus else "")
             + f"; the Ray cluster has {have.get('CPU', 0):g} CPUs and {have.get('GPU', 0):g} GPUs: give fewer "
-            "workers" + (", or a smaller share of a GPU to each (gpus_per_worker, --gpus-per-worker)" if gpus else ""))
+            "workers" + (f", or a smaller share of a GPU to each ({option('gpus_per_worker', '--gpus-per-worker')})"
+                         if gpus else ""))
 
 
 def outcomes(images: str | os.PathLike[str], stages: Stages, listing: tuple[Path, list[Path]],

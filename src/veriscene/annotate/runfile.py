@@ -73,23 +73,39 @@ from veriscene.io.contents import Contents
 from veriscene.io.convert import ConvertSummary
 from veriscene.io.rejects import Reject, RejectReport
 from veriscene.scene.compressed import compression_for_name, create_scene_file, open_scene_file
+from veriscene.option_names import option
 
 
 # what a resume of a finished run (with no image to do again) says in the summary's notes
 FINISHED_NOTE = "resumed: the run had finished; its {count} images kept, none annotated again ({out} left as it was)"
-START_OVER = "run without --resume (resume=False) to annotate the images again"
+
+
+# how the user goes on, or starts over, in the names the caller gave the options by (`option_names`)
+def _go_on() -> str:
+    return option("call annotate again with resume=True to go on", "run the same command with --resume to go on")
+
+
+def start_over() -> str:
+    """How to annotate the images again, in the caller's names (`option_names`)."""
+    return option("call annotate again with resume=False", "run without --resume") + " to annotate the images again"
+
+
 # what a run refused for another writing its scene file, or its reject report, says
-ANNOTATE = RunKind("annotate", "two runs writing one scene file would mix their scenes",
-                   " (with --resume to go on from the images it finished)")
-SHARED_REJECTS = RunKind("annotate", "two runs writing one reject report would mix their rejects (or give each "
-                         "run a report of its own: --rejects)")
+def annotate_run() -> RunKind:
+    return RunKind("annotate", "two runs writing one scene file would mix their scenes",
+                   f" (with {option('resume=True', '--resume')} to go on from the images it finished)")
+
+
+def shared_rejects() -> RunKind:
+    return RunKind("annotate", "two runs writing one reject report would mix their rejects (or give each run a "
+                               f"report of its own: {option('rejects=', '--rejects')})")
 
 
 def lock_outputs(out: Path, rejects_path: str | os.PathLike[str] | None) -> None:
     """Lock `out` and the reject report (default: `rejects.jsonl` beside `out`) for the calling
     `holding_locks` function (`engine.run_lock`); RunLockedError when another run writes either."""
-    lock_file(out, ANNOTATE)
-    lock_file(Path(rejects_path) if rejects_path is not None else out.parent / "rejects.jsonl", SHARED_REJECTS)
+    lock_file(out, annotate_run())
+    lock_file(Path(rejects_path) if rejects_path is not None else out.parent / "rejects.jsonl", shared_rejects())
 
 
 def run_files(out: Path) -> tuple[Path, Path]:
@@ -102,13 +118,13 @@ def _check_finished(state: dict[str, Any], out: Path) -> None:
     what it wrote (by size and SHA-256; states of runs finished before they were recorded: by
     the size of its scenes, in `_reopened`)."""
     if not out.is_file():
-        raise ValueError(f"{out}: the run had finished, and its output is gone since; {START_OVER}")
+        raise ValueError(f"{out}: the run had finished, and its output is gone since; {start_over()}")
     if "out_sha256" not in state:
         return
     size = out.stat().st_size
     if size != state["out_bytes"] or file_sha256(out) != state["out_sha256"]:
         raise ValueError(f"{out}: changed since the run finished ({size} bytes, the run wrote {state['out_bytes']}; "
-                         f"SHA-256 not the run's); {START_OVER} and overwrite it")
+                         f"SHA-256 not the run's); {start_over()} and overwrite it")
 
 
 def _save(path: Path, state: dict[str, Any]) -> None:
@@ -283,7 +299,7 @@ def write_resumable(images: str | os.PathLike[str], out: Path, stages: Stages, *
     elif resume and out.exists():
         raise ValueError(f"{out}: there already, with no state of the run that wrote it beside it "
                          f"({state_path.name}: earlier releases deleted it once a run finished), so it cannot be "
-                         f"told to be this run's output; {START_OVER} and overwrite it")
+                         f"told to be this run's output; {start_over()} and overwrite it")
     if state["done"] and (not rejects.is_file() or rejects.stat().st_size < state["rejects_bytes"]):
         raise ValueError(f"{rejects}: the reject report is missing or shorter than the run's state says "
                          f"({state['rejects_bytes']} bytes); run without resume to start over")
@@ -311,11 +327,10 @@ def write_resumable(images: str | os.PathLike[str], out: Path, stages: Stages, *
             report = _write_rest(parts, state, images, count, skipped, out, partial, state_path, rejects, notes_path,
                                  progress)
     except ModelConfigError as exc:  # not the images' fault: stop, keeping what was done
-        said = str(exc)  # "... is --base-url (Python: base_url=) right?" takes no full stop after it
+        said = str(exc)  # "... is --base-url right?" takes no full stop after it
         said += "" if said.endswith((".", "?", "!")) else "."
         raise ModelConfigError(f"{said} The run stopped after {state['done']} of {count} images, "
-                               "which are kept: put it right, then run the same command with --resume "
-                               "(resume=True) to go on") from None
+                               f"which are kept: put it right, then {_go_on()}") from None
     # the state stays: what the finished run was, for a later resume (`_check_finished`); with the
     # notes of images the server failed on, if any, for it to do them again
     _finish(partial, out, state, state_path)

@@ -60,6 +60,7 @@ from veriscene.annotate.batches import Counted, ServerFailure, StageFailure, ser
 from veriscene.annotate.detect_replies import entry_box, entry_label, read_entries
 from veriscene.annotate.models import Detection
 from veriscene.answers.coords import order_box
+from veriscene.option_names import option
 
 
 @dataclass(frozen=True)
@@ -104,10 +105,9 @@ _MODEL_FAULTS = {"not_an_object": "is not a JSON object", "no_label": "has no la
                  "bad_box": "has no box of four numbers", "no_area": "has a box of no area",
                  "sub_pixel": "has a box less than a pixel wide or high",
                  "far_outside": "has a box far outside the image (more than half the image past an edge, "
-                                "in --box-format {fmt})",
+                                "in {box_format} {fmt})",
                  "fractions": "has a box of fractions (all four numbers at most 1) where {fmt} asks for "
-                              "0-1000: the model answers in another convention (try --box-format norm1; "
-                              "Python: box_format='norm1')"}
+                              "0-1000: the model answers in another convention (try {norm1})"}
 # entries left out by the settings, counted (the run's summary) by `skipped` reason
 _COUNTED = {"not_a_name": "detector_labels_not_in_names", "over_max_objects": "detector_objects_over_max_objects"}
 CUT_OFF = "detector_replies_cut_off"  # replies cut at the token limit, counted
@@ -280,7 +280,9 @@ class VLMDetector:
                 self.skipped[found] += 1
                 if found in _MODEL_FAULTS:
                     shown = json.dumps(item, ensure_ascii=False)[:120]
-                    why = _MODEL_FAULTS[found].format(fmt=self.box_format)
+                    why = _MODEL_FAULTS[found].format(
+                        fmt=self.box_format, box_format=option("box_format", "--box-format"),
+                        norm1=option("box_format='norm1'", "--box-format norm1"))
                     kept.append(Detection("", (0.0, 0.0, 0.0, 0.0), 0.0, problem=f"entry {k} of the reply {why}: {shown}"))
                 else:
                     counts[_COUNTED[found]] += 1
@@ -293,7 +295,8 @@ class VLMDetector:
             counts[CUT_OFF] += 1
             kept.append(Detection("", (0.0, 0.0, 0.0, 0.0), 0.0, problem=(
                 f"the reply was cut at the server's token limit after {len(entries)} complete entries: the "
-                "objects it went on to list are lost (a higher limit: max_tokens; --max-objects raises it)")))
+                "objects it went on to list are lost (a higher limit: max_tokens; "
+                f"{option('max_objects', '--max-objects')} raises it)")))
         return Counted(kept, counts)
 
     def _detection(self, item: Any, sent: tuple[int, int],

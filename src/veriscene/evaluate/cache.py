@@ -23,6 +23,7 @@ from typing import Any
 import orjson
 
 from veriscene.evaluate.adapters.base import Completion, Request, image_hash
+from veriscene.option_names import option
 
 CACHE_FILE = "requests.sqlite"  # an evaluation run's cache, in its folder (OUT/requests.sqlite)
 
@@ -65,7 +66,8 @@ class RequestCache:
         except sqlite3.DatabaseError as exc:
             raise ValueError(f"request cache {self.path} is not a usable SQLite file ({exc}): remove it (the "
                              "replies it held are asked again; those in the run's results.jsonl are kept), or "
-                             "pass another --cache file or --no-cache (Python: cache=PATH or cache=False)") from None
+                             f"pass another {option('cache=PATH or cache=False', '--cache file or --no-cache')}") \
+                from None
         self.hits = 0
         self.writes = 0
 

@@ -51,6 +51,7 @@ import orjson
 from veriscene.answers.coords import parse_box_format
 from veriscene.answers.options import close_name
 from veriscene.engine.remote import is_url
+from veriscene.option_names import option
 from veriscene.sample import ANSWER_TYPES
 from veriscene.scene.marks import record_marks
 
@@ -239,8 +240,9 @@ def check_one_system(prompts_system: str | None, system: str | None) -> None:
     """ValueError when a prompts file's "system" and the system message given apart differ: which
     one a model is trained or evaluated with would otherwise be a silent choice."""
     if prompts_system is not None and system is not None and prompts_system != system:
-        raise ValueError(f"two system messages: the prompts' {prompts_system!r} and --system {system!r} (Python: "
-                         "system=); give it once, in the prompts file or with --system")
+        given = option("system=", "--system ")
+        raise ValueError(f"two system messages: the prompts' {prompts_system!r} and {given}{system!r}; give it once, "
+                         f"in the prompts file or with {given.strip()}")
 
 
 def _local_copy(url: str, record: Mapping[str, Any], fetched: Mapping[str, Path | Exception] | None) -> Path:

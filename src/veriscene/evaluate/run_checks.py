@@ -21,6 +21,7 @@ from veriscene.evaluate.cache import CACHE_FILE
 from veriscene.evaluate.prompts import check_prompts
 from veriscene.evaluate.results import PreviousResults
 from veriscene.scene.inputs import scene_paths
+from veriscene.option_names import option
 
 # how free-form (`text`) replies are scored: the matchers `freeform.embed.load_matcher` takes, or not at all
 MATCHERS = ("auto", "minilm", "lexical")
@@ -124,12 +125,12 @@ def check_run_file(out: Path, identity: dict[str, Any], samples_path: Path,
         if problem is not None:
             raise ValueError(f"{path} is not a run file of veriscene eval ({problem}): remove it to go on in {out} "
                              "(run.json is written again, and the replies in results.jsonl are kept where they "
-                             "answer this model's prompts), or use another --out folder (Python: out=)")
+                             f"answer this model's prompts), or use another {option('out=', '--out')} folder")
         results = given if given is not None else PreviousResults(out / "results.jsonl")
         if previous.get("model") != identity and results.replied():
             raise ValueError(f"{out} holds results of another model or other parameters "
                              f"({_identity_change(previous.get('model'), identity)}). "
-                             "Use another --out folder (Python: out=) to evaluate another model or other "
+                             f"Use another {option('out=', '--out')} folder to evaluate another model or other "
                              "parameters.")
         if previous.get("model") == identity:
             return results
@@ -153,15 +154,17 @@ def check_left_out(out: Path, previous: PreviousResults, ids: np.ndarray, chosen
     gone = ~np.isin(left, ids)  # not in the samples file at all
     parts = []
     if (~gone).any():
-        parts.append(f"{int((~gone).sum())} left out by this run's --limit / --families / --seed")
+        parts.append(f"{int((~gone).sum())} left out by this run's "
+                     + option("limit / families / seed", "--limit / --families / --seed"))
     if gone.any():
         parts.append(f"{int(gone.sum())} no longer in {samples_path}")
     cache = out / CACHE_FILE
-    kept = (f" (with --cache {cache} there, the replies that cache holds are not asked again)"
+    kept = (f" (with {option('its request cache', '--cache')} {cache} there, the replies that cache holds are not "
+            "asked again)"
             if cache.is_file() else "")
     raise ValueError(f"{out} holds replies to {len(left)} samples this run would drop from its results.jsonl "
                      f"({'; '.join(parts)}; e.g. {previous.replied_id(int(left[0]))}): evaluate them too (the "
-                     f"earlier run's selection, or a wider one), or use another --out folder (Python: out=){kept}")
+                     f"earlier run's selection, or a wider one), or use another {option('out=', '--out')} folder{kept}")
 
 
 def _identity_change(before: Any, now: dict[str, Any]) -> str:
@@ -184,5 +187,5 @@ def _identity_change(before: Any, now: dict[str, Any]) -> str:
         said += f"; the replies file {now.get('file')} changed since"
     elif now.get("adapter") == "FunctionModel" and [k for k in keys if before.get(k) != now.get(k)] == ["function"]:
         said += ("; another function, or the values it closes over changed (give each function its own "
-                 "FunctionModel name= and --out folder)")
+                 "FunctionModel name= and out= folder)")  # (a Python caller's: the CLI takes no function)
     return said

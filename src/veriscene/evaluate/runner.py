@@ -76,6 +76,7 @@ from veriscene.evaluate.run_checks import (  # noqa: F401  (MATCHERS, FREEFORM_C
 )
 from veriscene.evaluate.stream import SampleStream
 from veriscene.evaluate.tally import Tally
+from veriscene.option_names import option
 
 EVAL = RunKind("eval", "two evaluations in one folder would mix their replies and results",
                " (a run of the same model goes on from the replies kept there)")
@@ -107,8 +108,8 @@ def _nothing_chosen(sample_set: SampleIndex, limit: int | None) -> ValueError:
     """Why no sample was chosen: an evaluation of nothing is refused, never reported as done (a
     DataError when every line of the file was rejected: bad data, `veriscene eval` exits 1)."""
     if limit == 0:
-        return ValueError("--limit 0 (Python: limit=0) selects no sample; leave it out (limit=None) to evaluate "
-                          "every sample")
+        return ValueError(f"{option('limit=0', '--limit 0')} selects no sample; leave it out"
+                          f"{option(' (limit=None)', '')} to evaluate every sample")
     if not len(sample_set):
         first = f" (line {sample_set.rejected[0].line}: {sample_set.rejected[0].reason})" if sample_set.rejected else ""
         return (DataError if sample_set.rejected else ValueError)(

@@ -16,6 +16,7 @@ from typing import Any
 
 from veriscene.evaluate.adapters.base import Completion, Model, ModelConfigError, Request
 from veriscene.evaluate.adapters.replay import FunctionModel, ReplayModel
+from veriscene.option_names import option
 
 KINDS = ("openai", "hf", "replay")
 
@@ -53,7 +54,8 @@ def load_model(spec: str | Model | Callable[[Request], str], *, base_url: str | 
                                "a Model, or a function fn(request) -> str")
     if kind == "openai":
         if not base_url:
-            raise ModelConfigError("openai:NAME needs --base-url (Python: base_url=), e.g. http://localhost:8000/v1")
+            raise ModelConfigError(f"openai:NAME needs {option('base_url', '--base-url')}, e.g. "
+                                   "http://localhost:8000/v1")
         from veriscene.evaluate.adapters.openai_compat import OpenAIChatModel
 
         _check_options(OpenAIChatModel, options, "openai:NAME")

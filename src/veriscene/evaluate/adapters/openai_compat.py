@@ -64,6 +64,7 @@ from veriscene.evaluate.adapters.base import (
     image_payload,
 )
 from veriscene.scene.image_files import ImageFileError
+from veriscene.option_names import option
 
 RETRY_STATUSES = frozenset({408, 409, 425, 429})
 FATAL_STATUSES = {401: "the server refused the API key", 403: "access forbidden",
@@ -74,7 +75,9 @@ FATAL_STATUSES = {401: "the server refused the API key", 403: "access forbidden"
 QUOTA_CODES = frozenset({"insufficient_quota", "billing_not_active", "billing_hard_limit_reached"})
 MAX_RETRY_WAIT = 300.0  # the longest Retry-After waited for (seconds); longer: the request fails, rate limited
 # the end of the error of no server at the URL (a question: annotate adds its own sentence after it)
-NOT_THERE = "is it running (and done loading its model), and is --base-url (Python: base_url=) right?"
+def not_there() -> str:
+    """What a connection no server answers is asked of the user, naming the URL's option as given."""
+    return f"is it running (and done loading its model), and is {option('base_url', '--base-url')} right?"
 
 
 def refused(exc: BaseException) -> bool:
@@ -130,8 +133,8 @@ def chat_url(base_url: str) -> str:
         raise TypeError(f"base_url must be the server's URL (a str, e.g. 'http://localhost:8000/v1'), got {base_url!r}")
     parts = urlsplit(base_url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ModelConfigError(f"--base-url (Python: base_url=) must be an http(s) URL like http://localhost:8000/v1, "
-                               f"got {base_url!r}")
+        raise ModelConfigError(f"{option('base_url', '--base-url')} must be an http(s) URL like "
+                               f"http://localhost:8000/v1, got {base_url!r}")
     base = base_url.rstrip("/")
     if base.endswith("/chat/completions"):
         return base
@@ -241,8 +244,8 @@ class OpenAIChatModel(Model):
                  temperature: float = 0.0, max_tokens: int = 512, extra_params: dict[str, Any] | None = None,
                  seed: int = 0, max_retry_wait: float = MAX_RETRY_WAIT) -> None:
         if not name:
-            raise ModelConfigError("an OpenAI-compatible model needs a name: --model openai:NAME (Python: "
-                                   "'openai:NAME' or OpenAIChatModel(NAME, base_url))")
+            raise ModelConfigError("an OpenAI-compatible model needs a name: " + option(
+                "'openai:NAME' or OpenAIChatModel(NAME, base_url)", "--model openai:NAME"))
         _check_numbers(concurrency=concurrency, max_retries=max_retries, max_tokens=max_tokens, seed=seed)
         _check_numbers(integer=False, timeout=timeout, backoff_base=backoff_base, backoff_max=backoff_max,
                        temperature=temperature, max_retry_wait=max_retry_wait)
@@ -311,7 +314,7 @@ class OpenAIChatModel(Model):
                 if unreached and not self._answered and refused(exc):  # nothing listens there: no wait helps
                     raise ModelConfigError(f"no server answers at {self.url} ({attempt} attempt"
                                            f"{'s' if attempt > 1 else ''}; last: {last}; the connection was "
-                                           f"refused): {NOT_THERE}")
+                                           f"refused): {not_there()}")
             else:
                 self._answered = True
                 latency = time.perf_counter() - started
@@ -343,9 +346,8 @@ class OpenAIChatModel(Model):
                     raise ModelConfigError(
                         f"{self.url} answered HTTP 429 for model {self.name!r}: the account's quota is used up "
                         f"({code}: {response.text[:200].strip()}); waiting does not end it, so nothing is asked "
-                        "again: add credit or raise the limit (or use another key, --api-key-env; Python: "
-                        "api_key_env=), then run the "
-                        "same command")
+                        f"again: add credit or raise the limit (or use another key, "
+                        f"{option('api_key_env=', '--api-key-env')}), then run the same command")
                 elif retried_status(status):
                     last = f"HTTP {status}: {response.text[:200].strip()}"
                     retry_after = retry_after_seconds(response.headers.get("retry-after"))
@@ -354,7 +356,7 @@ class OpenAIChatModel(Model):
                             key=request.key, text="", latency_s=latency, attempts=attempt,
                             error=(f"{'rate limited: ' if status == 429 else ''}HTTP {status} asks to wait {retry_after:.0f} s (Retry-After), more "
                                    f"than max_retry_wait {self.max_retry_wait:g} s; run the same command later, or "
-                                   f"raise --max-retry-wait (Python: max_retry_wait=) "
+                                   f"raise {option('max_retry_wait', '--max-retry-wait')} "
                                    f"({response.text[:120].strip()})"),
                             info={"status": status, "rate_limited": status == 429, "retry_after": retry_after,
                                   "gave_up": True})
@@ -366,7 +368,7 @@ class OpenAIChatModel(Model):
                 await self._sleep(self._delay(attempt, retry_after))
         tries = f"{self.max_retries + 1} attempt{'s' if self.max_retries else ''}"
         if unreached and not self._answered:
-            raise ModelConfigError(f"no server answers at {self.url} ({tries}; last: {last}): {NOT_THERE}")
+            raise ModelConfigError(f"no server answers at {self.url} ({tries}; last: {last}): {not_there()}")
         return Completion(key=request.key, text="", attempts=self.max_retries + 1,
                           error=f"gave up after {tries}; last: {last}", info={"gave_up": True})
 
