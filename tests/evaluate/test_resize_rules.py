@@ -212,8 +212,8 @@ def test_an_hf_model_whose_processor_resizes_is_said_when_no_size_is_given(demo_
     assert unstated_resize(f"hf:{folder}") == (
         f"the processor of hf:{folder} resizes images (qwen2-vl:min_pixels=3136,max_pixels=1003520,factor=28 (from "
         f"{folder}/preprocessor_config.json)): pixel boxes and points in its replies are read in the original "
-        "image's pixels; give --model-image-size config to read them in the frame the model saw "
-        "(--model-image-size original to keep them as they are and silence this)")
+        "image's pixels; give model_image_size='config' to read them in the frame the model saw "
+        "(model_image_size='original' to keep them as they are and silence this)")  # (Python's names)
     kept = _config(tmp_path / "kept", image_processor_type="CLIPImageProcessor", do_resize=False)
     assert unstated_resize(f"hf:{kept}") is None  # the original size: nothing to say
     assert unstated_resize(f"hf:{tmp_path / 'nowhere'}") is None and unstated_resize("openai:qwen") is None

@@ -43,6 +43,7 @@ from typing import Any, Union
 
 from veriscene.answers import MatchResult, parse_box_format
 from veriscene.evaluate import resize_rules as rules
+from veriscene.option_names import option
 from veriscene.rewards import truth_checks as checks
 
 OneSize = Union[Sequence[int], str, Callable[[int, int], Sequence[int]], None]
@@ -211,9 +212,11 @@ def unstated_resize(model: Any) -> str | None:
     if size is None:
         return None
     said = _said(size)
+    config = option(f"{OPTION}='config'", f"{CLI_OPTION} config")
+    original = option(f"{OPTION}='original'", f"{CLI_OPTION} original")
     return (f"the processor of {model} resizes images ({said}): pixel boxes and points in its replies are read in "
-            f"the original image's pixels; give {CLI_OPTION} config to read them in the frame the model saw "
-            f"({CLI_OPTION} original to keep them as they are and silence this)")
+            f"the original image's pixels; give {config} to read them in the frame the model saw "
+            f"({original} to keep them as they are and silence this)")
 
 
 def _own(size: Any, model: Any, where: str) -> Any:
