@@ -30,6 +30,7 @@ they are given to the reward factory (`make_accuracy_reward(vocabulary_file=...)
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from collections.abc import Collection, Mapping, Sequence
@@ -321,15 +322,23 @@ class GroundTruth:
 def _frame_rule(value: Any) -> Any:
     """A `model_image_size` given as a rule's text or a function: (width, height), None (the
     original image), or a function of the original size whose answers are checked."""
-    from veriscene.evaluate import model_frame, resize_rules
+    from veriscene.evaluate import resize_rules
 
-    frame = model_frame.check_model_image_size(value)
+    frame = _rule_of_text(value) if isinstance(value, str) else value
     if frame == resize_rules.OWN_CONFIG:
         raise ValueError("model_image_size 'config' alone reads the folder of eval's hf: model; a reward has none: "
                          f"give {resize_rules.CONFIG}:/path/to/model")
     if not callable(frame):
         return frame
     return lambda w, h: checks.model_size(frame(w, h), f"model_image_size({w}, {h})")
+
+
+@functools.lru_cache(maxsize=32)
+def _rule_of_text(text: str) -> Any:
+    """A rule's text read once ("config:PATH" reads its file once), not for every reply scored."""
+    from veriscene.evaluate import model_frame
+
+    return model_frame.check_model_image_size(text)
 
 
 # -- TRL columns ------------------------------------------------------------------------------
