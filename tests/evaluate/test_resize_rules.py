@@ -26,8 +26,17 @@ from veriscene.rewards.truth import GroundTruth
 
 from tests.evaluate.test_model_frame import GOLD, _eval, _pixel_box_run, _replies
 
-# transformers is in the test extra; its PIL backend needs no torchvision
-qwen_pil = pytest.importorskip("transformers.models.qwen2_vl.image_processing_pil_qwen2_vl")
+# transformers is in the test extra (never skipped): its own rule, and a processor to save
+try:  # transformers 5: the PIL backend, apart from the default one that needs torchvision
+    from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import (
+        Qwen2VLImageProcessorPil as QwenProcessor,
+        smart_resize,
+    )
+except ImportError:  # transformers 4: one processor, on PIL and numpy
+    from transformers.models.qwen2_vl.image_processing_qwen2_vl import (
+        Qwen2VLImageProcessor as QwenProcessor,
+        smart_resize,
+    )
 
 SIDES = [1, 3, 13, 14, 15, 27, 28, 29, 41, 42, 43, 55, 56, 57, 70, 99, 100, 111, 224, 333, 479, 480, 640, 1000,
          1023, 1080, 1920, 2048, 3584, 4000, 5000, 8192, 12000, 20000]
@@ -36,7 +45,7 @@ LIMITS = [(56 * 56, 16384 * 28 * 28, 28), (56 * 56, 1280 * 28 * 28, 28), (256 * 
 
 
 def _theirs(width: int, height: int, min_pixels: int, max_pixels: int, factor: int) -> tuple[int, int]:
-    h, w = qwen_pil.smart_resize(height, width, factor=factor, min_pixels=min_pixels, max_pixels=max_pixels)
+    h, w = smart_resize(height, width, factor=factor, min_pixels=min_pixels, max_pixels=max_pixels)
     return w, h
 
 
@@ -65,7 +74,7 @@ def test_rounding_halves_and_thin_images_fall_as_transformers_lets_them() -> Non
 
 
 def test_the_rule_from_a_processor_saved_by_transformers_gives_the_size_it_resizes_to(tmp_path: Path) -> None:
-    processor = qwen_pil.Qwen2VLImageProcessorPil(min_pixels=1000, max_pixels=200_000)
+    processor = QwenProcessor(min_pixels=1000, max_pixels=200_000)
     processor.save_pretrained(tmp_path)
     rule = from_config(tmp_path)
     assert isinstance(rule, ResizeRule) and (rule.min_pixels, rule.max_pixels, rule.factor) == (1000, 200_000, 28)
