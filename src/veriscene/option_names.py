@@ -7,8 +7,10 @@ either caller). The CLI runs every command inside `cli_names` (`veriscene.cli.ma
 made meanwhile names its options as `option(python, cli)` answers.
 
 The setting is the process's, not a thread's: a model's requests are sent from worker threads,
-whose errors the command says too. A Ray worker (annotate on a cluster) is another process: its
-errors name the Python options.
+whose errors the command says too. A forked worker process inherits it; a Ray worker, or one
+started by spawn or a forkserver (annotate's workers off Linux, or once Ray is running), does not:
+its errors name the Python options. (An environment variable would reach those, but a Ray
+instance or a forkserver outliving the command would keep it for later Python calls.)
 """
 
 from __future__ import annotations
