@@ -192,7 +192,7 @@ def test_a_run_with_invalid_first_records_makes_the_samples_of_the_file_without_
     assert samples.count(b'"task":"multi.') > 50
     assert (tmp_path / "shaped" / "samples.jsonl").read_bytes() == samples
     rejected = (tmp_path / "shaped" / "rejects.jsonl").read_text()
-    assert "duplicate image_id (first seen on line 1)" in rejected
+    assert "duplicate image_id (first seen on line 1, itself rejected: no record of this image is read" in rejected
 
 
 def test_a_pool_of_invalid_first_records_is_chosen_again_on_ray(tmp_path: Path, local_ray: Any) -> None:
@@ -206,3 +206,21 @@ def test_a_pool_of_invalid_first_records_is_chosen_again_on_ray(tmp_path: Path, 
     options = {"pool_size": 5, "chunk_bytes": 4096}
     pool = _pool([path], backend="ray", workers=2, **options)
     assert pool == _pool([_write(tmp_path / "without.jsonl", kept)], **options) and len(pool) == 5
+
+
+def test_a_duplicate_of_a_rejected_first_record_says_so(tmp_path: Path) -> None:
+    """The reason of a later record names its first one, and says when that one is rejected too
+    (invalid, or more objects than the run's limit): no record of the image is read then."""
+    from veriscene.engine.scan import duplicate_lines
+
+    records = _records(4)
+    crowded = max(records, key=lambda r: len(r["objects"]))
+    limit = len(crowded["objects"]) - 1
+    others = [r for r in records if r is not crowded and len(r["objects"]) <= limit]
+    shaped = [_invalid(others[0]), crowded, others[1], others[0], crowded, others[1]]
+    scan = scan_scenes([str(_write(tmp_path / "scenes.jsonl", shaped))], max_scene_objects=limit)
+    itself = (", itself rejected: no record of this image is read, and it is in no sample; fix that record, "
+              "or remove it and this one is read")
+    assert duplicate_lines(scan) == {4: f"duplicate image_id (first seen on line 1{itself})",
+                                     5: f"duplicate image_id (first seen on line 2{itself})",
+                                     6: "duplicate image_id (first seen on line 3)"}

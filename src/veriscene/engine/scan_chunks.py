@@ -172,12 +172,10 @@ def scan_chunk(source: str | bytes, start: int, end: int, seed: int, pool_size: 
                 continue
             image_id, (names, attrs, preds), meta, record = decoded
             chunk.id_hashes[number] = stable_hash(image_id) or 1
-            if max_objects and len(names) > max_objects:  # one name per object (`_summary`)
-                if pool_size > 0:
-                    blocked.add(stable_hash(seed, image_id))
-                continue
-            if _rejected(record):
-                chunk.invalid += 1
+            oversized = bool(max_objects) and len(names) > max_objects  # one name per object (`_summary`)
+            if oversized or _rejected(record):  # (an oversized scene is not read as one)
+                chunk.rejected.append(number)
+                chunk.invalid += not oversized
                 if pool_size > 0:
                     blocked.add(stable_hash(seed, image_id))
                 continue

@@ -98,6 +98,9 @@ class ChunkScan:
     pool: list[PoolCandidate] = field(default_factory=list)
     undecodable: int = 0
     invalid: int = 0  # records the shard pass rejects (`scan_chunks._rejected`): not in vocab or pool
+    # the scene numbers of the records with an image id that generation rejects (invalid, too many
+    # objects): a later record of such an image is a duplicate of a record no sample reads
+    rejected: array[int] = field(default_factory=lambda: array("q"))
     ignored: Counter[str] = field(default_factory=Counter)  # fields no reader reads: records holding each
     unmarked_slices: int = 0  # medical slices without meta["single"] (`unmarked_slice`)
 
@@ -123,6 +126,7 @@ class ScanResult:
     # scene records the shard pass rejects as invalid (reported there): their names, attributes
     # and predicates are not in the vocabulary and they are never pooled
     invalid: int = 0
+    rejected: array[int] = field(default_factory=lambda: array("q"))  # `ChunkScan.rejected`, in file order
     # fields of the records that veriscene does not read ("objects[].attribute"): records (objects)
     # holding each, said in the run's notes (a misspelt field is dropped)
     ignored: Counter[str] = field(default_factory=Counter)
@@ -176,6 +180,7 @@ class ScanResult:
         self.scenes += len(chunk.starts)
         self.undecodable += chunk.undecodable
         self.invalid += chunk.invalid
+        self.rejected.extend(first + k for k in chunk.rejected)
         self.ignored.update(chunk.ignored)
         self.unmarked_slices += chunk.unmarked_slices
         self.vocab.merge(chunk.vocab)
@@ -234,8 +239,10 @@ def later_repeats(hashes: np.ndarray) -> list[tuple[int, int]]:
 
 def duplicate_lines(scan: ScanResult) -> dict[int, str]:
     """Line number (in the input) -> reason for every scene whose image_id repeats an earlier
-    line's; the earlier line is named in its own file when the input has several."""
+    line's; the earlier line is named in its own file when the input has several, and said to be
+    rejected where it is (`ScanResult.rejected`): then no record of the image is read."""
     found = {}
+    rejected = scan.rejected
     for k, first in later_repeats(np.frombuffer(scan.id_hashes, dtype=np.uint64)):
         line = scan.line_number(first)
         if len(scan.spans) > 1:
@@ -243,5 +250,9 @@ def duplicate_lines(scan: ScanResult) -> dict[int, str]:
             where = f"line {own} of {path}"
         else:
             where = f"line {line}"
+        at = bisect.bisect_left(rejected, first)
+        if at < len(rejected) and rejected[at] == first:
+            where += (", itself rejected: no record of this image is read, and it is in no sample; fix that record, "
+                      "or remove it and this one is read")
         found[scan.line_number(k)] = f"duplicate image_id (first seen on {where})"
     return found
