@@ -53,7 +53,7 @@ def test_a_server_refusing_every_request_stops_the_run(tmp_path: Path) -> None:
     report = RejectReport()
     # no server ever answered: a configuration error, said after the first request (not after
     # every image's) with the URL, as `eval` says it
-    with pytest.raises(ModelConfigError, match=f"no server answers at {url}/chat/completions .*--base-url"):
+    with pytest.raises(ModelConfigError, match=f"no server answers at {url}/chat/completions .*is base_url right"):
         list(annotate_images(tmp_path / "photos", detector=fake_detector, report=report,
                              attributes_model=VLMAttributes(model, ["color"])))
 
