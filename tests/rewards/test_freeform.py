@@ -333,3 +333,23 @@ def test_verl_rows_that_cannot_be_found_are_said_once_and_counted(demo_run: Path
     texts = [str(w.message) for w in said if "free-form reward 0" in str(w.message)]
     assert len(texts) == 1 and "image ids" in texts[0] and "extra_info.sample_id" in texts[0]
     assert scorer.unknown == 2 and "image ids" in out[0]["reason"]
+
+
+def test_what_the_scorer_keeps_is_bounded(demo_run: Path, described: list[dict],
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A scorer of small bounds keeps no more than them and gives the scores of one without."""
+    import veriscene.rewards.freeform as freeform
+
+    large = FreeformScorer(demo_run)
+    monkeypatch.setattr(freeform, "MEMO", 2)
+    monkeypatch.setattr(freeform, "ITEMS_KEPT", 2)
+    small = FreeformScorer(demo_run)
+    rows = described[:6]
+    for _ in range(2):
+        for s in rows:
+            assert small.score(s["answer"], sample_id=s["id"]) == large.score(s["answer"], sample_id=s["id"])
+        small.score_many([s["answer"] for s in rows[:3]], [None] * 3, [s["answer"] for s in rows[:3]],
+                         prompts=[s["question"] for s in rows[:3]])
+    sizes = small.cache_sizes()
+    assert sizes["scores"] <= 2 and sizes["items"] <= 2 and sizes["rows"] == 3
+    assert large.cache_sizes()["items"] == 6

@@ -108,3 +108,24 @@ def test_provenance_parts_samples_and_refuses_another_images(locator: SampleLoca
     other = locator.locate(answer="A red square.", has_answer=True, image_ids=["b"])
     assert isinstance(other, Unfound) and "has its image ids" in other.reason
     assert "image ids b" in other.reason and "extra_info.sample_id" in other.reason
+
+
+def test_what_the_locator_keeps_is_bounded(tmp_path: Path) -> None:
+    """Rows of the user's own prompts, each distinct: the rows told are kept up to `most_rows`
+    (least recently used dropped first), the images' digests up to `most_images`; the answers
+    are those of an unbounded locator."""
+    for name, colour in (("a.png", "red"), ("b.png", "blue"), ("c.png", "green")):
+        Image.new("RGB", (8, 6), colour).save(tmp_path / name)
+    samples = [{"id": f"s{k}", "question": "Describe it.", "answer": "A shape.",
+                "images": [{"id": name, "path": f"{name}.png"}]} for k, name in enumerate("abc")]
+    small = SampleLocator(samples, tmp_path, most_rows=2, most_images=2)
+    large = SampleLocator(samples, tmp_path)
+    for k in range(10):
+        image = Image.new("RGB", (8, 6), ("red", "blue", "green")[k % 3])
+        row = {"answer": "A shape.", "has_answer": True, "prompt": f"Describe it, please ({k}).", "images": [image]}
+        assert small.locate(**row) == large.locate(**row) == f"s{k % 3}"
+        assert small.locate(answer="A shape.", has_answer=True, prompt=f"Describe it ({k}).") == large.locate(
+            answer="A shape.", has_answer=True, prompt=f"Describe it ({k}).")
+    sizes = small.cache_sizes()
+    assert sizes["rows"] <= 2 and sizes["samples"] <= 2 and sizes["paths"] <= 2
+    assert large.cache_sizes()["rows"] == 10

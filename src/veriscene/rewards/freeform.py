@@ -53,6 +53,7 @@ import orjson
 
 from veriscene.answers.extract import DEFAULT_ANSWER_TAGS, DEFAULT_THINK_TAGS, answer_section
 from veriscene.answers.options import check_tags
+from veriscene.evaluate.freeform.bounded import Bounded
 from veriscene.evaluate.freeform.embed import LexicalMatcher
 from veriscene.evaluate.freeform.lexicon import Lexicon, add_scene_words
 from veriscene.evaluate.freeform.scene_map import load_scene_map
@@ -64,6 +65,7 @@ from veriscene.sample_ids import ID_NOTE, answer_key
 
 MATCHERS = ("lexical", "minilm", "auto")
 MEMO = 4096  # (sample, reply) scores kept: a group of completions often repeats a reply
+ITEMS_KEPT = 65_536  # samples' items (images, question, region) kept, least recently used dropped first
 
 
 def is_freeform(sample: Mapping[str, Any]) -> bool:
@@ -198,7 +200,8 @@ class FreeformScorer:
         self.located = 0  # rows without sample_id found by their gold, prompt and images (`rewards.locate`)
         self._root = samples_path if Path(samples_path).is_dir() else Path(samples_path).parent  # (image paths)
         self._locator: SampleLocator | None = None
-        self._items: dict[str, FreeformItem | str] = {}  # sample id -> its item (text ""), or why it has none
+        # sample id -> its item (text ""), or why it has none
+        self._items: Bounded[str, FreeformItem | str] = Bounded(ITEMS_KEPT)
         self._memo: OrderedDict[tuple[str, str], FreeformResult] = OrderedDict()
         self._warned: set[bool] = set()  # warned of: a sample the run does not hold (False), a row not told (True)
         # one batch scored at a time: verl's reward loop calls compute_score from a thread pool, and
@@ -216,6 +219,18 @@ class FreeformScorer:
 
     def __repr__(self) -> str:
         return f"FreeformScorer({len(self.samples)} free-form samples, matcher={self.matcher!r})"
+
+    def cache_sizes(self) -> dict[str, int]:
+        """How much the scorer keeps now, each bounded (least recently used dropped first; a
+        dropped entry is worked out again, to the same value): replies scored ("scores", `MEMO`),
+        samples' items ("items", `ITEMS_KEPT`), images' facts and words read ("facts", "words":
+        `evaluate.freeform.scorer.TextScorer`), and, once a row without sample_id was located,
+        the locator's rows told and image digests ("rows", "samples", "paths": `rewards.locate`)."""
+        with self._lock:
+            sizes = {"scores": len(self._memo), "items": len(self._items), **self._scorer.cache_sizes()}
+            if self._locator is not None:
+                sizes.update(self._locator.cache_sizes())
+            return sizes
 
     def sample(self, sample_id: Any, answer: Any = None) -> dict[str, Any] | None:
         """The run's free-form sample of `sample_id` (None when the run has none, or, `answer`

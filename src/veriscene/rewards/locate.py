@@ -19,6 +19,14 @@ was dropped) is found, when that can be told, by what else it holds:
 
 One sample left: the row's. None or several: the row cannot be told (`Unfound`, saying which
 and how to fix it), never guessed.
+
+What is kept between rows is bounded (least recently used dropped first, `evaluate.freeform.
+bounded`): what was found for a gold and prompt, up to `ROWS_KEPT` (4,096) distinct ones (a
+GRPO group's rows share one, scored in one batch; a data set of the user's own prompts has as many
+as rows; each kept as a 16-byte digest of its gold, prompt and provenance), and the pixel digests of `IMAGES_KEPT` (65,536)
+samples and image paths (a digest and its path or id: about 200 bytes). A dropped one is worked out again
+when a row asks for it (the same answer): the bounds cost time, never a different answer.
+benchmarks/freeform_locate_memory.py measures them on 20,000 rows.
 """
 
 from __future__ import annotations
@@ -34,9 +42,13 @@ from typing import Any
 
 import orjson
 
+from veriscene.evaluate.freeform.bounded import Bounded
+
 PLACEHOLDER = "<image>"
 _SPACE = re.compile(r"\s+")
 _SHOWN = 3  # sample ids named in a message
+ROWS_KEPT = 4096  # what was found for a row's gold and prompt (and provenance), kept for the next such row
+IMAGES_KEPT = 65_536  # pixel digests kept, of samples and of image paths each
 
 
 @dataclass(frozen=True)
@@ -138,9 +150,11 @@ def image_digest(image: Any, root: Path | None = None) -> str | None:
 class SampleLocator:
     """Finds the sample a row without `sample_id` answers (see the module docstring) among
     `samples` (records with "id", "answer", "question" and "images" [{"id", "path"?}]); `root`:
-    the folder their image paths are relative to."""
+    the folder their image paths are relative to. `most_rows` / `most_images`: the bounds of what
+    is kept (by default `ROWS_KEPT`, `IMAGES_KEPT`: see the module docstring)."""
 
-    def __init__(self, samples: Iterable[Mapping[str, Any]], root: Path | None = None) -> None:
+    def __init__(self, samples: Iterable[Mapping[str, Any]], root: Path | None = None, *,
+                 most_rows: int | None = None, most_images: int | None = None) -> None:
         self.root = root
         self._samples: dict[str, Mapping[str, Any]] = {}
         self._by_answer: dict[bytes, list[str]] = defaultdict(list)
@@ -151,12 +165,18 @@ class SampleLocator:
             self._samples[sid] = s
             self._by_answer[answer_key(s.get("answer"))].append(sid)
         self._questions = {sid: _norm(str(s.get("question") or "")) for sid, s in self._samples.items()}
-        self._digests: dict[str, tuple[str | None, ...]] = {}  # sample id -> its images' digests
-        self._path_digests: dict[str, str | None] = {}  # image path -> its digest (an image many samples show: read once)
-        self._found: dict[tuple[Any, ...], str | Unfound] = {}
+        most_images = IMAGES_KEPT if most_images is None else most_images
+        self._digests: Bounded[str, tuple[str | None, ...]] = Bounded(most_images)  # sample id -> its images' digests
+        # image path -> its digest (an image many samples show: read once while kept)
+        self._path_digests: Bounded[str, str | None] = Bounded(most_images)
+        self._found: Bounded[bytes, str | Unfound] = Bounded(ROWS_KEPT if most_rows is None else most_rows)
 
     def __len__(self) -> int:
         return len(self._samples)
+
+    def cache_sizes(self) -> dict[str, int]:
+        """How much is kept now: rows told ("rows"), samples' and paths' digests ("samples", "paths")."""
+        return {"rows": len(self._found), "samples": len(self._digests), "paths": len(self._path_digests)}
 
     def locate(self, *, answer: Any = None, has_answer: bool = False, prompt: Any = None,
                images: Any = None, image_ids: Any = None, task: Any = None, program: Any = None) -> str | Unfound:
@@ -168,7 +188,10 @@ class SampleLocator:
             [images] if images is not None else [])
         ids, program_key = _ids(image_ids), _program_key(program)
         task = str(task) if task is not None and task != "" else None
-        key = (answer_key(answer) if has_answer else None, text, bool(row_images), ids, task, program_key)
+        # (kept as a digest: a caption's gold and a prompt are kilobytes of text, a key 16 bytes)
+        key = hashlib.blake2b(orjson.dumps([answer_key(answer).decode() if has_answer else None, text, bool(row_images),
+                                            ids, task, program_key.decode() if program_key else None]),
+                              digest_size=16).digest()
         # (a group's rows share their prompt and gold; the images are read only to part samples)
         if key in self._found:
             return self._shown_by(self._found[key], row_images, text, answer, has_answer)

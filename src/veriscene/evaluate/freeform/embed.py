@@ -32,7 +32,10 @@ from typing import Any
 import numpy as np
 
 from veriscene.answers.normalize import normalize_phrase
+from veriscene.evaluate.freeform.bounded import Bounded
 from veriscene.errors import MissingExtra
+
+VECTORS_KEPT = 20_000  # MiniLM vectors of words kept (least recently used dropped first)
 
 SYNONYMS: dict[str, str] = {
     "big": "large", "huge": "large", "giant": "large", "tiny": "small", "little": "small",
@@ -115,15 +118,19 @@ class MiniLMMatcher(LexicalMatcher):
         super().__init__(**kw)
         self.threshold = threshold
         self.model = _load_sentence_model(device)
-        self._vectors: dict[str, np.ndarray] = {}
+        # the vectors of the words seen last (384 floats each: 20,000 hold 31 MB)
+        self._vectors: Bounded[str, np.ndarray] = Bounded(VECTORS_KEPT)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        found = {t: self._vectors[t] for t in dict.fromkeys(texts) if t in self._vectors}
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
         if missing:
             vectors = self.model.encode(list(missing), normalize_embeddings=True, batch_size=64,
                                         show_progress_bar=False, convert_to_numpy=True)
-            self._vectors.update(zip(missing, np.asarray(vectors, dtype=np.float32)))
-        return np.stack([self._vectors[t] for t in texts]) if texts else np.zeros((0, 384), np.float32)
+            found.update(zip(missing, np.asarray(vectors, dtype=np.float32)))
+            for t in missing:
+                self._vectors[t] = found[t]
+        return np.stack([found[t] for t in texts]) if texts else np.zeros((0, 384), np.float32)
 
     def similarity(self, a: Sequence[str], b: Sequence[str]) -> np.ndarray:
         """Cosine similarity matrix (len(a), len(b))."""

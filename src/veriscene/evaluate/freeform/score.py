@@ -83,6 +83,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from veriscene.answers.normalize import normalize_phrase
+from veriscene.evaluate.freeform.bounded import Bounded
 from veriscene.evaluate.freeform.claim_model import Claim, Mention
 from veriscene.evaluate.freeform.embed import LexicalMatcher
 from veriscene.evaluate.freeform.facts import SceneFacts
@@ -129,15 +130,21 @@ def combined_score(helpfulness: float, truthfulness: float | None) -> float:
 
 
 class Canonicaliser:
-    """Maps every word of a claim onto the lexicon with a matcher (memoised per word)."""
+    """Maps every word of a claim onto the lexicon with a matcher (memoised per word, the
+    `most_words` used last: a policy in training says ever new words)."""
 
-    def __init__(self, lexicon: Lexicon, matcher: LexicalMatcher, synonyms: Mapping[str, str] | None = None) -> None:
+    def __init__(self, lexicon: Lexicon, matcher: LexicalMatcher, synonyms: Mapping[str, str] | None = None, *,
+                 most_words: int = 100_000) -> None:
         self.matcher = matcher
         self._synonyms = synonyms  # names of the input's scenes read as one (`names.synset_classes`)
         self._slots = {"name": sorted(lexicon.names), "attribute": sorted(lexicon.attributes),
                        "predicate": sorted(lexicon.predicates)}
         self._known = {k: frozenset(v) for k, v in self._slots.items()}
-        self._memo: dict[tuple[str, str], str] = {}
+        self._memo: Bounded[tuple[str, str], str] = Bounded(most_words)
+
+    def kept(self) -> int:
+        """The words memoised now."""
+        return len(self._memo)
 
     def word(self, slot: str, term: str) -> str:
         key = (slot, term)

@@ -15,6 +15,7 @@ from veriscene.answers.extract import answer_section
 from veriscene.answers.normalize import singular
 from veriscene.errors import ExecutionFailure
 from veriscene.evaluate.freeform.claim_model import Claim, Unread
+from veriscene.evaluate.freeform.bounded import Bounded
 from veriscene.evaluate.freeform.claims import RuleExtractor
 from veriscene.evaluate.freeform.embed import LexicalMatcher, make_matcher
 from veriscene.evaluate.freeform.facts import SceneFacts
@@ -30,6 +31,8 @@ from veriscene.program import ExecutionContext, run_nodes
 from veriscene.scene.model import Scene
 
 _WORD_RE = re.compile(r"[a-z]+")
+IMAGES_KEPT = 4096  # images whose facts a scorer keeping them (`keep_facts`, the RL rewards) holds at most
+WORDS_KEPT = 100_000  # words read onto the lexicon, kept (`score.Canonicaliser`)
 
 
 @dataclass(frozen=True)
@@ -104,10 +107,14 @@ def _facts_of(item: FreeformItem, scene_map: dict[str, Scene], cache: dict[str, 
 class TextScorer:
     """`score_texts` of items given a list at a time, with one extractor, matcher and memo of
     words (`Canonicaliser`) for all: the scores of items given in several lists are those of
-    them all given at once."""
+    them all given at once. What is kept from one call to the next is bounded, least recently
+    used dropped first (a dropped entry is worked out again, to the same value): the words read
+    onto the lexicon, `most_words` (`WORDS_KEPT`, 100,000), and with `keep_facts` the facts of
+    `most_images` images (`IMAGES_KEPT`, 4,096)."""
 
     def __init__(self, scene_map: dict[str, Scene], extractor: Any = "rules", matcher: str | LexicalMatcher = "auto",
-                 model: Any = None, lexicon: Lexicon | None = None, *, keep_facts: bool = False) -> None:
+                 model: Any = None, lexicon: Lexicon | None = None, *, keep_facts: bool = False,
+                 most_images: int | None = None, most_words: int | None = None) -> None:
         self.lexicon = lexicon or lexicon_from_scenes(scene_map.values())
         # names sharing a WordNet synset (Visual Genome's), read as one; the categories of each
         # category set (COCO's), from every scene read
@@ -118,11 +125,17 @@ class TextScorer:
             warnings.warn(unseen, stacklevel=3)
         self.extractor = _extractor(extractor, self.lexicon, model)
         self.matcher = make_matcher(matcher)
-        self._canon = Canonicaliser(self.lexicon, self.matcher, self._synonyms)
+        self._canon = Canonicaliser(self.lexicon, self.matcher, self._synonyms,
+                                    most_words=WORDS_KEPT if most_words is None else most_words)
         # `keep_facts`: each image's facts kept from one `score` call to the next, for a caller that
         # scores against one scene map throughout (the RL rewards: `rewards.freeform`); eval's
         # blocks read their scenes again, so it keeps them one call only
-        self._facts: dict[str, SceneFacts] | None = {} if keep_facts else None
+        most_images = IMAGES_KEPT if most_images is None else most_images
+        self._facts: dict[str, SceneFacts] | None = Bounded(most_images) if keep_facts else None
+
+    def cache_sizes(self) -> dict[str, int]:
+        """How much is kept now: images' facts ("facts"), words read ("words")."""
+        return {"facts": len(self._facts or ()), "words": self._canon.kept()}
 
     def score(self, todo: Sequence[FreeformItem], scene_map: dict[str, Scene]) -> tuple[list[ReplyScore], str, str]:
         """(scores, extractor name, matcher name) of items whose images all have a scene in `scene_map`."""
