@@ -54,7 +54,9 @@ def test_absent_probes_prefer_cooccurring_names(street) -> None:
 
 
 def test_vocabulary_counts_cooccurrence_once_per_scene(street) -> None:
-    vocab = Vocabulary.from_scenes([street, street])
+    vocab = Vocabulary()
+    for _ in range(2):  # (two scenes: `from_scenes` would count an image id given twice once)
+        vocab.add_scene(street)
     assert vocab.cooccurrence["circle"] == Counter({"square": 2, "triangle": 2})
     assert Vocabulary.from_dict(vocab.to_dict()).cooccurrence == vocab.cooccurrence
 
