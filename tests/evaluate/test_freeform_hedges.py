@@ -250,3 +250,13 @@ def test_hedges_chat_models_say(text: str) -> None:
 ])
 def test_not_hedges(text: str, claims: set[str]) -> None:
     assert _extract(text) == claims
+
+
+@pytest.mark.parametrize(("text", "claims"), [
+    # "X-like" says a likeness, not an X
+    ("There is a dog-like shape.", set()),
+    ("A cat-like figure is on the bed.", {"bed"}),
+    ("A bird-like dog.", {"dog"}),
+])
+def test_a_likeness_is_no_object(text: str, claims: set[str]) -> None:
+    assert _extract(text) == claims

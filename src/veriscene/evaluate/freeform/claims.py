@@ -28,6 +28,7 @@ nothing: the words of a sentence ending in "?" ("Is that a dog?", "What could th
 and a question in parentheses ("a dog (a cat?) on the bed"), are no claims, true or false; so a
 reply asking where it would be wrong earns what leaving that out earns, never more than stating
 the truth (benchmarks/reward_gaming.py: `half_right_asked`).
+A likeness ("a dog-like shape", "a bird-like dog") names no object by its "X-like" word.
 Relations link the mention next to a relation phrase on each side ("and" lists, see `linking`);
 "which" refers back. "Both circles are small" is said of each circle ("every circle is small").
 A relation phrase right after another's object ("a man on a motorcycle next to a bus") may be said
@@ -99,6 +100,7 @@ def _modal_be(tokens: Sequence[str], i: int) -> bool:
 
 
 _ASIDE_QUESTION = re.compile(r"\([^()]*\?\s*\)")  # a question in parentheses
+_LIKENESS = re.compile(r"\b[a-z]+-like\b")  # "dog-like": a likeness, no dog
 _SENTENCE_ENDS = frozenset({".", "!", "?", ";"})
 
 
@@ -150,6 +152,7 @@ class RuleExtractor(PhraseGrammar):
         # typographic apostrophes as ASCII ones: "isn\u2019t" is "isn't", a negation, not "isn" "t"
         text = text.lower().translate(_APOSTROPHES)
         text = _ASIDE_QUESTION.sub(" ", text)  # "a dog (a cat?) on the bed": the dog on the bed
+        text = _LIKENESS.sub(" ", text)  # "a dog-like shape": a shape, no dog
         for sentence in re.split(r"(?<=[.!?;])\s+|\n+", text):
             for clause, scope in split_by_image(_assertions(_WORD_RE.findall(sentence.replace("-", " ")))):
                 for claim in self._sentence(clause):
