@@ -34,6 +34,29 @@ def test_questions_assert_nothing(text: str, claims: set[str]) -> None:
     assert _extract(text) == claims
 
 
+@pytest.mark.parametrize(("text", "without"), [
+    # a quoted name or sign text holding "?", the sentence going on: the rest of the sentence claims
+    ('There is a dog on the bed next to a sign saying "Why?" and a red car.',
+     "There is a dog on the bed next to a sign saying and a red car."),
+    ("A sign reading \u201cOpen?\u201d hangs above the table, near a cat.",
+     "A sign reading hangs above the table, near a cat."),
+    ('A sign reading "Is there a cat?", and a dog on the bed.', "A sign reading, and a dog on the bed."),
+    # a question between dashes: the aside alone
+    ("There is a dog on the bed - is it red? - and a red car.", "There is a dog on the bed and a red car."),
+    ("There is a dog on the bed \u2014 a cat? \u2014 and a red car.", "There is a dog on the bed and a red car."),
+    # a sentence ending in a quoted question, the next one starting: a question, as before
+    ('He asks "is that a cat?" There is a dog.', "There is a dog."),
+    # a fullwidth question mark ends a question too
+    ("Is that a cat\uff1f There is a dog.", "There is a dog."),
+])
+def test_a_question_inside_a_sentence_drops_only_the_question(text: str, without: str) -> None:
+    lex = Lexicon()
+    lex.add(names=["sign", "table", "dog", "cat", "car", "bed"], attributes=["red"], predicates=("on",))
+    extractor = RuleExtractor(lex)
+    claims = {c.text for c in extractor.extract(text)}
+    assert claims and claims == {c.text for c in extractor.extract(without)}
+
+
 def _scene() -> Scene:
     return Scene.from_objects("s", 400, 300, [
         {"name": "dog", "box": [10, 10, 100, 100], "attributes": ["brown"]},

@@ -25,7 +25,9 @@ are "there isn't a dog" and "I don't see any dogs" (`NEGATED_VERBS`). A claim sa
 ("there might be a dog", "possibly a dog") is kept, marked `hedged` ("maybe dog"); one the reply
 leaves undecided ("I can't tell whether there is a car") is none (`hedges`). A question asserts
 nothing: the words of a sentence ending in "?" ("Is that a dog?", "What could that be, a cat?"),
-and a question in parentheses ("a dog (a cat?) on the bed"), are no claims, true or false; so a
+and a question in parentheses ("a dog (a cat?) on the bed"), between dashes ("a dog - is it brown? -
+on the bed") or quoted in a sentence that goes on ('a sign saying "Why?" and a car': the sign and
+the car are claims, the quoted words none), are no claims, true or false; so a
 reply asking where it would be wrong earns what leaving that out earns, never more than stating
 the truth (benchmarks/reward_gaming.py: `half_right_asked`).
 A likeness ("a dog-like shape", "a bird-like dog") names no object by its "X-like" word.
@@ -101,6 +103,12 @@ def _modal_be(tokens: Sequence[str], i: int) -> bool:
 
 _ASIDE_QUESTION = re.compile(r"\([^()]*\?\s*\)")  # a question in parentheses
 _LIKENESS = re.compile(r"\b[a-z]+-like\b")  # "dog-like": a likeness, no dog
+# a question between dashes: "a dog on the bed - is it brown? - and a car", "\u2014 a cat? \u2014"
+_DASHED_QUESTION = re.compile(r"(?:\s-|[\u2013\u2014])\s*(?:(?!\s-\s)[^\u2013\u2014.!?;\n])*\?\s*(?:-\s|[\u2013\u2014])")
+# a quoted question the sentence goes on after (sign text, a name): 'a sign saying "Why?" and a car';
+# read before the text is lowered: the sentence goes on when a lower-case word or a comma follows
+_QUOTED_QUESTION = re.compile(r"[\"\u201c][^\"\u201c\u201d\n]*\?[\"\u201d](?=\s*[a-z,;:)])")
+_QUESTION_MARKS = str.maketrans({"\uff1f": "?"})  # (fullwidth)
 _SENTENCE_ENDS = frozenset({".", "!", "?", ";"})
 
 
@@ -149,10 +157,14 @@ class RuleExtractor(PhraseGrammar):
 
     def extract(self, text: str) -> list[Claim]:
         claims: dict[str, Claim] = {}
+        # a question inside a sentence asserts nothing, the rest of the sentence does: 'a sign saying
+        # "Why?" and a red car' (not the whole sentence a question: it goes on after the quote)
+        text = _QUOTED_QUESTION.sub(" ", text.translate(_QUESTION_MARKS))
         # typographic apostrophes as ASCII ones: "isn\u2019t" is "isn't", a negation, not "isn" "t"
         text = text.lower().translate(_APOSTROPHES)
         text = _ASIDE_QUESTION.sub(" ", text)  # "a dog (a cat?) on the bed": the dog on the bed
         text = _LIKENESS.sub(" ", text)  # "a dog-like shape": a shape, no dog
+        text = _DASHED_QUESTION.sub(" ", text)  # "a dog - is it brown? - on the bed": the dog on the bed
         for sentence in re.split(r"(?<=[.!?;])\s+|\n+", text):
             for clause, scope in split_by_image(_assertions(_WORD_RE.findall(sentence.replace("-", " ")))):
                 for claim in self._sentence(clause):
