@@ -69,6 +69,13 @@ def main(
             check_max_image_pixels()
         except ValueError as exc:
             _fail(str(exc))
+    if os.environ.get("VERISCENE_PROGRESS_SECONDS", "").strip():  # the same: a bad period said before any work
+        from veriscene.plain_progress import progress_seconds
+
+        try:
+            progress_seconds()
+        except ValueError as exc:
+            _fail(str(exc))
 
 
 _fail = fail

@@ -1,9 +1,11 @@
-"""Terminal output: progress bars and summary tables (rich). Only the CLI uses this module."""
+"""Terminal output: progress bars (off a terminal, plain lines every VERISCENE_PROGRESS_SECONDS:
+`veriscene.plain_progress`) and summary tables (rich). The CLI uses this module; Python code may
+enter its displays around the API's progress callbacks (`run_progress`, `progress_bar`: `every=`)."""
 
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence
 
 from rich.console import Console
 from rich.markup import escape
@@ -16,6 +18,7 @@ from rich.text import Text
 from veriscene import __version__
 from veriscene.engine.manifest import wording_said
 from veriscene.engine.source_digest import source_said
+from veriscene.plain_progress import PlainLines, clock, progress_seconds
 
 if TYPE_CHECKING:  # annotations only: veriscene.verify imports the generators and numpy (0.3 s),
     # and this module is imported by every command that prints, and by every error a command says
@@ -34,13 +37,77 @@ def say_stopped(message: str, console: Console | None = None) -> None:
 
 
 @contextmanager
-def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
-    """A progress bar with rate; yields `advance(n)`."""
+def _display(columns: Sequence[str | ProgressColumn], every: float | None) -> Iterator[Progress]:
+    """The display of every progress callback here: on a terminal, rich's bars (gone once done);
+    off one (a pipe, a log file: nohup, `ray job submit`, a batch job), no bar, but a plain line per
+    bar every `every` seconds (None: `VERISCENE_PROGRESS_SECONDS`, default 30; 0: none), with the
+    figures the bar shows (`plain_line`). ValueError for a bad `every` or variable."""
+    seconds = progress_seconds(every)
+    terminal = err_console.is_terminal
+    with Progress(*columns, console=err_console, transient=True, disable=not terminal) as bar:
+        if terminal or not seconds:
+            yield bar
+            return
+
+        def lines() -> list[str]:  # the bars under way (a finished scan or download says no more)
+            return [plain_line(task) for task in bar.tasks
+                    if task.visible and not task.finished and task.stop_time is None]
+
+        with PlainLines(lines, err_console.file, seconds):
+            yield bar
+
+
+def plain_line(task: Task) -> str:
+    """A bar's figures as one plain line: "generating: 1,200/5,000 scenes, 96,000 samples, 40
+    scenes/s, 3,200 samples/s, elapsed 0:00:30, left 0:01:35" for `run_progress`'s (rates averaged
+    over the stage so far, as `RunCounts` shows them), "scanning: 120/500 MB, 40 MB/s, ..." for
+    bytes, "verifying: 1,000/5,000 (20%), 33/s, elapsed 0:00:30, left 0:02:00" for the others
+    (rate and time left as `Rate` and rich's column reckon them); "left -" while unknown."""
+    name = Text.from_markup(task.description).plain
+    elapsed = task.elapsed or 0.0
+
+    def rate(n: float) -> float:
+        return n / elapsed if elapsed > 0 else 0.0
+
+    def left(done: float, total: float | None) -> str:
+        return clock((total - done) / rate(done) if total is not None and rate(done) else None)
+
+    if task.fields.get("unit") == "bytes":
+        done = task.completed / 1e6
+        total = task.total / 1e6 if task.total else None
+        of = f"/{total:,.0f}" if total is not None else ""
+        return (f"{name}: {done:,.0f}{of} MB, {rate(done):,.0f} MB/s, elapsed {clock(elapsed)}"
+                + (f", left {left(done, total)}" if total is not None else ""))
+    if "samples" in task.fields:
+        samples = task.fields["samples"]
+        of = f"/{int(task.total):,}" if task.total is not None else ""
+        return (f"{name}: {int(task.completed):,}{of} scenes, {samples:,} samples, {rate(task.completed):,.0f} "
+                f"scenes/s, {rate(samples):,.0f} samples/s, elapsed {clock(elapsed)}"
+                + (f", left {left(task.completed, task.total)}" if task.total is not None else ""))
+    said = [f"{name}: {int(task.completed):,}" + (f"/{int(task.total):,} ({task.percentage:.0f}%)" if task.total else "")]
+    speed = task.finished_speed or task.speed
+    if speed:
+        said.append(f"{speed:,.0f}/s")
+    said.append(f"elapsed {clock(elapsed)}")
+    if task.total:
+        said.append(f"left {clock(task.time_remaining)}")
+    return ", ".join(said)
+
+
+def _run_columns() -> tuple[ProgressColumn, ...]:
+    """The columns of `generate`'s and the downloads' bars."""
+    return TextColumn("[bold]{task.description}"), BarColumn(bar_width=10), RunCounts(), TimeElapsedColumn()
+
+
+@contextmanager
+def progress_bar(description: str, total: int | None, every: float | None = None) -> Iterator[Callable[[int], None]]:
+    """A progress bar with rate; yields `advance(n)`. Off a terminal, a plain line every `every`
+    seconds instead (all displays here: `_display`)."""
     columns = (
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), Rate(), TimeElapsedColumn(),
         *((TextColumn("left"), TimeRemainingColumn()) if total else ()),
     )
-    with Progress(*columns, console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
+    with _display(columns, every) as bar:
         task = bar.add_task(escape(description), total=total)
 
         def advance(n: int = 1) -> None:
@@ -50,12 +117,12 @@ def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int]
 
 
 @contextmanager
-def stage_bars() -> Iterator[Callable[[str, int, int], None]]:
+def stage_bars(every: float | None = None) -> Iterator[Callable[[str, int, int], None]]:
     """One display for work done in stages (images downloaded, then samples evaluated): yields
     `report(stage, done, total)`, which shows a bar per stage, in the order they start."""
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), Rate(),
                TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn())
-    with Progress(*columns, console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
+    with _display(columns, every) as bar:
         ids: dict[str, Any] = {}
 
         def report(stage: str, done: int, total: int) -> None:
@@ -94,10 +161,9 @@ class RunCounts(ProgressColumn):
 
 
 @contextmanager
-def download_progress() -> Iterator[Callable[[str, int, int], None]]:
+def download_progress(every: float | None = None) -> Iterator[Callable[[str, int, int], None]]:
     """A bar per file downloaded (`veriscene.engine.fetch`); yields `progress(url, done, total)`."""
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(bar_width=10), RunCounts(), TimeElapsedColumn(),
-                  console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
+    with _display(_run_columns(), every) as bar:
         ids: dict[str, Any] = {}
 
         def progress(url: str, done: int, total: int) -> None:
@@ -110,13 +176,12 @@ def download_progress() -> Iterator[Callable[[str, int, int], None]]:
 
 
 @contextmanager
-def run_progress(total: int | None = None) -> Iterator[tuple[Callable[[int, int], None], Callable[[int, int], None],
+def run_progress(total: int | None = None, every: float | None = None) -> Iterator[tuple[Callable[[int, int], None], Callable[[int, int], None],
                                                              Callable[[int], None]]]:
     """The display of `veriscene generate`: a scan bar, then a generation bar of `total` input
     scenes (None: told by the scan). Yields the callbacks `generate` takes: (scan_progress,
     progress, counted)."""
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(bar_width=10), RunCounts(), TimeElapsedColumn(),
-                  console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
+    with _display(_run_columns(), every) as bar:
         ids: dict[str, Any] = {}
         made = read = 0
         scene_total = total
@@ -151,12 +216,10 @@ def run_progress(total: int | None = None) -> Iterator[tuple[Callable[[int, int]
 
 
 @contextmanager
-def stage_progress(totals: dict[str, str]) -> Iterator[Callable[[str, int, int], None]]:
+def stage_progress(totals: dict[str, str], every: float | None = None) -> Iterator[Callable[[str, int, int], None]]:
     """Several named stages in one display; yields `advance(stage, n, total)`."""
-    with Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err_console, transient=True, disable=not err_console.is_terminal,
-    ) as bar:
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with _display(columns, every) as bar:
         tasks: dict[str, Any] = {}
 
         def advance(stage: str, n: int, total: int) -> None:

@@ -18,6 +18,9 @@ ENVIRONMENT = (
      "takes it over (default 120)."),
     ("VERISCENE_START_METHOD", "how local workers start: fork, forkserver or spawn (default fork on Linux, a "
      "forkserver once torch or Ray is loaded, spawn elsewhere)."),
+    ("VERISCENE_PROGRESS_SECONDS", "off a terminal (a pipe, a log file: nohup, ray job submit, a batch job), how "
+     "often a command prints a plain progress line in place of its bar: seconds, 0 for none (default 30). Checked at "
+     "start: a bad value stops every command (exit 2)."),
     ("RAY_ADDRESS", "the Ray cluster of --backend ray without --address (ray job submit sets it)."),
     ("VERISCENE_COMPILE", "1 at pip install: build the compiled modules (veriscene --version says which build runs)."),
 )
