@@ -203,6 +203,11 @@ def test_be_says_attributes_after_a_modal(text: str, claims: set[str]) -> None:
     ("There is a dog, a cat, and possibly a bird.", {"dog", "cat", "maybe bird"}),
     # a relative clause's modal hedges the relative clause alone
     ("A dog, which might be on the bed, and a cat.", {"dog", "bed", "maybe dog on bed", "cat"}),
+    # ... said without commas too ("a dog that might be sleeping"): the modal is no noun ("might")
+    ("There is a dog on the bed that might be sleeping.", {"dog", "bed", "dog on bed"}),
+    ("There is a dog that could be on the bed.", {"dog", "bed", "maybe dog on bed"}),
+    ("There is a man who may be wearing a hat.", {"man", "maybe hat"}),
+    ("I think that might be a cat.", {"maybe cat"}),
 ])
 def test_a_hedge_reaches_to_its_clause_end(text: str, claims: set[str]) -> None:
     assert _extract(text) == claims

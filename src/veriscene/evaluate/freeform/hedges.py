@@ -35,7 +35,8 @@ a parenthesis: "maybe there is a dog, a cat and a bird", "there might be a dog, 
 "I think there's a dog and, further back, a cat" hedge every animal; "I can't tell whether there
 is a dog, a cat or a car" leaves all three undecided. Two narrower reaches: an adverb opening an
 item of a list hedges that item ("a dog, maybe a cat, and a bird": the cat), and a modal in a
-relative clause hedges the relative clause ("a dog, which might be on the bed, and a cat").
+relative clause hedges the relative clause ("a dog, which might be on the bed, and a cat"; without
+commas, "a dog that might be on the bed": the bed and where the dog is, not the dog).
 (A clause of hedge words alone, ", I think", is still told between commas.)
 
 Hedges read (how chat VLMs hedge): modals and verbs of seeming ("might", "may", "could", "seems
@@ -257,6 +258,8 @@ def hedging(tokens: Sequence[str]) -> tuple[list[int], list[bool]]:
                 first, last = start, end
                 if tokens[segment_start] in _RELATIVE:  # "a dog, which might be on the bed, and a cat"
                     first, last = segment_start, _segment(tokens, i, end)
+                elif i - 1 > segment_start and tokens[i - 1] in _RELATIVE:  # "a dog that might be asleep"
+                    first, last = i - 1, _segment(tokens, i, end)
                 hedge[first:i] = [max(h, LATER) if h != HEDGED else h for h in hedge[first:i]]
                 hedge[i:last] = [HEDGED] * (last - i)
             elif _hedges_after(tokens, i):

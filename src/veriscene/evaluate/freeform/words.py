@@ -76,7 +76,9 @@ NOT_NOUNS = frozenset({"longer", "doubt", "matter", "need", "way", "sure", "clea
                         "against", "among", "between", "within", "throughout", "upon", "up", "down", "away",
                         # hedges after an attribute word ("the cat is black probably": `hedges`)
                         "maybe", "possibly", "perhaps", "probably", "likely", "presumably", "apparently", "seemingly",
-                        "supposedly", "potentially"})
+                        "supposedly", "potentially",
+                        # modals after a relative "that" read as a determiner ("a dog that might be asleep")
+                        "might", "may", "could", "would", "should", "must", "will", "shall"})
 PRONOUNS = frozenset({"it", "them", "him", "her", "they", "its", "their"})
 WHOLE_IMAGE = frozenset({"image", "picture", "photo", "scene"})  # "no dog in the image" is no qualifier
 # verbs that say an attribute of the mention before them: "the circle is red", "it looks small"
