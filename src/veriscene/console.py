@@ -267,7 +267,7 @@ def print_run_summary(summary: RunSummary, title: str = "Generated samples") -> 
     letters = "; ".join(f"{k} options: {', '.join(v)}" for k, v in by_options.items())
     console.print(
         f"[bold]{summary.samples}[/] samples from [bold]{summary.scenes}[/] scenes "
-        f"({len(summary.per_task)} generators, {len(summary.per_family)} families) in {summary.seconds:.1f} s; "
+        f"({len(summary.per_task)} generators, {len(summary.per_family)} families) {_made_said(summary)}; "
         f"peak memory {summary.peak_memory_mb:.0f} MiB"
         + (f" (largest worker {summary.worker_peak_memory_mb:.0f} MiB)" if summary.worker_peak_memory_mb else "")
     )
@@ -297,6 +297,25 @@ def print_run_summary(summary: RunSummary, title: str = "Generated samples") -> 
         console.print(f"[yellow]{'; '.join(said)}[/]; all listed in {escape(str(report))}", soft_wrap=True)
         for line in _first_lines(report, 5):
             console.print(f"  {line}", emoji=False, markup=False)
+
+
+def _made_said(summary: RunSummary) -> str:
+    """The run summary's words on time and rate: "in 37.2 s (4403 samples/s)"; for a resumed run,
+    its shards kept apart from what this call made, whose time that is ("in 20 shards, 18 of them
+    kept from the interrupted run; made now: 16400 samples from 200 scenes (2 shards) in 37.2 s
+    (441 samples/s)"), as the run's samples beside the resume's time alone would overstate the rate."""
+    def timed(samples: int) -> str:
+        rate = f" ({samples / summary.seconds:.0f} samples/s)" if summary.seconds > 0 else ""
+        return f"in {summary.seconds:.1f} s{rate}"
+
+    if not summary.shards_kept:
+        return timed(summary.samples)
+    if summary.shards_kept >= summary.shards:
+        return f"in {summary.shards} shards, all kept from the finished run; made now: nothing ({summary.seconds:.1f} s)"
+    run_now = summary.shards - summary.shards_kept
+    return (f"in {summary.shards} shards, {summary.shards_kept} of them kept from the interrupted run; made now: "
+            f"{summary.samples_now} samples from {summary.scenes_now} scenes ({run_now} shard{'s' * (run_now != 1)}) "
+            f"{timed(summary.samples_now)}")
 
 
 def _needs(requires: tuple[str, ...]) -> str:

@@ -306,6 +306,7 @@ def generate(
                 summary.merge_counts(shard["counts"])
         summary.rejects = {"rejected": finished["counts"]["rejected_scenes"], "report": str(out_dir / "rejects.jsonl")}
         summary.notes.append(f"resumed: the run had finished; its {len(finished.get('shards', ()))} shard(s) kept, none run again")
+        summary.shards = summary.shards_kept = len(finished.get("shards", ()))
         if changed_code:
             summary.notes.append(changed_code)
         if finished["config"].get("shard_format", "jsonl") == "jsonl":  # killed after its manifest, before
@@ -386,6 +387,8 @@ def generate(
                     progress(done["lines"][1] - done["lines"][0] + 1 if done["scenes"] or done["rejected"] else 0,
                              done["samples"])
         todo = [i for i in range(n_shards) if i not in entries]
+        summary.shards, summary.shards_kept = n_shards, len(entries)
+        kept_scenes, kept_samples = summary.scenes, summary.samples  # what this call did not make
         if resume and manifest is not None:  # the counts add up what was kept and what ran now
             summary.notes.append(f"resumed: {len(entries)} of {n_shards} shard(s) kept from the interrupted run, {len(todo)} run now")
         elif resume and not overwrite:  # a mistyped --out would otherwise start a whole run unsaid
@@ -429,6 +432,7 @@ def generate(
     write_json(out_dir / "manifest.json", manifest)
     if shard_format == "jsonl":
         shutil.rmtree(shards_dir, ignore_errors=True)
+    summary.scenes_now, summary.samples_now = summary.scenes - kept_scenes, summary.samples - kept_samples
     summary.seconds = time.perf_counter() - start
     summary.peak_memory_mb = peak_memory_mb()
     return summary

@@ -1,4 +1,5 @@
-"""Run summaries: counts per generator and family, answer distributions, rejects, timing."""
+"""Run summaries: counts per generator and family, answer distributions, rejects, timing (and what
+a resumed run made now apart from what it kept)."""
 
 from __future__ import annotations
 
@@ -33,7 +34,15 @@ class RunSummary:
     # scene records rejected for holding more objects than the run's `max_scene_objects` (among
     # the rejected ones)
     oversized: int = 0
-    seconds: float = 0.0
+    seconds: float = 0.0  # this call's wall time (a resumed run's: the resume's alone)
+    # The run's shards, and those of them kept from an earlier call (a resume; all of them when the
+    # run had finished); what the shards run by this call read and made: `scenes - scenes_now` and
+    # `samples - samples_now` were kept. A rate is `samples_now / seconds`; `scenes` and `samples`
+    # stay the whole run's.
+    shards: int = 0
+    shards_kept: int = 0
+    scenes_now: int = 0
+    samples_now: int = 0
     peak_memory_mb: float = 0.0  # this process, or the largest local worker when larger
     # the largest worker's peak as its shards reported it (Ray workers included, which are no
     # children of this process); 0.0 for a run in this process alone or a resumed run's done shards
@@ -149,6 +158,10 @@ class RunSummary:
             "oversized": self.oversized,
             "notes": self.notes,
             "seconds": round(self.seconds, 3),
+            "shards": self.shards,
+            "shards_kept": self.shards_kept,
+            "scenes_now": self.scenes_now,
+            "samples_now": self.samples_now,
             "peak_memory_mb": round(self.peak_memory_mb, 1),
             "worker_peak_memory_mb": round(self.worker_peak_memory_mb, 1),
         }
