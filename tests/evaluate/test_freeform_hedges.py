@@ -213,6 +213,14 @@ def test_a_hedge_reaches_to_its_clause_end(text: str, claims: set[str]) -> None:
     assert _extract(text) == claims
 
 
+@pytest.mark.parametrize("verb", ["covers", "supports", "occupies", "fills", "stood", "lay", "does", "did",
+                                  "really", "almost", "partially"])
+def test_the_word_after_a_relative_that_is_no_object(verb: str) -> None:
+    # "a dog on the bed that covers the table": "that" relative, not "that cover" (a hallucination)
+    claims = _extract(f"There is a dog on the bed that {verb} the table.")
+    assert claims <= {"dog", "bed", "dog on bed", "table", "bed on table", "dog on table"} and {"dog", "table"} <= claims
+
+
 @pytest.mark.parametrize("text", [
     # how chat VLMs hedge (each read as a hedge of the dog)
     "It appears there is a dog.",

@@ -60,6 +60,9 @@ class PhraseGrammar:
     def _mention_at(self, tokens: Sequence[str], i: int) -> tuple[int, Mention | None, bool]:
         """(tokens used, mention or None, negated) for a noun phrase starting at i."""
         j, count, determined, negated, every = i, None, False, False, False
+        if (tokens[i] == "that" and i > 0 and tokens[i - 1].isalpha() and tokens[i - 1] not in STOPWORDS
+                and not (i + 1 < len(tokens) and self._is_name(tokens[i + 1]))):
+            return 1, None, False  # "a rug that covers the floor": a relative pronoun, no "cover"
         if tokens[j] in NEGATORS:
             # "no dog": a noun phrase, as after a determiner (not "no more", "no doubt")
             negated, determined, j = True, tokens[j] == "no" and tokens[j + 1:j + 2] != ["more"], j + 1
