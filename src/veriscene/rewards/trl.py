@@ -14,8 +14,12 @@ or None where it does not apply (TRL turns None into NaN and leaves it out of th
 
 The functions read the columns `veriscene export RUN --to trl` writes (see `truth`):
 `ground_truth` (JSON text), else `answer` / `answer_type` / `choices`. An optional column
-`model_image_size` ([width, height] per row) declares the size of the image the model saw, for
-"pixel" box questions on resized images.
+`model_image_size` declares the size of the image the model saw, for "pixel" box questions on
+resized images: [width, height] or "WxH" per row, or the model's processor's rule as
+`GroundTruth.score` and `veriscene eval` take it ("qwen2-vl", "qwen2-vl:min_pixels=N,max_pixels=N",
+"config:/path/to/model", a function of the original (width, height)), applied to each row's
+image size. `make_accuracy_reward(model_image_size=...)` / `make_iou_reward(...)` give it once
+for the rows without the column's value.
 
 | function          | value                                                         | None when            |
 |-------------------|---------------------------------------------------------------|----------------------|
@@ -56,6 +60,7 @@ from veriscene.rewards.truth import (
     as_reward,
     ground_truths_from_columns,
     load_vocabulary,
+    model_size_of,
     model_sizes,
     safe_score,
 )
@@ -83,7 +88,8 @@ def _log(columns: Mapping[str, Any], name: str, values: list[float]) -> None:
         log_metric(name, sum(values) / len(values))
 
 
-def make_accuracy_reward(vocabulary_file: RivalsLike = None, **options: Any) -> RewardFunc:
+def make_accuracy_reward(vocabulary_file: RivalsLike = None, model_image_size: Any = None,
+                         **options: Any) -> RewardFunc:
     """An accuracy reward with scoring options for `veriscene.answers.match_answer`
     (e.g. ``think_tags=("reasoning",)``, ``answer_tags=("final",)``, ``iou_threshold=0.7``).
     Options that change scoring make rewards differ from `veriscene eval` with default options.
@@ -95,8 +101,12 @@ def make_accuracy_reward(vocabulary_file: RivalsLike = None, **options: Any) -> 
 
     An option `match_answer` does not take (a misspelling: `iou_treshold`) or a value no reply
     could be scored with (`iou_threshold="0.7"`) is refused here: met per completion, it scored
-    every completion 0 (`answers.options`)."""
+    every completion 0 (`answers.options`).
+
+    `model_image_size`: the size the model saw, or its processor's rule ("qwen2-vl", ...: see
+    the module docstring), for rows whose `model_image_size` column gives none."""
     check_scoring_options(options, "make_accuracy_reward()")
+    default_size = model_size_of(model_image_size, "make_accuracy_reward(model_image_size=...)")
     if vocabulary_file is not None:
         options["rivals"] = load_vocabulary(vocabulary_file, "make_accuracy_reward(vocabulary_file=...)")
     elif options.get("rivals") is not None:
@@ -111,7 +121,7 @@ def make_accuracy_reward(vocabulary_file: RivalsLike = None, **options: Any) -> 
             # ground truth written without its question: the prompt's text stands for it
             truths = [t.with_question(completion_text(p)) if t.question is None else t
                       for t, p in zip(truths, prompts)]
-        seen = model_sizes(len(texts), columns)
+        seen = model_sizes(len(texts), columns, default_size)
         results = [safe_score(t, x, model_image_size=s, **options) for t, x, s in zip(truths, texts, seen)]
         _log(columns, "veriscene/parse_failed", [float(r.parse_failed) for r in results if as_reward(r) is not None])
         return [as_reward(r) for r in results]
@@ -139,10 +149,11 @@ def make_format_reward(think_tag: str = "think", answer_tag: str = "answer", *,
 format_reward = make_format_reward()
 
 
-def make_iou_reward(**options: Any) -> RewardFunc:
+def make_iou_reward(model_image_size: Any = None, **options: Any) -> RewardFunc:
     """An IoU reward; `options` go to answer parsing (e.g. ``answer_tags=("final",)``), checked
-    here as `make_accuracy_reward` checks its own."""
+    here as `make_accuracy_reward` checks its own, and `model_image_size` as it takes it."""
     check_scoring_options(options, "make_iou_reward()")
+    default_size = model_size_of(model_image_size, "make_iou_reward(model_image_size=...)")
 
     def iou_reward(prompts: Sequence[Any] | None = None, completions: Sequence[Any] = (),
                    **columns: Any) -> list[float | None]:
@@ -150,7 +161,7 @@ def make_iou_reward(**options: Any) -> RewardFunc:
         (rescaled from `model_image_size` for "pixel" boxes); None for other samples."""
         texts = _texts(completions, _think_tag(options))
         truths = ground_truths_from_columns(len(texts), columns)
-        seen = model_sizes(len(texts), columns)
+        seen = model_sizes(len(texts), columns, default_size)
         out: list[float | None] = []
         for truth, text, size in zip(truths, texts, seen):
             out.append(as_reward(safe_score(truth, text, model_image_size=size, **options))

@@ -319,14 +319,35 @@ class GroundTruth:
         return MatchResult(score=float(score), correct=bool(ok), parse_failed=False, reason=None, parsed=value)
 
 
-def _frame_rule(value: Any) -> Any:
+def model_size_of(value: Any, where: str = "model_image_size") -> Any:
+    """A `model_image_size` as `GroundTruth.score` takes it, checked where it is given (a reward's
+    keyword, a row's column or extra_info): None, (width, height), or a function of the original
+    (width, height) for a processor's rule. `value` may be [width, height], "WxH", "original",
+    the rule's text ("qwen2-vl", "qwen2-vl:min_pixels=N,max_pixels=N", "config:PATH"; read once a
+    process) or a function; a ValueError naming `where` otherwise. Every reward reads its sizes
+    here, so they take what `GroundTruth.score` and `veriscene eval` take."""
+    if value is None:
+        return None
+    if isinstance(value, str) or callable(value):
+        return _frame_rule(value, where)
+    return checks.model_size(value, where)
+
+
+def _frame_rule(value: Any, where: str = "model_image_size") -> Any:
     """A `model_image_size` given as a rule's text or a function: (width, height), None (the
     original image), or a function of the original size whose answers are checked."""
-    from veriscene.evaluate import resize_rules
+    from veriscene.evaluate import model_frame, resize_rules
 
-    frame = _rule_of_text(value) if isinstance(value, str) else value
+    if isinstance(value, str):
+        try:
+            frame = _rule_of_text(value)
+        except ValueError:  # (not cached) said again for where it was given
+            model_frame.check_model_image_size(value, where)
+            raise
+    else:
+        frame = value
     if frame == resize_rules.OWN_CONFIG:
-        raise ValueError("model_image_size 'config' alone reads the folder of eval's hf: model; a reward has none: "
+        raise ValueError(f"{where} 'config' alone reads the folder of eval's hf: model; a reward has none: "
                          f"give {resize_rules.CONFIG}:/path/to/model")
     if not callable(frame):
         return frame
@@ -447,9 +468,11 @@ def per_row(n: int, columns: Mapping[str, Any], name: str) -> list[Any]:
     return list(value)
 
 
-def model_sizes(n: int, columns: Mapping[str, Any]) -> list[tuple[int, int] | None]:
-    """The optional `model_image_size` column, checked per row (`truth_checks.model_size`)."""
-    return [checks.model_size(v, f"column 'model_image_size', row {row}")
+def model_sizes(n: int, columns: Mapping[str, Any], default: Any = None) -> list[Any]:
+    """The optional `model_image_size` column, checked per row (`model_size_of`: [width, height],
+    "WxH" or a processor's rule as `GroundTruth.score` takes it); `default` (checked) for a row
+    without one."""
+    return [default if v is None else model_size_of(v, f"column 'model_image_size', row {row}")
             for row, v in enumerate(per_row(n, columns, "model_image_size"))]
 
 

@@ -47,8 +47,10 @@ defaults the answer is read as `veriscene eval` reads it, "<thinking>" blocks dr
 decoded as UTF-8, as the TRL rewards do. `extra_info["program"]` gives "which
 point" questions the points they show (`GroundTruth.with_program`), `extra_info["image_ids"]`
 the number of images ("the last image").
-`model_image_size` ((width, height) the model saw) rescales "pixel" boxes as in `truth`; it may
-be given in `reward_kwargs` or in `extra_info`. `vocabulary_file` in `reward_kwargs` (the run's
+`model_image_size` (the size the model saw: [width, height] or "WxH", or its processor's rule as
+`GroundTruth.score` and `veriscene eval` take it: "qwen2-vl", "qwen2-vl:min_pixels=N,max_pixels=N",
+"config:/path/to/model") rescales "pixel" boxes as in `truth`; it may be given in `reward_kwargs`
+(checked once a call) or in `extra_info` (a row's own, when `reward_kwargs` gives none). `vocabulary_file` in `reward_kwargs` (the run's
 `vocabulary.json`, read once and cached) makes the data set's words compete with a `str` gold
 answer, as `veriscene eval` does on the run's samples.
 
@@ -86,11 +88,10 @@ from typing import Any
 import orjson
 
 from veriscene.answers.options import check_scoring_options, close_name
-from veriscene.rewards import truth_checks as checks
 from veriscene.rewards.tags import check_format, check_tag_names
 from veriscene.answers.extract import DEFAULT_ANSWER_TAGS, DEFAULT_THINK_TAGS
 from veriscene.rewards.completions import completion_text
-from veriscene.rewards.truth import GroundTruth, load_vocabulary, safe_score
+from veriscene.rewards.truth import GroundTruth, load_vocabulary, model_size_of, safe_score
 
 _MATCH_OPTIONS = ("iou_threshold", "point_tolerance", "float_rel_tol", "float_abs_tol",
                   "think_tags", "answer_tags", "synonyms", "vocabulary", "auto_detect_box_format", "rivals")
@@ -162,12 +163,13 @@ class _Settings:
     format_weight: float
     think_tag: str
     answer_tag: str
-    model_image_size: Sequence[int] | None
+    model_image_size: Any  # checked (`model_size_of`): None, (width, height) or a rule's function
+    size_given: bool  # reward_kwargs gives model_image_size (then extra_info's is not read)
     options: dict[str, Any]  # `safe_score`'s: the match options, rivals and tags
     kwargs: Mapping[str, Any]  # as given (the free-form reward's keywords)
 
 
-def _settings(format_weight: Any, think_tag: str, answer_tag: str, model_image_size: Sequence[int] | None,
+def _settings(format_weight: Any, think_tag: str, answer_tag: str, model_image_size: Any,
               kwargs: Mapping[str, Any]) -> _Settings:
     if isinstance(format_weight, bool) or not isinstance(format_weight, (int, float)) or not 0.0 <= format_weight <= 1.0:
         raise ValueError(f"format_weight must be a number in [0, 1], got {format_weight!r}")
@@ -184,7 +186,8 @@ def _settings(format_weight: Any, think_tag: str, answer_tag: str, model_image_s
     # the tags the format check reads are the tags the answer is read from, unless given apart
     options.setdefault("think_tags", DEFAULT_THINK_TAGS if think_tag == "think" else (think_tag,))
     options.setdefault("answer_tags", DEFAULT_ANSWER_TAGS if answer_tag == "answer" else (answer_tag,))
-    return _Settings(float(format_weight), think_tag, answer_tag, model_image_size, options, kwargs)
+    seen = model_size_of(model_image_size, "model_image_size")
+    return _Settings(float(format_weight), think_tag, answer_tag, seen, model_image_size is not None, options, kwargs)
 
 
 def _row_truth(data_source: Any, ground_truth: str | Mapping[str, Any], extra_info: Mapping[str, Any] | None,
@@ -213,10 +216,9 @@ def _is_freeform(settings: _Settings, truth: GroundTruth) -> bool:
 
 def _score_row(settings: _Settings, truth: GroundTruth, text: str, extra_info: Mapping[str, Any] | None) -> Score:
     """The dict of one response to a row that is not free-form with `run_dir`."""
-    model_image_size, where = settings.model_image_size, "model_image_size"
-    if model_image_size is None and extra_info is not None:
-        model_image_size, where = extra_info.get("model_image_size"), "extra_info['model_image_size']"
-    seen = checks.model_size(model_image_size, where)
+    seen = settings.model_image_size
+    if not settings.size_given and extra_info is not None:
+        seen = model_size_of(extra_info.get("model_image_size"), "extra_info['model_image_size']")
     fmt = check_format(text, think_tag=settings.think_tag, answer_tag=settings.answer_tag)
     if not truth.scored:
         _warn_once("run_dir", "free-form (text) rows score 0.0: give custom_reward_function.reward_kwargs.run_dir (the "
@@ -240,7 +242,7 @@ def _score_row(settings: _Settings, truth: GroundTruth, text: str, extra_info: M
 def compute_score(data_source: str | None, solution_str: Any, ground_truth: str | Mapping[str, Any],
                   extra_info: Mapping[str, Any] | None = None, *, format_weight: float = 0.0,
                   think_tag: str = "think", answer_tag: str = "answer",
-                  model_image_size: Sequence[int] | None = None, **kwargs: Any) -> dict[str, Any]:
+                  model_image_size: Any = None, **kwargs: Any) -> dict[str, Any]:
     """Score one verl response against its row's ground truth (see the module docstring).
 
     Raises ValueError only for an unreadable `ground_truth` (a data error); any response,
@@ -258,7 +260,7 @@ def compute_score_batch(data_sources: Sequence[Any], solution_strs: Sequence[Any
                         ground_truths: Sequence[str | Mapping[str, Any]],
                         extra_infos: Sequence[Mapping[str, Any] | None] | None = None, *, format_weight: float = 0.0,
                         think_tag: str = "think", answer_tag: str = "answer",
-                        model_image_size: Sequence[int] | None = None, **kwargs: Any) -> list[dict[str, Any]]:
+                        model_image_size: Any = None, **kwargs: Any) -> list[dict[str, Any]]:
     """Score a batch of verl responses: verl's batch reward manager (``reward_model.reward_manager
     =batch``, `custom_reward_function.name=compute_score_batch`) calls it with one list per field.
 
