@@ -121,6 +121,12 @@ def says_absence(tokens: Sequence[str], i: int) -> bool:
     return after_there or (i + 1 < len(tokens) and tokens[i + 1] in SEEING)
 
 
+# every word that can start a hedge, an unsure or undecided reading (`hedging` reads no sentence without one)
+_TRIGGERS = (_ADVERBS | _MODALS | _BELIEF | _RESEMBLING | HEDGING_THAT | HEDGE_ADJECTIVES | _TAIL_MARKERS | _UNSURE
+             | frozenset({"say", "chances", "clear", "make", "discern", "identify", "distinguish", "know", "far",
+                          "whether", "if", "unclear", "uncertain", "unsure"}))
+
+
 def _clauses(tokens: Sequence[str]) -> list[tuple[int, int]]:
     """[start, end) of each clause of the tokens between commas (the ending word in neither)."""
     out, start = [], 0
@@ -136,12 +142,11 @@ def _verb(tok: str) -> bool:
     return tok in _FINITE or tok in NEGATED_VERBS or tok.endswith(_CONTRACTED) and tok not in ("i'd",)
 
 
-def _reaches(tokens: Sequence[str]) -> list[tuple[int, int]]:
-    """[start, end) of each stretch a hedge reaches over (see the module docstring): clauses
-    joined over a comma unless there is a verb before it (since the stretch began) and after it
-    (to the next comma)."""
+def _reaches(tokens: Sequence[str], segments: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """[start, end) of each stretch a hedge reaches over (see the module docstring): the clauses
+    `segments` (`_clauses`) joined over a comma unless there is a verb before it (since the
+    stretch began) and after it (to the next comma)."""
     out, start, verb = [], 0, False
-    segments = _clauses(tokens)
     for k, (seg_start, seg_end) in enumerate(segments):
         has_verb = any(_verb(t) for t in tokens[seg_start:seg_end])
         if k and (tokens[seg_start - 1] != "," or verb and has_verb):
@@ -245,15 +250,19 @@ def hedging(tokens: Sequence[str]) -> tuple[list[int], list[bool]]:
     ...", where a definite mention, "the man appears to be ...", is not hedged: its object is)."""
     hedge = [PLAIN] * len(tokens)
     undecided = [False] * len(tokens)
+    if _TRIGGERS.isdisjoint(tokens):  # (most sentences: no word that hedges or leaves undecided)
+        return hedge, undecided
     clauses = _clauses(tokens)
     if len(clauses) > 1 and any(_denies(tokens, start, end) for start, end in clauses[1:]):
         return hedge, [True] * len(tokens)  # "there is a dog, I think not": neither a dog nor none
     if (any(_unsure(tokens, i) for i in range(len(tokens))) and not any(t in ("whether", "if") for t in tokens)
             or len(clauses) > 1 and any(_tail(tokens, start, end) for start, end in clauses)):
         hedge = [HEDGED] * len(tokens)
-    for start, end in _reaches(tokens):
+    for start, end in _reaches(tokens, clauses):
+        segment_start = start  # of the comma segment of tokens[i]
         for i in range(start, end):
-            segment_start = max([start] + [j + 1 for j in range(start, i) if tokens[j] == ","])
+            if i > start and tokens[i - 1] == ",":
+                segment_start = i
             if _hedges_clause(tokens, i):
                 first, last = start, end
                 if tokens[segment_start] in _RELATIVE:  # "a dog, which might be on the bed, and a cat"
