@@ -17,6 +17,7 @@ from veriscene.cli import app
 from veriscene.evaluate import ModelConfigError, evaluate
 from veriscene.evaluate.inputs import select
 from veriscene.evaluate.report import retry_advice
+from veriscene.option_names import cli_names
 
 runner = CliRunner()
 
@@ -53,7 +54,11 @@ def test_a_replay_file_missing_replies_is_not_told_to_rerun(demo_run: Path, tmp_
 def test_a_timed_out_run_is_told_to_raise_the_timeout() -> None:
     summary = {"model": {"adapter": "openai"}, "error_reasons": [["gave up after 7 attempts; last: timed out "
                                                                   "after 1 s", 3]]}
-    assert retry_advice(summary).endswith("(with a larger --timeout: the same one may time out again)")
+    assert retry_advice(summary) == ("call evaluate again with the same arguments to retry the failed requests (with "
+                                     "a larger timeout (model_options): the same one may time out again)")
+    with cli_names():
+        assert retry_advice(summary) == ("rerun the same command to retry the failed requests (with a larger "
+                                         "--timeout: the same one may time out again)")
 
 
 def free_port() -> int:
@@ -197,7 +202,9 @@ def test_a_replay_run_whose_failures_are_not_missing_replies_is_told_to_rerun() 
     assert retry_advice(missing).startswith("the replies file has no reply for these samples")
     images = {"model": {"adapter": "replay"}, "error_reasons": [["image x.png does not exist", 2],
                                                                  ["no reply in r.jsonl", 1]]}
-    assert retry_advice(images) == "rerun the same command to retry the failed requests"
+    assert retry_advice(images) == "call evaluate again with the same arguments to retry the failed requests"
+    with cli_names():
+        assert retry_advice(images) == "rerun the same command to retry the failed requests"
 
 
 def test_error_reasons_are_grouped_by_what_failed_not_by_sample() -> None:

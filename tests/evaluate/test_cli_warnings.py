@@ -44,6 +44,7 @@ def test_replies_cut_at_the_token_limit_are_warned_on_stderr(demo_run: Path, tmp
     assert result.exit_code == 0, result.output
     assert ("warning 3 replies stopped at the token limit (finish reason 'length'), 3 of them unparseable: raise "
             "--max-tokens (now 32)") in result.stderr
+    assert "unparseable: raise --max-tokens (now 32)" in (tmp_path / "o" / "report.md").read_text()  # (the CLI's)
 
 
 def test_a_seed_without_a_limit_is_said_to_draw_nothing(demo_run: Path, tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from tests.evaluate.conftest import samples
 from tests.evaluate.test_cli_errors import write_replies
 from veriscene.evaluate import evaluate
 from veriscene.evaluate.report import header, settings_rows, to_markdown
+from veriscene.option_names import cli_names
 
 
 def summary_of(**over: object) -> dict:
@@ -34,7 +35,7 @@ def test_settings_rows_say_what_it_takes_to_run_it_again() -> None:
     assert rows == {
         "model": "openai:qwen",
         "generation": "temperature 0.0, max_tokens 512",
-        "samples": "demo: 600 of 16520 samples (--limit 600 --seed 1)",
+        "samples": "demo: 600 of 16520 samples (limit=600, seed=1)",
         "prompts": "system 'Be brief.'; own instructions for bool",
         "scoring vocabulary": "/r/vocabulary.json",
         "requests": "concurrency 16, timeout 120.0, max_retries 6",
@@ -43,6 +44,8 @@ def test_settings_rows_say_what_it_takes_to_run_it_again() -> None:
                      "or all wrong)",
         "veriscene": "0.9.0, started 2026-12-04T13:00:00+00:00",
     }
+    with cli_names():  # the CLI's report names the CLI's options (`option_names`)
+        assert dict(settings_rows(summary_of()))["samples"] == "demo: 600 of 16520 samples (--limit 600 --seed 1)"
 
 
 def test_a_local_model_is_named_by_the_spec_that_runs_it_again() -> None:
@@ -101,7 +104,7 @@ def test_replies_cut_at_the_token_limit_are_counted_and_said(demo_run: Path, tmp
     assert result.counts["cut_at_max_tokens"] == 3 and result.counts["cut_unparsed"] == 3
     text = (tmp_path / "o" / "report.md").read_text()
     assert ("**3 replies stopped at the token limit (finish reason 'length'), 3 of them unparseable: raise "
-            "--max-tokens (now 64).**") in text
+            "max_tokens (model_options; max_new_tokens for an hf: model) (now 64).**") in text
     assert "stopped at the token limit" not in to_markdown({**result.summary, "counts": {
         **result.counts, "cut_at_max_tokens": 0}})
 

@@ -34,7 +34,7 @@ def test_missing_images_among_other_errors_keep_the_rerun_advice() -> None:
     assert reasons == [["image files do not exist (e.g. /r/images/0.png)", 3],
                        ["gave up after 7 attempts; last: HTTP 500", 1]]
     assert retry_advice({"model": {"adapter": "openai"}, "error_reasons": reasons}) == (
-        "rerun the same command to retry the failed requests")
+        "call evaluate again with the same arguments to retry the failed requests")
 
 
 def test_samples_naming_no_image_file_are_not_told_to_rerun(demo_run: Path, tmp_path: Path) -> None:

@@ -10,6 +10,8 @@ import html
 from pathlib import Path
 from typing import Any
 
+from veriscene.option_names import option
+
 SECTIONS = (("by_family", "family"), ("by_task", "generator"), ("by_answer_type", "answer type"), ("by_mode", "mode"),
             ("by_steps", "program steps (operations, `scene` not counted)"), ("by_images", "images shown"))
 
@@ -42,25 +44,32 @@ def retry_advice(summary: dict[str, Any]) -> str:
             return ("the replies file answers none of the samples: its ids are not those of "
                     f"{summary.get('samples')} (replies to another samples file, or samples made again since, "
                     "with new ids?); they are left out of the accuracy. Replay the replies to these samples, "
-                    "in a new --out")
+                    f"in a new {option('out folder', '--out')}")
         if (summary.get("model") or {}).get("format") == "lmms_eval":
             return ("lmms-eval's samples file has no reply for these samples; they are left out of the accuracy. "
                     "A task folder `export --to lmms_eval` writes leaves out free-form descriptions (not scored "
                     "by program), and lmms-eval writes a samples file per subtask (DATE_samples_TASK.jsonl under "
                     "its --output_path): join them all (cat *_samples_*.jsonl)")
         return ("the replies file has no reply for these samples; they are left out of the accuracy. Evaluate "
-                "the samples it answers (--families, --limit), or add their replies and use a new --out")
+                f"the samples it answers ({option('families=, limit=', '--families, --limit')}), or add their "
+                f"replies and use a new {option('out folder', '--out')}")
     if reasons and all(reason.endswith("is empty; evaluation needs the image files") for reason in reasons):
         # (a sample of a scene graph that named no image file: asking again finds none either)
         return ("these samples name no image file (their scene graphs had none): give the scenes their images "
                 "(the scene's \"image\" path, or convert with the images' folder) and generate again, or evaluate "
-                "the other samples (--families)")
+                f"the other samples ({option('families=', '--families')})")
     if reasons and all(reason.startswith("image files do not exist") for reason in reasons):
         return ("put the image files where the samples name them (paths relative to the samples file's folder, "
-                "or to the run folder given) and rerun the same command")
+                f"or to the run folder given) and {_again()}")
     timed_out = any("timed out" in reason for reason in reasons)
-    return "rerun the same command to retry the failed requests" + (
-        " (with a larger --timeout: the same one may time out again)" if timed_out else "")
+    return f"{_again()} to retry the failed requests" + (
+        f" (with a larger {option('timeout (model_options)', '--timeout')}: the same one may time out again)"
+        if timed_out else "")
+
+
+def _again() -> str:
+    """How to run the evaluation again, as its caller ran it (`option_names`)."""
+    return option("call evaluate again with the same arguments", "rerun the same command")
 
 
 def replies_text(counts: dict[str, Any]) -> str:
@@ -77,10 +86,10 @@ def replies_text(counts: dict[str, Any]) -> str:
 
 def _selection_text(summary: dict[str, Any]) -> str:
     sel = summary.get("selection") or {}
-    how = [f"--limit {sel['limit']}" if sel.get("limit") is not None else "",
-           f"--seed {sel['seed']}" if sel.get("seed") is not None else "",
-           f"--families {sel['families']}" if sel.get("families") else ""]
-    flags = " ".join(h for h in how if h)
+    how = [option(f"limit={sel['limit']}", f"--limit {sel['limit']}") if sel.get("limit") is not None else "",
+           option(f"seed={sel['seed']}", f"--seed {sel['seed']}") if sel.get("seed") is not None else "",
+           option(f"families={sel['families']!r}", f"--families {sel['families']}") if sel.get("families") else ""]
+    flags = option(", ", " ").join(h for h in how if h)
     return (f"{sel.get('selected', '?')} of {sel.get('in_file', '?')} samples"
             + (f" ({flags})" if flags else " (all)"))
 
@@ -158,7 +167,8 @@ def cut_text(summary: dict[str, Any]) -> str:
         return ""
     limit = ((summary.get("model") or {}).get("params") or {}).get("max_tokens")
     return (f"{counts['cut_at_max_tokens']} replies stopped at the token limit (finish reason 'length'), "
-            f"{counts.get('cut_unparsed', 0)} of them unparseable: raise --max-tokens"
+            f"{counts.get('cut_unparsed', 0)} of them unparseable: raise "
+            f"{option('max_tokens (model_options; max_new_tokens for an hf: model)', '--max-tokens')}"
             + (f" (now {limit})" if limit is not None else ""))
 
 
