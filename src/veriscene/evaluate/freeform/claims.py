@@ -104,7 +104,8 @@ def _modal_be(tokens: Sequence[str], i: int) -> bool:
 _ASIDE_QUESTION = re.compile(r"\([^()]*\?\s*\)")  # a question in parentheses
 _LIKENESS = re.compile(r"\b[a-z]+-like\b")  # "dog-like": a likeness, no dog
 # a question between dashes: "a dog on the bed - is it brown? - and a car", "\u2014 a cat? \u2014"
-_DASHED_QUESTION = re.compile(r"(?:\s-|[\u2013\u2014])\s*(?:(?!\s-\s)[^\u2013\u2014.!?;\n])*\?\s*(?:-\s|[\u2013\u2014])")
+# (its words hold no dash but a word's hyphen, so each match's scan stops at the next dash: linear)
+_DASHED_QUESTION = re.compile(r"(?:\s-|[\u2013\u2014])\s*(?:[^-\u2013\u2014.!?;\n]|(?<=\S)-)*\?\s*(?:-\s|[\u2013\u2014])")
 # a quoted question the sentence goes on after (sign text, a name): 'a sign saying "Why?" and a car';
 # read before the text is lowered: the sentence goes on when a lower-case word or a comma follows
 _QUOTED_QUESTION = re.compile(r"[\"\u201c][^\"\u201c\u201d\n]*\?[\"\u201d](?=\s*[a-z,;:)])")
