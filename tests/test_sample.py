@@ -71,3 +71,52 @@ def test_from_dict_names_what_is_no_record() -> None:
         Sample.from_dict(record | {"meta": 3})  # before: taken, and `.mode` raised AttributeError
     assert Sample.from_dict(record | {"meta": None}).mode == "qa"
     assert Sample.from_dict(record).to_dict() == record
+
+
+def test_identified_is_the_id_and_the_programs_json() -> None:
+    """`identified` gives `sample_id`'s id (the same bytes hashed: the program's JSON put in as
+    it is) and `orjson.dumps(program)`, for programs of every kind of JSON value."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from veriscene.sample import identified
+
+    values = st.recursive(st.none() | st.booleans() | st.integers(-2**63, 2**63 - 1) | st.floats(allow_nan=False)
+                          | st.text(), lambda inner: st.lists(inner, max_size=3)
+                          | st.dictionaries(st.text(), inner, max_size=3), max_leaves=8)
+    nodes = st.lists(st.fixed_dictionaries({"op": st.text(), "inputs": st.lists(st.integers(0, 9)), "args": values}))
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.text(), st.lists(st.text(), min_size=1, max_size=3), nodes, st.text(), st.text())
+    def check(task: str, ids: list[str], program: list[dict[str, object]], template: str, question: str) -> None:
+        assert identified(task, ids, program, template, question) == (
+            sample_id(task, ids, program, template, question), orjson.dumps(program))
+
+    check()
+
+
+def test_sample_line_writes_the_kept_program_json_as_the_record() -> None:
+    """A sample made with its program's JSON (as the runner makes them) is written as
+    `orjson.dumps(sample)` writes it, newline ended; the JSON is no field (not compared, not in
+    `to_dict`, not written by orjson itself)."""
+    from veriscene.sample import identified, sample_line
+
+    built = _sample()
+    sid, program_json = identified("object.count.v1", ["img"], built.program, "default.0", "How many objects?")
+    made = Sample.of(**built.to_dict(), program_json=program_json)
+    assert made == built and made.to_dict() == built.to_dict() and sid == built.id
+    assert orjson.dumps(made) == orjson.dumps(built)
+    assert sample_line(made) == sample_line(built) == orjson.dumps(built, option=orjson.OPT_APPEND_NEWLINE)
+    assert list(vars(made)) == [*SAMPLE_FIELDS, "_program_json"]
+    assert list(vars(built)) == list(SAMPLE_FIELDS)  # (unchanged: the line is made from the record)
+
+
+def test_sample_line_writes_the_program_json_the_sample_was_made_with() -> None:
+    """The JSON kept is what is written (programs are not changed after the id hashed them); a
+    sample made without it is written from its fields."""
+    from veriscene.sample import sample_line
+
+    fields = _sample().to_dict()
+    made = Sample.of(**fields, program_json=b'[{"op":"scene"}]')
+    assert orjson.loads(sample_line(made))["program"] == [{"op": "scene"}]
+    assert orjson.loads(sample_line(Sample.of(**fields)))["program"] == fields["program"]

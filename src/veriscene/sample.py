@@ -98,6 +98,42 @@ def sample_id(task: str, image_ids: list[str], program: list[dict[str, Any]], te
     return digest.hexdigest()
 
 
+_fragment = orjson.Fragment
+
+
+def identified(task: str, image_ids: list[str], program: list[dict[str, Any]], template_id: str,
+               question: str) -> tuple[str, bytes]:
+    """`sample_id(...)` and the program's JSON, which the id hashes: the runner keeps the JSON
+    in its `Sample` (`Sample.of(program_json=...)`) and the engine writes it as it is in the
+    sample's line (`sample_line`), where the program was otherwise serialised a second time
+    (half the bytes of a demo sample, about 7,700 instructions; the second call of orjson here
+    and the record's copy in `sample_line` cost back most of it: 2,100 fewer a sample in a
+    whole run, callgrind)."""
+    program_json = orjson.dumps(program)
+    digest = _ID_HASH.copy()  # the same bytes as `sample_id` hashes: a Fragment is written as it is
+    digest.update(orjson.dumps([task, image_ids, _fragment(program_json), template_id, question]))
+    return digest.hexdigest(), program_json
+
+
+_APPEND_NEWLINE = orjson.OPT_APPEND_NEWLINE
+
+
+def sample_line(sample: "Sample") -> bytes:
+    """The sample's line of a samples.jsonl, newline included: ``orjson.dumps(sample,
+    option=orjson.OPT_APPEND_NEWLINE)``, with the program's JSON kept by `Sample.of` (when it
+    was given one) written as it is rather than made again. Programs are not changed after the
+    sample is made (its id hashes them): a sample whose program was changed in place is written
+    with the JSON it was made with."""
+    record = sample.__dict__
+    program_json = record.get("_program_json")
+    if program_json is None:
+        return orjson.dumps(sample, option=_APPEND_NEWLINE)
+    record = record.copy()  # (a dict, unlike the dataclass, has orjson write its "_" keys: taken out)
+    del record["_program_json"]
+    record["program"] = _fragment(program_json)
+    return orjson.dumps(record, option=_APPEND_NEWLINE)
+
+
 _new_object, _set_attribute = object.__new__, object.__setattr__  # (a frozen dataclass's own raises)
 
 
@@ -133,14 +169,21 @@ class Sample:
     @classmethod
     def of(cls, *, id: str, task: str, family: str, images: list[dict[str, Any]], question: str, answer: Any,
            answer_type: str, choices: list[str] | None, program: list[dict[str, Any]], template_id: str,
-           generator_version: int, seed: int, meta: dict[str, Any]) -> "Sample":
+           generator_version: int, seed: int, meta: dict[str, Any], program_json: bytes | None = None) -> "Sample":
         """`Sample(...)` as the runner makes one per sample: a class called with keywords first
-        collects them in a dict (a third of the cost of `Sample(...)`), a function does not."""
+        collects them in a dict (a third of the cost of `Sample(...)`), a function does not.
+        `program_json`: the program's JSON (`orjson.dumps(program)`, from `identified`), kept
+        for `sample_line` to write as it is (as `_program_json`, which orjson leaves out of the
+        dataclass, as it does every "_" attribute, and which is no field: not compared, not in
+        `to_dict`)."""
         sample = _new_object(cls)
-        _set_attribute(sample, "__dict__", {  # in record order, which orjson writes
+        record = {  # in record order, which orjson writes
             "id": id, "task": task, "family": family, "images": images, "question": question, "answer": answer,
             "answer_type": answer_type, "choices": choices, "program": program, "template_id": template_id,
-            "generator_version": generator_version, "seed": seed, "meta": meta})
+            "generator_version": generator_version, "seed": seed, "meta": meta}
+        if program_json is not None:
+            record["_program_json"] = program_json
+        _set_attribute(sample, "__dict__", record)
         return sample
 
     def to_dict(self) -> dict[str, Any]:

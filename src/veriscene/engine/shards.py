@@ -36,6 +36,7 @@ from veriscene.generators import SceneRunner, Vocabulary, get_generator
 from veriscene.generators.mixture import Mixture
 from veriscene.generators.plugins import load_plugins
 from veriscene.generators.runner import describe_failure
+from veriscene.sample import sample_line
 from veriscene.scene.depth_maps import anchored
 from veriscene.scene.jsonl import loads_line, scene_from_dict
 from veriscene.scene.model import Scene
@@ -288,7 +289,7 @@ def run_shard(spec: RunSpec, task: ShardTask, progress: Callable[[int, int], Non
     # copy cost 0.10 s per 2,000 demo scenes). Not a list of lines joined at the end: their
     # 16,000 small buffers a shard raised a worker's peak memory from 305 to 367 MiB (10,000 scenes).
     data = bytearray()
-    dumps, line_end, pool_ids = orjson.dumps, orjson.OPT_APPEND_NEWLINE, worker.pool_ids
+    pool_ids = worker.pool_ids
     shared_lines, shared_hashes, image_id = shared.lines.append, shared.hashes.append, itemgetter("id")
     with collector.paused():
         for line_no, line in task.lines:
@@ -320,8 +321,8 @@ def run_shard(spec: RunSpec, task: ShardTask, progress: Callable[[int, int], Non
                             if len(images) > 1 and pool_ids.issuperset(map(image_id, images)):
                                 shared_lines(summary.samples + k)  # `SharedRows.add`, inline
                                 shared_hashes(id_hash(sample.id))
-                            # a dataclass: fields in record order, as to_dict; a line of the shard
-                            data += dumps(sample, option=line_end)
+                            # fields in record order, as to_dict; the program's JSON as the id hashed it
+                            data += sample_line(sample)
                         summary.add_all(made)
                         for name, failure in runner.failures:  # in rejects.jsonl, not counted as rejected scenes
                             rejects.append({"file": source.name, "record": own_line, "field": name,

@@ -34,7 +34,7 @@ from veriscene.generators.common import shuffled_indices
 from veriscene.generators.draws import Draws, pcg64_state
 from veriscene.generators.vocabulary import Vocabulary
 from veriscene.program.context import ExecutionContext, SceneIndex
-from veriscene.sample import OPTION_LETTERS, Sample, sample_id
+from veriscene.sample import OPTION_LETTERS, Sample, identified
 from veriscene.scene.model import RADIOLOGICAL, Scene
 from veriscene.text import display_case
 
@@ -314,8 +314,9 @@ class SceneRunner:
                         {k: v for k, v in mark.items() if k != "image"})
         program = cand.get_program()
         name = settings.name
+        sid, program_json = identified(name, ids, program, template_id, question)  # (the JSON: written as it is)
         return Sample.of(
-            id=sample_id(name, ids, program, template_id, question),
+            id=sid,
             task=name,
             family=settings.family,
             images=images,
@@ -328,6 +329,7 @@ class SceneRunner:
             generator_version=settings.version,
             seed=scene_seed,
             meta=meta,
+            program_json=program_json,
         )
 
     def _choices(self, settings: _Settings, ctx: GenContext, cand: Candidate,
