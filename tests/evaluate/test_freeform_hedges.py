@@ -208,6 +208,11 @@ def test_be_says_attributes_after_a_modal(text: str, claims: set[str]) -> None:
     ("There is a dog that could be on the bed.", {"dog", "bed", "maybe dog on bed"}),
     ("There is a man who may be wearing a hat.", {"man", "maybe hat"}),
     ("I think that might be a cat.", {"maybe cat"}),
+    # "I think" inside a clause hedges what follows it; ending it, the clause
+    # (the cat read into the list "on the bed and a cat", as without "I think")
+    ("There is a dog on the bed and I think a cat.", {"dog", "bed", "dog on bed", "maybe cat", "maybe dog on cat"}),
+    ("There is a dog and I believe there is a cat.", {"dog", "maybe cat"}),
+    ("There is a dog on the bed I think.", {"maybe dog", "bed", "maybe dog on bed"}),
 ])
 def test_a_hedge_reaches_to_its_clause_end(text: str, claims: set[str]) -> None:
     assert _extract(text) == claims

@@ -269,6 +269,9 @@ def hedging(tokens: Sequence[str]) -> tuple[list[int], list[bool]]:
                     first, last = segment_start, _segment(tokens, i, end)
                 elif i - 1 > segment_start and tokens[i - 1] in _RELATIVE:  # "a dog that might be asleep"
                     first, last = i - 1, _segment(tokens, i, end)
+                if (tokens[i] in _BELIEF and i - 1 > first and tokens[i - 1] in _BELIEVER
+                        and any(t not in _TAIL_WORDS for t in tokens[i + 1:last])):
+                    first = i - 1  # "a dog and I think a cat": what follows "I think" (at the end: the clause)
                 hedge[first:i] = [max(h, LATER) if h != HEDGED else h for h in hedge[first:i]]
                 hedge[i:last] = [HEDGED] * (last - i)
             elif _hedges_after(tokens, i):
