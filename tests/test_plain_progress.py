@@ -130,3 +130,25 @@ def test_a_bad_period_is_said_by_every_command_before_any_work() -> None:
                           text=True, timeout=120)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr.startswith(f"error: {PROGRESS_ENV}='often': give a number of seconds, 0 or more"), done.stderr
+
+
+def test_a_resumed_run_s_rates_and_time_left_count_only_the_work_done_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shards a resume keeps are told at once (`kept`): counted in the scenes done, not in the
+    rates, which would otherwise be many times the real ones and the time left far too short."""
+    from functools import partial
+
+    from rich.progress import Progress
+
+    now = [0.0]
+    monkeypatch.setattr(console, "Progress", partial(Progress, get_time=lambda: now[0]))
+    screen = _off_terminal(monkeypatch)
+    with console.generate_progress(every=0.01) as shown:
+        shown["scan_progress"](100, 100)
+        shown["counted"](2000)
+        shown["progress"](1800, 144000)  # the kept shards, at once
+        shown["kept"](1800, 144000)
+        now[0] = 10.0
+        shown["progress"](10, 800)  # made now, in 10 s
+        lines = _until(screen, 1)
+    assert lines[0] == ("generating: 1,810/2,000 scenes, 144,800 samples, 1 scenes/s, 80 samples/s, elapsed 0:00:10, "
+                        "left 0:03:10"), lines

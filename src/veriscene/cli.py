@@ -223,7 +223,7 @@ def generate(
     """Generate samples from scene graphs: streaming, sharded, resumable, identical output for any
     number of workers (Python: veriscene.generate)."""
     from veriscene.commands.convert import check_reader_options, parse_reader_options
-    from veriscene.console import console, download_progress, print_run_summary, run_progress
+    from veriscene.console import console, download_progress, generate_progress, print_run_summary
     from veriscene.engine import fetch, remote
     from veriscene.engine.generate import MAX_SCAN_CHUNK, generate as run_generate
     from veriscene.engine.manifest import ResumeMismatchError, RunExistsError
@@ -295,7 +295,7 @@ def generate(
     )
 
     try:  # SIGTERM stops the run as Ctrl-C does, said below, not with no word (`engine.interrupts`)
-        with terminate_raises(), run_progress() as (scanned, advance, counted):  # the scan counts the scenes
+        with terminate_raises(), generate_progress() as shown:  # the scan counts the scenes
             summary = run_generate(
                 scenes, out, seed=seed, generators=generators, mode=mode, per_scene=per_scene, strict=strict,
                 workers=workers, backend=backend, address=address, shared_output=shared_output, shard_size=shard_size,
@@ -303,7 +303,7 @@ def generate(
                 max_scene_objects=max_scene_objects,
                 from_format=from_format, reader_options=read_options or None, mixture=mixture,
                 generator_options=settings, plugins=plugins,
-                progress=advance, scan_progress=scanned, counted=counted, staging=staging,
+                staging=staging, **shown,
             )
     except DataError as exc:  # bad data: a record, a file cut short, a malformed label table or manifest
         _fail(str(exc), code=1)

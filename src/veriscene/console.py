@@ -59,8 +59,8 @@ def _display(columns: Sequence[str | ProgressColumn], every: float | None) -> It
 
 def plain_line(task: Task) -> str:
     """A bar's figures as one plain line: "generating: 1,200/5,000 scenes, 96,000 samples, 40
-    scenes/s, 3,200 samples/s, elapsed 0:00:30, left 0:01:35" for `run_progress`'s (rates averaged
-    over the stage so far, as `RunCounts` shows them), "scanning: 120/500 MB, 40 MB/s, ..." for
+    scenes/s, 3,200 samples/s, elapsed 0:00:30, left 0:01:35" for `generate_progress`'s (rates averaged
+    over the stage so far, a resumed run's over the work done now: `run_rates`), "scanning: 120/500 MB, 40 MB/s, ..." for
     bytes, "verifying: 1,000/5,000 (20%), 33/s, elapsed 0:00:30, left 0:02:00" for the others
     (rate and time left as `Rate` and rich's column reckon them); "left -" while unknown."""
     name = Text.from_markup(task.description).plain
@@ -81,9 +81,10 @@ def plain_line(task: Task) -> str:
     if "samples" in task.fields:
         samples = task.fields["samples"]
         of = f"/{int(task.total):,}" if task.total is not None else ""
-        return (f"{name}: {int(task.completed):,}{of} scenes, {samples:,} samples, {rate(task.completed):,.0f} "
-                f"scenes/s, {rate(samples):,.0f} samples/s, elapsed {clock(elapsed)}"
-                + (f", left {left(task.completed, task.total)}" if task.total is not None else ""))
+        scene_rate, sample_rate, seconds_left = run_rates(task)
+        return (f"{name}: {int(task.completed):,}{of} scenes, {samples:,} samples, {scene_rate:,.0f} "
+                f"scenes/s, {sample_rate:,.0f} samples/s, elapsed {clock(elapsed)}"
+                + (f", left {clock(seconds_left)}" if task.total is not None else ""))
     said = [f"{name}: {int(task.completed):,}" + (f"/{int(task.total):,} ({task.percentage:.0f}%)" if task.total else "")]
     speed = task.finished_speed or task.speed
     if speed:
@@ -143,21 +144,32 @@ class Rate(ProgressColumn):
 
 class RunCounts(ProgressColumn):
     """Counts and rates of a `generate` stage: MB and MB/s while scanning; scenes, scenes/s,
-    samples and samples/s while generating (rates averaged over the stage so far)."""
+    samples and samples/s while generating (rates averaged over the stage so far, `run_rates`)."""
 
     def render(self, task: Task) -> Text:
-        elapsed = task.elapsed or 0.0
-
-        def rate(n: float) -> float:
-            return n / elapsed if elapsed > 0 else 0.0
-
         if task.fields.get("unit") == "bytes":
+            elapsed = task.elapsed or 0.0
             done, total = task.completed / 1e6, (task.total or 0) / 1e6
-            return Text(f"{done:,.0f}/{total:,.0f} MB  {rate(done):,.0f} MB/s")
+            return Text(f"{done:,.0f}/{total:,.0f} MB  {done / elapsed if elapsed > 0 else 0:,.0f} MB/s")
         samples = task.fields.get("samples", 0)
         of = f"/{int(task.total):,}" if task.total is not None else ""
-        return Text(f"{int(task.completed):,}{of} scenes {rate(task.completed):,.0f}/s  "
-                    f"{samples:,} samples {rate(samples):,.0f}/s")
+        scene_rate, sample_rate, _ = run_rates(task)
+        return Text(f"{int(task.completed):,}{of} scenes {scene_rate:,.0f}/s  {samples:,} samples {sample_rate:,.0f}/s")
+
+
+def run_rates(task: Task) -> tuple[float, float, float | None]:
+    """Scenes/s, samples/s and seconds left of `generate`'s bar, averaged over the stage so far;
+    for a resumed run, over the work done since the shards kept were told (`kept` of
+    `generate_progress`: they took no time now, and would make the rates many times too high and
+    the time left too short)."""
+    scenes, samples = task.completed, task.fields.get("samples", 0)
+    kept_scenes, kept_samples, kept_at = task.fields.get("kept", (0, 0, 0.0))
+    elapsed = (task.elapsed or 0.0) - kept_at
+    if elapsed <= 0:
+        return 0.0, 0.0, None
+    scene_rate, sample_rate = (scenes - kept_scenes) / elapsed, (samples - kept_samples) / elapsed
+    left = (task.total - scenes) / scene_rate if task.total is not None and scene_rate > 0 else None
+    return scene_rate, sample_rate, left
 
 
 @contextmanager
@@ -176,14 +188,14 @@ def download_progress(every: float | None = None) -> Iterator[Callable[[str, int
 
 
 @contextmanager
-def run_progress(total: int | None = None, every: float | None = None) -> Iterator[tuple[Callable[[int, int], None], Callable[[int, int], None],
-                                                             Callable[[int], None]]]:
+def generate_progress(total: int | None = None, every: float | None = None) -> Iterator[dict[str, Any]]:
     """The display of `veriscene generate`: a scan bar, then a generation bar of `total` input
-    scenes (None: told by the scan). Yields the callbacks `generate` takes: (scan_progress,
-    progress, counted)."""
+    scenes (None: told by the scan). Yields the callbacks `generate` takes, by name
+    (`scan_progress`, `progress`, `counted`, `kept`): `generate(..., **callbacks)`. Off a terminal,
+    a plain line every `every` seconds (`_display`)."""
     with _display(_run_columns(), every) as bar:
         ids: dict[str, Any] = {}
-        made = read = 0
+        made = read = done = 0
         scene_total = total
 
         def start_generating() -> Any:
@@ -208,11 +220,26 @@ def run_progress(total: int | None = None, every: float | None = None) -> Iterat
                 start_generating()  # its rates count from the end of the scan
 
         def generated(scenes: int, samples: int) -> None:
-            nonlocal made
+            nonlocal made, done
             made += samples
+            done += scenes
             bar.update(start_generating(), advance=scenes, samples=made)
 
-        yield scanned, generated, counted
+        def kept(scenes: int, samples: int) -> None:  # (told to `generated` too): rates count from here
+            task = start_generating()
+            elapsed = next((t.elapsed for t in bar.tasks if t.id == task), None) or 0.0
+            bar.update(task, kept=(done, made, elapsed))
+
+        yield {"scan_progress": scanned, "progress": generated, "counted": counted, "kept": kept}
+
+
+@contextmanager
+def run_progress(total: int | None = None, every: float | None = None) -> Iterator[
+        tuple[Callable[[int, int], None], Callable[[int, int], None], Callable[[int], None]]]:
+    """`generate_progress`'s callbacks (scan_progress, progress, counted), without `kept`: a resumed
+    run's rates then count the shards it kept as if made now."""
+    with generate_progress(total, every) as shown:
+        yield shown["scan_progress"], shown["progress"], shown["counted"]
 
 
 @contextmanager

@@ -71,3 +71,26 @@ def test_the_printed_summary_gives_this_call_s_rate_and_the_run_s_totals(monkeyp
     assert "163775 samples from 2000 scenes (0 generators, 0 families) in 37.2 s (4403 samples/s); peak" in fresh
     finished = _printed(monkeypatch, RunSummary(scenes=2000, samples=163775, seconds=0.2, shards=20, shards_kept=20))
     assert re.search(r"in 20 shards, all kept from the finished run; made now: nothing \(0\.2 s\); peak", finished)
+
+
+def test_a_resume_tells_the_work_kept_before_any_shard_runs(tmp_path: Path, scenes_file: Path) -> None:
+    told: list[tuple[str, int, int]] = []
+
+    def progress(scenes: int, samples: int) -> None:
+        told.append(("progress", scenes, samples))
+
+    def kept(scenes: int, samples: int) -> None:
+        told.append(("kept", scenes, samples))
+
+    out = tmp_path / "run"
+    generate(scenes_file, out, progress=progress, kept=kept, **OPTIONS)
+    assert told and all(what == "progress" for what, _, _ in told)  # a new run keeps nothing
+    made = sum(samples for _, _, samples in told)
+    with pytest.raises(KeyboardInterrupt):
+        generate(scenes_file, tmp_path / "again", on_shard=_stopped_after(2), **OPTIONS)
+    told.clear()
+    generate(scenes_file, tmp_path / "again", resume=True, progress=progress, kept=kept, **OPTIONS)
+    at = [what for what, _, _ in told].index("kept")
+    assert told[at] == ("kept", 10, sum(samples for _, _, samples in told[:at]))  # shards 0 and 1: 10 lines
+    assert sum(scenes for what, scenes, _ in told if what == "progress") == 12
+    assert sum(samples for what, _, samples in told if what == "progress") == made

@@ -146,6 +146,7 @@ def generate(
     progress: Progress | None = None,
     scan_progress: Callable[[int, int], None] | None = None,
     counted: Callable[[int], None] | None = None,
+    kept: Callable[[int, int], None] | None = None,
     on_shard: Callable[[dict[str, Any]], None] | None = None,
     absolute_paths: bool = False,
     staging: str | os.PathLike[str] | None = None,
@@ -209,6 +210,9 @@ def generate(
     input lines are done (in shard order or as shards finish), with the lines and the samples made since the last call;
     `scan_progress(bytes, total_bytes)` as the first pass reads the input, and `counted(scenes)`
     once it has counted the input's scenes (the total `progress` counts up to), before any shard;
+    `kept(scenes, samples)` once a resume has found the shards it keeps, with their lines and
+    samples (given to `progress` too), before any shard runs: the work of earlier calls, apart from
+    which a display reckons this call's rates and time left;
     `on_shard(sidecar)` as each shard is done (its files written; resumed ones too), with its
     sidecar (`index`, `lines`, `samples`, `sha256`, `counts`...).
 
@@ -238,7 +242,7 @@ def generate(
     check_path("out", out, "the run folder or its URL")
     check_flags(strict=strict, resume=resume, overwrite=overwrite, absolute_paths=absolute_paths)
     for called, function in (("progress(scenes, samples)", progress), ("counted(scenes)", counted),
-                             ("scan_progress(bytes, total_bytes)", scan_progress), ("on_shard(sidecar)", on_shard)):
+                             ("kept(scenes, samples)", kept), ("scan_progress(bytes, total_bytes)", scan_progress), ("on_shard(sidecar)", on_shard)):
         check_callback(called, function)  # a number was called only once the run had started
     loaded = load_plugins(plugins)
     mix, modes, instances = _selection(generators, mode, per_scene, mixture, out, plugins_given=bool(loaded))
@@ -251,7 +255,7 @@ def generate(
             scan_chunk=scan_chunk, max_scene_objects=max_scene_objects, resume=resume, overwrite=overwrite,
             from_format=from_format, reader_options=reader_options, mixture=mixture,
             generator_options=generator_options, plugins=plugins, progress=progress,
-            scan_progress=scan_progress, counted=counted, on_shard=on_shard)
+            scan_progress=scan_progress, counted=counted, kept=kept, on_shard=on_shard)
     given = scene_items(scenes)  # TypeError for None, a number
     urls = _urls(given)
     named = [v for v in (reader_options or {}).values() if isinstance(v, (str, os.PathLike)) and remote.is_url(v)]
@@ -375,20 +379,24 @@ def generate(
             shared.add(sidecar["index"], SharedRows.from_json(sidecar.get("shared")))
             entries[sidecar["index"]] = {k: sidecar[k] for k in SHARD_ENTRY}
 
+        kept_lines = 0
         for index in range(n_shards):
             done = finished_sidecar(shards_dir, index, shard_format, key) if resume else None
             if done is not None:
-                if strict and (kept := _shard_rejects(shards_dir, index, shard_format)):
-                    raise _strict_error(kept)  # kept from a run without --strict (or an older release's)
+                if strict and (kept_rejects := _shard_rejects(shards_dir, index, shard_format)):
+                    raise _strict_error(kept_rejects)  # kept from a run without --strict (or an older release's)
                 finish(done)
                 if on_shard is not None:
                     on_shard(done)
+                lines = done["lines"][1] - done["lines"][0] + 1 if done["scenes"] or done["rejected"] else 0
+                kept_lines += lines
                 if progress is not None:
-                    progress(done["lines"][1] - done["lines"][0] + 1 if done["scenes"] or done["rejected"] else 0,
-                             done["samples"])
+                    progress(lines, done["samples"])
         todo = [i for i in range(n_shards) if i not in entries]
         summary.shards, summary.shards_kept = n_shards, len(entries)
         kept_scenes, kept_samples = summary.scenes, summary.samples  # what this call did not make
+        if kept is not None and entries:
+            kept(kept_lines, sum(entry["samples"] for entry in entries.values()))
         if resume and manifest is not None:  # the counts add up what was kept and what ran now
             summary.notes.append(f"resumed: {len(entries)} of {n_shards} shard(s) kept from the interrupted run, {len(todo)} run now")
         elif resume and not overwrite:  # a mistyped --out would otherwise start a whole run unsaid
