@@ -7,11 +7,20 @@ from collections.abc import Callable
 import typer
 from typer.testing import CliRunner, Result
 
+from veriscene.option_names import set_cli_names
+
 
 def command_app(register: Callable[[typer.Typer], None]) -> typer.Typer:
     """A Typer app holding the commands `register` adds, and a placeholder (a second command
-    keeps typer from collapsing a one-command app, whose name would then not be taken)."""
+    keeps typer from collapsing a one-command app, whose name would then not be taken). Its
+    messages name the CLI's options, as under `veriscene.cli.main` (`option_names`)."""
     app = typer.Typer()
+
+    @app.callback()
+    def main(ctx: typer.Context) -> None:
+        before = set_cli_names(True)
+        ctx.call_on_close(lambda: set_cli_names(before))
+
     register(app)
 
     @app.command("noop")

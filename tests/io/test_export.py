@@ -76,7 +76,7 @@ def test_cli_incomplete_run(run_dir: Path, tmp_path: Path) -> None:  # noqa: F81
 def test_an_export_never_writes_over_the_run_it_reads(run_dir: Path, fmt: str, out: str) -> None:  # noqa: F811
     finish(run_dir, LINES)
     before = {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file()}
-    with pytest.raises(RunFileError, match="give another --out"):
+    with pytest.raises(RunFileError, match="give another out "):
         export(run_dir, run_dir / out, to=fmt)
     assert {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file()} == before
     result = cli(str(run_dir), "--to", fmt, "--out", str(run_dir / out), "--absolute-paths")

@@ -52,7 +52,7 @@ def test_a_prompts_file_sets_the_instructions(run_dir: Path, tmp_path: Path) -> 
 @pytest.mark.parametrize("to, options, said", [
     ("jsonl", {"instructions": True}, "keeps the questions as generated"),
     ("lmms_eval", {"instructions": True}, "always sends each question with its instruction"),
-    ("llava", {"prompts": "p.json"}, "give them with --instructions"),
+    ("llava", {"prompts": "p.json"}, "give them with instructions=True, or export to lmms_eval$"),
     ("llava", {"instructions": True, "prompts": "missing.json"}, "prompts file missing.json: No such file"),
 ])
 def test_instructions_where_they_do_not_apply_are_refused_before_writing(

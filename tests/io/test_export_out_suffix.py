@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -13,27 +14,30 @@ from veriscene.io.writers.common import OutputError
 
 
 @pytest.mark.parametrize("fmt, out, message", [
-    ("parquet", "e.json", "a parquet export writes a .parquet file or a folder, not a .json file: give --out "
-                          "{d}/e.parquet (the file) or --out {d}/e (a folder, which receives samples.parquet)"),
-    ("llava", "e.parquet", "a llava export writes a .json file or a folder, not a .parquet file: give --out "
-                           "{d}/e.json (the file) or --out {d}/e (a folder, which receives llava.json)"),
-    ("trl", "e.json", "a trl export writes a .jsonl or .parquet file or a folder, not a .json file: give --out "
-                      "{d}/e.jsonl (the file) or --out {d}/e (a folder, which receives trl.jsonl or trl.parquet)"),
-    ("verl", "e.jsonl", "a verl export writes a .parquet file or a folder, not a .jsonl file: give --out "
-                        "{d}/e.parquet (the file) or --out {d}/e (a folder, which receives verl.parquet)"),
-    ("hf", "e.json", "an hf export writes a folder of its own, not a .json file: give a folder (e.g. --out {d}/e)"),
+    ("parquet", "e.json", "a parquet export writes a .parquet file or a folder, not a .json file: give "
+                          "<{d}/e.parquet> (the file) or <{d}/e> (a folder, which receives samples.parquet)"),
+    ("llava", "e.parquet", "a llava export writes a .json file or a folder, not a .parquet file: give "
+                           "<{d}/e.json> (the file) or <{d}/e> (a folder, which receives llava.json)"),
+    ("trl", "e.json", "a trl export writes a .jsonl or .parquet file or a folder, not a .json file: give "
+                      "<{d}/e.jsonl> (the file) or <{d}/e> (a folder, which receives trl.jsonl or trl.parquet)"),
+    ("verl", "e.jsonl", "a verl export writes a .parquet file or a folder, not a .jsonl file: give "
+                        "<{d}/e.parquet> (the file) or <{d}/e> (a folder, which receives verl.parquet)"),
+    ("hf", "e.json", "an hf export writes a folder of its own, not a .json file: give a folder (e.g. <{d}/e>)"),
     ("lmms_eval", "t.yaml", "an lmms_eval export writes a folder of its own, not a .yaml file: give a folder (e.g. "
-                            "--out {d}/t)"),
+                            "<{d}/t>)"),
 ])
 def test_another_formats_suffix_is_refused(run_dir: Path, tmp_path: Path, fmt: str, out: str, message: str) -> None:
     target = tmp_path / "x" / out
     with pytest.raises(OutputError) as caught:
         export(run_dir, target, to=fmt)
-    assert str(caught.value) == f"{target}: {message.format(d=tmp_path / 'x')}"
+    # named as export() takes it, out='...', and the CLI's --out (`option_names`)
+    said = message.format(d=tmp_path / "x")
+    assert str(caught.value) == f"{target}: {re.sub(r'<([^>]*)>', lambda m: f'out={m[1]!r}', said)}"
     assert not (tmp_path / "x").exists()
     result = cli(str(run_dir), "--to", fmt, "-o", str(target))
     assert result.exit_code == 2
-    assert " ".join(result.stderr.split()) == f"error: {target}: {message.format(d=tmp_path / 'x')}"
+    cli_said = re.sub(r"<([^>]*)>", lambda m: f"--out {m[1]}", said)
+    assert " ".join(result.stderr.split()) == f"error: {target}: {cli_said}"
     assert not (tmp_path / "x").exists()
 
 

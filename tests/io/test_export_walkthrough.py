@@ -18,6 +18,7 @@ from veriscene.commands.export import print_notes
 from veriscene.io.export import export
 from veriscene.io.writers import relative_paths_warning
 from veriscene.io.writers.common import ExportSummary, OutputError
+from veriscene.option_names import cli_names
 
 
 @pytest.mark.parametrize("fmt, out", [("parquet", "ex/data/x.parquet"), ("trl", "ex/data/t.parquet"),
@@ -26,7 +27,11 @@ def test_relative_image_paths_in_a_datasets_or_verl_export_are_warned(run_dir: P
                                                                       out: str) -> None:
     summary = export(run_dir, tmp_path / out, to=fmt)
     assert summary.warnings == [relative_paths_warning(tmp_path / "ex" / "data", fmt)]
-    assert "--embed-images" in summary.warnings[0] and "--absolute-paths" in summary.warnings[0]
+    assert summary.warnings[0].endswith("Store the images in the file with embed_images=True, or write absolute "
+                                        "paths with absolute_paths=True")  # (as export() takes them)
+    with cli_names():  # (the CLI's)
+        assert relative_paths_warning(tmp_path, fmt).endswith("with --embed-images, or write absolute paths with "
+                                                              "--absolute-paths")
     assert str(tmp_path / "ex" / "data") in summary.warnings[0]
 
 

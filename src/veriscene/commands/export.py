@@ -315,7 +315,7 @@ def _instructions_error(to: str, instructions: bool, prompts: Path | None, syste
         prompt_set = instruction_prompts(to, instructions, {"prompts": prompts} if prompts is not None else {})
         system_from_prompts(to, prompt_set, {"system": system})
     except (ValueError, OSError) as exc:
-        return str(exc).replace(" (Python: instructions=True)", "").replace(" (Python: system=)", "")
+        return str(exc)  # (named as the CLI names its options: `option_names`)
     return None
 
 

@@ -64,6 +64,7 @@ from veriscene.io.reasoning import ReasoningCounts, check_reasoning_format, reas
 from veriscene.io.writers import LAYOUTS, WRITERS, get_writer, names_file, planned_outputs, write
 from veriscene.io.writers.common import MAX_LISTED, ExportSummary, OutputError
 from veriscene.io.writers.records import GENERATED_QUESTION, check_sample
+from veriscene.option_names import option
 
 PROGRESS_EVERY = 1000  # samples read between calls of an export's `progress`
 # a run's files an export never writes over, besides those its manifest names
@@ -79,7 +80,7 @@ class IncompleteRunError(ValueError):
         super().__init__(
             f"{path}: {read} samples read, but the run's manifest records {expected}: its sample files were cut "
             f"short or changed since the run was made (`veriscene verify {samples_root(path)}` tells where); "
-            "nothing was written. Export them anyway with --allow-incomplete (Python: allow_incomplete=True)"
+            f"nothing was written. Export them anyway with {option('allow_incomplete=True', '--allow-incomplete')}"
         )
 
 
@@ -166,17 +167,22 @@ def check_out_suffix(out: str | os.PathLike[str], to: str) -> None:
     own, article = LAYOUTS[to].suffixes, "an" if to in ("hf", "lmms_eval") else "a"
     if not own:  # hf, lmms_eval
         raise OutputError(f"{out}: {article} {to} export writes a folder of its own, not a {suffix} file: give a "
-                          f"folder (e.g. --out {stem})")
+                          f"folder (e.g. {_out(stem)})")
     raise OutputError(f"{out}: {article} {to} export writes a {' or '.join(own)} file or a folder, not a {suffix} "
-                      f"file: give --out {stem}{own[0]} (the file) or --out {stem} (a folder, which receives "
+                      f"file: give {_out(stem + own[0])} (the file) or {_out(stem)} (a folder, which receives "
                       f"{' or '.join(LAYOUTS[to].names)})")
+
+
+def _out(path: str) -> str:
+    """An export's output as its caller gives it (`option_names`): out='x.json', or --out x.json."""
+    return option(f"out={path!r}", f"--out {path}")
 
 
 def check_not_run_files(source: Path, out: Path, to: str) -> None:
     """RunFileError when exporting `source` to `out` would write over one of the run's files (a
     folder format: into the run folder itself, or a folder holding it)."""
     root, files = run_files(source)
-    hint = f"give another --out (default: {root / 'export' / to})"
+    hint = f"give another {option('out', '--out')} (default: {root / 'export' / to})"
     for target in (p.resolve() for p in planned_outputs(out, to)):
         if not LAYOUTS[to].names and root.is_relative_to(target):  # hf, lmms_eval: a folder of their own
             raise RunFileError(f"{target}: a {to} export writes a folder of its own, and this one holds the run "
@@ -275,7 +281,8 @@ def export(
     prompt_set = instruction_prompts(to, instructions, options)
     unsent = system_from_prompts(to, prompt_set, options)
     if scenes is not None and not reasoning:
-        raise ValueError("scenes are read for reasoning targets: give them with reasoning=True (--reasoning)")
+        raise ValueError("scenes are read for reasoning targets: give them with "
+                         f"{option('reasoning=True', '--reasoning')}")
     if reasoning:
         check_reasoning_format(to)
     source = readable(run_dir, storage_options)
@@ -336,13 +343,14 @@ def instruction_prompts(to: str, instructions: bool, options: dict[str, Any]) ->
     if to == "lmms_eval":
         if instructions:
             raise ValueError("an lmms_eval task always sends each question with its instruction (its prompts: "
-                             "--prompts FILE); --instructions is for the training formats")
+                             f"{option('prompts=', '--prompts FILE')}); {option('instructions=True', '--instructions')} "
+                             "is for the training formats")
         return None
     prompts = options.get("prompts")
     if not instructions:
         if prompts is not None:
-            raise ValueError("prompts set the instructions an export adds: give them with --instructions "
-                             "(Python: instructions=True), or export to lmms_eval")
+            raise ValueError("prompts set the instructions an export adds: give them with "
+                             f"{option('instructions=True', '--instructions')}, or export to lmms_eval")
         return None
     if to in NO_INSTRUCTIONS:
         raise ValueError(f"a {to} export keeps the questions as generated (each sample's id hashes its question): "

@@ -63,6 +63,7 @@ from veriscene.engine.remote import is_url
 from veriscene.engine.run_lock import RunKind, holding_locks, lock_folder
 from veriscene.scene.compressed import create_scene_file, open_scene_file, read_errors
 from veriscene.scene.inputs import input_files
+from veriscene.option_names import option
 
 SPLIT_FILE = "split.json"
 REJECTS_FILE = "split_rejects.jsonl"
@@ -273,11 +274,12 @@ def split(
     files = found.paths
     out_dir = Path(out)
     if out_dir.exists() and not out_dir.is_dir():
-        raise ValueError(f"{out_dir} is a file: --out names the folder receiving the split files")
+        raise ValueError(f"{out_dir} is a file: {option('out', '--out')} names the folder receiving the split files")
     mine = {(out_dir / f"{name}.jsonl{COMPRESSIONS[compress][0]}").resolve() for name in shares}
     for file in files:
         if file.resolve() in mine:
-            raise ValueError(f"{file} is an input and would be written over as a split file: give another --out")
+            raise ValueError(f"{file} is an input and would be written over as a split file: give another "
+                             f"{option('out', '--out')}")
     lock_folder(out_dir, SPLIT)  # (made for it)
     out_dir.mkdir(parents=True, exist_ok=True)  # (where nothing is locked: Windows)
     summary = SplitSummary(out=out_dir, notes=found.notes())

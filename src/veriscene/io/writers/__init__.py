@@ -36,6 +36,7 @@ from veriscene.io.writers.lmms_eval import write_lmms_eval
 from veriscene.io.writers.records import GENERATED_QUESTION
 from veriscene.io.writers.text import answer_text, check_mc_style, check_system, letter_text_question
 from veriscene.sample import Sample
+from veriscene.option_names import option
 
 # writer(samples, out, summary, images, **options) -> None; fills `summary`
 Writer = Callable[..., None]
@@ -84,8 +85,8 @@ def relative_paths_warning(root: Path, fmt: str) -> str:
     against their own working folder, so they open the images only when run from `root`."""
     return (f"image paths in this {fmt} export are relative to {root}, but `datasets` and verl open them "
             f"relative to the folder they run in: they find the images only when run from {root}. Store the "
-            "images in the file with --embed-images (Python: embed_images=True), or write absolute paths with "
-            "--absolute-paths (absolute_paths=True)")
+            f"images in the file with {option('embed_images=True', '--embed-images')}, or write absolute paths with "
+            f"{option('absolute_paths=True', '--absolute-paths')}")
 
 
 # Formats whose rows are scored by veriscene's rewards: what their accuracy reward does with a

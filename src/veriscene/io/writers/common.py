@@ -53,6 +53,7 @@ from veriscene.io.writers.records import (
     INT64_MAX, MAX_LISTED, REQUIRED_FIELDS, ExportSummary, check_sample, convert_all, dumps, ground_truth, int64,
     provenance,
 )
+from veriscene.option_names import option
 
 __all__ = [
     # defined here
@@ -250,7 +251,7 @@ class ImageResolver:
             out.append(f"{len(self.turned_by_path)} image(s) written by path are stored turned (first: {first}, EXIF "
                        f"orientation {turn}): the samples' boxes and points are of the photo as shown, upright, but a "
                        "loader that does not apply EXIF orientation (LLaVA's Image.open(path).convert('RGB')) shows "
-                       "it turned; export with --embed-images (upright bytes), or turn the files upright first "
+                       f"it turned; export with {option('embed_images=True', '--embed-images')} (upright bytes), or turn the files upright first "
                        "(exiftran -ai FILES, or mogrify -auto-orient FILES)")
         if self.profiled_by_path:
             first, name = next(iter(self.profiled_by_path.items()))
@@ -258,7 +259,7 @@ class ImageResolver:
                        f"(first: {first}, {name!r}): veriscene shows them converted to sRGB, as a browser (and the "
                        "annotation tool in it) does, but a loader that reads the numbers as sRGB (LLaVA's "
                        "Image.open(path).convert('RGB'), transformers, datasets, vLLM) shows other colours than the "
-                       "samples name; export with --embed-images (sRGB bytes), or convert the files to sRGB first "
+                       f"samples name; export with {option('embed_images=True', '--embed-images')} (sRGB bytes), or convert the files to sRGB first "
                        "(magick mogrify -profile sRGB.icc FILES)")
         if self.unopenable:
             first, why = next(iter(self.unopenable.items()))
