@@ -57,6 +57,18 @@ def test_a_question_inside_a_sentence_drops_only_the_question(text: str, without
     assert claims and claims == {c.text for c in extractor.extract(without)}
 
 
+@pytest.mark.parametrize(("text", "claims"), [
+    # a tag question asks the reader to agree with what the sentence says: said, with a hedge
+    ("There is a dog on the bed, isn't there?", {"maybe dog", "bed", "maybe dog on bed"}),
+    ("The cup is on the table, right?", {"cup", "table", "maybe cup on table"}),
+    ("There is a cat, isn't there? There is a dog.", {"maybe cat", "dog"}),
+    # a question with a comma is no tag: nothing said
+    ("Is that a dog, or a cat?", set()),
+])
+def test_a_tag_question_says_its_sentence_hedged(text: str, claims: set[str]) -> None:
+    assert _extract(text) == claims
+
+
 def _scene() -> Scene:
     return Scene.from_objects("s", 400, 300, [
         {"name": "dog", "box": [10, 10, 100, 100], "attributes": ["brown"]},

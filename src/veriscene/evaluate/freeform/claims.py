@@ -27,7 +27,8 @@ leaves undecided ("I can't tell whether there is a car") is none (`hedges`). A q
 nothing: the words of a sentence ending in "?" ("Is that a dog?", "What could that be, a cat?"),
 and a question in parentheses ("a dog (a cat?) on the bed"), between dashes ("a dog - is it brown? -
 on the bed") or quoted in a sentence that goes on ('a sign saying "Why?" and a car': the sign and
-the car are claims, the quoted words none), are no claims, true or false; so a
+the car are claims, the quoted words none), are no claims, true or false (a tag question, "There
+is a dog, isn't there?", says its sentence with a hedge: "maybe dog"); so a
 reply asking where it would be wrong earns what leaving that out earns, never more than stating
 the truth (benchmarks/reward_gaming.py: `half_right_asked`).
 A likeness ("a dog-like shape", "a bird-like dog") names no object by its "X-like" word.
@@ -113,16 +114,43 @@ _QUESTION_MARKS = str.maketrans({"\uff1f": "?"})  # (fullwidth)
 _SENTENCE_ENDS = frozenset({".", "!", "?", ";"})
 
 
+_TAG_VERBS = frozenset({"isn't", "aren't", "wasn't", "weren't", "doesn't", "don't", "didn't", "hasn't", "haven't",
+                        "can't", "won't", "couldn't", "wouldn't", "shouldn't", "is", "are", "does", "do"})
+_TAG_SUBJECTS = frozenset({"there", "it", "they", "he", "she", "you", "we", "i", "this", "that"})
+_TAG_WORDS = frozenset({"right", "correct", "no", "yes", "eh", "yeah", "true"})
+_ASKING = frozenset({"is", "are", "was", "were", "do", "does", "did", "can", "could", "will", "would", "should",
+                     "may", "might", "what", "which", "who", "where", "when", "why", "how", "whose", "isn't",
+                     "aren't", "doesn't", "don't", "didn't"})
+
+
+def _tag_at(tokens: Sequence[str], start: int, end: int) -> int | None:
+    """Where the tag of a tag question tokens[start:end] (its "?" at `end`) begins, its comma:
+    "there is a dog, isn't there?", "the cup is red, right?"; None for any other question
+    (one that opens asking, "is that a dog, or a cat?", has no tag)."""
+    words = tokens[start:end]
+    if not words or words[0] in _ASKING:
+        return None
+    if len(words) >= 3 and words[-3] == "," and words[-2] in _TAG_VERBS and words[-1] in _TAG_SUBJECTS:
+        return end - 3
+    if len(words) >= 2 and words[-2] == "," and words[-1] in _TAG_WORDS:
+        return end - 2
+    return None
+
+
 def _assertions(tokens: list[str]) -> list[str]:
     """The tokens of a sentence without its questions: each run of words ending in "?" (from the
-    last sentence end) asserts nothing ("Is that a dog?", "What could that be, a cat?")."""
+    last sentence end) asserts nothing ("Is that a dog?", "What could that be, a cat?"), but a tag
+    question says its statement with a hedge ("There is a dog, isn't there?": `_tag_at`)."""
     if "?" not in tokens:
         return tokens
     out: list[str] = []
     start = 0
     for k, tok in enumerate(tokens):
         if tok in _SENTENCE_ENDS:
-            if tok != "?":
+            tag = _tag_at(tokens, start, k) if tok == "?" else None
+            if tag is not None:  # "there is a dog, isn't there?": said, with a hedge (", i think")
+                out.extend([*tokens[start:tag], ",", "i", "think", "."])
+            elif tok != "?":
                 out.extend(tokens[start:k + 1])
             start = k + 1
     out.extend(tokens[start:])
