@@ -44,8 +44,8 @@ def test_a_scene_file_of_the_users_is_refused_before_anything_is_written(tmp_pat
         generate(src, out, from_format="coco", generators="object.*")
     assert str(info.value) == (
         f"{out} holds no run but {out / SCENES} ({STAMP} is missing): no conversion of a run's input made it "
-        "there, so it may be your own, and converting the input would replace it. Give another --out (an empty "
-        "or new folder), or pass --overwrite to replace it")
+        "there, so it may be your own, and converting the input would replace it. Give another out (an empty "
+        "or new folder), or pass overwrite=True to replace it")  # (generate()'s; the CLI's below)
     assert _files(out) == {SCENES: USERS}
 
 

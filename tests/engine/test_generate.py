@@ -87,7 +87,7 @@ def test_mixture_budget_and_weights(tmp_path, scenes_file) -> None:
     assert max(per_scene.values()) <= 6 and set(summary.per_mode) == {"qa"}
     manifest = orjson.loads((tmp_path / "r" / "manifest.json").read_bytes())
     assert manifest["config"]["mixture"]["budget"] == 6
-    with pytest.raises(ValueError, match="either a mixture or --generators"):
+    with pytest.raises(ValueError, match="either a mixture or generators, not both"):
         generate(scenes_file, tmp_path / "r2", mixture=mixture, generators="object.*")
 
 
@@ -142,7 +142,7 @@ def test_overwrite_replaces_a_run_and_what_was_made_from_it(tmp_path, scenes_fil
         (out / made).parent.mkdir(parents=True, exist_ok=True)
         (out / made).write_text("of the run replaced")
     (out / "manifest.json").write_bytes(manifest)
-    with pytest.raises(ValueError, match="manifest.json is not .*--overwrite"):
+    with pytest.raises(ValueError, match=r"manifest.json is not .*generate\(overwrite=True\)"):
         generate(scenes_file, out, generators="counting", resume=True)
     generate(scenes_file, out, generators="spatial", overwrite=True)
     assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "rejects.jsonl", "samples.jsonl",
@@ -226,7 +226,7 @@ def test_local_workers_are_no_more_than_the_shards(tmp_path, scenes_file, monkey
 def test_a_mixture_refuses_mode_and_a_per_scene_it_contradicts(tmp_path, scenes_file) -> None:
     budget = tmp_path / "budget.yaml"
     budget.write_text("budget: 6\nmodes: [qa]\ndefault_weight: 0\ngenerators:\n  object.count.v1: 1\n")
-    with pytest.raises(ValueError, match="either a mixture or --mode"):
+    with pytest.raises(ValueError, match="either a mixture or mode, not both"):
         generate(scenes_file, tmp_path / "r", mixture=budget, mode="qa")
     with pytest.raises(ValueError, match=r"per_scene \(3\) has no effect with the mixture's budget"):
         generate(scenes_file, tmp_path / "r", mixture=budget, per_scene=3)

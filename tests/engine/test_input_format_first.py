@@ -18,9 +18,11 @@ COCO = {"images": [{"id": 1, "file_name": "a.jpg", "width": 9, "height": 9}],
 SCENE = {"image_id": "a", "width": 10, "height": 10, "objects": [{"name": "cat", "box": [1, 1, 5, 5]}]}
 
 
-def _hint(path: Path) -> str:
+def _hint(path: Path, cli: bool = False) -> str:
+    """The CLI's options (`cli`) or generate()'s (`option_names`)."""
+    how = "--from auto (or --from coco)" if cli else "from_format='auto' (or from_format='coco')"
     return (f"{path}: not veriscene scene JSONL; it looks like coco annotations (COCO key 'categories'): pass "
-            "--from auto (or --from coco) to convert it (Python: from_format=)")
+            f"{how} to convert it")
 
 
 def test_the_cli_stops_at_once_with_the_hint(tmp_path: Path) -> None:
@@ -29,7 +31,7 @@ def test_the_cli_stops_at_once_with_the_hint(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["generate", str(coco), "--out", str(tmp_path / "run")])
     said = " ".join(result.output.split())
     assert result.exit_code == 2  # was 1, after the run
-    assert said == f"error: {_hint(coco)}"  # no "Generated samples" nor "Per family" table
+    assert said == f"error: {_hint(coco, cli=True)}"  # no "Generated samples" nor "Per family" table
     assert not (tmp_path / "run").exists()
 
 

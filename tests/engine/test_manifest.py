@@ -18,6 +18,7 @@ from veriscene.engine.manifest import (
 )
 from veriscene.generators.base import GeneratorConfig
 from veriscene.generators.registry import get_generator, select_generators
+from veriscene.option_names import cli_names
 
 
 def test_a_resume_mismatch_names_every_key_in_full_and_cuts_values_with_an_ellipsis(tmp_path) -> None:
@@ -40,7 +41,7 @@ def test_a_resume_mismatch_names_every_key_in_full_and_cuts_values_with_an_ellip
 @pytest.mark.parametrize("text", [b"[]", b"3", b'{"status": "running"}'])
 def test_a_manifest_that_is_not_a_run_manifest_is_said(tmp_path: Path, text: bytes) -> None:
     (tmp_path / "manifest.json").write_bytes(text)
-    with pytest.raises(ValueError, match="manifest.json is not a run manifest .*--overwrite"):
+    with pytest.raises(ValueError, match=r"manifest.json is not a run manifest .*generate\(overwrite=True\)"):
         read_manifest(tmp_path)
 
 
@@ -63,8 +64,13 @@ def test_resuming_a_run_of_an_earlier_release_names_both_and_the_ways_on(tmp_pat
         f"cannot resume the run in {tmp_path}: it was made by veriscene 0.11.0, and this is veriscene 0.12.0; the "
         "configuration differs: generators.multi.only_in.v1.config.max_answer_items: (absent) -> 10. Another release "
         "makes other samples from the same command, so the run cannot be finished with this one: finish it with the "
-        "release that made it (pip install veriscene==0.11.0, then the same command with --resume), or start afresh "
-        "with this release (--overwrite, or another --out). Nothing was written.")
+        "release that made it (pip install veriscene==0.11.0, then the same command with resume=True), or start "
+        "afresh with this release (overwrite=True, or another out folder). Nothing was written.")
+    with cli_names():  # the CLI's options (`option_names`)
+        with pytest.raises(ResumeMismatchError) as info:
+            check_resume({"config": _config("0.11.0")}, _config("0.12.0", max_answer_items=10), tmp_path)
+    assert str(info.value).endswith("(pip install veriscene==0.11.0, then the same command with --resume), or start "
+                                    "afresh with this release (--overwrite, or another --out). Nothing was written.")
     with pytest.raises(ResumeMismatchError, match="made by veriscene 0.11.0, and this is veriscene 0.12.0; the "
                                                   "configuration is otherwise the same. Another release"):
         check_resume({"config": _config("0.11.0")}, _config("0.12.0"), tmp_path)
@@ -179,8 +185,8 @@ def test_a_resume_whose_generator_wording_changed_is_refused_naming_it(tmp_path:
         f"cannot resume the run in {out}: the templates, answer type or config fields of generator object.exists.v1 "
         "are not those that made the run (their fingerprints in manifest.json differ); this is another build of "
         f"veriscene {__version__} (or of the plugin defining them) than the one that made the run, and resuming "
-        "would mix two wordings in one run. Finish it with the build that made it (the same command with --resume), "
-        "or start afresh with this one (--overwrite, or another --out). Nothing was written.")
+        "would mix two wordings in one run. Finish it with the build that made it (the same command with "
+        "resume=True), or start afresh with this one (overwrite=True, or another out folder). Nothing was written.")
     assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(out.rglob("*")) if p.is_file()} == before
     # with other options too, both are said
     with pytest.raises(ResumeMismatchError, match=r"differs \(seed: 0 -> 1\); and the templates, answer type or "
@@ -216,6 +222,6 @@ def test_a_resume_after_the_input_was_edited_names_the_file(tmp_path: Path, scen
     assert str(info.value) == (
         f"cannot resume the run in {out}: its input {scenes_file} has changed since the run started (manifest.json "
         f"records another sha256 for it){also}. The shards made from the old file and those the new one would make "
-        "do not go together: put back the file the run was made from and resume, or start again with --overwrite. "
+        "do not go together: put back the file the run was made from and resume, or start again with overwrite=True. "
         "Nothing was written.")
     assert {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()} == before

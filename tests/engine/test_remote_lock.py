@@ -97,7 +97,7 @@ def test_a_live_lease_of_another_machine_refuses_the_run_before_it_writes(tmp_pa
     _write_lease(client, "lease-held")
     before = _bucket(client, "lease-held")
     with pytest.raises(RunLockedError, match=r"s3://runs/lease-held is being written by another veriscene run "
-                                             r"\(pid 4242 on machine-b.*--overwrite does not override it.*taken over 120 s "
+                                             r"\(pid 4242 on machine-b.*overwrite=True does not override it.*taken over 120 s "
                                              r"after its last refresh; if you know that run has ended, delete "
                                              r"s3://runs/lease-held/\.veriscene-lease\.json and run this command "
                                              r"again\. Nothing was written"):

@@ -18,8 +18,9 @@ from veriscene.cli import app
 from veriscene.engine import remote, run_inputs
 from veriscene.engine.generate import generate
 from veriscene.engine.run_lock import (
-    LOCK, RunKind, RunLockedError, holding_locks, is_lock_file, lock_file, lock_folder, lock_path,
+    GENERATE, LOCK, RunKind, RunLockedError, holding_locks, is_lock_file, lock_file, lock_folder, lock_path,
 )
+from veriscene.option_names import cli_names
 
 from tests.lock_holder import holder_command, holding, is_locked, refusal_start, says
 
@@ -75,7 +76,9 @@ def test_a_run_into_a_folder_another_run_writes_is_refused_naming_it(tmp_path: P
     assert said.startswith(f"{out} is being written by another veriscene run (pid {holder.pid}, since ")
     assert f": -c {out}); two runs in one folder would replace each other's shards." in said  # its command
     assert said.endswith(f"Wait for it to end, or stop it (kill {holder.pid}), then run this command again (with "
-                         "--resume to go on from the shards it finished). Nothing was written.")
+                         "resume=True to go on from the shards it finished). Nothing was written.")  # (generate()'s)
+    with cli_names():  # the CLI's option (`option_names`)
+        assert GENERATE.again_text() == " (with --resume to go on from the shards it finished)"
     assert _files(out) == before  # nothing written, nothing removed
     assert generate(scenes_file, out, seed=1, overwrite=True, **OPTIONS).samples > 0  # once it has ended
 
@@ -153,7 +156,7 @@ def test_a_folder_that_cannot_be_written_is_said_so(tmp_path: Path, scenes_file:
     with pytest.raises(PermissionError) as info:
         generate(scenes_file, folder, **OPTIONS)
     assert str(info.value) == (f"cannot write into the output folder {folder} (Read-only file system: "
-                               f"{folder / LOCK}): give --out a folder that can be written")
+                               f"{folder / LOCK}): give out= a folder that can be written")
     assert list(folder.iterdir()) == []
 
 

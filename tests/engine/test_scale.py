@@ -94,7 +94,7 @@ def test_a_finished_zstd_run_resumed_does_nothing(scenes_file, tmp_path, monkeyp
 
 def test_existing_run_needs_resume_or_overwrite(scenes_file, tmp_path) -> None:
     generate(scenes_file, tmp_path, seed=1)
-    with pytest.raises(RunExistsError, match="--resume"):
+    with pytest.raises(RunExistsError, match="pass resume=True to complete it or overwrite=True to replace it"):
         generate(scenes_file, tmp_path, seed=1)
     again = generate(scenes_file, tmp_path, seed=1, resume=True)  # complete: nothing to do
     assert again.samples > 0
@@ -328,8 +328,8 @@ def test_annotations_read_as_scenes_are_named_with_the_way_to_convert_them(tmp_p
     with pytest.raises(ValueError) as refused:  # before the run (tests/engine/test_input_format_first.py)
         generate(packed, tmp_path / "run", seed=1)
     assert str(refused.value) == (f"{packed}: not veriscene scene JSONL; it looks like coco annotations (COCO key "
-                                  "'categories' (gzip-compressed)): pass --from auto (or --from coco) to convert it "
-                                  "(Python: from_format=)")
+                                  "'categories' (gzip-compressed)): pass from_format='auto' (or from_format='coco') to "
+                                  "convert it")
     assert not (tmp_path / "run").exists()
     converted = generate(packed, tmp_path / "converted", seed=1, from_format="auto")
     assert converted.scenes == 1 and not any("looks like" in note for note in converted.notes)
@@ -349,7 +349,7 @@ def test_a_folder_of_scene_files_is_read_in_name_order(tmp_path) -> None:
     (folder / "README.md").write_text("not a scene file")
     by_folder = generate(folder, tmp_path / "folder", seed=2)
     assert by_folder.notes == [f"{folder}: read its scene files (*.jsonl, compressed or not), not its 1 other file(s) "
-                               "(README.md); to convert annotation files from it, pass --from auto"]
+                               "(README.md); to convert annotation files from it, pass from_format='auto'"]
     by_list = generate([folder / "a.jsonl.gz", folder / "b.jsonl", folder / "c.jsonl.zst"], tmp_path / "list", seed=2)
     assert by_folder.scenes == 9 and by_folder.samples == by_list.samples
     assert (tmp_path / "folder" / "samples.jsonl").read_bytes() == (tmp_path / "list" / "samples.jsonl").read_bytes()

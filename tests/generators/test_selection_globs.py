@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import veriscene
-from veriscene.engine.options import NO_PLUGINS_HINT
+from veriscene.engine.options import no_plugins_hint
 from veriscene.generators.registry import GENERATORS, UnknownGenerator, select_generators
 
 SCENE = '{"image_id": "a", "width": 10, "height": 10, "objects": []}\n'
@@ -56,6 +56,6 @@ def test_close_names_leave_the_plugin_hint_out(tmp_path: Path) -> None:
                                     "relation.region.v1, relation.subject.v1?")
     with pytest.raises(KeyError) as caught:  # nothing close: a plugin's generator, perhaps
         veriscene.generate(tmp_path / "s.jsonl", tmp_path / "o", generators="zzqq")
-    assert caught.value.args[0] == f"unknown generator or family 'zzqq'; {NO_PLUGINS_HINT}"
+    assert caught.value.args[0] == f"unknown generator or family 'zzqq'; {no_plugins_hint()}"
     assert not (tmp_path / "o").exists()
     assert "relation.exists.v1" in GENERATORS

@@ -38,6 +38,7 @@ from veriscene.engine.manifest import (
 from veriscene.errors import SceneValidationError
 from veriscene.io.rejects import LEVELS
 from veriscene.scene import archives
+from veriscene.option_names import option
 
 if TYPE_CHECKING:
     from veriscene.io.convert import ConvertSummary
@@ -228,8 +229,9 @@ def check_ours(out_dir: Path, earlier: Any, scenes_sha256: str | None) -> None:
         it = "it" if len(foreign) == 1 else "them"
         raise RunExistsError(
             f"{out_dir} holds no run but {' and '.join(foreign)}: no conversion of a run's input made {it} there, so "
-            f"{it} may be your own, and converting the input would replace {it}. Give another --out (an empty or new "
-            f"folder), or pass --overwrite to replace {it}")
+            f"{it} may be your own, and converting the input would replace {it}. Give another "
+            f"{option('out', '--out')} (an empty or new folder), or pass {option('overwrite=True', '--overwrite')} "
+            f"to replace {it}")
 
 
 def converted_scenes(src: Path, out_dir: Path, fmt: str, *, strict: bool, options: dict[str, Any],
@@ -266,7 +268,8 @@ def converted_scenes(src: Path, out_dir: Path, fmt: str, *, strict: bool, option
         if resuming and earlier.get("key") != key:
             raise ResumeMismatchError(
                 f"{shown}, its format or the reader options changed since the run in {out_dir} began (see "
-                f"{stamp}); generate into a new folder, or pass --overwrite to start this one again")
+                f"{stamp}); generate into a new folder, or pass {option('overwrite=True', '--overwrite')} to start "
+                "this one again")
         if reuse and out.is_file() and earlier.get("key") == key and earlier.get("output_sha256") == digest():
             return out, f"{earlier['note']}; reused: the input and options are unchanged"
     done = _converted(src, out_dir, fmt, strict=strict, source=source, option_urls=option_urls, options=options)

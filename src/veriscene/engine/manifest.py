@@ -32,6 +32,7 @@ import orjson
 from veriscene.engine.disk_space import temporary_for
 from veriscene.engine.source_digest import changed_source, recorded_source, source_refusal, source_said
 from veriscene.errors import DataError
+from veriscene.option_names import option
 
 
 class RunExistsError(FileExistsError):
@@ -174,11 +175,11 @@ def read_manifest(out_dir: Path) -> dict[str, Any] | None:
     try:
         manifest = orjson.loads(path.read_bytes())
     except orjson.JSONDecodeError as exc:
-        raise DataError(f"{path} is not valid JSON ({exc}); replace the run with --overwrite "
-                         "(generate(overwrite=True))") from None
+        raise DataError(f"{path} is not valid JSON ({exc}); replace the run with "
+                        f"{option('generate(overwrite=True)', '--overwrite')}") from None
     if not isinstance(manifest, dict) or not isinstance(manifest.get("config"), dict):
         raise DataError(f"{path} is not a run manifest (a JSON object with a \"config\" object); replace the run "
-                         "with --overwrite (generate(overwrite=True))")
+                         f"with {option('generate(overwrite=True)', '--overwrite')}")
     return manifest
 
 
@@ -290,10 +291,11 @@ def check_resume(manifest: dict[str, Any], config: dict[str, Any], out_dir: Path
                 f"cannot resume the run in {out_dir}: its input {', '.join(edited)} has changed since the run "
                 f"started (manifest.json records another sha256 for it){also}. The shards made from the old "
                 "file and those the new one would make do not go together: put back the file the run was made "
-                "from and resume, or start again with --overwrite. Nothing was written.")
+                f"from and resume, or start again with {option('overwrite=True', '--overwrite')}. Nothing was written.")
         raise ResumeMismatchError(
             f"cannot resume the run in {out_dir}: its configuration or input differs ({listed}){also}. "
-            f"Use the original options{_options_said(stored, config)}, or --overwrite to start again."
+            f"Use the original options{_options_said(stored, config)}, or {option('overwrite=True', '--overwrite')} "
+            "to start again."
         )
     made, this = stored.get("veriscene_version"), config.get("veriscene_version")
     differs = f"the configuration differs: {listed}" if diffs else "the configuration is otherwise the same"
@@ -309,12 +311,12 @@ def _options_said(stored: dict[str, Any], config: dict[str, Any]) -> str:
     if not isinstance(made, dict) or not all(isinstance(v, dict) for v in made.values()):
         return ""
     if not made:
-        return " (the run was made without generator options: no --set, generator_options=None)"
+        return f" (the run was made without generator options: {option('generator_options=None', 'no --set')})"
     from veriscene.generators.generator_options import option_text
 
-    given = " ".join(f"--set {name}.{option}={option_text(value)}"
-                     for name, values in sorted(made.items()) for option, value in values.items())
-    return f" (the run's generator options: {given}; Python: generator_options={made!r})"
+    given = " ".join(f"--set {name}.{key}={option_text(value)}"
+                     for name, values in sorted(made.items()) for key, value in values.items())
+    return f" (the run's generator options: {option(f'generator_options={made!r}', given)})"
 
 
 def wording_refusal(out_dir: Path, this: Any, changed: list[str]) -> str:
@@ -322,8 +324,13 @@ def wording_refusal(out_dir: Path, this: Any, changed: list[str]) -> str:
     another build of the release (or of the plugin defining them) words their questions otherwise."""
     return (f"cannot resume the run in {out_dir}: {wording_said(changed)}; this is another build of veriscene "
             f"{this} (or of the plugin defining them) than the one that made the run, and resuming would mix two "
-            "wordings in one run. Finish it with the build that made it (the same command with --resume), or start "
-            "afresh with this one (--overwrite, or another --out). Nothing was written.")
+            "wordings in one run. Finish it with the build that made it (the same command with "
+            f"{option('resume=True', '--resume')}), or start afresh with this one ({_afresh()}). Nothing was written.")
+
+
+def _afresh() -> str:
+    """How to start a run afresh, as the caller names options (`option_names`)."""
+    return option("overwrite=True, or another out folder", "--overwrite, or another --out")
 
 
 def release_refusal(out_dir: Path, made: Any, this: Any, differs: str) -> str:
@@ -333,9 +340,10 @@ def release_refusal(out_dir: Path, made: Any, this: Any, differs: str) -> str:
         who = f"another build of veriscene {this} than this one"
     else:
         who = f"{release_said(made)}, and this is veriscene {this}"
-    finish = (f"pip install veriscene=={made}, then the same command with --resume"
-              if isinstance(made, str) and made else "then the same command with --resume")
+    resume = option("resume=True", "--resume")
+    finish = (f"pip install veriscene=={made}, then the same command with {resume}"
+              if isinstance(made, str) and made else f"then the same command with {resume}")
     return (f"cannot resume the run in {out_dir}: it was made by {who}; {differs}. Another release makes other "
             f"samples from the same command, so the run cannot be finished with this one: finish it with the release "
-            f"that made it ({finish}), or start afresh with this release (--overwrite, or another --out). "
+            f"that made it ({finish}), or start afresh with this release ({_afresh()}). "
             "Nothing was written.")

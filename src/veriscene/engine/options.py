@@ -20,6 +20,7 @@ from veriscene.generators.generator_options import (
     GeneratorOptionError, Settings, apply_settings, check_settings_type, settings_for,
 )
 from veriscene.generators.mixture import MAX_PER_SCENE, Mixture
+from veriscene.option_names import option
 
 MODE_CHOICES = {"qa": ("qa",), "mc": ("mc",), "both": ("qa", "mc")}
 
@@ -138,8 +139,8 @@ def _check_options(*, per_scene: int | None, workers: int | None, backend: str, 
     if shared_output and backend != "ray":
         raise ValueError("shared_output is for the Ray backend (local workers always write their own shards)")
     if address is not None and backend != "ray":
-        raise ValueError("address is for the Ray backend (backend='ray' / --backend ray); the local backend runs "
-                         "on this machine")
+        ray = option("backend='ray'", "--backend ray")
+        raise ValueError(f"address is for the Ray backend ({ray}); the local backend runs on this machine")
     if generators is not None and not isinstance(generators, str):
         raise TypeError(f"generators must be a str of comma-separated names, globs or families (e.g. "
                         f"'counting,relation.*'), got {generators!r}")
@@ -170,7 +171,7 @@ def _selection(generators: str | None, mode: str | Sequence[str] | None, per_sce
 def _hinted(exc: KeyError, out: str | os.PathLike[str] | None, plugins_given: bool) -> KeyError:
     """An unknown generator's KeyError, with what `_selection` says of plugins."""
     suggested = bool(getattr(exc, "suggestions", None))  # (registry.UnknownGenerator's close names)
-    hint = _plugins_hint(out) or ("" if plugins_given or suggested else NO_PLUGINS_HINT)
+    hint = _plugins_hint(out) or ("" if plugins_given or suggested else no_plugins_hint())
     return KeyError(f"{exc.args[0] if exc.args else exc}; {hint}") if hint else exc
 
 
@@ -196,7 +197,10 @@ def _with_options(generator_options: Mapping[str, Mapping[str, Any]] | None, mix
 
 
 # `-g example` with examples/my_generators.py left out said only "unknown generator 'example'"
-NO_PLUGINS_HINT = "no plugin was given: generators of your own need --plugins FILE.py|MODULE (Python: plugins=)"
+def no_plugins_hint() -> str:
+    """`-g example` with examples/my_generators.py left out said only "unknown generator 'example'"."""
+    return ("no plugin was given: generators of your own need "
+            f"{option('plugins=[FILE.py or MODULE]', '--plugins FILE.py|MODULE')}")
 
 
 def _plugins_hint(out: str | os.PathLike[str] | None) -> str:
@@ -212,7 +216,7 @@ def _plugins_hint(out: str | os.PathLike[str] | None) -> str:
     missing = [name for name in sorted(recorded) if name not in loaded_names()]
     if not missing:
         return ""
-    return f"the run in {out} was made with the plugin(s) {', '.join(missing)}: give them again (--plugins, plugins=)"
+    return f"the run in {out} was made with the plugin(s) {', '.join(missing)}: give them again ({option('plugins=', '--plugins')})"
 
 
 def _chosen(generators: str | None, mode: str | Sequence[str] | None, per_scene: int | None,
@@ -229,9 +233,10 @@ def _chosen(generators: str | None, mode: str | Sequence[str] | None, per_scene:
                         f"Mixture, got {mixture!r}")
     mix = mixture if isinstance(mixture, Mixture) else Mixture.load(mixture)
     if generators is not None:
-        raise ValueError("give either a mixture or --generators, not both")
+        raise ValueError(f"give either a mixture or {option('generators', '--generators')}, not both")
     if mode is not None:
-        raise ValueError("give either a mixture or --mode, not both (the mixture's modes key sets the modes)")
+        raise ValueError(f"give either a mixture or {option('mode', '--mode')}, not both (the mixture's modes key sets "
+                         "the modes)")
     instances = mix.make_generators(per_scene)
     if not instances:
         raise ValueError("no generator selected")

@@ -56,6 +56,7 @@ import orjson
 
 from veriscene.engine.run_lock import RunKind, RunLockedError, _locked_message
 from veriscene.engine.url_paths import STAGING_ENV, RemoteError
+from veriscene.option_names import option
 
 __all__ = ["DEFAULT_SECONDS", "LEASE", "LEASE_ENV", "Lease", "is_lease", "lease_name", "lease_seconds",
            "supports_lease"]
@@ -333,7 +334,7 @@ class Lease:
         assert self._kind is not None
         message = _locked_message(self.url, holder, self._kind).removesuffix(" Nothing was written.")
         limit = _limit(holder, self.seconds)
-        overwrite = "; --overwrite does not override it" if self._kind.name == "generate" else ""  # (export: none)
+        overwrite = f"; {option('overwrite=True', '--overwrite')} does not override it" if self._kind.name == "generate" else ""  # (export: none)
         return (f"{message} Its lease, {self.at}, was refreshed {max(age, 0):.0f} s "
                 f"ago{overwrite}. The lease of a run that ended without removing it "
                 f"(killed by kill -9, its machine lost) is taken over {limit:g} s after its last refresh; if you "
@@ -382,7 +383,7 @@ class Lease:
 
     def _lose(self, found: tuple[bytes, dict[str, Any]] | None) -> None:
         who = "none holds it now" if found is None else f"now held by {_who(_parse(found[0]))}"
-        again = self._kind.again if self._kind is not None else ""  # generate's: "(with --resume ...)"
+        again = self._kind.again_text() if self._kind is not None else ""  # generate's: "(with --resume ...)"
         self.lost = (f"{self.url}: this run's lease was taken over ({who}; it was not refreshed in time, the "
                      "machine or the network stalled), so it stopped before writing over another run's files; "
                      f"run this command again{again} once that run has ended")

@@ -19,6 +19,7 @@ from veriscene.engine.converted import STAMP
 from veriscene.engine.manifest import RunExistsError, read_manifest
 from veriscene.engine.run_lock import lock_folder
 from veriscene.engine.shards import shard_path
+from veriscene.option_names import option
 
 # What a run writes in its folder, removed by `overwrite` (a converted input's scenes.jsonl is
 # kept: the folder may hold the input itself, as the demo's does).
@@ -37,7 +38,7 @@ def _check_out_path(out_dir: Path) -> None:
             continue
         if not path.is_dir():
             where = "is a file" if path == out_dir else f"lies under {path}, which is a file"
-            raise NotADirectoryError(f"the output {out_dir} {where}, not a folder: give a folder (--out)")
+            raise NotADirectoryError(f"the output {out_dir} {where}, not a folder: give a folder ({option('out', '--out')})")
         return
 
 
@@ -64,9 +65,9 @@ def _check_no_run_files(out_dir: Path) -> None:
     listed = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
     if all(name.rstrip("/") in (*RUN_FILES, *DERIVED) for name in others):
         raise RunExistsError(f"{out_dir} holds a run's files ({listed}) but no manifest.json, so it cannot be "
-                             "resumed or added to: pass --overwrite to start the run again")
+                             f"resumed or added to: pass {option('overwrite=True', '--overwrite')} to start the run again")
     raise RunExistsError(f"{out_dir} holds files but no veriscene run (no manifest.json): {listed}. Give an "
-                         "empty or new folder, or pass --overwrite to write the run there (replacing the files a "
+                         f"empty or new folder, or pass {option('overwrite=True', '--overwrite')} to write the run there (replacing the files a "
                          f"run writes: {', '.join(RUN_FILES[:4])}, shards/)")
 
 
@@ -110,8 +111,8 @@ def _prepare_folder(out_dir: Path, resume: bool, overwrite: bool) -> dict[str, A
         return None
     if not resume:
         raise RunExistsError(
-            f"{out_dir} already holds a run (manifest.json); pass --resume to complete it or "
-            "--overwrite to replace it"
+            f"{out_dir} already holds a run (manifest.json); pass {option('resume=True', '--resume')} to complete it "
+            f"or {option('overwrite=True', '--overwrite')} to replace it"
         )
     return manifest
 

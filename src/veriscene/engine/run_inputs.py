@@ -23,6 +23,7 @@ from veriscene.errors import ReaderOptionError
 from veriscene.scene import archives
 from veriscene.scene.compressed import not_scenes
 from veriscene.scene.inputs import input_errors, input_files, open_scenes, scene_paths
+from veriscene.option_names import option
 
 # veriscene JSONL's names (`veriscene.io.readers.ALIASES`): read as it is, or, given reader options,
 # through its reader (`veriscene_jsonl`); any other format is first converted into the run folder
@@ -159,8 +160,15 @@ def _folder_notes(given: Sequence[str | os.PathLike[str]], paths: list[Path], le
         if others:
             notes.append(f"{folder}: read its scene files (*.jsonl, compressed or not), not its {len(others)} other "
                          f"file(s) ({', '.join(others[:3])}{', ...' if len(others) > 3 else ''}); to convert annotation "
-                         "files from it, pass --from auto")
+                         f"files from it, pass {_from_auto()}")
     return notes
+
+
+def _from_auto(fmt: str | None = None) -> str:
+    """How to have a run convert its input (of format `fmt`), as the caller names options (`option_names`)."""
+    if fmt is None:
+        return option("from_format='auto'", "--from auto")
+    return option(f"from_format='auto' (or from_format={fmt!r})", f"--from auto (or --from {fmt})")
 
 
 def _format_notes(paths: list[Path]) -> list[str]:
@@ -173,7 +181,7 @@ def _format_notes(paths: list[Path]) -> list[str]:
         elif (found := _other_format(path)) is not None:
             fmt, reason = found
             notes.append(f"{path}: no scene was read from it as veriscene JSONL; it looks like {fmt} annotations "
-                         f"({reason}): pass --from auto (or --from {fmt}) to convert it")
+                         f"({reason}): pass {_from_auto(fmt)} to convert it")
     return notes
 
 
@@ -213,12 +221,12 @@ def _refuse_other_formats(files: list[Path]) -> None:
     if len(files) == 1:
         path, fmt, reason = found[0]
         raise ValueError(f"{path}: not veriscene scene JSONL; it looks like {fmt} annotations ({reason}): "
-                         f"pass --from auto (or --from {fmt}) to convert it (Python: from_format=)")
+                         f"pass {_from_auto(fmt)} to convert it")
     named = "; ".join(f"{path} looks like {fmt} annotations ({reason})" for path, fmt, reason in found[:MAX_NAMED])
     more = f"; and {len(found) - MAX_NAMED} more" if len(found) > MAX_NAMED else ""
     raise ValueError(f"{len(found)} of the {len(files)} input files {'is' if len(found) == 1 else 'are'} not "
-                     f"veriscene scene JSONL: {named}{more}. A run converts one input of another format (--from "
-                     f"auto with that file or folder alone); convert {'it' if len(found) == 1 else 'each'} first "
+                     f"veriscene scene JSONL: {named}{more}. A run converts one input of another format "
+                     f"({_from_auto()} with that file or folder alone); convert {'it' if len(found) == 1 else 'each'} first "
                      "(veriscene convert FILE --from auto --out NAME.jsonl) and give the converted file, or leave "
                      f"{'it' if len(found) == 1 else 'them'} out")
 

@@ -51,6 +51,7 @@ import orjson
 from veriscene.engine.disk_space import disk_full, full
 from veriscene.engine.manifest import RunExistsError
 from veriscene.engine.url_paths import default_staging
+from veriscene.option_names import option
 
 LOCK = ".veriscene-lock"  # (hidden, as `.veriscene-*` files are: left out of uploads and folder checks)
 P = ParamSpec("P")
@@ -69,15 +70,23 @@ class RunLockedError(RunExistsError):
 class RunKind:
     """A command that locks its output, as a refusal says it: its `name` (recorded in the lock
     file: "another veriscene export run"), what two runs at once would do (`clash`), and what
-    follows "then run this command again" (`again`: how it goes on from what the first did)."""
+    follows "then run this command again" (`again`: how it goes on from what the first did).
+    `clash` and `again` may be functions giving the text when it is said, for a text naming an
+    option as its caller gives it (`option_names`: resume=True in Python, --resume on the CLI)."""
 
     name: str
-    clash: str
-    again: str = ""
+    clash: str | Callable[[], str]
+    again: str | Callable[[], str] = ""
+
+    def clash_text(self) -> str:
+        return self.clash() if callable(self.clash) else self.clash
+
+    def again_text(self) -> str:
+        return self.again() if callable(self.again) else self.again
 
 
 GENERATE = RunKind("generate", "two runs in one folder would replace each other's shards",
-                   " (with --resume to go on from the shards it finished)")
+                   lambda: f" (with {option('resume=True', '--resume')} to go on from the shards it finished)")
 
 
 @dataclass
@@ -253,8 +262,8 @@ def _locked_message(shown: str, holder: dict[str, object], kind: RunKind) -> str
         command = f": {holder['command']}" if holder.get("command") else ""
         who = f"another veriscene {run} (pid {pid}{where}{since}{command})"
         stop = f"stop it (kill {pid}{where})"
-    return (f"{shown} is being written by {who}; {kind.clash}. Wait for it to end, or {stop}, then run this "
-            f"command again{kind.again}. Nothing was written.")
+    return (f"{shown} is being written by {who}; {kind.clash_text()}. Wait for it to end, or {stop}, then run this "
+            f"command again{kind.again_text()}. Nothing was written.")
 
 
 def _not_writable(shown: str, exc: OSError, inside: bool) -> OSError:
@@ -265,7 +274,7 @@ def _not_writable(shown: str, exc: OSError, inside: bool) -> OSError:
     why = exc.strerror or str(exc)
     if inside:
         return PermissionError(f"cannot write into the output folder {shown} ({why}: {exc.filename or shown}): "
-                               "give --out a folder that can be written")
+                               f"give {option('out=', '--out')} a folder that can be written")
     return PermissionError(f"cannot write the output {shown} ({why}: {exc.filename or shown}): give an output "
                            "in a folder that can be written")
 
