@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from veriscene.commands.convert import register
 from veriscene.errors import SceneValidationError
 from veriscene.io.convert import convert
+from veriscene.option_names import cli_names
 from veriscene.scene.jsonl import read_scenes
 
 GQA = {
@@ -314,7 +315,11 @@ def test_scenes_rejected_for_one_bad_part_point_to_drop_bad_parts(tmp_path: Path
     assert (summary.scenes_written, summary.scenes_rejected) == (1, 2)  # 1: a dangling relation; 3: no size
     assert summary.repairs["scenes_rejected_for_one_bad_part"] == 1
     assert any(w.startswith("1 of the 2 scene(s) rejected were rejected for one bad object, attribute or relation")
-               and "--drop-bad-parts" in w for w in summary.warnings)
+               and w.endswith(": drop_bad_parts=True drops just that part and keeps the scene")
+               for w in summary.warnings)
+    with cli_names():  # (the table under `veriscene convert`)
+        assert any(w.endswith(": --drop-bad-parts (-r drop_bad_parts=true) drops just that part and keeps the scene")
+                   for w in summary.warnings)
     summary = convert(path, tmp_path / "b.jsonl", "gqa", drop_bad_parts=True)
     assert summary.scenes_written == 2 and "scenes_rejected_for_one_bad_part" not in summary.repairs
     assert not summary.warnings
@@ -411,8 +416,8 @@ def test_every_record_rejected_under_another_format_names_the_one_the_file_looks
                                 "annotations": [], "categories": [{"id": 1, "name": "cat"}]}))
     summary = convert(coco, tmp_path / "s.jsonl", "gqa")
     assert summary.nothing_converted is not None and summary.nothing_converted.endswith(
-        "; it looks like coco annotations (COCO key 'categories'), not gqa: convert it with --from auto (or "
-        "--from coco; Python: from_format=)")
+        "; it looks like coco annotations (COCO key 'categories'), not gqa: convert it with from_format='auto' (or "
+        "from_format='coco')")  # (named as convert() takes it; the CLI's: --from auto (or --from coco))
     summary = convert(gqa, tmp_path / "s.jsonl", "visual_genome")
     assert summary.nothing_converted is not None and "it looks like gqa annotations" in summary.nothing_converted
     app = typer.Typer()
@@ -420,6 +425,10 @@ def test_every_record_rejected_under_another_format_names_the_one_the_file_looks
     result = CliRunner().invoke(app, [str(coco), "--from", "gqa", "--out", str(tmp_path / "c.jsonl")],
                                 env={"COLUMNS": "1000"})
     assert result.exit_code == 1 and "it looks like coco annotations (COCO key 'categories'), not gqa" in result.output
+    with cli_names():  # as the veriscene CLI runs its commands
+        summary = convert(coco, tmp_path / "s.jsonl", "gqa")
+    assert summary.nothing_converted is not None and summary.nothing_converted.endswith(
+        "not gqa: convert it with --from auto (or --from coco)")
     summary = convert(gqa, tmp_path / "s.jsonl", "gqa")  # the right format: nothing said
     assert summary.nothing_converted is None
 

@@ -12,6 +12,7 @@ from PIL import Image
 
 import veriscene
 from veriscene.io.convert import convert
+from veriscene.option_names import cli_names
 
 
 @pytest.fixture
@@ -60,9 +61,12 @@ def test_label_maps_without_images_are_warned_of(label_maps: Path, tmp_path: Pat
     """Label maps converted without -r images=DIR: the table said 'scenes without image 2', and
     `generate --from label_map` made a run whose samples no export could train on, without a warning."""
     summary = convert(".", "scenes.jsonl", "label_map")
-    assert summary.warnings == ["every scene names no image file (label maps without -r images=DIR, volumes "
-                                "without -r slice_images=DIR): their samples show no image, and exports for "
+    assert summary.warnings == ["every scene names no image file (label maps without images=DIR, volumes "
+                                "without slice_images=DIR): their samples show no image, and exports for "
                                 "training skip them"]
+    with cli_names():  # as `veriscene convert` says it
+        assert summary.warnings[0].startswith("every scene names no image file (label maps without -r images=DIR, "
+                                              "volumes without -r slice_images=DIR)")
     assert convert(".", "with_images.jsonl", "label_map", images="images").warnings == []
     run = veriscene.generate(".", tmp_path / "run", from_format="label_map", generators="grounding")
     assert any("every scene names no image file" in note for note in run.notes)

@@ -55,7 +55,7 @@ def test_two_conversions_into_one_folder_share_its_reject_report_one_at_a_time(t
         with pytest.raises(RunLockedError) as info:
             convert(scenes, folder / "b.jsonl", "veriscene_jsonl")
         assert str(info.value).startswith(refusal_start(holder, folder / "rejects.jsonl", "convert"))
-        assert "(or give each a report of its own: --rejects)" in str(info.value)
+        assert "(or give each a report of its own: rejects=)" in str(info.value)  # (convert()'s)
         assert list(folder.iterdir()) == [lock_path(folder / "rejects.jsonl")]  # the holder's alone
         done = convert(scenes, folder / "b.jsonl", "veriscene_jsonl", rejects=folder / "b.rejects.jsonl")
     assert done.scenes_written == 4 and done.rejected == 1

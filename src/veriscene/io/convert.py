@@ -43,6 +43,7 @@ from veriscene.io.readers._sizes import IMAGE_NOT_FOUND, TURNED
 from veriscene.deprecated import renamed_keywords
 from veriscene.io.rejects import Reject, RejectReport, renamed
 from veriscene.io.writers.files import check_file
+from veriscene.option_names import option
 from veriscene.scene import archives, unpack
 from veriscene.scene.compressed import compression_for_name, create_scene_file, folder_jsonl, not_scenes
 from veriscene.scene.jsonl import BATCH, dumps_scenes
@@ -57,8 +58,8 @@ WITHOUT_IMAGE = "scenes_without_image"  # counted by the label map and DICOM rea
 # made relative to its folder (`placed`), where a scene file's image paths are read from
 PATHS_FROM_HERE = frozenset({"label_map", "dicom_seg", "dicom_rt"})
 CONVERT = RunKind("convert", "two conversions to one scene file would mix their reject reports")
-SHARED_REJECTS = RunKind("convert", "two conversions writing one reject report would mix their rejects (or give "
-                         "each a report of its own: --rejects)")
+SHARED_REJECTS = RunKind("convert", lambda: "two conversions writing one reject report would mix their rejects (or "
+                         f"give each a report of its own: {option('rejects=', '--rejects')})")
 
 
 @dataclass
@@ -114,24 +115,28 @@ class ConvertSummary:
             share = ("every image" if missing >= self.scenes_written
                      else f"{missing} of {self.scenes_written} images")
             out.append(f"{share} not found under the image root (sizes unchecked, and the scene file names them "
-                       "there): is --image-root the folder the annotation's file names are relative to?")
+                       f"there): is {option('image_root', '--image-root')} the folder the annotation's file names are "
+                       "relative to?")
         for_a_part = self.repairs.get(PART_REJECTS_SCENE, 0)
         if for_a_part:
             out.append(f"{for_a_part} of the {self.scenes_rejected} scene(s) rejected were rejected for one bad object, "
-                       "attribute or relation (a dangling relation, say): --drop-bad-parts (-r drop_bad_parts=true) "
-                       "drops just that part and keeps the scene")
+                       "attribute or relation (a dangling relation, say): "
+                       f"{option('drop_bad_parts=True', '--drop-bad-parts (-r drop_bad_parts=true)')} drops just that "
+                       "part and keeps the scene")
         imageless = self.repairs.get(WITHOUT_IMAGE, 0)
         if imageless:  # (said in the table only: `generate --from` made a run of samples no trainer could read)
             share = ("every scene names" if imageless >= self.scenes_written
                      else f"{imageless} of {self.scenes_written} scenes name")
-            out.append(f"{share} no image file (label maps without -r images=DIR, volumes without "
-                       "-r slice_images=DIR): their samples show no image, and exports for training skip them")
+            out.append(f"{share} no image file (label maps without {option('images=DIR', '-r images=DIR')}, "
+                       f"volumes without {option('slice_images=DIR', '-r slice_images=DIR')}): their samples show "
+                       "no image, and exports for training skip them")
         turned = self.repairs.get(TURNED, 0)
         if turned:
+            stored = option("drawn_on='stored'", "-r drawn_on=stored")
             out.append(f"{turned} image(s) carry an EXIF orientation: their boxes are taken as drawn on the photo as "
                        "shown, turned upright (as browser-based annotation tools draw, and every veriscene command "
                        "shows it); if the annotation was drawn on the stored pixels instead, convert again with "
-                       "-r drawn_on=stored, which maps every box and mask onto the photo shown (or remove the tags: "
+                       f"{stored}, which maps every box and mask onto the photo shown (or remove the tags: "
                        "exiftool -Orientation= -overwrite_original DIR)")
         if self.left_out:
             out.append(f"left out of {self.input}: {', '.join(self.left_out)}: veriscene writes such files beside "
@@ -515,7 +520,8 @@ def _looks_like(src: Path, given: str) -> str | None:
     if found == given:
         return None
     what = "veriscene scene JSONL" if found == "veriscene_jsonl" else f"{found} annotations"
-    return f"it looks like {what} ({why}), not {given}: convert it with --from auto (or --from {found}; Python: from_format=)"
+    how = option(f"from_format='auto' (or from_format={found!r})", f"--from auto (or --from {found})")
+    return f"it looks like {what} ({why}), not {given}: convert it with {how}"
 
 
 def _scene_folder(src: Path, source: str | None) -> str:
