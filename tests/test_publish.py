@@ -298,6 +298,11 @@ def test_a_pull_request_on_a_branch_is_refused_before_the_hub_is_asked(published
     assert ("error: --create-pr opens a pull request against the default branch: give it without --revision v2 "
             "(to add to an open pull request, --revision refs/pr/N alone)") in result.said
     assert fake.calls == []
+    with pytest.raises(ValueError) as refused:  # named as publish() takes them (`option_names`)
+        publish(published, "alice/demo-vqa", create_pr=True, revision="v2")
+    assert str(refused.value) == ("create_pr=True opens a pull request against the default branch: give it without "
+                                  "revision='v2' (to add to an open pull request, revision='refs/pr/N' alone)")
+    assert fake.calls == []
 
 
 def earlier_upload(fake: FakeHub, names: list[str]) -> None:

@@ -41,6 +41,7 @@ from veriscene.engine.fetch import readable
 from veriscene.engine.scan import stable_hash
 from veriscene.stats import PART_BYTES, StatsReport, stats_of
 from veriscene.verify import VerifyReport, resolve_inputs, verify as verify_run
+from veriscene.option_names import option
 
 # scene files as `veriscene.verify.verify` takes them: a file, folder or glob, or several
 Scenes = str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
@@ -231,7 +232,8 @@ def card_facts(run: str | os.PathLike[str], *, scenes: Scenes | None = None, ver
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist")
     if scenes is not None and not verify:
-        raise ValueError("scenes are read to verify the samples against: give them with verify=True (--verify)")
+        raise ValueError("scenes are read to verify the samples against: give them with "
+                         f"{option('verify=True', '--verify')}")
     # a missing scenes file is said before the samples are read
     scene_files = resolve_inputs(path, scenes)[1] if scenes is not None else []
     manifest = read_manifest(path) if path.is_dir() else None

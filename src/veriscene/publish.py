@@ -36,6 +36,7 @@ import yaml
 
 from veriscene.card_data import matched_files
 from veriscene.errors import VerisceneError
+from veriscene.option_names import option
 
 LOGIN_HELP = "log in with `hf auth login`, or set HF_TOKEN (or the variable --token-env names) to a write token"
 IGNORED = [".veriscene-*", "*/.veriscene-*"]  # temporary export folders left by an interrupted export
@@ -112,7 +113,8 @@ def data_globs(folder: str | os.PathLike[str]) -> dict[str, list[str]]:
     configs = read_front_matter(card).get("configs")
     if configs is None:
         raise ValueError(f"{card} has no `configs` block naming the data files: the Hub would read every data file "
-                         "of the folder (scenes and manifest included) as one split; write the card with --data-files")
+                         "of the folder (scenes and manifest included) as one split; write the card with "
+                         f"{option('data_files=', '--data-files')}")
     return _split_globs(configs, card)
 
 
@@ -220,10 +222,13 @@ def check_target(revision: str | None, create_pr: bool) -> None:
     """Where an upload goes, refused before the Hub is asked: a pull request is opened against
     the default branch, so `create_pr` takes no `revision`."""
     if create_pr and revision is not None:
-        raise ValueError(f"--create-pr opens a pull request against the default branch: give it without --revision "
-                         f"{revision} (to add to an open pull request, --revision refs/pr/N alone)")
+        raise ValueError(option(
+            f"create_pr=True opens a pull request against the default branch: give it without revision={revision!r} "
+            "(to add to an open pull request, revision='refs/pr/N' alone)",
+            f"--create-pr opens a pull request against the default branch: give it without --revision {revision} "
+            "(to add to an open pull request, --revision refs/pr/N alone)"))
     if revision is not None and not revision.strip():
-        raise ValueError("--revision is empty: give a branch name (or refs/pr/N)")
+        raise ValueError(f"{option('revision', '--revision')} is empty: give a branch name (or refs/pr/N)")
 
 
 def _left_over(remote: list[str], files: list[str], globs: dict[str, list[str]]) -> tuple[list[str], list[str]]:
@@ -274,7 +279,7 @@ def publish(folder: str | os.PathLike[str], repo_id: str, *, private: bool = Fal
         shown = ", ".join(read_too[:5]) + (f" and {len(read_too) - 5} more" if len(read_too) > 5 else "")
         raise ValueError(f"{where} holds {len(read_too)} data files the folder does not have, which the card's "
                          f"data files match ({shown}): load_dataset would read them with the new ones. Publish "
-                         "with --replace to delete them in the same commit (Python: replace=True); nothing was sent")
+                         f"with {option('replace=True', '--replace')} to delete them in the same commit; nothing was sent")
     try:
         commit = api.upload_folder(folder_path=str(root), repo_id=repo.repo_id, repo_type="dataset",
                                    revision=revision, create_pr=create_pr,

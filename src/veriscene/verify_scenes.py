@@ -30,6 +30,7 @@ from veriscene.scene.depth_maps import anchored
 from veriscene.scene.inputs import input_errors, open_scenes, scene_items, scene_paths
 from veriscene.scene.jsonl import scene_from_dict
 from veriscene.scene.model import Scene
+from veriscene.option_names import option
 
 SCENE_CACHE = 5120  # parsed scenes kept (ParsedScenes): generate's default pool of 4,096, and more
 
@@ -38,14 +39,14 @@ def _scenes_from_manifest(run_dir: Path) -> list[Path]:
     manifest_path = run_dir / "manifest.json"
     if not manifest_path.exists():
         raise FileNotFoundError(f"{run_dir} has no manifest.json to name its scenes: give the scene file "
-                                "with --scenes FILE (Python: scenes=...)")
+                                f"with {option('scenes=', '--scenes FILE')}")
     try:
         return [input_file(run_dir, entry["path"])
                 for entry in scene_inputs(orjson.loads(manifest_path.read_bytes())["config"])]
     except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
         what = f"not valid JSON ({exc})" if isinstance(exc, orjson.JSONDecodeError) else f"not a run manifest ({exc!r})"
-        raise DataError(f"{manifest_path} is {what}, so it names no scenes: give the scene file with --scenes "
-                        "FILE (Python: scenes=...)") from None
+        raise DataError(f"{manifest_path} is {what}, so it names no scenes: give the scene file with "
+                        f"{option('scenes=', '--scenes FILE')}") from None
 
 
 def _scene_file_folder(path: str | os.PathLike[str]) -> str:

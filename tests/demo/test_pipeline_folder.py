@@ -27,8 +27,9 @@ def _converted_folder(folder: Path) -> dict[str, bytes]:
 
 def test_a_folder_of_other_scene_graphs_is_refused_and_left_as_it_was(tmp_path: Path) -> None:
     before = _converted_folder(tmp_path / "coco")
-    with pytest.raises(RunExistsError, match="holds scenes.jsonl .scene graphs of other images than the demo"):
+    with pytest.raises(RunExistsError, match="holds scenes.jsonl .scene graphs of other images than the demo") as info:
         run_demo(tmp_path / "coco", scenes=2, generators="counting")
+    assert str(info.value).endswith("Give a new or empty folder (out), or an earlier demo's")  # (run_demo()'s name)
     after = {str(p.relative_to(tmp_path / "coco")): p.read_bytes()
              for p in sorted((tmp_path / "coco").rglob("*")) if p.is_file()}
     assert after == before  # no demo image among the photos, the scenes and rejects kept
@@ -39,6 +40,7 @@ def test_the_command_says_why_and_exits_2(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["demo", "--out", str(tmp_path / "coco"), "--scenes", "2", "-g", "counting"])
     said = " ".join(result.output.split())
     assert result.exit_code == 2 and "is no demo's folder" in said and "images/ holding other images" in said
+    assert "Give a new or empty folder (--out), or an earlier demo's" in said  # (the CLI's)
 
 
 def test_a_run_of_other_scenes_is_refused(tmp_path: Path) -> None:

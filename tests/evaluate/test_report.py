@@ -147,7 +147,7 @@ def test_free_form_scoring_skipped_for_want_of_scenes_is_said(demo_run: Path, tm
                                       "--freeform-matcher", "lexical", "--process"])
     assert result.exit_code == 0, result.output
     reason = (f"free-form replies not scored: {alone} has no manifest.json to name its scenes: give the scene file "
-              "with --scenes FILE (Python: scenes=...)")
+              "with --scenes FILE")  # (the CLI's option; evaluate(scenes=...) in Python: `option_names`)
     summary = orjson.loads((tmp_path / "o" / "summary.json").read_bytes())
     assert summary["freeform"] == {"skipped": reason}
     text = (tmp_path / "o" / "report.md").read_text()

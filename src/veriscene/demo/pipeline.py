@@ -26,6 +26,7 @@ from veriscene.engine.run_lock import RunKind, holding_locks, lock_folder
 from veriscene.engine.summary import RunSummary
 from veriscene.scene.jsonl import write_scenes
 from veriscene.verify import VerifyReport, verify
+from veriscene.option_names import option
 
 # progress(stage, advance, total): stage is "render", "generate" or "verify"
 StageProgress = Callable[[str, int, int], None]
@@ -128,7 +129,7 @@ def check_demo_folder(out_dir: Path) -> None:
     if taken:
         raise RunExistsError(f"{out_dir} is no demo's folder: it holds {'; '.join(taken)}, which the demo would "
                              "replace or mix its own with (scenes.jsonl, samples.jsonl, manifest.json, rejects.jsonl, "
-                             "images/demo-*.png). Give a new or empty folder (--out), or an earlier demo's")
+                             f"images/demo-*.png). Give a new or empty folder ({option('out', '--out')}), or an earlier demo's")
 
 
 def _demo_scenes(path: Path) -> bool:
