@@ -1,5 +1,11 @@
 """Generator base class and the candidate it proposes.
 
+The candidates and the context (`Candidate`, `Deferred`, `Batch`, `GenContext`, `one_by_one`) are
+defined in `veriscene.generators.candidates`, which the compiled build compiles (the generator
+classes here are subclassed two at once by compiled generators, which a compiled class cannot
+be), and imported from here by generators and plugins; `GroupContext` is defined here (see
+`veriscene.generators.candidates`).
+
 A generator looks at one scene and proposes candidates: a program, the template slots that phrase
 it, and for multiple choice the wrong options. The runner executes each program (the answer is
 always what the program computes, never what the generator believes), drops failures, balances
@@ -9,18 +15,21 @@ answers and renders the question (see `veriscene.generators.runner`).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections import Counter
-from dataclasses import dataclass, field
-from functools import partial
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Sequence
 
-import numpy as np
-
+from veriscene.generators.candidates import Batch as Batch
+from veriscene.generators.candidates import Candidate as Candidate
+from veriscene.generators.candidates import Deferred as Deferred
+from veriscene.generators.candidates import GenContext as GenContext
+from veriscene.generators.candidates import one_by_one as one_by_one
 from veriscene.generators.vocabulary import Vocabulary
 from veriscene.program.context import ExecutionContext, SceneIndex
 from veriscene.scene.model import Scene
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from veriscene.engine.pool import ScenePool
 
 
@@ -33,127 +42,16 @@ class GeneratorConfig:
     box_format: str = "norm1"  # coordinates in questions: "norm1" (0-1, 3 decimals), "norm1000", "pixel"
 
 
-@dataclass
-class Candidate:
-    """A proposed question. Give `program` directly, or `program=None` and a `build` function that
-    makes it: with `expected` set too, the program is then built only if the candidate is picked,
-    which keeps generators with many candidates cheap (see also `Deferred`, which defers the
-    whole candidate)."""
-
-    program: list[dict[str, Any]] | None
-    slots: dict[str, str]
-    group: str = "default"  # which template group phrases it
-    distractors: Sequence[Any] = ()  # wrong answers (JSON form) for multiple choice
-    expected: Any = None  # what the generator meant the answer to be (checked against the program)
-    meta: dict[str, Any] = field(default_factory=dict)
-    build: Callable[[], list[dict[str, Any]]] | None = None
-    # Multi-image candidates: the images the program's `scene` indices refer to, in question
-    # order ("Image 1" is scenes[0]). None means the single scene of the context.
-    scenes: tuple[Scene, ...] | None = None
-    # Whether the question speaks of the image's left and right ("leftmost", "to the left of"):
-    # on a scene shown as radiologists read it (``meta["orientation"]``), it then says so.
-    sides: bool = False
-    # Whether it speaks of the image's top and bottom ("above", "topmost"): on an axial slice
-    # (``meta["plane"]``), where the top is the patient's front, it then says so.
-    vertical: bool = False
-    # Slots whose phrase takes a plural verb ("the jeans"): templates are written for singular
-    # ones, and the verbs beside these slots are made plural when rendered (`text.agree`).
-    plural: tuple[str, ...] = ()
-    # Points drawn on image 0 as labelled marks (`veriscene.scene.marks`: [{"label": "A",
-    # "point": [x, y]}, ...], pixels, the program's `marked_point` nodes): written to the sample's
-    # images[0]["marks"]; its multiple-choice options are then listed in label order. On a
-    # multi-image candidate each mark also names its image ({"image": k, ...}: written to
-    # images[k]["marks"] without it; `image_marked_point` nodes).
-    marks: list[dict[str, Any]] | None = None
-
-    def get_program(self) -> list[dict[str, Any]]:
-        if self.program is None:
-            if self.build is None:
-                raise ValueError("a candidate needs a program or a build function")
-            self.program = self.build()
-        return self.program
-
-
-@dataclass
-class Deferred:
-    """A candidate made only if it is picked, for candidates that are expensive to make (points
-    sampled on masks) when a scene has many and one or two are used.
-
-    `key` groups it for answer balancing and must be known up front (JSON form): its expected
-    answer when that is known (it then shares a group with candidates of the same answer), else
-    a value that stands for the answer (e.g. ``["on object", 3]`` for a point still to be drawn
-    on object 3); deferred candidates with equal keys form one group. `make` may draw from the
-    context's rng and returns the Candidate (with `expected`, checked against its program like
-    any other), or None when it cannot be made after all (counted as `rejected_unmade`).
-    """
-
-    key: Any
-    make: Callable[[], "Candidate | None"]
-
-
-@dataclass
-class Batch:
-    """Many deferred candidates at once, for generators that propose hundreds per scene (every
-    pair of 16 names, ...) and use one or two: candidate i of the batch has the grouping key
-    `keys[i]` (as `Deferred.key`) and is made by `make(i)` only if picked. A batch stands for
-    `len(keys)` deferred candidates in a row, with the same answer balancing and the same draws,
-    without an object per candidate."""
-
-    keys: Sequence[Any]
-    make: Callable[[int], "Candidate | None"]
-
-    @classmethod
-    def of(cls, keys: Sequence[Any], args: Sequence[tuple[Any, ...]],
-           make: Callable[..., "Candidate | None"]) -> "Batch":
-        """The batch whose candidate i has key `keys[i]` and is made by `make(*args[i])`."""
-        if len(keys) != len(args):
-            raise ValueError(f"a batch needs one argument tuple per key ({len(keys)} keys, {len(args)} tuples)")
-        return cls(keys, lambda i: make(*args[i]))
-
-
-def one_by_one(proposed: Iterable["Candidate | Deferred | Batch"]) -> Iterator["Candidate | Deferred"]:
-    """A generator's proposals with each batch's candidates as `Deferred` ones (to look at every
-    candidate, as tests do; the runner does not make these objects)."""
-    for cand in proposed:
-        if isinstance(cand, Batch):
-            for i, key in enumerate(cand.keys):
-                yield Deferred(key, partial(cand.make, i))
-        else:
-            yield cand
-
-
-@dataclass
-class GenContext:
-    """What a generator sees of one scene."""
-
-    scene: Scene
-    index: SceneIndex
-    exec_ctx: ExecutionContext
-    # the (scene, generator) pair's random generator; the runner's is a `draws.Draws` (numpy's
-    # Generator with faster single draws: `integers(n)` returns a Python int, same values)
-    rng: np.random.Generator
-    vocab: Vocabulary
-    # the run's counts and the generator's name, set by the runner (`count`)
-    counts: Counter[str] | None = field(default=None, init=False, repr=False, compare=False)
-    task: str = field(default="", init=False, repr=False, compare=False)
-
-    def group_context(self, scenes: Sequence[Scene]) -> ExecutionContext:
-        """An execution context over a candidate's own scenes (multi-image groups)."""
-        return ExecutionContext(scenes, categories=self.vocab.category_sets)
-
-    def count(self, kind: str, n: int = 1) -> None:
-        """Count `n` candidates of `kind` the generator refused for a reason of its own, in the run's
-        counts as ``kind:<generator>`` (`SceneRunner.stats`: the summary's generator_stats), as the
-        runner counts what it refuses (``rejected_unmade:...``); nothing outside a runner."""
-        if self.counts is not None and n:
-            self.counts[f"{kind}:{self.task}"] += n
-
-
-@dataclass
+@dataclass(init=False)
 class GroupContext(GenContext):
     """What a multi-image generator sees: the anchor scene (as `scene`) and the partner pool."""
 
-    pool: "ScenePool"
+    pool: ScenePool
+
+    def __init__(self, scene: Scene, index: SceneIndex, exec_ctx: ExecutionContext, rng: np.random.Generator,
+                 vocab: Vocabulary, pool: ScenePool) -> None:
+        super().__init__(scene, index, exec_ctx, rng, vocab)
+        self.pool = pool
 
     def index_of(self, scene: Scene) -> SceneIndex:
         """Lookup tables of the anchor or a pooled partner, built once and shared."""
