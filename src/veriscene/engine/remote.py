@@ -62,6 +62,7 @@ from veriscene.engine import converted
 from veriscene.engine.remote_lock import Lease, is_lease
 from veriscene.engine.run_lock import GENERATE, RunKind, holding_locks, is_lock_file, lock_url
 from veriscene.engine.url_paths import STAGING_ENV, RemoteError, default_staging, filesystem, is_url, local_path
+from veriscene.option_names import option
 
 __all__ = [
     # defined here
@@ -145,7 +146,8 @@ class RemoteRun:
         try:
             return orjson.loads(data)
         except orjson.JSONDecodeError as exc:
-            raise ValueError(f"{self.url}/{MANIFEST} is not valid JSON ({exc}); pass --overwrite to replace the run") from None
+            raise ValueError(f"{self.url}/{MANIFEST} is not valid JSON ({exc}); pass "
+                             f"{option('overwrite=True', '--overwrite')} to replace the run") from None
 
     def listing(self) -> dict[str, int]:
         """The files under the URL (paths relative to it) and their sizes."""
@@ -239,8 +241,9 @@ class RemoteRun:
         if remote is not None and not resume:
             from veriscene.engine.manifest import RunExistsError
 
-            raise RunExistsError(f"{self.url} already holds a run (manifest.json); pass --resume to complete it or "
-                                 "--overwrite to replace it")
+            raise RunExistsError(f"{self.url} already holds a run (manifest.json); pass "
+                                 f"{option('resume=True', '--resume')} to complete it or "
+                                 f"{option('overwrite=True', '--overwrite')} to replace it")
         self.load_ledger()
         if resume and remote is not None and not (self.staging / MANIFEST).exists():
             fetched = self.fetch()

@@ -16,6 +16,7 @@ from veriscene.io.readers import (
     resolve_format,
 )
 from veriscene.io.rejects import RejectReport
+from veriscene.option_names import cli_names
 
 
 def test_registered_formats_snapshot() -> None:
@@ -121,8 +122,10 @@ def test_detect_failures(tmp_path: Path) -> None:
     (tmp_path / "x.json").write_text('{"hello": 1}')
     (tmp_path / "y.csv").write_text("a,b\n")
     for p in (tmp_path / "x.json", tmp_path / "y.csv", tmp_path):
-        with pytest.raises(FormatDetectionError, match="--from"):
+        with pytest.raises(FormatDetectionError, match="pass from_format=FORMAT$"):  # (detect()'s; the CLI's --from)
             detect_format(p)
+    with cli_names(), pytest.raises(FormatDetectionError, match="pass --from FORMAT$"):  # as `veriscene convert` says
+        detect_format(tmp_path / "x.json")
     with pytest.raises(FileNotFoundError):
         detect_format(tmp_path / "nope.json")
 
@@ -155,7 +158,7 @@ def test_detect_compressed_files(tmp_path: Path) -> None:
     broken.write_bytes(named.read_bytes()[:12])
     # cut short: said so (is it complete?), not "cannot tell the format" as of a whole file
     with pytest.raises(FormatDetectionError, match=r"broken.gz: cannot read the gzip-compressed annotation file "
-                                                   r"to its end \(.*\); is it complete\?.*pass --from FORMAT"):
+                                                   r"to its end \(.*\); is it complete\?.*pass from_format=FORMAT"):  # (detect()'s)
         detect(broken)
     nifti = tmp_path / "labels.nii.gz"  # gzip too, but a label map, as before
     nifti.write_bytes(gzip.compress(b"\x00" * 400))

@@ -26,6 +26,7 @@ from veriscene.scene.compressed import (
     READ_ERRORS, data_compression, data_error, data_files, find_data_file, jsonl_files, open_data_file, plain_name,
     unreadable,
 )
+from veriscene.option_names import option
 
 _PEEK = 1 << 20  # bytes
 _PEEK_READ = 1 << 16  # bytes decompressed per read of the peek
@@ -58,6 +59,12 @@ _GQA_HEAD = re.compile(rb'^\s*\{\s*"[^"]+"\s*:\s*\{')
 
 class FormatDetectionError(ValueError):
     """The format of an input could not be told; the message says what to pass instead."""
+
+
+def _from_format() -> str:
+    """How to name the format, as the caller gives options (`option_names`): from_format=FORMAT
+    to convert()'s caller, --from FORMAT to the CLI's user."""
+    return option("from_format=FORMAT", "--from FORMAT")
 
 
 def _peek_to(path: Path) -> tuple[bytes, BaseException | None]:
@@ -119,7 +126,7 @@ def _folder_of_files(path: Path) -> str:
             return (f"{path}: cannot tell the annotation format of this folder, whose annotation files are in a "
                     f"folder of it ({', '.join(below)}); give the file to convert, as in {below[0].split(' (')[0]} "
                     "(with --image-root naming the folder of its images)")
-        return f"{path}: cannot tell the annotation format of this folder; pass --from FORMAT"
+        return f"{path}: cannot tell the annotation format of this folder; pass {_from_format()}"
     first = known[0].split(" (")[0]
     return (f"{path}: a folder of annotation files read one at a time ({', '.join(known)}); give the one to "
             f"convert, as in {(path / first).as_posix()}")
@@ -198,10 +205,10 @@ def detect(path: str | os.PathLike[str]) -> tuple[str, str]:
         cut = _peek_to(path)[1]
         if cut is not None:  # the stream ends within what detection reads: say so, not "cannot tell"
             raise FormatDetectionError(f"{path}: {unreadable(path, cut, 'annotation file')} Its format cannot be "
-                                       "told from what comes before the end; pass --from FORMAT to read that part")
+                                       f"told from what comes before the end; pass {_from_format()} to read that part")
     if found is None:
         what = f"its first {_PEEK // 1024} KiB" + (f" ({kind}-decompressed)" if kind else "")
-        raise FormatDetectionError(f"{path}: cannot tell the annotation format from {what}; pass --from FORMAT")
+        raise FormatDetectionError(f"{path}: cannot tell the annotation format from {what}; pass {_from_format()}")
     if kind:
         found = found[0], f"{found[1]} ({kind}-compressed)"
     inside = archives.archive_member(path)
@@ -219,7 +226,8 @@ def _by_name_or_content(path: Path, name: str) -> tuple[str, str] | None:
             return "open_images", "CSV header with LabelName1/RelationshipLabel"
         if b"LabelName" in header and b"IsGroupOf" in header:
             return "open_images", "CSV header with LabelName/IsGroupOf (boxes)"
-        raise FormatDetectionError(f"{path}: CSV without Open Images box or relationship columns; pass --from FORMAT")
+        raise FormatDetectionError(f"{path}: CSV without Open Images box or relationship columns; pass "
+                                   f"{_from_format()}")
     if name in _VG_FILES or name == "image_data.json":
         return "visual_genome", f"file name {name}"
     return _sniff_json(path)
