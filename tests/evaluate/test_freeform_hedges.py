@@ -270,6 +270,14 @@ def test_not_hedges(text: str, claims: set[str]) -> None:
     assert _extract(text) == claims
 
 
+@pytest.mark.parametrize("text", ["The water is not clear, and a dog is on the bed.",
+                                  "A dog is on the bed and the window isn't clear."])
+def test_clear_said_of_a_thing_hedges_nothing(text: str) -> None:
+    # "clear" said of a thing (transparent, cloudless), not of what the reply knows
+    claims = _extract(text)
+    assert {"dog", "bed", "dog on bed"} <= claims and not any(c.startswith("maybe") for c in claims)
+
+
 @pytest.mark.parametrize(("text", "claims"), [
     # "X-like" says a likeness, not an X
     ("There is a dog-like shape.", set()),

@@ -188,6 +188,16 @@ def _hedges_clause(tokens: Sequence[str], i: int) -> bool:
     return True
 
 
+def _knowing_subject(tokens: Sequence[str], j: int) -> bool:
+    """Whether the negation tokens[j] before "clear" says the reply is unsure: its subject is
+    "it", "that", "this" or the speaker ("it's not clear", "it is not entirely clear", "I'm not
+    clear"), not a thing ("the water is not clear")."""
+    before = tokens[j - 1]
+    if before in ("is", "was") and j > 1:
+        before = tokens[j - 2]
+    return before in ("it", "that", "this", "it's", "that's", "i'm", "i", "am")
+
+
 def _unsure(tokens: Sequence[str], i: int) -> bool:
     """Whether tokens[i] says the sentence is unsure: "not sure", "hard to tell", "unclear"."""
     tok = tokens[i]
@@ -197,6 +207,8 @@ def _unsure(tokens: Sequence[str], i: int) -> bool:
         j = i - 1
         while j >= 0 and tokens[j] in _BETWEEN_NEGATION:
             j -= 1
+        if tok == "clear" and j > 0 and not _knowing_subject(tokens, j):
+            return False  # "the water is not clear": how a thing looks, not what the reply knows
         return j >= 0 and tokens[j] in _NEGATIONS
     if tok in ("tell", "say", "determine", "confirm", "make", "discern", "identify", "distinguish", "know"):
         return i > 1 and tokens[i - 1] == "to" and tokens[i - 2] in ("hard", "difficult", "impossible", "tricky")
