@@ -181,7 +181,7 @@ def test_score_freeform_llm_without_a_url_is_one_error_line(demo_run: Path, tmp_
                                  "--extractor", "llm", "--extractor-model", "openai:m"])
     assert result.exit_code == 2 and result.exception is None or isinstance(result.exception, SystemExit)
     assert result.stderr == ("error: --extractor-model openai:m needs its server: --base-url URL, e.g. "
-                             "http://localhost:8000/v1 (Python: model=load_model('openai:NAME', base_url=URL))\n")
+                             "http://localhost:8000/v1\n")
 
 
 def test_score_freeform_keeps_stdout_json_and_fails_when_nothing_is_scored(demo_run: Path, tmp_path: Path) -> None:

@@ -118,13 +118,12 @@ def test_the_python_api_takes_the_same_parameters(demo_run: Path, tmp_path: Path
 
 @pytest.mark.parametrize("args, message", [
     (["--extractor", "llm"], "error: --extractor llm needs --extractor-model openai:NAME and --extractor-base-url "
-                             "(or --base-url) URL (Python: extractor_model=, extractor_base_url=)"),
+                             "(or --base-url) URL"),
     (["--extractor", "llm", "--extractor-model", "openai:claims"],
      "error: --extractor-model openai:claims needs its server: --extractor-base-url (or --base-url) URL, e.g. "
-     "http://localhost:8000/v1 (Python: extractor_model=, extractor_base_url=)"),
+     "http://localhost:8000/v1"),
     (["--extractor-model", "openai:claims"], "error: --extractor-model is the model of --extractor llm: give both, "
-                                             "or neither for the rules (Python: extractor='llm', extractor_model=, "
-                                             "extractor_base_url=)"),
+                                             "or neither for the rules"),
     (["--extractor", "llm", "--freeform", "off"], "error: --extractor llm reads the claims of free-form replies, "
                                                    "which --freeform-matcher off leaves unscored"),
     (["--extractor", "lm"], "error: --extractor: unknown value 'lm' (did you mean 'llm'?); choose one of rules, llm"),
@@ -137,3 +136,21 @@ def test_eval_refuses_an_extractor_misused_before_any_request(demo_run: Path, tm
     assert result.exit_code == 2
     assert " ".join(result.stderr.split()) == message
     assert not out.exists()
+
+
+def test_the_extractor_s_refusals_name_the_python_arguments_to_a_python_caller() -> None:
+    """evaluate()'s names, not the CLI's (`option_names`); the CLI's are checked above."""
+    from veriscene.evaluate.freeform.api import extractor_model
+
+    names = "extractor_model=, extractor_base_url="
+    with pytest.raises(ValueError) as refused:
+        extractor_model("llm", None, None, python=names)
+    assert str(refused.value) == "extractor='llm' needs its model: extractor_model=, extractor_base_url="
+    with pytest.raises(ValueError) as refused:
+        extractor_model("rules", "openai:claims", None, python=names)
+    assert str(refused.value) == ("a model is for extractor='llm': give both (extractor='llm', extractor_model=, "
+                                  "extractor_base_url=), or neither for the rules")
+    with pytest.raises(ValueError) as refused:
+        extractor_model("llm", "openai:claims", None, python=names)
+    assert str(refused.value) == ("the extractor's model openai:claims needs its server's URL (extractor_model=, "
+                                  "extractor_base_url=; e.g. http://localhost:8000/v1)")

@@ -127,7 +127,7 @@ def test_a_file_with_the_rules_refused(demo_run: Path, tmp_path: Path) -> None:
     assert said.startswith("error: --extractor-cache is the request cache of --extractor llm (its claim "
                            "extractions); the rules extractor asks no model"), said
     assert not out.exists()
-    with pytest.raises(ValueError, match=r"leave extractor_cache out, or give extractor_cache=False"):
+    with pytest.raises(ValueError, match=r"leave extractor_cache out \(or give extractor_cache=False\)$"):
         evaluate(demo_run, "replay:" + str(tmp_path / "r"), out, extractor_cache=cache)
     with pytest.raises(TypeError, match="extractor_cache must be None"):
         evaluate(demo_run, "replay:" + str(tmp_path / "r"), out, extractor_cache="no")

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from veriscene.cli import app
 from veriscene.evaluate import score_freeform
+from veriscene.option_names import cli_names
 
 from .one_reply import one_reply
 
@@ -24,9 +25,9 @@ def test_a_cache_file_with_the_rules_is_refused_in_python(tmp_path: Path, as_pat
     with pytest.raises(ValueError) as caught:
         score_freeform(responses, scenes, matcher="lexical", extractor="rules", cache=as_path(cache))
     said = str(caught.value)
-    assert said.startswith("--cache is the request cache of --extractor llm (its claim extractions); the rules "
-                           "extractor asks no model")
-    assert f"(Python: cache={str(cache)!r} is that of extractor='llm'; leave cache out, or give cache=False)" in said
+    # named as score_freeform() takes it; the CLI names --cache (`option_names`)
+    assert said == (f"cache={str(cache)!r} is the request cache of extractor='llm' (its claim extractions); the rules "
+                    "extractor asks no model: give extractor='llm' with it, or leave cache out (or give cache=False)")
     assert not cache.exists()
 
 
@@ -52,9 +53,17 @@ def test_cache_on_or_off_with_the_rules_scores(tmp_path: Path, cache: bool) -> N
 def test_the_command_says_the_same_message(tmp_path: Path) -> None:
     responses, scenes = one_reply(tmp_path)
     cache = tmp_path / "x.sqlite"
-    with pytest.raises(ValueError) as caught:
+    with cli_names(), pytest.raises(ValueError) as caught:  # (the message in the CLI's names)
         score_freeform(responses, scenes, matcher="lexical", cache=cache)
     result = runner.invoke(app, ["score-freeform", str(responses), "--scenes", str(scenes), "--matcher", "lexical",
                                  "--cache", str(cache)])
     assert result.exit_code == 2, result.output
     assert " ".join(result.output.split()) == f"error: {' '.join(str(caught.value).split())}"
+
+
+def test_replies_without_scene_graphs_name_scenes_as_the_caller_gives_it(tmp_path: Path) -> None:
+    responses, _ = one_reply(tmp_path)
+    with pytest.raises(FileNotFoundError, match=r"naming the samples\): give them with scenes=$"):
+        score_freeform(responses, matcher="lexical")
+    with cli_names(), pytest.raises(FileNotFoundError, match=r"give them with --scenes FILE$"):
+        score_freeform(responses, matcher="lexical")

@@ -73,6 +73,7 @@ from veriscene.evaluate.freeform.scorer import (  # noqa: F401  (region_focus: r
 from veriscene.evaluate.cache import CACHE_FILE
 from veriscene.evaluate.metrics import bootstrap_ci
 from veriscene.evaluate.replied import Replies
+from veriscene.option_names import option as named  # (check_cache's `option` is the CLI's name)
 from veriscene.scene.model import Scene
 
 
@@ -336,9 +337,11 @@ def check_cache(extractor: Any, cache: Any, *, option: str = "--cache", python: 
         return
     what = (f"the {extractor} extractor asks no model" if isinstance(extractor, str)
             else f"an extractor of one's own ({type(extractor).__name__}) is not asked through it")
-    raise ValueError(f"{option} is the request cache of --extractor llm (its claim extractions); {what}: give "
-                     f"--extractor llm with it, or leave {option} out (Python: {python}={os.fspath(cache)!r} is "
-                     f"that of extractor='llm'; leave {python} out, or give {python}=False)")
+    raise ValueError(named(
+        f"{python}={os.fspath(cache)!r} is the request cache of extractor='llm' (its claim extractions); {what}: "
+        f"give extractor='llm' with it, or leave {python} out (or give {python}=False)",
+        f"{option} is the request cache of --extractor llm (its claim extractions); {what}: give --extractor llm "
+        f"with it, or leave {option} out"))
 
 
 def extractor_cache(extractor: Any, model: Any, cache: bool | str | os.PathLike[str] | None, default: Path) -> Any:
@@ -370,15 +373,19 @@ def extractor_model(extractor: Any, model: Any, base_url: str | None, *, url_opt
                         f"got {extractor!r}")
     if extractor != "llm":
         if model is not None and extractor == "rules":
-            raise ValueError(f"--extractor-model is the model of --extractor llm: give both, or neither for the "
-                             f"rules (Python: extractor='llm', {python})")
+            raise ValueError(named(f"a model is for extractor='llm': give both (extractor='llm', {python}), or "
+                                   "neither for the rules",
+                                   "--extractor-model is the model of --extractor llm: give both, or neither for "
+                                   "the rules"))
         return None
     if model is None:
-        raise ValueError(f"--extractor llm needs --extractor-model openai:NAME and {url_option} URL (Python: "
-                         f"{python})")
+        raise ValueError(named(f"extractor='llm' needs its model: {python}",
+                               f"--extractor llm needs --extractor-model openai:NAME and {url_option} URL"))
     if isinstance(model, str) and model.startswith("openai:") and not base_url:
-        raise ModelConfigError(f"--extractor-model {model} needs its server: {url_option} URL, e.g. "
-                               f"http://localhost:8000/v1 (Python: {python})")
+        raise ModelConfigError(named(f"the extractor's model {model} needs its server's URL ({python}; e.g. "
+                                     "http://localhost:8000/v1)",
+                                     f"--extractor-model {model} needs its server: {url_option} URL, e.g. "
+                                     "http://localhost:8000/v1"))
     keyed = isinstance(model, str) and model.startswith("openai:") and api_key_env is not None
     return load_model(model, base_url=base_url, **({"api_key_env": api_key_env} if keyed else {}))
 

@@ -15,6 +15,7 @@ import orjson
 
 from veriscene.engine.options import check_path
 from veriscene.evaluate.freeform.scorer import FreeformItem, sample_item
+from veriscene.option_names import option
 from veriscene.scene.model import Scene
 
 TEXT_FIELDS = ("response", "reply", "output", "text", "caption")
@@ -143,13 +144,13 @@ def run_scenes(samples: str | os.PathLike[str] | None, responses: Path) -> list[
             samples = orjson.loads(run_file.read_bytes()).get("samples")
     if not samples:
         raise FileNotFoundError(f"no scene graphs given for {responses}, and it is no evaluation run's results file "
-                                "(no run.json beside it naming the samples): give them with --scenes FILE "
-                                "(Python: scenes=...)")
+                                "(no run.json beside it naming the samples): give them with "
+                                f"{option('scenes=', '--scenes FILE')}")
     try:
         return resolve_inputs(samples, None)[1]
     except FileNotFoundError as exc:
-        raise FileNotFoundError(f"{exc}; give the scene graphs of {responses} with --scenes FILE (Python: "
-                                "scenes=...)") from None
+        raise FileNotFoundError(f"{exc}; give the scene graphs of {responses} with "
+                                f"{option('scenes=', '--scenes FILE')}") from None
 
 
 def check_arguments(responses: Any, out: Any, samples: Any, extractor: Any, matcher: Any) -> None:
