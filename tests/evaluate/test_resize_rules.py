@@ -4,6 +4,7 @@ processors not understood refused naming the file and field."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 from pathlib import Path
 from typing import Any
@@ -26,17 +27,21 @@ from veriscene.rewards.truth import GroundTruth
 
 from tests.evaluate.test_model_frame import GOLD, _eval, _pixel_box_run, _replies
 
-# transformers is in the test extra (never skipped): its own rule, and a processor to save
-try:  # transformers 5: the PIL backend, apart from the default one that needs torchvision
-    from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import (
-        Qwen2VLImageProcessorPil as QwenProcessor,
-        smart_resize,
-    )
-except ImportError:  # transformers 4: one processor, on PIL and numpy
-    from transformers.models.qwen2_vl.image_processing_qwen2_vl import (
-        Qwen2VLImageProcessor as QwenProcessor,
-        smart_resize,
-    )
+
+@functools.cache
+def _transformers() -> tuple[Any, Any]:
+    """transformers' Qwen2-VL image processor class and `smart_resize`. transformers is in the test
+    extra (never skipped); imported here, on first use, not as the module is collected: importing
+    it (and torch) was about 38% of each test worker's collection time (helper-272)."""
+    try:  # transformers 5: the PIL backend, apart from the default one that needs torchvision
+        from transformers.models.qwen2_vl import image_processing_pil_qwen2_vl as pil
+
+        return pil.Qwen2VLImageProcessorPil, pil.smart_resize
+    except ImportError:  # transformers 4: one processor, on PIL and numpy
+        from transformers.models.qwen2_vl import image_processing_qwen2_vl as own
+
+        return own.Qwen2VLImageProcessor, own.smart_resize
+
 
 SIDES = [1, 3, 13, 14, 15, 27, 28, 29, 41, 42, 43, 55, 56, 57, 70, 99, 100, 111, 224, 333, 479, 480, 640, 1000,
          1023, 1080, 1920, 2048, 3584, 4000, 5000, 8192, 12000, 20000]
@@ -45,7 +50,7 @@ LIMITS = [(56 * 56, 16384 * 28 * 28, 28), (56 * 56, 1280 * 28 * 28, 28), (256 * 
 
 
 def _theirs(width: int, height: int, min_pixels: int, max_pixels: int, factor: int) -> tuple[int, int]:
-    h, w = smart_resize(height, width, factor=factor, min_pixels=min_pixels, max_pixels=max_pixels)
+    h, w = _transformers()[1](height, width, factor=factor, min_pixels=min_pixels, max_pixels=max_pixels)
     return w, h
 
 
@@ -74,7 +79,7 @@ def test_rounding_halves_and_thin_images_fall_as_transformers_lets_them() -> Non
 
 
 def test_the_rule_from_a_processor_saved_by_transformers_gives_the_size_it_resizes_to(tmp_path: Path) -> None:
-    processor = QwenProcessor(min_pixels=1000, max_pixels=200_000)
+    processor = _transformers()[0](min_pixels=1000, max_pixels=200_000)
     processor.save_pretrained(tmp_path)
     rule = from_config(tmp_path)
     assert isinstance(rule, ResizeRule) and (rule.min_pixels, rule.max_pixels, rule.factor) == (1000, 200_000, 28)
@@ -233,3 +238,25 @@ def test_an_hf_model_whose_processor_resizes_is_said_when_no_size_is_given(demo_
     quiet = CliRunner().invoke(app, ["eval", str(run), "--model", f"hf:{folder}", "--out", str(tmp_path / "p"),
                                      "--model-image-size", "original"])
     assert "resizes images" not in quiet.output
+
+
+def test_an_hf_model_whose_processor_crops_or_is_unknown_is_said_when_no_size_is_given(tmp_path: Path) -> None:
+    """A processor whose resize no size undoes (a centre crop: CLIP, LLaVA-1.5; tiles; an unknown type)
+    is the one whose pixel answers are most off: said, with the reason read from its file."""
+    cropped = _config(tmp_path / "clip", image_processor_type="CLIPImageProcessor", do_center_crop=True,
+                      size={"shortest_edge": 336}, crop_size={"height": 336, "width": 336})
+    said = unstated_resize(f"hf:{cropped}")
+    assert said is not None and said.startswith(f"the processor of hf:{cropped} cannot be undone here")
+    assert "'do_center_crop' is true" in said and "model_image_size='original'" in said
+    tiled = _config(tmp_path / "next", image_processor_type="LlavaNextImageProcessor")
+    said = unstated_resize(f"hf:{tiled}")
+    assert said is not None and "'LlavaNextImageProcessor'" in said
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "preprocessor_config.json").write_text("{not json")
+    said = unstated_resize(f"hf:{broken}")
+    assert said is not None and "cannot read" in said
+    assert unstated_resize(f"hf:{tmp_path / 'nowhere'}") is None  # no folder, no file: nothing read, nothing said
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert unstated_resize(f"hf:{empty}") is None

@@ -200,20 +200,27 @@ def unstated_resize(model: Any) -> str | None:
     """What to say of a run given no `model_image_size` whose model is "hf:PATH" with a processor
     that resizes images (its folder's preprocessor_config.json, `resize_rules.from_config`): its
     pixel boxes and points are then read in the original image's pixels, most likely wrongly.
-    None for other models, a folder that keeps the original size, or a configuration not read.
+    A processor whose resize no size undoes (a centre crop: CLIP, LLaVA-1.5; tiles: LLaVA-NeXT; a
+    type not understood) or a configuration file that cannot be read is said too, with the reason
+    read from the file: such a model's pixel answers are the most off. None for other models, a
+    folder that keeps the original size, or a folder holding no configuration file.
     Said, not acted on: reading the folder unasked would score the same replies differently by
     hf: and by a server (openai:) of the same model, and a resumed run differently from its start."""
     if not (isinstance(model, str) and model.startswith("hf:") and model[3:]):
         return None
+    config = option(f"{OPTION}='config'", f"{CLI_OPTION} config")
+    original = option(f"{OPTION}='original'", f"{CLI_OPTION} original")
     try:
         size = rules.from_config(model[3:])
-    except ValueError:
-        return None
+    except ValueError as exc:
+        if not rules.holds_config(model[3:]):
+            return None
+        return (f"the processor of {model} cannot be undone here ({exc}): pixel boxes and points in its replies "
+                f"are read in the original image's pixels, most likely wrongly; ask such questions in a normalised "
+                f"convention, or give {original} to keep them as they are and silence this")
     if size is None:
         return None
     said = _said(size)
-    config = option(f"{OPTION}='config'", f"{CLI_OPTION} config")
-    original = option(f"{OPTION}='original'", f"{CLI_OPTION} original")
     return (f"the processor of {model} resizes images ({said}): pixel boxes and points in its replies are read in "
             f"the original image's pixels; give {config} to read them in the frame the model saw "
             f"({original} to keep them as they are and silence this)")

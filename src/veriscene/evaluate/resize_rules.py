@@ -172,6 +172,13 @@ def from_config(path: str | Path, where: str = "model_image_size") -> Any:
                      "saw as WIDTHxHEIGHT, or in Python a function of the original (width, height)")
 
 
+def holds_config(path: str | Path) -> bool:
+    """Whether `path` is a configuration file or a folder holding one (`CONFIG_FILES`): what
+    `from_config` reads, whether or not it understands it."""
+    folder = Path(path)
+    return folder.is_file() or any((folder / name).is_file() for name in CONFIG_FILES)
+
+
 def _read_config(path: Path, where: str) -> tuple[str, dict[str, Any]]:
     files = [path] if path.is_file() else [path / name for name in CONFIG_FILES]
     for file in files:
