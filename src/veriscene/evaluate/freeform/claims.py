@@ -66,13 +66,14 @@ from veriscene.evaluate.freeform.lexicon import SPATIAL_PREDICATES, Lexicon  # n
 from veriscene.evaluate.freeform.linking import (
     BACK_REFERENCES,
     COPULAS,
+    NEW_THING,
     attachable,
     clause_subjects,
     inverted,
     opens_clause,
     split_group,
 )
-from veriscene.evaluate.freeform.phrases import PhraseGrammar
+from veriscene.evaluate.freeform.phrases import PhraseGrammar, opens_indefinite
 from veriscene.evaluate.freeform.words import (  # noqa: F401  (PREDICATE_PHRASES: re-exported)
     ATTRIBUTE_VERBS,
     COUNTABLE_GENERIC,
@@ -101,6 +102,11 @@ def _modal_be(tokens: Sequence[str], i: int) -> bool:
         j -= 1
     return j >= 0 and tokens[j] in _BE_AFTER
 
+
+# an existential: "there is", "there's", "there might be", "there seem to be"
+_THERE_IS = frozenset({"there's", "there're"})
+_AFTER_THERE = frozenset({"is", "are", "was", "were", "be", "seems", "seem", "appears", "appear", "might", "may",
+                          "could", "must", "will", "would", "can", "should"})
 
 _ASIDE_QUESTION = re.compile(r"\([^()]*\?\s*\)")  # a question in parentheses
 _LIKENESS = re.compile(r"\b[a-z]+-like\b")  # "dog-like": a likeness, no dog
@@ -208,8 +214,11 @@ class RuleExtractor(PhraseGrammar):
         i, negated_clause = 0, False
         hedged, undecided = hedging(tokens)
         absent_next = False  # after "isn't", "don't see any": the next plain mention is absent
+        existential = False  # in a clause of "there is": "and a lamp" after its place is a new thing
         while i < len(tokens):
             tok = tokens[i]
+            if tok in _THERE_IS or tok == "there" and i + 1 < len(tokens) and tokens[i + 1] in _AFTER_THERE:
+                existential = True
             pred = self._predicate_at(tokens, i)
             if pred is not None and not (tok == "by" and not out):
                 absent_next = False  # "the square is not next to the circle": no absence
@@ -220,7 +229,11 @@ class RuleExtractor(PhraseGrammar):
             if tok in (",", ";", ":") or tok in ("and", "while", "whereas", "but"):
                 negated_clause = False if tok not in ("and",) else negated_clause
                 absent_next = absent_next and tok == "and" and negated_clause
-                out.append(("sep", tok))
+                # "there is a cat on the sofa and a lamp": the lamp is there, the cat not on it
+                new_thing = (tok == "and" and existential and len(out) >= 2 and out[-1][0] == "mention"
+                             and out[-2][0] == "pred" and opens_indefinite(tokens, i + 1))
+                existential = existential and tok == "and"
+                out.append(("sep", NEW_THING if new_thing else tok))
                 i += 1
                 continue
             if tok in ATTRIBUTE_VERBS or tok == "be" and _modal_be(tokens, i):  # "the circle is red", "might be red"

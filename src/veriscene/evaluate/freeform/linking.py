@@ -18,6 +18,14 @@ copula, read as nothing between the two mentions), and at the start of a sentenc
 "next to the sofa, the cat sleeps on a blanket". The subject is then the mention after the
 object, with the list it starts ("on the counter there are a banana, an apple and a bowl"). (Before,
 "on the left is a star, and below the star is a triangle" said the star was below itself.)
+
+An existential's "and" after a place, before a noun phrase of a new thing (`NEW_THING`: "there is a
+cat on the sofa and a lamp", "... and two chairs") ends the place's objects: the lamp is a new
+thing said to be there, not a second thing the cat is on (0.32.0 read "cat on lamp"). "there is a
+cat on the sofa and the chair" stays a second object: "the" names a thing already known, so it
+reads as a second place, and reading it so checks each relation on its own ("cat on chair" is
+false where the cat is not on it); reading "the chair" as merely there would leave that place
+unchecked. The new thing is claimed like any other ("lamp": false where no lamp is there).
 """
 
 from __future__ import annotations
@@ -29,6 +37,9 @@ if TYPE_CHECKING:
     from veriscene.evaluate.freeform.claims import Mention
 
 BACK_REFERENCES = frozenset({"which", "it", "that", "who", "this"})
+# the separator of "and" between an existential's place and a new thing ("there is a cat on the
+# sofa and a lamp"): it ends the place's objects as a comma does (`claims.RuleExtractor._elements`)
+NEW_THING = "and (a new thing)"
 COPULAS = frozenset({"is", "are", "was", "were", "sits", "lies", "stands", "appears", "seems", "located",
                      "positioned", "placed", "situated"})
 

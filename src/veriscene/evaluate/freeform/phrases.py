@@ -20,6 +20,7 @@ from veriscene.evaluate.freeform.words import (
     DETERMINERS,
     EVERY,
     GENERIC_NOUNS,
+    INDEFINITE,
     NEGATORS,
     NON_OBJECT_WORDS,
     NOT_NOUNS,
@@ -36,6 +37,12 @@ def _number(token: str) -> int | None:
     if token.isdigit():
         return int(token)
     return _NUMBER_WORDS.get(token) if token not in SCALES else None
+
+
+def opens_indefinite(tokens: Sequence[str], i: int) -> bool:
+    """Whether tokens[i] opens a noun phrase of a new thing: an indefinite determiner or a number
+    ("a lamp", "two chairs", "some cups"), not "the", "this" or "its"."""
+    return i < len(tokens) and (tokens[i] in INDEFINITE or _number(tokens[i]) is not None)
 
 
 class PhraseGrammar:

@@ -55,6 +55,8 @@ COUNTABLE_GENERIC = frozenset({"object", "shape", "thing", "item", "figure", "el
 DEFINITE = frozenset({"the", "this", "that", "these", "those", "its", "their", "both", "each", "every", "all"})
 DETERMINERS = frozenset({"a", "an", "the", "this", "that", "these", "those", "some", "several", "many", "few",
                          "multiple", "both", "another", "one", "its", "their"})
+# determiners of a new thing ("a lamp", "some chairs"; numbers too: `phrases.opens_indefinite`)
+INDEFINITE = frozenset({"a", "an", "another", "some", "several", "many", "few", "multiple"})
 STOPWORDS = frozenset({
     "is", "are", "was", "were", "be", "been", "being", "and", "or", "but", "of", "in", "on", "at", "to",
     "with", "as", "it", "its", "they", "them", "there", "here", "which", "that", "who", "while", "whereas",
