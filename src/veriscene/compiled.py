@@ -56,14 +56,42 @@ PACKAGE = Path(__file__).resolve().parent  # the veriscene package folder
 # its `__dict__`): 58 modules, the same samples as pure Python (dig.py demo300, vg400), 29.57 M
 # instructions per demo scene against 30.38 M for the 56-module build of the same tree (-2.7%;
 # `instruction_count.py --scenes 10`, 23a8ac8) and 41.87 M pure.
+# Then (helper-270) generators/candidates.py: `Candidate`, `Deferred`, `Batch`, `GenContext` and
+# `one_by_one`, moved out of generators/base.py (which re-exports them) as native dataclasses
+# whose fields compiled code reads directly (they were read through `PyObject_GetAttr`), each with
+# its `__init__` written out: mypyc keeps the `__init__` that `dataclass` writes, Python code run
+# interpreted (tests/generators/test_candidates.py checks each class writes its own). Compiled,
+# their fields check the declared type of what they are given. `GroupContext` stays in base.py, an
+# interpreted subclass of `GenContext`: compiled, a dataclass's field annotations are evaluated
+# when its module is initialised, and its `pool: ScenePool` read the class of engine/pool.py,
+# whose import (engine.pool -> engine.scan -> veriscene.generators -> base -> candidates) had not
+# made it yet: a segmentation fault at import.
+# 59 modules: the same samples as pure Python (dig.py demo300 18f4128d19515e1b, vg400
+# 6f1fb34b2650d8ec), 28.32 M instructions per demo scene against 29.49 M for the 58-module build of
+# the same tree (-4.0%; `instruction_count.py --scenes 10`, 7b4eb3e with this change; pure Python
+# 41.92 M), the bytecodes left interpreted 26.1 k -> 18.9 k per scene.
 # Not compiled: generators/base.py: its `Generator`, `OpenAnswerNotes` and `MultiImageGenerator`
-# are subclassed by the compiled generators, two at once, which a
-# native class cannot be, and a native class cannot subclass a class of Python's own compiled
-# beside it ("does not allow interpreted subclasses"); its candidates and contexts (`Candidate`,
-# `GenContext`, `one_by_one`, hot) would compile in a module of their own, re-exported from
-# base.py. scene/model.py (a frozen dataclass normalised by `object.__setattr__`, pickled to the
-# workers) was not tried. Check a new list by importing each compiled module first, in a process
-# of its own.
+# are subclassed by the compiled generators, two at once, which a native class cannot be, and a
+# native class cannot subclass a class of Python's own compiled beside it ("does not allow
+# interpreted subclasses"). scene/model.py was not compiled: `Scene` is a frozen dataclass whose
+# `__post_init__` takes lists, numpy integers and arrays and normalises them (`object.__setattr__`)
+# into tuples and ints; native, each field would refuse a value of another type than declared
+# before `__post_init__` runs (a TypeError, not the SceneValidationError naming the field), and
+# its `__init__` would stay the interpreted one of `dataclass` (see above): it needs an `__init__`
+# of its own taking any value, which is still to be written and checked against the workers'
+# pickling (`__getstate__`/`__setstate__` of a native class against the frozen `__setattr__`).
+# Where the compiled build's instructions go (callgrind, `instruction_count.py --scenes 10`'s
+# child, demo scenes 11-20, 7b4eb3e, 29.49 M per scene): libpython 73% (its interpreter loop only
+# 4%: 26 k bytecodes per scene were left interpreted, in generators/base.py (24%), the `__init__`s
+# `dataclass` writes (21%), generators/option_blocks.py (15%), scene/depth_order.py (9%),
+# scene/model.py (8%), scene/jsonl.py, answers/coords.py, generators/agreement.py; 18.9 k with
+# candidates.py compiled, of which `GroupContext.index_of` and `group_context` 15%, option_blocks
+# `_share` 19%, `DepthOrder.shown` 12%, `Scene.__post_init__` 10%: the next to compile, though
+# the interpreter loop is little of the whole); dict and attribute look-ups 19%, of which 2.9 M is compiled code
+# reading attributes of objects of Python's own (scenes, `SceneIndex`, configs, candidates);
+# allocation and freeing 18%; the rest object operations), the compiled modules' own code 10%,
+# numpy 6%, libc 3%, the benchmark's digest of the sample ids (blake2) 3%, orjson 2%, ctypes and
+# libffi 2%. Check a new list by importing each compiled module first, in a process of its own.
 COMPILED: tuple[str, ...] = (
     "generators/runner.py", "generators/candidate_pool.py", "generators/regions.py", "generators/common.py",
     "program/executor.py", "program/builder.py", "engine/pool.py",
@@ -91,6 +119,8 @@ COMPILED: tuple[str, ...] = (
     "scene/describe.py", "generators/vocabulary.py",
     # the draws and the samples
     "generators/draws.py", "sample.py",
+    # the candidates and contexts
+    "generators/candidates.py",
 )
 
 
@@ -109,7 +139,7 @@ def compiled_modules(package: Path = PACKAGE) -> list[str]:
 
 def build_said(package: Path = PACKAGE) -> str:
     """How this installation runs, as `veriscene --version` says it: "pure Python", or
-    "compiled with mypyc: 58 modules" (or "... 3 of them not listed in COMPILED")."""
+    "compiled with mypyc: 59 modules" (or "... 3 of them not listed in COMPILED")."""
     found = compiled_modules(package)
     if not found:
         return "pure Python"
