@@ -213,6 +213,17 @@ def test_be_says_attributes_after_a_modal(text: str, claims: set[str]) -> None:
     ("There is a dog on the bed and I think a cat.", {"dog", "bed", "dog on bed", "maybe cat", "maybe dog on cat"}),
     ("There is a dog and I believe there is a cat.", {"dog", "maybe cat"}),
     ("There is a dog on the bed I think.", {"maybe dog", "bed", "maybe dog on bed"}),
+    # a modal after "and" (or "since", "because") opening a clause of its own, the words before it
+    # holding a verb, hedges that clause alone, not an indefinite mention before it (helper-281:
+    # "a dog is on the bed and it may be sleeping" hedged the dog)
+    ("A dog is on the bed and it may be sleeping.", {"dog", "bed", "dog on bed"}),
+    ("A dog is on the bed since it might be tired.", {"dog", "bed", "dog on bed"}),
+    ("There is a dog and there may be a cat.", {"dog", "maybe cat"}),
+    ("A dog is on the bed and a cat might be on the table.",
+     {"dog", "bed", "dog on bed", "maybe cat", "table", "maybe cat on table"}),
+    # no verb before "and": one clause, as before
+    ("A dog and a cat might be there.", {"maybe dog", "maybe cat"}),
+    ("There might be a dog and a cat.", {"maybe dog", "maybe cat"}),
 ])
 def test_a_hedge_reaches_to_its_clause_end(text: str, claims: set[str]) -> None:
     assert _extract(text) == claims

@@ -32,7 +32,9 @@ Where a hedge reaches. A clause ends at a semicolon, a colon, or "but", "while",
 clause began hold a verb and the words after the comma (to the next) hold one too ("maybe there is
 a dog, and a cat is on the bed": the cat is plain). So a hedge reaches over the commas of a list or
 a parenthesis: "maybe there is a dog, a cat and a bird", "there might be a dog, a cat and a bird",
-"I think there's a dog and, further back, a cat" hedge every animal; "I can't tell whether there
+"I think there's a dog and, further back, a cat" hedge every animal; but a modal after "and",
+"since", "because", "so" or "or" whose words before hold a verb hedges from there on ("a dog is on
+the bed and it may be sleeping": not the dog; "there is a dog and there may be a cat": the cat); "I can't tell whether there
 is a dog, a cat or a car" leaves all three undecided. Two narrower reaches: an adverb opening an
 item of a list hedges that item ("a dog, maybe a cat, and a bird": the cat), and a modal in a
 relative clause hedges the relative clause ("a dog, which might be on the bed, and a cat"; without
@@ -87,6 +89,9 @@ _FINITE = frozenset({"is", "are", "was", "were", "am", "has", "have", "had", "do
                      "appears", "seems", "looks", "think", "believe", "guess"})
 _CONTRACTED = ("'s", "'re", "'m", "'ll", "'d", "'ve")  # "there's", "they're", "it'll": a verb
 _RELATIVE = frozenset({"which", "who", "that", "where", "whose"})
+# a modal after one of these, the words before it holding a verb, hedges from it on: "a dog is on
+# the bed and it may be sleeping" (`_clause_start`)
+_JOINING = frozenset({"and", "since", "because", "so", "or"})
 # "possible that", "there is a chance that": hedge the words after them, as an adverb does
 HEDGING_THAT = frozenset({"possible", "probable", "conceivable", "plausible", "chance", "likely"})
 # adjectives that hedge the noun they stand before: "a possible dog", "an apparent cat" (no attribute of it)
@@ -160,6 +165,19 @@ def _reaches(tokens: Sequence[str], segments: list[tuple[int, int]]) -> list[tup
 def _segment(tokens: Sequence[str], i: int, end: int) -> int:
     """The end of the comma segment of tokens[i], within a stretch ending at `end`."""
     return next((j for j in range(i, end) if tokens[j] == ","), end)
+
+
+def _clause_start(tokens: Sequence[str], first: int, i: int) -> int:
+    """Where the clause of the modal tokens[i] begins, in a stretch beginning at `first`: after the
+    last "and" ("since", "because", "so", "or") before it that the words since `first` reach with
+    a verb ("a dog is on the bed and it may be sleeping": "it may be sleeping"; "there is a dog
+    and there may be a cat": the cat); `first` when there is none ("a dog and a cat might be
+    there")."""
+    start = first
+    for j in range(first + 1, i):
+        if tokens[j] in _JOINING and any(_verb(t) for t in tokens[start:j]):
+            start = j + 1
+    return start
 
 
 def _hedges_clause(tokens: Sequence[str], i: int) -> bool:
@@ -281,6 +299,8 @@ def hedging(tokens: Sequence[str]) -> tuple[list[int], list[bool]]:
                     first, last = segment_start, _segment(tokens, i, end)
                 elif i - 1 > segment_start and tokens[i - 1] in _RELATIVE:  # "a dog that might be asleep"
                     first, last = i - 1, _segment(tokens, i, end)
+                else:  # "a dog is on the bed and it may be sleeping": not the dog
+                    first = _clause_start(tokens, first, i)
                 if (tokens[i] in _BELIEF and i - 1 > first and tokens[i - 1] in _BELIEVER
                         and any(t not in _TAIL_WORDS for t in tokens[i + 1:last])):
                     first = i - 1  # "a dog and I think a cat": what follows "I think" (at the end: the clause)
