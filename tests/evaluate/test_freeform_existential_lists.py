@@ -30,6 +30,10 @@ def _relations(text: str) -> set[str]:
     ("There are two cats on the sofa and a lamp.", {"cat on sofa"}),
     ("There is a cat next to a dog and a lamp.", {"cat near dog"}),
     ("In the room there is a cat on the sofa and a lamp.", {"cat on sofa"}),
+    # hedge words between "and" and the new thing: the new thing still (hedged)
+    ("There is a cat on the sofa and maybe a lamp.", {"cat on sofa"}),
+    ("There is a cat on the sofa and I think a lamp.", {"cat on sofa"}),
+    ("There is a cat on the sofa and also a lamp.", {"cat on sofa"}),
     # the new thing may have its own place
     ("There is a cat on the sofa and a lamp next to the window.", {"cat on sofa", "lamp near window"}),
     # a definite noun phrase names a thing already known: a second object of the place, as before

@@ -108,6 +108,17 @@ _THERE_IS = frozenset({"there's", "there're"})
 _AFTER_THERE = frozenset({"is", "are", "was", "were", "be", "seems", "seem", "appears", "appear", "might", "may",
                           "could", "must", "will", "would", "can", "should"})
 
+# words between an existential's "and" and a new thing: "and maybe a lamp", "and I think a lamp", "and also a lamp"
+_BEFORE_NEW_THING = HEDGE_ADVERBS | frozenset({"i", "i'd", "think", "believe", "guess", "suspect", "say", "also"})
+
+
+def _past_hedge_words(tokens: Sequence[str], i: int) -> int:
+    """The index of the first token from i that is none of `_BEFORE_NEW_THING`."""
+    while i < len(tokens) and tokens[i] in _BEFORE_NEW_THING:
+        i += 1
+    return i
+
+
 _ASIDE_QUESTION = re.compile(r"\([^()]*\?\s*\)")  # a question in parentheses
 _LIKENESS = re.compile(r"\b[a-z]+-like\b")  # "dog-like": a likeness, no dog
 # a question between dashes: "a dog on the bed - is it brown? - and a car", "\u2014 a cat? \u2014"
@@ -231,7 +242,7 @@ class RuleExtractor(PhraseGrammar):
                 absent_next = absent_next and tok == "and" and negated_clause
                 # "there is a cat on the sofa and a lamp": the lamp is there, the cat not on it
                 new_thing = (tok == "and" and existential and len(out) >= 2 and out[-1][0] == "mention"
-                             and out[-2][0] == "pred" and opens_indefinite(tokens, i + 1))
+                             and out[-2][0] == "pred" and opens_indefinite(tokens, _past_hedge_words(tokens, i + 1)))
                 existential = existential and tok == "and"
                 out.append(("sep", NEW_THING if new_thing else tok))
                 i += 1
