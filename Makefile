@@ -78,14 +78,20 @@ test: $(VENV)/.installed-test
 # the editable install the tests and your edits run (a compiled module is imported instead of its
 # source, edited or not). `make compiled COMPILED_VENV=.venv` replaces .venv's editable install with
 # it. mypy and setuptools are installed there first, as the build needs them (--no-build-isolation:
-# no isolated environment made for each build). Then `$(COMPILED_VENV)/bin/veriscene --version` says
-# "compiled with mypyc: 58 modules"; run it again after changing the sources.
+# no isolated environment made for each build), and the package's own dependencies: mypyc reads
+# their types (numpy's `Generator`, which `generators/draws.py` subclasses); built without them, a
+# fresh environment got modules that compiled and failed at import ("object.__init__() takes exactly
+# one argument", helper-270). Each compiled module is then imported, and
+# `$(COMPILED_VENV)/bin/veriscene --version` says "compiled with mypyc: N modules"; run it again
+# after changing the sources.
 COMPILED_VENV ?= .venv-compiled
 
 compiled:
 	test -x $(COMPILED_VENV)/bin/python || $(PYTHON) -m venv $(COMPILED_VENV)
-	$(COMPILED_VENV)/bin/python -m pip install --quiet "mypy>=1.10" "setuptools>=77" wheel
+	$(COMPILED_VENV)/bin/python -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]))' > $(COMPILED_VENV)/requirements.txt
+	$(COMPILED_VENV)/bin/python -m pip install --quiet "mypy>=1.10" "setuptools>=77" wheel -r $(COMPILED_VENV)/requirements.txt
 	VERISCENE_COMPILE=1 $(COMPILED_VENV)/bin/python -m pip install --quiet --no-build-isolation .
+	cd $(COMPILED_VENV) && bin/python -c 'import importlib; from veriscene.compiled import COMPILED; [importlib.import_module("veriscene." + m[:-3].replace("/", ".")) for m in COMPILED]'
 	$(COMPILED_VENV)/bin/veriscene --version
 
 bench: $(VENV)/.installed-test
