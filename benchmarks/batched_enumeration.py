@@ -76,7 +76,7 @@ _DRAW_HELPERS = (common.sample_up_to, common.sorted_subset, common.paired_object
                  relation_options.wrong_options)
 PARTS = ("propose", "group", "draws", "setup", "pick", "render")  # (a): propose and group
 # pick: making the picked candidate (`CandidatePool._made`: phrases, distractors), building its
-# program, running it; render: the options (`SceneRunner._choices`), the id hash (`sample_id`)
+# program, running it; render: the options (`SceneRunner._choices`), the id hash (`identified`)
 SUBPARTS = ("make", "build", "run (picked)", "run (up front, in group)", "options", "sample id")
 
 
@@ -134,7 +134,7 @@ class Timer:
         candidate_pool.answer_of = sub(
             lambda: "run (up front, in group)" if timer.phase == "group" else "run (picked)", candidate_pool.answer_of)
         grunner.SceneRunner._choices = sub(lambda: "options", grunner.SceneRunner._choices)  # type: ignore[method-assign]
-        grunner.sample_id = sub(lambda: "sample id", grunner.sample_id)
+        grunner.identified = sub(lambda: "sample id", grunner.identified)
         built = cand_cls.get_program
 
         def get_program(cand: Any) -> Any:
