@@ -35,8 +35,9 @@ __all__ = ["DRIVER_ONLY", "FOLDERS", "SETTINGS", "TaskSettings", "take_pixel_lim
 FOLDERS = (DOWNLOADS_ENV, STAGING_ENV, UNPACKED_ENV)  # paths of the driver's machine
 # the variables a worker takes from the driver; the pixel limit travels as Pillow's value (`pixels`)
 SETTINGS = (*FOLDERS, LEASE_ENV)
-# read by the driver alone (how it starts workers; how the package was built)
-DRIVER_ONLY = ("VERISCENE_START_METHOD", "VERISCENE_COMPILE", "VERISCENE_COMPILE_MODULES")
+# read by the driver alone (how it starts workers; how the package was built; how often it prints
+# progress off a terminal: workers print none)
+DRIVER_ONLY = ("VERISCENE_START_METHOD", "VERISCENE_COMPILE", "VERISCENE_COMPILE_MODULES", "VERISCENE_PROGRESS_SECONDS")
 
 
 @dataclass(frozen=True)
