@@ -14,6 +14,7 @@ from veriscene import generate
 from veriscene.engine.converted import STAMP
 from veriscene.engine.manifest import ResumeMismatchError, RunExistsError
 from veriscene.io.normalize import Normalizer
+from veriscene.option_names import cli_names
 
 
 def _no_conversion(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -119,7 +120,11 @@ def test_a_conversion_of_an_earlier_release_is_refused_naming_both(tmp_path: Pat
     assert str(info.value).startswith(
         f"cannot resume the run in {out}: it was made by veriscene 0.10.0, and this is veriscene {__version__}; the "
         "input, its format and the reader options are the same. Another release makes other samples")
-    assert "pip install veriscene==0.10.0, then the same command with --resume" in str(info.value)
+    assert "pip install veriscene==0.10.0, then the same command with resume=True" in str(info.value)
+    with monkeypatch.context() as m, cli_names():  # the CLI's user is told the CLI's option
+        _no_conversion(m)
+        with pytest.raises(ResumeMismatchError, match="then the same command with --resume"):
+            generate(src, out, from_format="coco", generators="object.*", resume=True)
     with pytest.raises(ResumeMismatchError, match="; the reader options changed too"):
         generate(src, out, from_format="coco", generators="object.*", reader_options={"masks": False}, resume=True)
     assert {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()} == before

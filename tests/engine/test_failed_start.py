@@ -155,7 +155,7 @@ def test_a_run_that_finished_a_shard_keeps_it_and_still_needs_resume(tmp_path: P
     out = tmp_path / "run"
     kept = _stopped_after_its_first_shard(scenes_file, out)
     assert orjson.loads(kept["manifest.json"])["status"] == "running" and "shards/shard-00000.json" in kept
-    with pytest.raises(RunExistsError, match="--resume"):
+    with pytest.raises(RunExistsError, match="pass resume=True to complete it"):
         generate(scenes_file, out, shard_format="zstd", **OPTIONS)
     scenes_file.write_bytes(scenes_file.read_bytes() + b"\n")  # the same scenes, other bytes
     with pytest.raises(ResumeMismatchError, match="has changed"):

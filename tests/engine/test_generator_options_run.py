@@ -17,6 +17,7 @@ from veriscene.engine.manifest import ResumeMismatchError, read_manifest
 from veriscene.engine.reproduce import generate_command
 from veriscene.engine.runfiles import iter_sample_lines
 from veriscene.generators.generator_options import GeneratorOptionError
+from veriscene.option_names import cli_names
 from veriscene.verify import verify
 
 SELECTION = "depth.points,depth.closer,object.count"
@@ -95,7 +96,10 @@ def test_a_resume_with_other_options_is_refused_naming_the_run_s(tmp_path: Path,
             generate(scenes_file, out, generators=SELECTION, resume=True, shard_size=4, generator_options=other)
         message = str(caught.value)
         assert "generators.depth.points.v1.config.marks: True -> False" in message
-        assert "the run's generator options: --set depth.points.v1.marks=true;" in message
+        assert "the run's generator options: generator_options={'depth.points.v1': {'marks': True}})" in message
+        with cli_names(), pytest.raises(ResumeMismatchError) as caught:  # the CLI's user: the --set to give again
+            generate(scenes_file, out, generators=SELECTION, resume=True, shard_size=4, generator_options=other)
+        assert "the run's generator options: --set depth.points.v1.marks=true)" in str(caught.value)
 
 
 def test_the_reproduction_command_repeats_them(tmp_path: Path, scenes_file: Path,

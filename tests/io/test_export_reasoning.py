@@ -107,8 +107,11 @@ def test_a_samples_file_without_its_manifest_needs_scenes(demo: Path, tmp_path: 
     alone = tmp_path / "alone"
     alone.mkdir()
     (alone / "samples.jsonl").write_bytes((demo / "samples.jsonl").read_bytes())
-    with pytest.raises(ValueError, match="reasoning targets are computed from the run's scenes: .*--scenes FILE"):
+    with pytest.raises(ValueError, match="reasoning targets are computed from the run's scenes: .*with scenes="):
         export(alone / "samples.jsonl", tmp_path / "l.json", "llava", reasoning=True)
+    refused = invoke(register, "export", str(alone / "samples.jsonl"), "--to", "llava", "--out",
+                     str(tmp_path / "l.json"), "--reasoning")
+    assert refused.exit_code == 1 and "give the scene file with --scenes FILE" in refused.output, refused.output
     summary = export(alone / "samples.jsonl", tmp_path / "l.json", "llava", reasoning=True,
                      scenes=demo / "scenes.jsonl")
     assert summary.samples_skipped == 0

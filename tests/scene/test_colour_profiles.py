@@ -218,7 +218,7 @@ def test_an_export_by_path_says_which_images_a_loader_would_show_in_other_colour
     (note,) = [w for w in summary.warnings if "colour profile" in w]
     assert note.startswith(f"2 image(s) written by path carry a colour profile other than sRGB (first: "
                            f"{tmp_path / 'p3.jpg'}, 'sRGB built-in'): ")
-    assert "--embed-images" in note
+    assert "embed_images=True" in note  # write() is Python's: its option
     # an sRGB profile (a camera's) or none: nothing to say
     plain = write(samples[2:3] + samples[4:], tmp_path / ("plain_" + out), fmt, sample_root=tmp_path)
     assert not [w for w in plain.warnings if "colour profile" in w]

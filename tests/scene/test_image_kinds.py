@@ -94,7 +94,7 @@ def test_an_export_by_path_says_which_images_a_loader_would_show_turned_or_fail_
     turned = [w for w in summary.warnings if "stored turned" in w]
     assert turned == [w for w in turned if w.startswith(
         f"2 image(s) written by path are stored turned (first: {tmp_path / 'phone_exif6.jpg'}, EXIF orientation 6)")]
-    assert len(turned) == 1 and "--embed-images" in turned[0]
+    assert len(turned) == 1 and "embed_images=True" in turned[0]  # write() is Python's: its option
     (failing,) = [w for w in summary.warnings if "cannot be opened" in w]
     assert failing.startswith(f"1 image(s) written by path cannot be opened as images (first: {tmp_path / 'page.jpg'}: ")
     embedded = write(samples[:4], tmp_path / "o.parquet", "parquet", sample_root=tmp_path, embed_images=True)
