@@ -4,7 +4,7 @@ Every question carries the program that computes its answer from the scene graph
 serves as training data, a benchmark item and an RL reward.
 """
 
-__version__ = "0.32.0"
+__version__ = "0.33.0"
 
 import sys  # noqa: E402
 from typing import TYPE_CHECKING  # noqa: E402
