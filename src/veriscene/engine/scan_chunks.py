@@ -187,12 +187,7 @@ def scan_chunk(source: str | bytes, start: int, end: int, seed: int, pool_size: 
             h = stable_hash(seed, image_id)
             # a later scene with an equal hash never enters: generation rejects it as a duplicate
             if h not in pooled and (len(heap) < pool_size or -heap[0][0] > h) and h not in blocked:
-                item = (-h, -number, line_start)
-                if len(heap) < pool_size:
-                    heapq.heappush(heap, item)
-                else:
-                    pooled.discard(-heapq.heapreplace(heap, item)[0])
-                pooled.add(h)
+                _enter(heap, pooled, pool_size, (-h, -number, line_start))
     chunk.pool = sorted((-h, -k, offset) for h, k, offset in heap)
     return chunk
 
@@ -229,13 +224,18 @@ def pool_chunk(source: str | bytes, start: int, end: int, seed: int, pool_size: 
                 continue
             if (max_objects and len(names) > max_objects) or _rejected(record):
                 continue
-            item = (-h, -number, line_start)
-            if len(heap) < pool_size:
-                heapq.heappush(heap, item)
-            else:
-                pooled.discard(-heapq.heapreplace(heap, item)[0])
-            pooled.add(h)
+            _enter(heap, pooled, pool_size, (-h, -number, line_start))
     return sorted((-h, -k, offset) for h, k, offset in heap)
+
+
+def _enter(heap: list[PoolCandidate], pooled: set[int], pool_size: int, item: PoolCandidate) -> None:
+    """`item` (-hash, -scene, offset) into the pool `heap` of at most `pool_size` (the largest
+    hash out when it is full) and `pooled`, the hashes it holds; the caller has checked it enters."""
+    if len(heap) < pool_size:
+        heapq.heappush(heap, item)
+    else:
+        pooled.discard(-heapq.heapreplace(heap, item)[0])
+    pooled.add(-item[0])
 
 
 def _pool_task(source: str | bytes, start: int, end: int, seed: int, pool_size: int, at: int | None = None,
