@@ -74,8 +74,11 @@ def test_from_dict_names_what_is_no_record() -> None:
 
 
 def test_identified_is_the_id_and_the_programs_json() -> None:
-    """`identified` gives `sample_id`'s id (the same bytes hashed: the program's JSON put in as
-    it is) and `orjson.dumps(program)`, for programs of every kind of JSON value."""
+    """`identified` (and `sample_id`, made by it) gives the BLAKE2b of the record's JSON, written
+    whole (the program's JSON put in as it is gives the same bytes), and `orjson.dumps(program)`,
+    for programs of every kind of JSON value."""
+    import hashlib
+
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
@@ -89,8 +92,9 @@ def test_identified_is_the_id_and_the_programs_json() -> None:
     @settings(max_examples=200, deadline=None)
     @given(st.text(), st.lists(st.text(), min_size=1, max_size=3), nodes, st.text(), st.text())
     def check(task: str, ids: list[str], program: list[dict[str, object]], template: str, question: str) -> None:
-        assert identified(task, ids, program, template, question) == (
-            sample_id(task, ids, program, template, question), orjson.dumps(program))
+        whole = hashlib.blake2b(orjson.dumps([task, ids, program, template, question]), digest_size=12).hexdigest()
+        assert identified(task, ids, program, template, question) == (whole, orjson.dumps(program))
+        assert sample_id(task, ids, program, template, question) == whole
 
     check()
 

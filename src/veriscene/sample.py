@@ -92,10 +92,10 @@ _ID_HASH = hashlib.blake2b(digest_size=12)  # copied per id: cheaper than making
 
 def sample_id(task: str, image_ids: list[str], program: list[dict[str, Any]], template_id: str,
               question: str) -> str:
-    """Content hash: identical inputs give the identical id on every machine and worker count."""
-    digest = _ID_HASH.copy()
-    digest.update(orjson.dumps([task, image_ids, program, template_id, question]))
-    return digest.hexdigest()
+    """Content hash: identical inputs give the identical id on every machine and worker count
+    (the BLAKE2b of ``orjson.dumps([task, image_ids, program, template_id, question])``, made by
+    `identified`, the one place those bytes are written)."""
+    return identified(task, image_ids, program, template_id, question)[0]
 
 
 _fragment = orjson.Fragment
@@ -103,14 +103,14 @@ _fragment = orjson.Fragment
 
 def identified(task: str, image_ids: list[str], program: list[dict[str, Any]], template_id: str,
                question: str) -> tuple[str, bytes]:
-    """`sample_id(...)` and the program's JSON, which the id hashes: the runner keeps the JSON
+    """The sample id (`sample_id`) and the program's JSON, which the id hashes: the runner keeps the JSON
     in its `Sample` (`Sample.of(program_json=...)`) and the engine writes it as it is in the
     sample's line (`sample_line`), where the program was otherwise serialised a second time
     (half the bytes of a demo sample, about 7,700 instructions; the second call of orjson here
     and the record's copy in `sample_line` cost back most of it: 2,100 fewer a sample in a
     whole run, callgrind)."""
     program_json = orjson.dumps(program)
-    digest = _ID_HASH.copy()  # the same bytes as `sample_id` hashes: a Fragment is written as it is
+    digest = _ID_HASH.copy()  # the record's JSON written whole: a Fragment is written as it is
     digest.update(orjson.dumps([task, image_ids, _fragment(program_json), template_id, question]))
     return digest.hexdigest(), program_json
 
