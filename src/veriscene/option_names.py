@@ -24,12 +24,11 @@ _CLI = [False]  # whether a command of the CLI is running (`cli_names`)
 @contextmanager
 def cli_names() -> Iterator[None]:
     """Errors made in the block name the CLI's options (`option`); as before after it."""
-    before = _CLI[0]
-    _CLI[0] = True
+    before = set_cli_names(True)
     try:
         yield
     finally:
-        _CLI[0] = before
+        set_cli_names(before)
 
 
 def set_cli_names(on: bool) -> bool:
