@@ -133,7 +133,7 @@ def label_corners(exec_ctx: ExecutionContext, points: Sequence[Sequence[float]],
                     boxes_meet(box, r) for j, r in enumerate(rings) if j != k) and not any(boxes_meet(box, q) for q in placed)]
         hides = _neighbours_hidden(exec_ctx, boxes, areas, others, [b for _, _, b in free], visible)
         # without masks, a marked object is its box: the pixels of it each free corner's box covers
-        own = (_overlaps(boxes[asked], [b for _, _, b in free]).tolist() if free and asked and not regions
+        own = (box_intersection_area(np.asarray([b for _, _, b in free], dtype=np.float64), boxes[asked]).tolist() if free and asked and not regions
                else [[]] * len(free))
         for (order, corner, box), hidden, in_boxes in zip(free, hides, own):
             covered = ({i: _pixels_in(regions[i], box) for i in regions} if regions
@@ -157,7 +157,7 @@ def _neighbours_hidden(exec_ctx: ExecutionContext, boxes: np.ndarray, areas: np.
     pixels, filled as they are counted)."""
     if not labels:
         return []
-    shared = _overlaps(boxes, labels)  # (K, N)
+    shared = box_intersection_area(np.asarray(labels, dtype=np.float64), boxes)  # (K, N)
     masks = exec_ctx.scene(0).masks
     if masks is None:
         return np.count_nonzero(others & (shared >= NEIGHBOUR_SHARE * areas), axis=1).tolist()
@@ -181,15 +181,6 @@ def _pixels_in(region: tuple[int, int, np.ndarray], box: Sequence[int]) -> int:
     r0, r1 = max(box[1] - y0, 0), min(box[3] - y0, crop.shape[0])
     c0, c1 = max(box[0] - x0, 0), min(box[2] - x0, crop.shape[1])
     return int(crop[r0:r1, c0:c1].sum()) if r0 < r1 and c0 < c1 else 0
-
-
-def _overlaps(boxes: np.ndarray, labels: Sequence[Sequence[int]]) -> np.ndarray:
-    """(K, N): the area each of `boxes` (N, 4: x0, y0, x1, y1) shares with each of the K boxes
-    `labels` (exclusive ends)."""
-    at = np.asarray(labels, dtype=np.float64).reshape(-1, 1, 4)
-    w = np.minimum(boxes[:, 2], at[..., 2]) - np.maximum(boxes[:, 0], at[..., 0])
-    h = np.minimum(boxes[:, 3], at[..., 3]) - np.maximum(boxes[:, 1], at[..., 1])
-    return np.clip(w, 0, None) * np.clip(h, 0, None)
 
 
 def mark_meta(scene: Scene, labels: Sequence[str], answered: bool) -> dict[str, Any]:
